@@ -1,0 +1,114 @@
+//! Errors the matcher reports about its inputs, each naming what is wrong.
+
+use thiserror::Error;
+
+/// A `manifest.json` that cannot be read.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum ManifestError {
+    /// The bytes could not be read at all.
+    #[error("could not read the manifest: {0}")]
+    Io(String),
+    /// The file is not UTF-8 text.
+    #[error("the manifest is not UTF-8 text (invalid byte at offset {offset})")]
+    NotUtf8 {
+        /// Byte offset of the first invalid byte.
+        offset: usize,
+    },
+    /// The file is empty.
+    #[error("the manifest is empty")]
+    Empty,
+    /// The JSON ends before the document does.
+    #[error("the manifest ends early at line {line}, column {column}: the file looks truncated")]
+    Truncated {
+        /// Line of the end.
+        line: usize,
+        /// Column of the end.
+        column: usize,
+    },
+    /// The text is not valid JSON.
+    #[error("the manifest is not valid JSON: {0}")]
+    NotJson(String),
+    /// The JSON does not have the shape of a dbt manifest.
+    #[error("the manifest does not have the shape of a dbt manifest.json: {0}")]
+    Shape(String),
+    /// A block that every manifest has is missing.
+    #[error("the manifest has no `{0}`: is this a dbt manifest.json (not run_results.json or catalog.json)?")]
+    MissingField(&'static str),
+    /// `dbt_schema_version` is not a manifest schema URL.
+    #[error("the manifest's dbt_schema_version '{0}' is not a dbt manifest schema")]
+    UnknownSchema(String),
+    /// The manifest was written by a dbt older than 1.3.
+    #[error(
+        "the manifest uses schema v{version}, written by a dbt older than 1.3; autoexpose reads v7 (dbt 1.3) and later: re-run `dbt parse` with a newer dbt"
+    )]
+    TooOld {
+        /// The schema version found.
+        version: u32,
+    },
+}
+
+impl ManifestError {
+    pub(crate) fn from_json(err: serde_json::Error) -> ManifestError {
+        use serde_json::error::Category;
+        match err.classify() {
+            Category::Eof if err.line() <= 1 && err.column() == 0 => ManifestError::Empty,
+            Category::Eof => ManifestError::Truncated {
+                line: err.line(),
+                column: err.column(),
+            },
+            Category::Syntax => ManifestError::NotJson(err.to_string()),
+            Category::Data => ManifestError::Shape(err.to_string()),
+            Category::Io => ManifestError::Io(err.to_string()),
+        }
+    }
+}
+
+/// A Tableau Metadata API response that cannot be used.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum TableauResponseError {
+    /// The file is not UTF-8 text.
+    #[error("the Tableau response is not UTF-8 text (invalid byte at offset {offset})")]
+    NotUtf8 {
+        /// Byte offset of the first invalid byte.
+        offset: usize,
+    },
+    /// The file is empty.
+    #[error("the Tableau response is empty")]
+    Empty,
+    /// The JSON ends before the document does.
+    #[error(
+        "the Tableau response ends early at line {line}, column {column}: the file looks truncated"
+    )]
+    Truncated {
+        /// Line of the end.
+        line: usize,
+        /// Column of the end.
+        column: usize,
+    },
+    /// The text is not valid JSON.
+    #[error("the Tableau response is not valid JSON: {0}")]
+    NotJson(String),
+    /// The JSON is not a Metadata API workbooks response.
+    #[error(
+        "the Tableau response does not have the shape of a Metadata API workbooks query: {0}"
+    )]
+    Shape(String),
+    /// Tableau answered with GraphQL errors and no data.
+    #[error("Tableau's Metadata API returned errors and no data: {0}")]
+    GraphQl(String),
+}
+
+impl TableauResponseError {
+    pub(crate) fn from_json(err: serde_json::Error) -> TableauResponseError {
+        use serde_json::error::Category;
+        match err.classify() {
+            Category::Eof if err.line() <= 1 && err.column() == 0 => TableauResponseError::Empty,
+            Category::Eof => TableauResponseError::Truncated {
+                line: err.line(),
+                column: err.column(),
+            },
+            Category::Syntax => TableauResponseError::NotJson(err.to_string()),
+            Category::Data | Category::Io => TableauResponseError::Shape(err.to_string()),
+        }
+    }
+}

@@ -1,0 +1,153 @@
+//! Fully qualified names: `{database}.{schema}.{name}`, compared the way dbt Cloud does.
+//!
+//! Two names are equal when their parts are equal after removing identifier quoting
+//! (`"x"`, `[x]`, `` `x` ``) and folding case (Unicode-aware). Parts are compared whole:
+//! `orders` never equals `orders_archive`.
+
+use std::fmt;
+
+/// Removes one layer of identifier quoting and folds case.
+///
+/// `"Orders"` → `orders`, `[dbo]` → `dbo`, `` `my-proj` `` → `my-proj`, and the doubled
+/// quote inside a quoted name (`"a""b"`) becomes one.
+pub fn normalize_part(part: &str) -> String {
+    unquote(part.trim()).to_lowercase()
+}
+
+/// Removes one layer of identifier quoting without changing case.
+pub fn unquote(part: &str) -> String {
+    let quoted = |open: char, close: char| {
+        part.len() >= 2 && part.starts_with(open) && part.ends_with(close)
+    };
+    let (inner, doubled) = if quoted('"', '"') {
+        (&part[1..part.len() - 1], "\"\"")
+    } else if quoted('[', ']') {
+        (&part[1..part.len() - 1], "]]")
+    } else if quoted('`', '`') {
+        (&part[1..part.len() - 1], "``")
+    } else {
+        return part.to_string();
+    };
+    inner.replace(doubled, &doubled[..1])
+}
+
+/// Splits a dotted name on the dots outside quotes and brackets:
+/// `[db].[sch.ema].[t]` → `["[db]", "[sch.ema]", "[t]"]`.
+pub fn split_parts(full_name: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let mut closing: Option<char> = None;
+    let mut start = 0;
+    for (i, c) in full_name.char_indices() {
+        match closing {
+            Some(close) if c == close => closing = None,
+            Some(_) => {}
+            None => match c {
+                '"' => closing = Some('"'),
+                '`' => closing = Some('`'),
+                '[' => closing = Some(']'),
+                '.' => {
+                    parts.push(&full_name[start..i]);
+                    start = i + 1;
+                }
+                _ => {}
+            },
+        }
+    }
+    parts.push(&full_name[start..]);
+    parts
+}
+
+/// A normalized relation name, ready to compare. `database` is `None` for two-part names.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Fqn {
+    /// Normalized database, if the name has one.
+    pub database: Option<String>,
+    /// Normalized schema.
+    pub schema: String,
+    /// Normalized table name.
+    pub name: String,
+}
+
+impl Fqn {
+    /// Builds a normalized name from raw parts; an empty database counts as none.
+    pub fn new(database: Option<&str>, schema: &str, name: &str) -> Fqn {
+        Fqn {
+            database: database
+                .map(normalize_part)
+                .filter(|d| !d.is_empty()),
+            schema: normalize_part(schema),
+            name: normalize_part(name),
+        }
+    }
+
+    /// The key of the schema and name alone, for two-part matching.
+    pub fn schema_and_name(&self) -> (String, String) {
+        (self.schema.clone(), self.name.clone())
+    }
+}
+
+impl fmt::Display for Fqn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.database {
+            Some(db) => write!(f, "{db}.{}.{}", self.schema, self.name),
+            None => write!(f, "{}.{}", self.schema, self.name),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting_styles_are_removed() {
+        assert_eq!(normalize_part("\"Orders\""), "orders");
+        assert_eq!(normalize_part("[dbo]"), "dbo");
+        assert_eq!(normalize_part("`my-project`"), "my-project");
+        assert_eq!(normalize_part("  ANALYTICS "), "analytics");
+    }
+
+    #[test]
+    fn doubled_quotes_inside_quoted_names_become_one() {
+        assert_eq!(unquote("\"a\"\"b\""), "a\"b");
+        assert_eq!(unquote("[a]]b]"), "a]b");
+    }
+
+    #[test]
+    fn lone_or_mismatched_quotes_are_kept() {
+        assert_eq!(unquote("\""), "\"");
+        assert_eq!(unquote("\"abc]"), "\"abc]");
+    }
+
+    #[test]
+    fn case_folding_is_unicode_aware() {
+        assert_eq!(normalize_part("ÜMSATZ"), "ümsatz");
+        assert_eq!(
+            Fqn::new(Some("Straße"), "ΣΧΗΜΑ", "T"),
+            Fqn::new(Some("straße"), "σχημα", "t")
+        );
+    }
+
+    #[test]
+    fn split_respects_brackets_and_quotes() {
+        assert_eq!(split_parts("[db].[sch.ema].[t]"), vec!["[db]", "[sch.ema]", "[t]"]);
+        assert_eq!(split_parts("\"a.b\".c"), vec!["\"a.b\"", "c"]);
+        assert_eq!(split_parts("`p-1`.`d`.`t`"), vec!["`p-1`", "`d`", "`t`"]);
+        assert_eq!(split_parts("[People$]"), vec!["[People$]"]);
+    }
+
+    #[test]
+    fn parts_are_compared_whole() {
+        assert_ne!(
+            Fqn::new(Some("a"), "b", "orders"),
+            Fqn::new(Some("a"), "b", "orders_archive")
+        );
+    }
+
+    #[test]
+    fn empty_database_is_a_two_part_name() {
+        let fqn = Fqn::new(Some(""), "dbt_prod", "orders");
+        assert_eq!(fqn.database, None);
+        assert_eq!(fqn.to_string(), "dbt_prod.orders");
+    }
+}

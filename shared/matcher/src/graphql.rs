@@ -1,0 +1,399 @@
+//! The Tableau Metadata API's workbook shapes, as JSON, and their conversion to [`Workbook`].
+//!
+//! Accepted: the response of the GraphiQL query in dbt's troubleshooting guide
+//! (`{"data":{"workbooks":[...]}}`), the paged `workbooksConnection` form, a bare `data`
+//! object, and a JSON array of such pages (a saved multi-page listing). The Tableau client
+//! decodes its pages with the same [`WorkbookNode`] type, so both paths agree.
+
+use serde::Deserialize;
+
+use crate::error::TableauResponseError;
+use crate::workbook::{
+    CustomSql, DatasourceRef, Owner, ProjectRef, UpstreamTable, Workbook,
+};
+
+/// A GraphQL error or warning as Tableau reports it.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+pub struct GraphQlError {
+    /// Human-readable message.
+    #[serde(default)]
+    pub message: String,
+    /// Tableau's `extensions` (`severity`, `code`); may be null.
+    #[serde(default)]
+    pub extensions: Option<GraphQlErrorExtensions>,
+}
+
+/// Tableau's `extensions` block on a GraphQL error.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+pub struct GraphQlErrorExtensions {
+    /// `WARNING` or `ERROR`.
+    #[serde(default)]
+    pub severity: Option<String>,
+    /// e.g. `NODE_LIMIT_EXCEEDED`, `FEATURE_DISABLED`.
+    #[serde(default)]
+    pub code: Option<String>,
+}
+
+impl GraphQlError {
+    /// The error's code, if Tableau gave one.
+    pub fn code(&self) -> Option<&str> {
+        self.extensions.as_ref()?.code.as_deref()
+    }
+
+    /// `message (CODE)` for error texts.
+    pub fn describe(&self) -> String {
+        match self.code() {
+            Some(code) => format!("{} ({code})", self.message),
+            None => self.message.clone(),
+        }
+    }
+}
+
+/// `pageInfo` of a connection.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct PageInfo {
+    /// Whether another page follows.
+    #[serde(default)]
+    pub has_next_page: bool,
+    /// Cursor to pass as `after` for the next page.
+    #[serde(default)]
+    pub end_cursor: Option<String>,
+}
+
+/// A `workbooksConnection` page.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkbooksConnection {
+    /// The workbooks of this page.
+    #[serde(default)]
+    pub nodes: Vec<Option<WorkbookNode>>,
+    /// Paging state.
+    #[serde(default)]
+    pub page_info: PageInfo,
+    /// Size of the whole filtered set.
+    #[serde(default)]
+    pub total_count: Option<u64>,
+}
+
+/// The `data` object of a workbooks query.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkbooksData {
+    /// Plain list form (`workbooks { ... }`).
+    #[serde(default)]
+    pub workbooks: Option<Vec<Option<WorkbookNode>>>,
+    /// Paged form (`workbooksConnection { nodes ... }`).
+    #[serde(default)]
+    pub workbooks_connection: Option<WorkbooksConnection>,
+}
+
+/// A whole GraphQL response to a workbooks query.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct WorkbooksResponse {
+    /// `data`; null when the query failed.
+    #[serde(default)]
+    pub data: Option<WorkbooksData>,
+    /// Errors and warnings.
+    #[serde(default)]
+    pub errors: Option<Vec<GraphQlError>>,
+}
+
+/// A workbook node with the fields autoexpose asks for; every field is optional.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkbookNode {
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    luid: Option<String>,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    uri: Option<String>,
+    #[serde(default)]
+    vizportal_url_id: Option<String>,
+    #[serde(default)]
+    project_name: Option<String>,
+    #[serde(default)]
+    project_luid: Option<String>,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    created_at: Option<String>,
+    #[serde(default)]
+    updated_at: Option<String>,
+    #[serde(default)]
+    owner: Option<OwnerNode>,
+    #[serde(default)]
+    upstream_tables: Option<Vec<Option<TableNode>>>,
+    #[serde(default)]
+    embedded_datasources: Option<Vec<Option<EmbeddedDatasourceNode>>>,
+    #[serde(default)]
+    upstream_datasources: Option<Vec<Option<PublishedDatasourceNode>>>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct OwnerNode {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    username: Option<String>,
+    #[serde(default)]
+    email: Option<String>,
+}
+
+/// A `DatabaseTable` (or `CustomSQLTable`) node.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TableNode {
+    #[serde(default, rename = "__typename")]
+    typename: Option<String>,
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    full_name: Option<String>,
+    #[serde(default)]
+    schema: Option<String>,
+    #[serde(default)]
+    connection_type: Option<String>,
+    #[serde(default)]
+    database: Option<DatabaseNode>,
+    #[serde(default)]
+    query: Option<String>,
+    #[serde(default)]
+    tables: Option<Vec<Option<TableNode>>>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DatabaseNode {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    connection_type: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct EmbeddedDatasourceNode {
+    #[serde(default)]
+    has_extracts: Option<bool>,
+    #[serde(default)]
+    upstream_tables: Option<Vec<Option<TableNode>>>,
+    #[serde(default)]
+    upstream_datasources: Option<Vec<Option<PublishedDatasourceNode>>>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PublishedDatasourceNode {
+    #[serde(default)]
+    luid: Option<String>,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    has_extracts: Option<bool>,
+    #[serde(default)]
+    upstream_tables: Option<Vec<Option<TableNode>>>,
+}
+
+fn flatten<T>(list: Option<Vec<Option<T>>>) -> impl Iterator<Item = T> {
+    list.into_iter().flatten().flatten()
+}
+
+impl TableNode {
+    fn into_table(self) -> UpstreamTable {
+        let connection_type = self
+            .connection_type
+            .or_else(|| self.database.as_ref()?.connection_type.clone());
+        UpstreamTable {
+            id: self.id,
+            database: self.database.and_then(|d| d.name),
+            schema: self.schema,
+            name: self.name,
+            full_name: self.full_name,
+            connection_type,
+        }
+    }
+
+    fn is_custom_sql(&self) -> bool {
+        self.typename.as_deref() == Some("CustomSQLTable") || self.query.is_some()
+    }
+
+    fn into_custom_sql(self) -> CustomSql {
+        let tables = flatten(self.tables).map(TableNode::into_table).collect();
+        let connection_type = self
+            .connection_type
+            .or_else(|| self.database.as_ref()?.connection_type.clone());
+        CustomSql {
+            id: self.id,
+            query: self.query.unwrap_or_default(),
+            database: self.database.and_then(|d| d.name),
+            connection_type,
+            tables,
+        }
+    }
+}
+
+/// Collects tables into a workbook, deduplicated by id (or by name when ids are missing).
+#[derive(Default)]
+struct TableSink {
+    tables: Vec<UpstreamTable>,
+    custom_sql: Vec<CustomSql>,
+}
+
+impl TableSink {
+    fn add(&mut self, node: TableNode) {
+        if node.is_custom_sql() {
+            let sql = node.into_custom_sql();
+            if !self.custom_sql.iter().any(|s| s.id.is_some() && s.id == sql.id) {
+                self.custom_sql.push(sql);
+            }
+            return;
+        }
+        let table = node.into_table();
+        let duplicate = self.tables.iter().any(|t| match (&t.id, &table.id) {
+            (Some(a), Some(b)) => a == b,
+            _ => {
+                t.database == table.database && t.schema == table.schema && t.name == table.name
+            }
+        });
+        if !duplicate {
+            self.tables.push(table);
+        }
+    }
+}
+
+impl WorkbookNode {
+    /// Converts the wire node into the domain [`Workbook`], gathering tables reached
+    /// directly, through embedded data sources and through published data sources.
+    pub fn into_workbook(self) -> Workbook {
+        let mut sink = TableSink::default();
+        let mut datasources: Vec<DatasourceRef> = Vec::new();
+        let mut has_embedded_extracts = false;
+        for table in flatten(self.upstream_tables) {
+            sink.add(table);
+        }
+        let mut add_published = |ds: PublishedDatasourceNode, sink: &mut TableSink| {
+            for table in flatten(ds.upstream_tables) {
+                sink.add(table);
+            }
+            if let Some(luid) = ds.luid
+                && !datasources.iter().any(|d| d.luid == luid)
+            {
+                datasources.push(DatasourceRef {
+                    luid,
+                    name: ds.name.unwrap_or_default(),
+                    has_extracts: ds.has_extracts.unwrap_or(false),
+                });
+            }
+        };
+        for embedded in flatten(self.embedded_datasources) {
+            let proxies: Vec<_> = flatten(embedded.upstream_datasources).collect();
+            // An embedded source that proxies a published one is refreshed through that one.
+            if embedded.has_extracts.unwrap_or(false) && proxies.is_empty() {
+                has_embedded_extracts = true;
+            }
+            for table in flatten(embedded.upstream_tables) {
+                sink.add(table);
+            }
+            for ds in proxies {
+                add_published(ds, &mut sink);
+            }
+        }
+        for ds in flatten(self.upstream_datasources) {
+            add_published(ds, &mut sink);
+        }
+        let owner = self.owner.and_then(|o| {
+            let name = o.name.or(o.username);
+            (name.is_some() || o.email.is_some()).then_some(Owner {
+                name,
+                email: o.email,
+            })
+        });
+        let luid = self.luid.unwrap_or_default();
+        Workbook {
+            id: self.id.unwrap_or_default(),
+            name: self.name.unwrap_or_else(|| luid.clone()),
+            luid,
+            project: ProjectRef {
+                name: self.project_name.unwrap_or_default(),
+                luid: self.project_luid,
+            },
+            owner,
+            description: self.description.filter(|d| !d.trim().is_empty()),
+            vizportal_url_id: self.vizportal_url_id,
+            uri: self.uri,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            tables: sink.tables,
+            custom_sql: sink.custom_sql,
+            datasources,
+            has_embedded_extracts,
+        }
+    }
+}
+
+/// A saved response: one page, or a list of pages.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum SavedResponse {
+    Pages(Vec<WorkbooksResponse>),
+    One(WorkbooksResponse),
+}
+
+/// Reads the workbooks out of a saved Metadata API response.
+///
+/// GraphQL warnings that come with data are tolerated (the data is used); errors with no
+/// data are an error that quotes Tableau's messages.
+pub fn parse_workbooks_response(bytes: &[u8]) -> Result<Vec<Workbook>, TableauResponseError> {
+    let text = std::str::from_utf8(bytes).map_err(|e| TableauResponseError::NotUtf8 {
+        offset: e.valid_up_to(),
+    })?;
+    // Checked as plain JSON first, so that syntax errors are not hidden by `untagged`.
+    serde_json::from_str::<serde::de::IgnoredAny>(text)
+        .map_err(TableauResponseError::from_json)?;
+    let saved: SavedResponse = serde_json::from_str(text).map_err(|_| {
+        TableauResponseError::Shape(
+            "expected an object with `data.workbooks` or `data.workbooksConnection.nodes` (or a list of such pages)"
+                .into(),
+        )
+    })?;
+    let pages = match saved {
+        SavedResponse::Pages(pages) => pages,
+        SavedResponse::One(page) => vec![page],
+    };
+    let mut workbooks = Vec::new();
+    for page in pages {
+        workbooks.extend(page_workbooks(page)?);
+    }
+    Ok(workbooks)
+}
+
+/// The workbooks of one response page, or the page's errors when it has no data.
+pub fn page_workbooks(page: WorkbooksResponse) -> Result<Vec<Workbook>, TableauResponseError> {
+    let errors = page.errors.unwrap_or_default();
+    let Some(data) = page.data else {
+        if errors.is_empty() {
+            return Err(TableauResponseError::Shape(
+                "neither `data` nor `errors` is present".into(),
+            ));
+        }
+        let messages: Vec<String> = errors.iter().map(GraphQlError::describe).collect();
+        return Err(TableauResponseError::GraphQl(messages.join("; ")));
+    };
+    let nodes = match (data.workbooks, data.workbooks_connection) {
+        (Some(list), _) => list,
+        (None, Some(connection)) => connection.nodes,
+        (None, None) => {
+            return Err(TableauResponseError::Shape(
+                "`data` has neither `workbooks` nor `workbooksConnection`".into(),
+            ));
+        }
+    };
+    Ok(nodes.into_iter().flatten().map(WorkbookNode::into_workbook).collect())
+}

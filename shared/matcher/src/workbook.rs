@@ -1,0 +1,129 @@
+//! Tableau workbooks as the matcher sees them: the domain side of the Metadata API.
+//!
+//! The Tableau client and the saved-response reader both produce these types, so the
+//! matcher never needs to know where a workbook came from.
+
+use serde::{Deserialize, Serialize};
+
+/// A person who owns Tableau content.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Owner {
+    /// Display name, e.g. "Ada Lovelace".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Email address, when Tableau knows it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+}
+
+/// The Tableau project (folder) that holds a workbook.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProjectRef {
+    /// Project name as shown in Tableau.
+    pub name: String,
+    /// Project LUID (the REST id), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub luid: Option<String>,
+}
+
+/// A database table that a workbook reads, as the Metadata API names it.
+///
+/// Any part can be missing: Tableau nulls names the signed-in user may not see
+/// ("obfuscated" results) and leaves `schema` empty for some connectors.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct UpstreamTable {
+    /// Metadata API id of the table.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Database (catalog, BigQuery project) name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database: Option<String>,
+    /// Schema (dataset) name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
+    /// Table name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Tableau's bracketed full name, e.g. `[analytics].[dbt_prod].[orders]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub full_name: Option<String>,
+    /// Tableau connection class, e.g. `snowflake`, `postgres`, `bigquery`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_type: Option<String>,
+}
+
+/// A custom SQL query that a workbook's data sources run.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomSql {
+    /// Metadata API id of the `CustomSQLTable`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The SQL text as Tableau stores it (possibly HTML-escaped).
+    pub query: String,
+    /// Database the query runs against.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database: Option<String>,
+    /// Tableau connection class, which decides the SQL dialect.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_type: Option<String>,
+    /// Tables Tableau's own parser found in the query; empty when it could not parse it.
+    #[serde(default)]
+    pub tables: Vec<UpstreamTable>,
+}
+
+/// A published data source that a workbook uses, for extract refreshes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DatasourceRef {
+    /// REST id of the published data source.
+    pub luid: String,
+    /// Data source name.
+    pub name: String,
+    /// Whether it is an extract (refreshable) rather than a live connection.
+    #[serde(default)]
+    pub has_extracts: bool,
+}
+
+/// One Tableau workbook with everything the matcher and the exposure need.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Workbook {
+    /// Metadata API id (not the REST id).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub id: String,
+    /// REST id of the workbook; the stable key of its exposure.
+    pub luid: String,
+    /// Workbook name as shown in Tableau.
+    pub name: String,
+    /// The project that holds it.
+    #[serde(default)]
+    pub project: ProjectRef,
+    /// The workbook owner.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<Owner>,
+    /// Free-text description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Numeric id used in browser URLs (`#/workbooks/<id>`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vizportal_url_id: Option<String>,
+    /// Metadata API `uri`, e.g. `sites/4989/workbooks/15995`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uri: Option<String>,
+    /// Creation time (RFC 3339) as Tableau reports it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+    /// Last update time (RFC 3339) as Tableau reports it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<String>,
+    /// Tables it reads: directly, through embedded and through published data sources.
+    #[serde(default)]
+    pub tables: Vec<UpstreamTable>,
+    /// Custom SQL queries its data sources run.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub custom_sql: Vec<CustomSql>,
+    /// Published data sources it uses.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub datasources: Vec<DatasourceRef>,
+    /// Whether one of its embedded data sources is an extract.
+    #[serde(default)]
+    pub has_embedded_extracts: bool,
+}
