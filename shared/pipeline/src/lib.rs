@@ -1,0 +1,1 @@
+//! The pipeline: the three stages over small traits (store, artifacts, secrets, Tableau).

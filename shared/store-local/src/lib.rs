@@ -1,0 +1,1 @@
+//! The embedded local store (SQLite) for the CLI.

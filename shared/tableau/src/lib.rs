@@ -1,0 +1,1 @@
+//! The Tableau client: REST and Metadata API over HTTPS.

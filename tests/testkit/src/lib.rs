@@ -1,0 +1,1 @@
+//! Test helpers: start moto and the Tableau simulator on loopback.
