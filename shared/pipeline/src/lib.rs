@@ -1,1 +1,5 @@
 //! The pipeline: the three stages over small traits (store, artifacts, secrets, Tableau).
+
+mod ports;
+
+pub use ports::*;
