@@ -1,1 +1,19 @@
 //! Test helpers: start moto and the Tableau simulator on loopback.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), autoexpose_testkit::MotoError> {
+//! use autoexpose_testkit::{MotoServer, unique_name};
+//! let moto = MotoServer::shared()?; // one per test binary, stopped when it exits
+//! let config = moto.sdk_config().await; // us-east-1, static credentials, moto endpoint
+//! let table = unique_name("exposures"); // tests run in parallel against one moto
+//! # let _ = (config, table);
+//! # Ok(())
+//! # }
+//! ```
+
+mod moto;
+
+pub use moto::{
+    MOTO_SERVER_ENV, MotoError, MotoServer, TEST_REGION, moto_executable, unique_name,
+    workspace_root,
+};
