@@ -224,7 +224,8 @@ impl TableNode {
         self.typename.as_deref() == Some("CustomSQLTable") || self.query.is_some()
     }
 
-    fn into_custom_sql(self) -> CustomSql {
+    /// Converts a `CustomSQLTable` node into the domain [`CustomSql`].
+    pub fn into_custom_sql(self) -> CustomSql {
         let tables = flatten(self.tables).map(TableNode::into_table).collect();
         let connection_type = self
             .connection_type

@@ -36,7 +36,7 @@ mod workbook;
 pub use error::{ManifestError, TableauResponseError};
 pub use fqn::Fqn;
 pub use graphql::{
-    GraphQlError, PageInfo, WorkbookNode, WorkbooksConnection, WorkbooksData, WorkbooksResponse,
+    GraphQlError, PageInfo, TableNode, WorkbookNode, WorkbooksConnection, WorkbooksData, WorkbooksResponse,
     page_workbooks, parse_workbooks_response,
 };
 pub use manifest::{
