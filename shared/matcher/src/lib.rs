@@ -36,8 +36,8 @@ mod workbook;
 pub use error::{ManifestError, TableauResponseError};
 pub use fqn::Fqn;
 pub use graphql::{
-    GraphQlError, PageInfo, TableNode, WorkbookNode, WorkbooksConnection, WorkbooksData, WorkbooksResponse,
-    page_workbooks, parse_workbooks_response,
+    GraphQlError, PageInfo, TableNode, WorkbookNode, WorkbooksConnection, WorkbooksData,
+    WorkbooksResponse, page_workbooks, parse_workbooks_response,
 };
 pub use manifest::{
     Manifest, ManifestMetadata, ManualExposure, Relation, RelationKind, parse_minor_version, skim,
