@@ -32,8 +32,16 @@ pub enum ManifestError {
     #[error("the manifest does not have the shape of a dbt manifest.json: {0}")]
     Shape(String),
     /// A block that every manifest has is missing.
-    #[error("the manifest has no `{0}`: is this a dbt manifest.json (not run_results.json or catalog.json)?")]
+    #[error(
+        "the manifest has no `{0}`: is this a dbt manifest.json (not run_results.json or catalog.json)?"
+    )]
     MissingField(&'static str),
+    /// Another dbt artifact (run_results.json, catalog.json, ...) was given.
+    #[error("this is dbt's {kind} artifact, not a manifest.json")]
+    WrongArtifact {
+        /// The artifact kind named by its schema URL, e.g. `run-results`.
+        kind: String,
+    },
     /// `dbt_schema_version` is not a manifest schema URL.
     #[error("the manifest's dbt_schema_version '{0}' is not a dbt manifest schema")]
     UnknownSchema(String),
@@ -89,9 +97,7 @@ pub enum TableauResponseError {
     #[error("the Tableau response is not valid JSON: {0}")]
     NotJson(String),
     /// The JSON is not a Metadata API workbooks response.
-    #[error(
-        "the Tableau response does not have the shape of a Metadata API workbooks query: {0}"
-    )]
+    #[error("the Tableau response does not have the shape of a Metadata API workbooks query: {0}")]
     Shape(String),
     /// Tableau answered with GraphQL errors and no data.
     #[error("Tableau's Metadata API returned errors and no data: {0}")]

@@ -72,9 +72,7 @@ impl Fqn {
     /// Builds a normalized name from raw parts; an empty database counts as none.
     pub fn new(database: Option<&str>, schema: &str, name: &str) -> Fqn {
         Fqn {
-            database: database
-                .map(normalize_part)
-                .filter(|d| !d.is_empty()),
+            database: database.map(normalize_part).filter(|d| !d.is_empty()),
             schema: normalize_part(schema),
             name: normalize_part(name),
         }
@@ -88,10 +86,17 @@ impl Fqn {
 
 impl fmt::Display for Fqn {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.database {
-            Some(db) => write!(f, "{db}.{}.{}", self.schema, self.name),
-            None => write!(f, "{}.{}", self.schema, self.name),
-        }
+        let parts = [
+            self.database.as_deref(),
+            Some(self.schema.as_str()),
+            Some(&self.name),
+        ];
+        let shown: Vec<&str> = parts
+            .into_iter()
+            .flatten()
+            .filter(|p| !p.is_empty())
+            .collect();
+        f.write_str(&shown.join("."))
     }
 }
 
@@ -130,7 +135,10 @@ mod tests {
 
     #[test]
     fn split_respects_brackets_and_quotes() {
-        assert_eq!(split_parts("[db].[sch.ema].[t]"), vec!["[db]", "[sch.ema]", "[t]"]);
+        assert_eq!(
+            split_parts("[db].[sch.ema].[t]"),
+            vec!["[db]", "[sch.ema]", "[t]"]
+        );
         assert_eq!(split_parts("\"a.b\".c"), vec!["\"a.b\"", "c"]);
         assert_eq!(split_parts("`p-1`.`d`.`t`"), vec!["`p-1`", "`d`", "`t`"]);
         assert_eq!(split_parts("[People$]"), vec!["[People$]"]);

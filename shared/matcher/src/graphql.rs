@@ -8,9 +8,7 @@
 use serde::Deserialize;
 
 use crate::error::TableauResponseError;
-use crate::workbook::{
-    CustomSql, DatasourceRef, Owner, ProjectRef, UpstreamTable, Workbook,
-};
+use crate::workbook::{CustomSql, DatasourceRef, Owner, ProjectRef, UpstreamTable, Workbook};
 
 /// A GraphQL error or warning as Tableau reports it.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
@@ -251,7 +249,11 @@ impl TableSink {
     fn add(&mut self, node: TableNode) {
         if node.is_custom_sql() {
             let sql = node.into_custom_sql();
-            if !self.custom_sql.iter().any(|s| s.id.is_some() && s.id == sql.id) {
+            if !self
+                .custom_sql
+                .iter()
+                .any(|s| s.id.is_some() && s.id == sql.id)
+            {
                 self.custom_sql.push(sql);
             }
             return;
@@ -259,9 +261,7 @@ impl TableSink {
         let table = node.into_table();
         let duplicate = self.tables.iter().any(|t| match (&t.id, &table.id) {
             (Some(a), Some(b)) => a == b,
-            _ => {
-                t.database == table.database && t.schema == table.schema && t.name == table.name
-            }
+            _ => t.database == table.database && t.schema == table.schema && t.name == table.name,
         });
         if !duplicate {
             self.tables.push(table);
@@ -356,8 +356,7 @@ pub fn parse_workbooks_response(bytes: &[u8]) -> Result<Vec<Workbook>, TableauRe
         offset: e.valid_up_to(),
     })?;
     // Checked as plain JSON first, so that syntax errors are not hidden by `untagged`.
-    serde_json::from_str::<serde::de::IgnoredAny>(text)
-        .map_err(TableauResponseError::from_json)?;
+    serde_json::from_str::<serde::de::IgnoredAny>(text).map_err(TableauResponseError::from_json)?;
     let saved: SavedResponse = serde_json::from_str(text).map_err(|_| {
         TableauResponseError::Shape(
             "expected an object with `data.workbooks` or `data.workbooksConnection.nodes` (or a list of such pages)"
@@ -396,5 +395,9 @@ pub fn page_workbooks(page: WorkbooksResponse) -> Result<Vec<Workbook>, TableauR
             ));
         }
     };
-    Ok(nodes.into_iter().flatten().map(WorkbookNode::into_workbook).collect())
+    Ok(nodes
+        .into_iter()
+        .flatten()
+        .map(WorkbookNode::into_workbook)
+        .collect())
 }

@@ -8,6 +8,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use md5::Digest;
 use serde::de::{self, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
@@ -161,14 +162,23 @@ impl Manifest {
     }
 
     fn from_str_checked(text: &str) -> Result<Manifest, ManifestError> {
-        let raw: RawManifest<'_> =
-            serde_json::from_str(text).map_err(ManifestError::from_json)?;
-        let metadata = raw.metadata.ok_or(ManifestError::MissingField("metadata"))?;
+        if text.trim().is_empty() {
+            return Err(ManifestError::Empty);
+        }
+        let raw: RawManifest<'_> = serde_json::from_str(text).map_err(ManifestError::from_json)?;
+        let metadata = raw
+            .metadata
+            .ok_or(ManifestError::MissingField("metadata"))?;
         let schema_version = schema_version_of(metadata.dbt_schema_version.as_deref())?;
         let mut relations = raw.nodes.ok_or(ManifestError::MissingField("nodes"))?.0;
         relations.extend(raw.sources.map(|s| s.0).unwrap_or_default());
         // Sorted so that everything downstream is deterministic whatever the key order.
         relations.sort_by(|a, b| a.unique_id.cmp(&b.unique_id));
+        // Manifests before v10 have no project_name, but project_id is the md5 of it.
+        let project_name = owned(metadata.project_name).or_else(|| {
+            let id = metadata.project_id.as_deref()?;
+            root_package_by_id(&relations, id)
+        });
         let mut exposures = raw.exposures.map(|e| e.0).unwrap_or_default();
         exposures.sort_by(|a, b| a.unique_id.cmp(&b.unique_id));
         Ok(Manifest {
@@ -178,7 +188,7 @@ impl Manifest {
                 generated_at: metadata.generated_at.map(Cow::into_owned),
                 invocation_id: metadata.invocation_id.map(Cow::into_owned),
                 adapter_type: metadata.adapter_type.map(Cow::into_owned),
-                project_name: metadata.project_name.map(Cow::into_owned),
+                project_name,
             },
             relations,
             exposures,
@@ -186,8 +196,31 @@ impl Manifest {
     }
 }
 
+/// The package whose name hashes (md5, as dbt computes `project_id`) to `project_id`.
+fn root_package_by_id(relations: &[Relation], project_id: &str) -> Option<String> {
+    let mut packages: Vec<&str> = relations.iter().map(|r| r.package.as_str()).collect();
+    packages.sort_unstable();
+    packages.dedup();
+    packages
+        .into_iter()
+        .find(|p| hex(&md5::Md5::digest(p.as_bytes())).eq_ignore_ascii_case(project_id))
+        .map(str::to_string)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 fn schema_version_of(url: Option<&str>) -> Result<u32, ManifestError> {
     let url = url.ok_or(ManifestError::MissingField("metadata.dbt_schema_version"))?;
+    // `https://schemas.getdbt.com/dbt/<artifact>/vN.json`
+    let mut segments = url.trim_end_matches('/').rsplit('/');
+    let kind = segments.nth(1).unwrap_or_default();
+    if !kind.is_empty() && kind != "manifest" && !kind.contains(':') {
+        return Err(ManifestError::WrongArtifact {
+            kind: kind.to_string(),
+        });
+    }
     let version = url
         .trim_end_matches(".json")
         .rsplit('/')
@@ -226,6 +259,8 @@ struct RawMetadata<'a> {
     adapter_type: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     project_name: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    project_id: Option<Cow<'a, str>>,
 }
 
 #[derive(Deserialize)]

@@ -44,15 +44,19 @@ impl TableauSite {
         Some(if self.content_url.is_empty() {
             format!("{base}/#/workbooks/{numeric}/views")
         } else {
-            format!("{base}/#/site/{}/workbooks/{numeric}/views", self.content_url)
+            format!(
+                "{base}/#/site/{}/workbooks/{numeric}/views",
+                self.content_url
+            )
         })
     }
 }
 
 /// The normalized `{database}.{schema}.{name}` of a Tableau table, or `None` when Tableau
-/// hid its name (obfuscated results) or gave no schema at all.
+/// hid its name (obfuscated results).
 ///
-/// Missing fields are taken from the bracketed `fullName` where it has them.
+/// Missing fields are taken from the bracketed `fullName` where it has them; a table with
+/// no schema at all (a spreadsheet, a file) gets an empty one, which matches nothing.
 pub fn table_fqn(table: &UpstreamTable) -> Option<Fqn> {
     let from_full: Vec<&str> = table
         .full_name
@@ -66,7 +70,9 @@ pub fn table_fqn(table: &UpstreamTable) -> Option<Fqn> {
             .filter(|p| !p.trim().is_empty())
     };
     let name = non_empty(&table.name).or_else(|| full_part(0))?;
-    let schema = non_empty(&table.schema).or_else(|| full_part(1))?;
+    let schema = non_empty(&table.schema)
+        .or_else(|| full_part(1))
+        .unwrap_or("");
     let database = non_empty(&table.database).or_else(|| full_part(2));
     Some(Fqn::new(database, schema, name))
 }
@@ -105,7 +111,10 @@ impl<'m> RelationIndex<'m> {
                 &relation.schema,
                 &relation.identifier,
             );
-            by_schema_name.entry(fqn.schema_and_name()).or_default().push(i);
+            by_schema_name
+                .entry(fqn.schema_and_name())
+                .or_default()
+                .push(i);
             by_fqn.entry(fqn).or_default().push(i);
         }
         RelationIndex {
@@ -225,7 +234,13 @@ pub fn build_exposures(
         ..MatchStats::default()
     };
     let mut kept: Vec<(&Workbook, Vec<String>, Vec<String>)> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for workbook in workbooks {
+        // A saved listing can hold a workbook twice (overlapping pages): one exposure each.
+        if !seen.insert(workbook.luid.as_str()) {
+            stats.workbooks -= 1;
+            continue;
+        }
         let mut depends_on = BTreeSet::new();
         let mut unmatched = BTreeSet::new();
         for table in &workbook.tables {

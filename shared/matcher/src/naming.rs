@@ -127,14 +127,24 @@ mod tests {
 
     #[test]
     fn every_name_matches_the_dbt_identifier_pattern() {
-        for raw in ["日本語のレポート", "Ünïcödé 📊 board", "a__b", "_x_", "Ωmega"] {
+        for raw in [
+            "日本語のレポート",
+            "Ünïcödé 📊 board",
+            "a__b",
+            "_x_",
+            "Ωmega",
+        ] {
             let name = base_name(raw);
             assert!(!name.is_empty());
             assert!(
-                name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'),
+                name.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'),
                 "{raw} -> {name}"
             );
-            assert!(!name.starts_with('_') && !name.ends_with('_'), "{raw} -> {name}");
+            assert!(
+                !name.starts_with('_') && !name.ends_with('_'),
+                "{raw} -> {name}"
+            );
         }
     }
 
@@ -146,7 +156,10 @@ mod tests {
         assert_eq!(names["b-222"], "sales_emea_b222");
         // Same input in another order: same result.
         let reversed = [wbs[1], wbs[0]];
-        assert_eq!(assign_names(&reversed, &BTreeSet::new(), &HashMap::new()), names);
+        assert_eq!(
+            assign_names(&reversed, &BTreeSet::new(), &HashMap::new()),
+            names
+        );
     }
 
     #[test]

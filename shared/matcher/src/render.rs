@@ -93,7 +93,11 @@ fn version_arg(version: &str) -> String {
 pub fn dependency_call(relation: &Relation, root_project: Option<&str>) -> String {
     if relation.kind == RelationKind::Source {
         let source = relation.source_name.as_deref().unwrap_or_default();
-        return format!("source({}, {})", quote_arg(source), quote_arg(&relation.name));
+        return format!(
+            "source({}, {})",
+            quote_arg(source),
+            quote_arg(&relation.name)
+        );
     }
     let mut args = Vec::with_capacity(3);
     if root_project != Some(relation.package.as_str()) {
@@ -160,7 +164,10 @@ fn exposure_meta(exposure: &Exposure, options: &YamlOptions) -> BTreeMap<String,
     let mut meta = BTreeMap::from([
         ("exposure_mode".to_string(), "auto".to_string()),
         ("integration".to_string(), "tableau".to_string()),
-        ("tableau_workbook_luid".to_string(), exposure.workbook_luid.clone()),
+        (
+            "tableau_workbook_luid".to_string(),
+            exposure.workbook_luid.clone(),
+        ),
         ("tableau_project".to_string(), exposure.project.clone()),
     ]);
     if let Some(site) = &options.site {
@@ -172,7 +179,14 @@ fn exposure_meta(exposure: &Exposure, options: &YamlOptions) -> BTreeMap<String,
 
 /// Renders exposures as an aligned text table for people.
 pub fn to_table(exposures: &[Exposure], stats: &MatchStats) -> String {
-    let header = ["NAME", "WORKBOOK", "PROJECT", "OWNER", "DEPENDS ON", "UNMATCHED"];
+    let header = [
+        "NAME",
+        "WORKBOOK",
+        "PROJECT",
+        "OWNER",
+        "DEPENDS ON",
+        "UNMATCHED",
+    ];
     let rows: Vec<[String; 6]> = exposures
         .iter()
         .map(|e| {

@@ -1,0 +1,64 @@
+//! Output formats shared by the commands that print exposures.
+
+use std::path::Path;
+
+use anyhow::Context;
+use autoexpose_matcher::render::{self, YamlOptions};
+use autoexpose_matcher::{Manifest, MatchOutcome};
+
+/// How exposures are printed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// An aligned table for people.
+    #[default]
+    Table,
+    /// JSON for machines: `{"exposures": [...], "summary": {...}}`.
+    Json,
+    /// A dbt properties file (`version: 2`, `exposures:`).
+    Yaml,
+}
+
+/// Renders the outcome in the chosen format.
+pub fn render(
+    format: Format,
+    outcome: &MatchOutcome,
+    manifest: &Manifest,
+    site: Option<&str>,
+) -> String {
+    match format {
+        Format::Table => render::to_table(&outcome.exposures, &outcome.stats),
+        Format::Json => render::to_json(&outcome.exposures, &outcome.stats),
+        Format::Yaml => {
+            let options = YamlOptions {
+                site: site.map(str::to_string),
+                fallback_owner: "Tableau".into(),
+                ..YamlOptions::default()
+            };
+            render::to_dbt_yaml(&outcome.exposures, manifest, &options)
+        }
+    }
+}
+
+/// Writes `text` to `out`, or to stdout when no file is given.
+pub fn emit(text: &str, out: Option<&Path>) -> anyhow::Result<()> {
+    match out {
+        Some(path) => {
+            std::fs::write(path, text).with_context(|| format!("cannot write '{}'", path.display()))
+        }
+        None => {
+            use std::io::Write;
+            let mut stdout = std::io::stdout().lock();
+            stdout
+                .write_all(text.as_bytes())
+                .and_then(|()| stdout.flush())
+                .context("cannot write to stdout")
+        }
+    }
+}
+
+/// Reads and parses a manifest, naming the file in any error.
+pub fn read_manifest(path: &Path) -> anyhow::Result<Manifest> {
+    let bytes = std::fs::read(path)
+        .with_context(|| format!("cannot read manifest '{}'", path.display()))?;
+    Manifest::from_slice(&bytes).with_context(|| format!("manifest '{}'", path.display()))
+}

@@ -1,0 +1,407 @@
+//! Tableau tables match dbt relations by `{database}.{schema}.{name}`, as users expect.
+
+use autoexpose_matcher::{
+    Manifest, MatchOptions, TableauSite, UpstreamTable, Workbook, build_exposures,
+    parse_workbooks_response,
+};
+
+fn manifest(nodes: &str, sources: &str) -> Manifest {
+    let text = format!(
+        r#"{{"metadata": {{"dbt_schema_version": "https://schemas.getdbt.com/dbt/manifest/v12.json",
+            "project_name": "shop", "dbt_version": "1.9.0"}},
+            "nodes": {{{nodes}}}, "sources": {{{sources}}}}}"#
+    );
+    Manifest::from_slice(text.as_bytes()).expect("test manifest parses")
+}
+
+fn model(id: &str, db: Option<&str>, schema: &str, alias: &str) -> String {
+    let db = db.map_or("null".to_string(), |d| format!("\"{d}\""));
+    format!(
+        r#""model.shop.{id}": {{"resource_type": "model", "name": "{id}", "alias": "{alias}",
+            "database": {db}, "schema": "{schema}", "package_name": "shop",
+            "config": {{"materialized": "table"}}}}"#
+    )
+}
+
+fn table(db: Option<&str>, schema: Option<&str>, name: Option<&str>) -> UpstreamTable {
+    UpstreamTable {
+        database: db.map(str::to_string),
+        schema: schema.map(str::to_string),
+        name: name.map(str::to_string),
+        ..UpstreamTable::default()
+    }
+}
+
+fn workbook(luid: &str, name: &str, tables: Vec<UpstreamTable>) -> Workbook {
+    Workbook {
+        luid: luid.into(),
+        name: name.into(),
+        vizportal_url_id: Some("42".into()),
+        tables,
+        ..Workbook::default()
+    }
+}
+
+fn depends_on(manifest: &Manifest, tables: Vec<UpstreamTable>) -> Vec<String> {
+    let outcome = build_exposures(
+        manifest,
+        &[workbook("wb-1", "W", tables)],
+        &MatchOptions::default(),
+    );
+    outcome
+        .exposures
+        .first()
+        .map(|e| e.depends_on.clone())
+        .unwrap_or_default()
+}
+
+#[test]
+fn names_match_whatever_their_case_and_quoting() {
+    let m = manifest(
+        &model("orders", Some("ANALYTICS"), "DBT_PROD", "Orders"),
+        "",
+    );
+    for (db, schema, name) in [
+        ("analytics", "dbt_prod", "orders"),
+        ("\"ANALYTICS\"", "[DBT_PROD]", "`Orders`"),
+        ("Analytics", "Dbt_Prod", "\"ORDERS\""),
+    ] {
+        assert_eq!(
+            depends_on(&m, vec![table(Some(db), Some(schema), Some(name))]),
+            ["model.shop.orders"],
+            "{db}.{schema}.{name}"
+        );
+    }
+}
+
+#[test]
+fn a_different_part_never_matches() {
+    let m = manifest(
+        &model("orders", Some("analytics"), "dbt_prod", "orders"),
+        "",
+    );
+    for (db, schema, name) in [
+        ("analytics", "dbt_prod", "orders_archive"),
+        ("prod_analytics", "dbt_prod", "orders"),
+        ("analytics", "dbt_dev", "orders"),
+        ("analytics", "dbt_prod", "order"),
+    ] {
+        assert!(
+            depends_on(&m, vec![table(Some(db), Some(schema), Some(name))]).is_empty(),
+            "{db}.{schema}.{name} must not match"
+        );
+    }
+}
+
+#[test]
+fn sources_match_by_identifier_not_by_yaml_name() {
+    let source = r#""source.shop.legacy.customer_accounts": {"resource_type": "source",
+        "source_name": "legacy", "name": "customer_accounts", "identifier": "CustomerAccounts",
+        "database": "legacy_db", "schema": "CRM", "package_name": "shop"}"#;
+    let m = manifest("", source);
+    assert_eq!(
+        depends_on(
+            &m,
+            vec![table(
+                Some("LEGACY_DB"),
+                Some("crm"),
+                Some("customeraccounts")
+            )]
+        ),
+        ["source.shop.legacy.customer_accounts"]
+    );
+    assert!(
+        depends_on(
+            &m,
+            vec![table(
+                Some("legacy_db"),
+                Some("crm"),
+                Some("customer_accounts")
+            )]
+        )
+        .is_empty()
+    );
+}
+
+#[test]
+fn two_part_relations_match_on_schema_and_name_when_unambiguous() {
+    let m = manifest(&model("orders", None, "dbt_prod", "orders"), "");
+    assert_eq!(
+        depends_on(
+            &m,
+            vec![table(
+                Some("spark_catalog"),
+                Some("dbt_prod"),
+                Some("ORDERS")
+            )]
+        ),
+        ["model.shop.orders"]
+    );
+    assert_eq!(
+        depends_on(&m, vec![table(None, Some("dbt_prod"), Some("orders"))]),
+        ["model.shop.orders"]
+    );
+}
+
+#[test]
+fn a_tableau_table_without_database_is_not_matched_when_two_databases_fit() {
+    let nodes = [
+        model("orders", Some("analytics"), "dbt_prod", "orders"),
+        model("orders_copy", Some("finance"), "dbt_prod", "orders"),
+    ]
+    .join(",");
+    let m = manifest(&nodes, "");
+    assert!(depends_on(&m, vec![table(None, Some("dbt_prod"), Some("orders"))]).is_empty());
+    assert_eq!(
+        depends_on(
+            &m,
+            vec![table(Some("finance"), Some("dbt_prod"), Some("orders"))]
+        ),
+        ["model.shop.orders_copy"]
+    );
+}
+
+#[test]
+fn missing_parts_are_taken_from_the_bracketed_full_name() {
+    let m = manifest(
+        &model("orders", Some("analytics"), "dbt.prod", "orders"),
+        "",
+    );
+    let t = UpstreamTable {
+        name: Some("orders".into()),
+        full_name: Some("[analytics].[dbt.prod].[orders]".into()),
+        ..UpstreamTable::default()
+    };
+    assert_eq!(depends_on(&m, vec![t]), ["model.shop.orders"]);
+}
+
+#[test]
+fn hidden_tables_are_skipped_and_counted() {
+    let m = manifest(&model("orders", Some("a"), "s", "orders"), "");
+    let wb = workbook(
+        "wb-1",
+        "W",
+        vec![
+            table(Some("a"), Some("s"), Some("orders")),
+            table(None, None, None),
+        ],
+    );
+    let outcome = build_exposures(&m, &[wb], &MatchOptions::default());
+    assert_eq!(outcome.stats.tables_hidden, 1);
+    assert_eq!(outcome.stats.tables_matched, 1);
+    assert!(outcome.exposures[0].unmatched_tables.is_empty());
+}
+
+#[test]
+fn depends_on_is_sorted_without_duplicates_and_unmatched_tables_are_kept() {
+    let nodes = [
+        model("b_orders", Some("a"), "s", "orders"),
+        model("a_customers", Some("a"), "s", "customers"),
+    ]
+    .join(",");
+    let m = manifest(&nodes, "");
+    let wb = workbook(
+        "wb-1",
+        "W",
+        vec![
+            table(Some("a"), Some("s"), Some("orders")),
+            table(Some("A"), Some("S"), Some("ORDERS")),
+            table(Some("a"), Some("s"), Some("customers")),
+            table(Some("a"), Some("s"), Some("orders_archive")),
+        ],
+    );
+    let outcome = build_exposures(&m, &[wb], &MatchOptions::default());
+    let exposure = &outcome.exposures[0];
+    assert_eq!(
+        exposure.depends_on,
+        ["model.shop.a_customers", "model.shop.b_orders"]
+    );
+    assert_eq!(exposure.unmatched_tables, ["a.s.orders_archive"]);
+}
+
+#[test]
+fn workbooks_without_matches_are_left_out_unless_asked_for() {
+    let m = manifest(&model("orders", Some("a"), "s", "orders"), "");
+    let wbs = [
+        workbook(
+            "wb-1",
+            "Matched",
+            vec![table(Some("a"), Some("s"), Some("orders"))],
+        ),
+        workbook(
+            "wb-2",
+            "Unmatched",
+            vec![table(Some("x"), Some("y"), Some("z"))],
+        ),
+    ];
+    let default = build_exposures(&m, &wbs, &MatchOptions::default());
+    assert_eq!(default.exposures.len(), 1);
+    let all = build_exposures(
+        &m,
+        &wbs,
+        &MatchOptions {
+            include_unmatched: true,
+            ..MatchOptions::default()
+        },
+    );
+    assert_eq!(all.exposures.len(), 2);
+    assert!(
+        all.exposures
+            .iter()
+            .any(|e| e.name == "unmatched" && e.depends_on.is_empty())
+    );
+}
+
+#[test]
+fn workbook_urls_follow_tableau_rules_for_sites() {
+    let wb = workbook("wb-1", "W", vec![]);
+    let cloud = TableauSite {
+        server_url: "10az.online.tableau.com".into(),
+        content_url: "acme".into(),
+    };
+    assert_eq!(
+        cloud.workbook_url(&wb).as_deref(),
+        Some("https://10az.online.tableau.com/#/site/acme/workbooks/42/views")
+    );
+    let default_site = TableauSite {
+        server_url: "http://tableau.local:8080/".into(),
+        content_url: String::new(),
+    };
+    assert_eq!(
+        default_site.workbook_url(&wb).as_deref(),
+        Some("http://tableau.local:8080/#/workbooks/42/views")
+    );
+    let from_uri = Workbook {
+        vizportal_url_id: None,
+        uri: Some("sites/4989/workbooks/15995".into()),
+        ..wb.clone()
+    };
+    assert_eq!(
+        cloud.workbook_url(&from_uri).as_deref(),
+        Some("https://10az.online.tableau.com/#/site/acme/workbooks/15995/views")
+    );
+    let no_id = Workbook {
+        vizportal_url_id: None,
+        ..wb
+    };
+    assert_eq!(cloud.workbook_url(&no_id), None);
+}
+
+#[test]
+fn colliding_workbook_names_get_distinct_stable_exposure_names() {
+    let m = manifest(&model("orders", Some("a"), "s", "orders"), "");
+    let t = || vec![table(Some("a"), Some("s"), Some("orders"))];
+    let wbs = [
+        workbook("b2c3", "Sales / EMEA", t()),
+        workbook("a1b2", "Sales - EMEA", t()),
+    ];
+    let first = build_exposures(&m, &wbs, &MatchOptions::default());
+    let names: Vec<&str> = first.exposures.iter().map(|e| e.name.as_str()).collect();
+    assert_eq!(names, ["sales_emea", "sales_emea_b2c3"]);
+    let reversed = [wbs[1].clone(), wbs[0].clone()];
+    assert_eq!(
+        build_exposures(&m, &reversed, &MatchOptions::default()),
+        first
+    );
+}
+
+#[test]
+fn paged_connection_responses_gather_tables_through_data_sources() {
+    let pages = br#"[
+      {"data": {"workbooksConnection": {"nodes": [{
+         "luid": "wb-1", "name": "Revenue", "vizportalUrlId": "7", "projectName": "Finance",
+         "owner": {"name": "Ada", "email": "ada@example.com"}, "description": "Monthly revenue",
+         "upstreamTables": [{"id": "t1", "name": "orders", "schema": "s", "database": {"name": "a"}}],
+         "embeddedDatasources": [{"hasExtracts": true,
+            "upstreamTables": [{"id": "t1", "name": "orders", "schema": "s", "database": {"name": "a"}}],
+            "upstreamDatasources": [{"luid": "ds-1", "name": "Customers", "hasExtracts": true,
+               "upstreamTables": [{"id": "t2", "name": "customers", "schema": "s", "database": {"name": "a"}}]}]}]
+      }], "pageInfo": {"hasNextPage": true, "endCursor": "abc"}, "totalCount": 2}}},
+      {"data": {"workbooksConnection": {"nodes": [{"luid": "wb-2", "name": "Other",
+         "upstreamTables": [{"name": "customers", "schema": "s", "database": {"name": "a"}}]}],
+         "pageInfo": {"hasNextPage": false, "endCursor": null}, "totalCount": 2}},
+       "errors": [{"message": "index is still being built", "extensions": {"severity": "WARNING", "code": "BACKFILL_RUNNING"}}]}
+    ]"#;
+    let workbooks = parse_workbooks_response(pages).expect("pages parse");
+    assert_eq!(workbooks.len(), 2);
+    let revenue = &workbooks[0];
+    assert_eq!(
+        revenue.tables.len(),
+        2,
+        "duplicates through data sources are merged"
+    );
+    assert_eq!(revenue.datasources[0].luid, "ds-1");
+    assert!(
+        !revenue.has_embedded_extracts,
+        "an extract that proxies a published source"
+    );
+    let nodes = [
+        model("orders", Some("a"), "s", "orders"),
+        model("customers", Some("a"), "s", "customers"),
+    ]
+    .join(",");
+    let outcome = build_exposures(&manifest(&nodes, ""), &workbooks, &MatchOptions::default());
+    let revenue = &outcome.exposures[1];
+    assert_eq!(
+        revenue.depends_on,
+        ["model.shop.customers", "model.shop.orders"]
+    );
+    assert_eq!(
+        revenue.owner.as_ref().and_then(|o| o.email.as_deref()),
+        Some("ada@example.com")
+    );
+    assert_eq!(revenue.description.as_deref(), Some("Monthly revenue"));
+}
+
+#[test]
+fn the_dbt_troubleshooting_query_response_matches_the_example_project() {
+    let root = format!("{}/../../examples/jaffle-shop", env!("CARGO_MANIFEST_DIR"));
+    let manifest_bytes = std::fs::read(format!("{root}/manifest.json")).expect("example manifest");
+    let response =
+        std::fs::read(format!("{root}/tableau-response.json")).expect("example response");
+    let manifest = Manifest::from_slice(&manifest_bytes).expect("manifest parses");
+    let workbooks = parse_workbooks_response(&response).expect("response parses");
+    let outcome = build_exposures(&manifest, &workbooks, &MatchOptions::default());
+    let summary: Vec<(&str, Vec<&str>)> = outcome
+        .exposures
+        .iter()
+        .map(|e| {
+            (
+                e.name.as_str(),
+                e.depends_on.iter().map(String::as_str).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (
+                "executive_overview",
+                vec!["model.jaffle_shop.customers", "model.jaffle_shop.orders"]
+            ),
+            (
+                "marketing_funnel",
+                vec![
+                    "source.jaffle_shop.ecom.raw_orders",
+                    "source.jaffle_shop.legacy.customer_accounts"
+                ]
+            ),
+            ("sales_emea", vec!["model.jaffle_shop.orders_daily"]),
+            (
+                "sales_emea_7e4b2f10",
+                vec![
+                    "model.jaffle_shop.customer_summary.v2",
+                    "model.jaffle_shop.customers"
+                ]
+            ),
+            (
+                "snapshot_review",
+                vec![
+                    "seed.jaffle_shop.raw_payments",
+                    "snapshot.jaffle_shop.orders_snapshot"
+                ]
+            ),
+        ]
+    );
+    assert_eq!(outcome.stats.tables_hidden, 1);
+}
