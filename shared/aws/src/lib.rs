@@ -1,1 +1,34 @@
 //! AWS adapters: the DynamoDB store, S3 artifacts and Secrets Manager secrets.
+//!
+//! Each type implements one port of `autoexpose-pipeline`, and only this crate
+//! names the AWS SDK:
+//!
+//! * [`DynamoStore`] — [`autoexpose_pipeline::Store`] on one DynamoDB table; the key
+//!   design is documented in [`dynamodb`].
+//! * [`S3Artifacts`] — [`autoexpose_pipeline::Artifacts`] on S3, plus
+//!   [`ArtifactKey::parse`] for `dbt/<project>/<environment>/manifest.json` keys and
+//!   [`decode_event_key`] for keys as S3 events carry them.
+//! * [`SecretsManagerSecrets`] — [`autoexpose_pipeline::Secrets`] on Secrets Manager,
+//!   cached for a few minutes per warm container.
+//!
+//! ```no_run
+//! # async fn demo() {
+//! use autoexpose_aws::{DynamoStore, S3Artifacts, SecretsManagerSecrets};
+//! let config = aws_config::load_from_env().await;
+//! let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&config), "autoexpose");
+//! let artifacts = S3Artifacts::from_sdk_config(&config);
+//! let secrets = SecretsManagerSecrets::from_sdk_config(&config);
+//! # let _ = (store, artifacts, secrets);
+//! # }
+//! ```
+
+pub mod dynamodb;
+mod s3;
+mod secrets;
+
+pub use dynamodb::{CreateTableError, DynamoStore, RUN_RETENTION_SECS, TTL_ATTRIBUTE};
+pub use s3::{ArtifactKey, ArtifactKind, KeyError, S3Artifacts, decode_event_key};
+pub use secrets::{DEFAULT_CACHE_TTL, SecretsManagerSecrets};
+
+/// The SDK crates, re-exported so callers build clients with the same versions.
+pub use {aws_sdk_dynamodb, aws_sdk_s3, aws_sdk_secretsmanager};

@@ -1,0 +1,755 @@
+//! The DynamoDB store: every record of [`autoexpose_pipeline::Store`] in ONE table.
+//!
+//! # Key design
+//!
+//! The table has a string partition key `pk` and a string sort key `sk`, billing
+//! `PAY_PER_REQUEST`, and TTL on the number attribute [`TTL_ATTRIBUTE`] (`ttl`).
+//! Records are stored as a JSON document in `data` plus the few attributes that
+//! conditions and sorting need.
+//!
+//! | record | `pk` | `sk` | other attributes |
+//! |---|---|---|---|
+//! | integration settings | `INTEGRATIONS` | `<integration id>` | `data` (JSON [`Integration`], no secret), `dbt_project`, `version` (N) |
+//! | snapshot header | `SNAPSHOT#<integration id>` | `META` | `taken_at`, `workbooks` (N, count) |
+//! | snapshot workbook | `SNAPSHOT#<integration id>` | `WB#<workbook luid>` | `data` (JSON `Workbook`), `pos` (N, order in the listing) |
+//! | applied manifest | `MANIFEST#<dbt project>` | `APPLIED` | `bucket`, `key`, `version_id`, `generated_at`, `invocation_id`, `applied_at` |
+//! | exposure | `EXPOSURES#<integration id>` | `WB#<workbook luid>` | `data` (JSON `Exposure`), `name`, `synced_at` |
+//! | lease | `LEASE#<integration id>` | `LEASE` | `holder`, `expires_at` (RFC 3339 text) |
+//! | sync run | `RUNS#<integration id>` | `RUN#<run id>` | `data` (JSON [`SyncRun`]), `ttl` (N, epoch seconds, 90 days on) |
+//!
+//! All integrations share one partition, so listing them is one `Query`; an
+//! account has a handful, far below a partition's limits. Every other record
+//! lives in a partition of its own integration or dbt project.
+//!
+//! # Writes
+//!
+//! * Integration updates are conditional on `version` (optimistic concurrency);
+//!   creation on `attribute_not_exists(pk)`.
+//! * The applied-manifest pointer is replaced only while the stored one still has
+//!   the `invocation_id` and `generated_at` the caller read.
+//! * The lease is a conditional put: taken when absent, lapsed
+//!   (`expires_at <= now`, text comparison of fixed-width RFC 3339) or already held
+//!   by the same holder; released by a delete conditional on `holder`.
+//! * A snapshot is one item per workbook, so a big site never meets the 400 KB
+//!   item limit, and replacing it writes only the workbooks that changed (a diff
+//!   against what is stored), plus the header when `taken_at` or the count moved.
+//! * Exposure diffs and snapshot diffs go through `BatchWriteItem` in batches of 25;
+//!   `UnprocessedItems` are retried with exponential backoff.
+//!
+//! Snapshot and exposure diffs span many items and are not atomic; they are
+//! written under the integration's lease, and a failed write is repaired by the
+//! next run because both are diffs against what is actually stored.
+
+mod batch;
+mod items;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use autoexpose_pipeline::{
+    AppliedManifest, ArtifactLocation, ExposureDiff, Integration, Lease, Snapshot, Store,
+    StoreError, StoredExposure, SyncRun,
+};
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata};
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue, BillingMode, DeleteRequest, KeySchemaElement, KeyType,
+    PutRequest, ScalarAttributeType, TimeToLiveSpecification, WriteRequest,
+};
+
+use items::{Item, ItemExt};
+
+/// The name of the TTL attribute (epoch seconds) that expires run records.
+pub const TTL_ATTRIBUTE: &str = "ttl";
+
+/// How long run records are kept before DynamoDB's TTL removes them.
+pub const RUN_RETENTION_SECS: u64 = 90 * 24 * 60 * 60;
+
+const INTEGRATIONS_PK: &str = "INTEGRATIONS";
+
+/// The [`Store`] on one DynamoDB table (see the module docs for the key design).
+#[derive(Debug, Clone)]
+pub struct DynamoStore {
+    client: Client,
+    table: String,
+    writes: Arc<AtomicU64>,
+}
+
+/// What went wrong creating the table.
+#[derive(Debug, thiserror::Error)]
+pub enum CreateTableError {
+    /// DynamoDB refused or could not be reached.
+    #[error("could not create DynamoDB table '{table}': {message}")]
+    Create {
+        /// The table.
+        table: String,
+        /// DynamoDB's error, with its context.
+        message: String,
+    },
+    /// The table exists but TTL could not be switched on.
+    #[error(
+        "could not enable TTL on attribute '{TTL_ATTRIBUTE}' of DynamoDB table '{table}': {message}"
+    )]
+    Ttl {
+        /// The table.
+        table: String,
+        /// DynamoDB's error, with its context.
+        message: String,
+    },
+}
+
+impl DynamoStore {
+    /// A store on an existing table.
+    pub fn new(client: Client, table: impl Into<String>) -> DynamoStore {
+        DynamoStore {
+            client,
+            table: table.into(),
+            writes: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    /// The table name.
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    /// How many items this store (and its clones) has written or deleted so far,
+    /// counting each item of a batch and each conditional write attempt.
+    pub fn write_count(&self) -> u64 {
+        self.writes.load(Ordering::SeqCst)
+    }
+
+    /// Creates the table with the key design above and TTL on [`TTL_ATTRIBUTE`],
+    /// for tests and the local demo (in AWS the SAM template creates it). An
+    /// existing table of that name is left as it is.
+    pub async fn create_table(client: &Client, table: &str) -> Result<(), CreateTableError> {
+        let key = |name: &str, kind: KeyType| {
+            KeySchemaElement::builder()
+                .attribute_name(name)
+                .key_type(kind)
+                .build()
+        };
+        let attr = |name: &str| {
+            AttributeDefinition::builder()
+                .attribute_name(name)
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+        };
+        let create_err = |message: String| CreateTableError::Create {
+            table: table.to_string(),
+            message,
+        };
+        let schema = [key("pk", KeyType::Hash), key("sk", KeyType::Range)]
+            .into_iter()
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| create_err(e.to_string()))?;
+        let attrs = [attr("pk"), attr("sk")]
+            .into_iter()
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| create_err(e.to_string()))?;
+        let created = client
+            .create_table()
+            .table_name(table)
+            .set_key_schema(Some(schema))
+            .set_attribute_definitions(Some(attrs))
+            .billing_mode(BillingMode::PayPerRequest)
+            .send()
+            .await;
+        match created {
+            Ok(_) => {}
+            Err(err) if err.code() == Some("ResourceInUseException") => return Ok(()),
+            Err(err) => return Err(create_err(DisplayErrorContext(&err).to_string())),
+        }
+        let ttl = TimeToLiveSpecification::builder()
+            .attribute_name(TTL_ATTRIBUTE)
+            .enabled(true)
+            .build()
+            .map_err(|e| CreateTableError::Ttl {
+                table: table.to_string(),
+                message: e.to_string(),
+            })?;
+        client
+            .update_time_to_live()
+            .table_name(table)
+            .time_to_live_specification(ttl)
+            .send()
+            .await
+            .map_err(|err| CreateTableError::Ttl {
+                table: table.to_string(),
+                message: DisplayErrorContext(&err).to_string(),
+            })?;
+        Ok(())
+    }
+
+    fn count_writes(&self, n: usize) {
+        self.writes.fetch_add(n as u64, Ordering::SeqCst);
+    }
+
+    fn backend<E>(&self, what: &str, err: E) -> StoreError
+    where
+        E: std::error::Error,
+    {
+        StoreError::Backend(format!(
+            "DynamoDB table '{}': {what} failed: {}",
+            self.table,
+            DisplayErrorContext(&err)
+        ))
+    }
+
+    /// Every item of one partition whose sort key starts with `prefix`, in sort-key order.
+    async fn query_prefix(&self, pk: &str, prefix: &str) -> Result<Vec<Item>, StoreError> {
+        let mut out = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let page = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+                .expression_attribute_values(":pk", s(pk))
+                .expression_attribute_values(":prefix", s(prefix))
+                .set_exclusive_start_key(start.take())
+                .consistent_read(true)
+                .send()
+                .await
+                .map_err(|e| self.backend(&format!("query of partition '{pk}'"), e))?;
+            out.extend(page.items.unwrap_or_default());
+            match page.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => return Ok(out),
+            }
+        }
+    }
+
+    async fn get_item(&self, pk: &str, sk: &str) -> Result<Option<Item>, StoreError> {
+        let got = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", s(pk))
+            .key("sk", s(sk))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| self.backend(&format!("read of {pk}/{sk}"), e))?;
+        Ok(got.item)
+    }
+
+    /// Puts an item under a condition; `Ok(false)` when the condition failed.
+    async fn conditional_put(
+        &self,
+        item: Item,
+        condition: &str,
+        values: HashMap<String, AttributeValue>,
+        what: &str,
+    ) -> Result<bool, StoreError> {
+        self.count_writes(1);
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression(condition)
+            .set_expression_attribute_values((!values.is_empty()).then_some(values))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(err) => {
+                let failed = err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception());
+                if failed {
+                    Ok(false)
+                } else {
+                    Err(self.backend(what, err))
+                }
+            }
+        }
+    }
+
+    async fn write_batch(&self, requests: Vec<WriteRequest>, what: &str) -> Result<(), StoreError> {
+        self.count_writes(requests.len());
+        batch::write_all(&self.client, &self.table, requests)
+            .await
+            .map_err(|e| StoreError::Backend(format!("{e} (while writing {what})")))
+    }
+}
+
+fn s(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+fn n(value: impl ToString) -> AttributeValue {
+    AttributeValue::N(value.to_string())
+}
+
+fn values<const N: usize>(pairs: [(&str, AttributeValue); N]) -> HashMap<String, AttributeValue> {
+    pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+}
+
+fn key(pk: &str, sk: &str) -> Item {
+    values([("pk", s(pk)), ("sk", s(sk))])
+}
+
+fn put(item: Item) -> Result<WriteRequest, StoreError> {
+    let put = PutRequest::builder()
+        .set_item(Some(item))
+        .build()
+        .map_err(|e| StoreError::Backend(format!("building a DynamoDB put: {e}")))?;
+    Ok(WriteRequest::builder().put_request(put).build())
+}
+
+fn delete(pk: &str, sk: &str) -> Result<WriteRequest, StoreError> {
+    let delete = DeleteRequest::builder()
+        .set_key(Some(key(pk, sk)))
+        .build()
+        .map_err(|e| StoreError::Backend(format!("building a DynamoDB delete: {e}")))?;
+    Ok(WriteRequest::builder().delete_request(delete).build())
+}
+
+fn to_json<T: serde::Serialize>(value: &T, what: &str) -> Result<String, StoreError> {
+    serde_json::to_string(value)
+        .map_err(|e| StoreError::Backend(format!("could not encode {what} as JSON: {e}")))
+}
+
+fn snapshot_pk(integration_id: &str) -> String {
+    format!("SNAPSHOT#{integration_id}")
+}
+
+fn exposures_pk(integration_id: &str) -> String {
+    format!("EXPOSURES#{integration_id}")
+}
+
+fn manifest_pk(dbt_project: &str) -> String {
+    format!("MANIFEST#{dbt_project}")
+}
+
+fn lease_pk(integration_id: &str) -> String {
+    format!("LEASE#{integration_id}")
+}
+
+fn runs_pk(integration_id: &str) -> String {
+    format!("RUNS#{integration_id}")
+}
+
+fn workbook_sk(luid: &str) -> String {
+    format!("WB#{luid}")
+}
+
+fn integration_item(integration: &Integration) -> Result<Item, StoreError> {
+    let mut item = key(INTEGRATIONS_PK, &integration.id);
+    item.insert(
+        "data".into(),
+        s(to_json(
+            integration,
+            &format!("integration '{}'", integration.id),
+        )?),
+    );
+    item.insert("dbt_project".into(), s(&integration.dbt_project));
+    item.insert("version".into(), n(integration.version));
+    Ok(item)
+}
+
+fn integration_from(item: &Item) -> Result<Integration, StoreError> {
+    let mut integration: Integration = item.json("data", "integration")?;
+    // The `version` attribute is what conditions check; it is the truth.
+    integration.version = item.number("version", "integration")?;
+    Ok(integration)
+}
+
+fn epoch_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+impl Store for DynamoStore {
+    async fn create_integration(
+        &self,
+        integration: &Integration,
+    ) -> Result<Integration, StoreError> {
+        let mut stored = integration.clone();
+        stored.version = 1;
+        let created = self
+            .conditional_put(
+                integration_item(&stored)?,
+                "attribute_not_exists(pk)",
+                HashMap::new(),
+                &format!("creating integration '{}'", integration.id),
+            )
+            .await?;
+        if created {
+            Ok(stored)
+        } else {
+            Err(StoreError::AlreadyExists(format!(
+                "integration '{}'",
+                integration.id
+            )))
+        }
+    }
+
+    async fn update_integration(
+        &self,
+        integration: &Integration,
+    ) -> Result<Integration, StoreError> {
+        let mut stored = integration.clone();
+        stored.version = integration.version + 1;
+        let updated = self
+            .conditional_put(
+                integration_item(&stored)?,
+                "attribute_exists(pk) AND version = :expected",
+                values([(":expected", n(integration.version))]),
+                &format!("updating integration '{}'", integration.id),
+            )
+            .await?;
+        if updated {
+            return Ok(stored);
+        }
+        let what = format!("integration '{}'", integration.id);
+        match self.get_item(INTEGRATIONS_PK, &integration.id).await? {
+            Some(_) => Err(StoreError::Conflict(what)),
+            None => Err(StoreError::NotFound(what)),
+        }
+    }
+
+    async fn get_integration(&self, id: &str) -> Result<Option<Integration>, StoreError> {
+        match self.get_item(INTEGRATIONS_PK, id).await? {
+            Some(item) => integration_from(&item).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    async fn list_integrations(
+        &self,
+        dbt_project: Option<&str>,
+    ) -> Result<Vec<Integration>, StoreError> {
+        let mut out = Vec::new();
+        for item in self.query_prefix(INTEGRATIONS_PK, "").await? {
+            let integration = integration_from(&item)?;
+            if dbt_project.is_none_or(|p| p == integration.dbt_project) {
+                out.push(integration);
+            }
+        }
+        out.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(out)
+    }
+
+    async fn get_snapshot(&self, integration_id: &str) -> Result<Option<Snapshot>, StoreError> {
+        let pk = snapshot_pk(integration_id);
+        let Some(meta) = self.get_item(&pk, "META").await? else {
+            return Ok(None);
+        };
+        let taken_at = meta.string("taken_at", "snapshot header")?;
+        let mut positioned = Vec::new();
+        for item in self.query_prefix(&pk, "WB#").await? {
+            let pos: u64 = item.number("pos", "snapshot workbook")?;
+            positioned.push((pos, item.json("data", "snapshot workbook")?));
+        }
+        positioned.sort_by_key(|(pos, _)| *pos);
+        Ok(Some(Snapshot {
+            integration_id: integration_id.to_string(),
+            taken_at,
+            workbooks: positioned.into_iter().map(|(_, wb)| wb).collect(),
+        }))
+    }
+
+    async fn put_snapshot(&self, snapshot: &Snapshot) -> Result<(), StoreError> {
+        let pk = snapshot_pk(&snapshot.integration_id);
+        let mut stored: HashMap<String, (String, u64)> = HashMap::new();
+        for item in self.query_prefix(&pk, "WB#").await? {
+            let sk = item.string("sk", "snapshot workbook")?;
+            let data = item.string("data", "snapshot workbook")?;
+            let pos = item.number("pos", "snapshot workbook")?;
+            stored.insert(sk, (data, pos));
+        }
+        // Last occurrence of a LUID wins, as a map would have it; one request per key.
+        let mut wanted: BTreeMap<String, (String, u64)> = BTreeMap::new();
+        for (pos, workbook) in snapshot.workbooks.iter().enumerate() {
+            let what = format!("workbook '{}'", workbook.luid);
+            wanted.insert(
+                workbook_sk(&workbook.luid),
+                (to_json(workbook, &what)?, pos as u64),
+            );
+        }
+        let mut requests = Vec::new();
+        for (sk, (data, pos)) in &wanted {
+            if stored.get(sk) == Some(&(data.clone(), *pos)) {
+                continue;
+            }
+            let item = items::checked_size(
+                values([
+                    ("pk", s(&pk)),
+                    ("sk", s(sk)),
+                    ("data", s(data)),
+                    ("pos", n(pos)),
+                ]),
+                &format!(
+                    "snapshot workbook {sk} of integration '{}'",
+                    snapshot.integration_id
+                ),
+            )?;
+            requests.push(put(item)?);
+        }
+        for sk in stored.keys().filter(|sk| !wanted.contains_key(*sk)) {
+            requests.push(delete(&pk, sk)?);
+        }
+        let what = format!("the snapshot of integration '{}'", snapshot.integration_id);
+        self.write_batch(requests, &what).await?;
+
+        let meta = self.get_item(&pk, "META").await?;
+        let count = wanted.len() as u64;
+        let unchanged = meta.as_ref().is_some_and(|m| {
+            m.string("taken_at", "").ok().as_deref() == Some(snapshot.taken_at.as_str())
+                && m.number::<u64>("workbooks", "").ok() == Some(count)
+        });
+        if !unchanged {
+            let header = values([
+                ("pk", s(&pk)),
+                ("sk", s("META")),
+                ("taken_at", s(&snapshot.taken_at)),
+                ("workbooks", n(count)),
+            ]);
+            self.write_batch(vec![put(header)?], &what).await?;
+        }
+        Ok(())
+    }
+
+    async fn get_applied_manifest(
+        &self,
+        dbt_project: &str,
+    ) -> Result<Option<AppliedManifest>, StoreError> {
+        let Some(item) = self.get_item(&manifest_pk(dbt_project), "APPLIED").await? else {
+            return Ok(None);
+        };
+        let what = "applied-manifest pointer";
+        Ok(Some(AppliedManifest {
+            dbt_project: dbt_project.to_string(),
+            location: ArtifactLocation {
+                bucket: item.optional_string("bucket"),
+                key: item.string("key", what)?,
+                version_id: item.optional_string("version_id"),
+            },
+            generated_at: item.string("generated_at", what)?,
+            invocation_id: item.string("invocation_id", what)?,
+            applied_at: item.string("applied_at", what)?,
+        }))
+    }
+
+    async fn put_applied_manifest(
+        &self,
+        manifest: &AppliedManifest,
+        previous: Option<&AppliedManifest>,
+    ) -> Result<(), StoreError> {
+        let mut item = values([
+            ("pk", s(manifest_pk(&manifest.dbt_project))),
+            ("sk", s("APPLIED")),
+            ("key", s(&manifest.location.key)),
+            ("generated_at", s(&manifest.generated_at)),
+            ("invocation_id", s(&manifest.invocation_id)),
+            ("applied_at", s(&manifest.applied_at)),
+        ]);
+        if let Some(bucket) = &manifest.location.bucket {
+            item.insert("bucket".into(), s(bucket));
+        }
+        if let Some(version_id) = &manifest.location.version_id {
+            item.insert("version_id".into(), s(version_id));
+        }
+        let (condition, vals) = match previous {
+            None => ("attribute_not_exists(pk)", HashMap::new()),
+            Some(prev) => (
+                "invocation_id = :inv AND generated_at = :gen",
+                values([
+                    (":inv", s(&prev.invocation_id)),
+                    (":gen", s(&prev.generated_at)),
+                ]),
+            ),
+        };
+        let what = format!(
+            "the applied-manifest pointer of dbt project '{}'",
+            manifest.dbt_project
+        );
+        if self
+            .conditional_put(item, condition, vals, &format!("writing {what}"))
+            .await?
+        {
+            Ok(())
+        } else {
+            Err(StoreError::Conflict(what))
+        }
+    }
+
+    async fn list_exposures(
+        &self,
+        integration_id: &str,
+    ) -> Result<Vec<StoredExposure>, StoreError> {
+        let mut out = Vec::new();
+        for item in self
+            .query_prefix(&exposures_pk(integration_id), "WB#")
+            .await?
+        {
+            out.push(StoredExposure {
+                integration_id: integration_id.to_string(),
+                exposure: item.json("data", "exposure")?,
+                synced_at: item.string("synced_at", "exposure")?,
+            });
+        }
+        out.sort_by(|a, b| {
+            (&a.exposure.name, &a.exposure.workbook_luid)
+                .cmp(&(&b.exposure.name, &b.exposure.workbook_luid))
+        });
+        Ok(out)
+    }
+
+    async fn apply_exposure_diff(
+        &self,
+        integration_id: &str,
+        diff: &ExposureDiff,
+        synced_at: &str,
+    ) -> Result<(), StoreError> {
+        if diff.is_empty() {
+            return Ok(());
+        }
+        let pk = exposures_pk(integration_id);
+        // BatchWriteItem refuses two requests for one key: keep the last per LUID,
+        // upserts first, then removals.
+        let mut requests: BTreeMap<String, WriteRequest> = BTreeMap::new();
+        for exposure in &diff.upserts {
+            let sk = workbook_sk(&exposure.workbook_luid);
+            let what = format!(
+                "exposure '{}' of integration '{integration_id}'",
+                exposure.name
+            );
+            let item = items::checked_size(
+                values([
+                    ("pk", s(&pk)),
+                    ("sk", s(&sk)),
+                    ("data", s(to_json(exposure, &what)?)),
+                    ("name", s(&exposure.name)),
+                    ("synced_at", s(synced_at)),
+                ]),
+                &what,
+            )?;
+            requests.insert(sk, put(item)?);
+        }
+        for luid in &diff.removals {
+            let sk = workbook_sk(luid);
+            let request = delete(&pk, &sk)?;
+            requests.insert(sk, request);
+        }
+        let what = format!("the exposures of integration '{integration_id}'");
+        self.write_batch(requests.into_values().collect(), &what)
+            .await
+    }
+
+    async fn try_acquire_lease(&self, lease: &Lease, now: &str) -> Result<bool, StoreError> {
+        let item = values([
+            ("pk", s(lease_pk(&lease.integration_id))),
+            ("sk", s("LEASE")),
+            ("holder", s(&lease.holder)),
+            ("expires_at", s(&lease.expires_at)),
+        ]);
+        self.conditional_put(
+            item,
+            "attribute_not_exists(pk) OR expires_at <= :now OR holder = :holder",
+            values([(":now", s(now)), (":holder", s(&lease.holder))]),
+            &format!("taking the lease of integration '{}'", lease.integration_id),
+        )
+        .await
+    }
+
+    async fn release_lease(&self, integration_id: &str, holder: &str) -> Result<(), StoreError> {
+        self.count_writes(1);
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key(&lease_pk(integration_id), "LEASE")))
+            .condition_expression("holder = :holder")
+            .expression_attribute_values(":holder", s(holder))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(())
+            }
+            Err(err) => Err(self.backend(
+                &format!("releasing the lease of integration '{integration_id}'"),
+                err,
+            )),
+        }
+    }
+
+    async fn record_run(&self, run: &SyncRun) -> Result<(), StoreError> {
+        let what = format!(
+            "run '{}' of integration '{}'",
+            run.run_id, run.integration_id
+        );
+        let item = values([
+            ("pk", s(runs_pk(&run.integration_id))),
+            ("sk", s(format!("RUN#{}", run.run_id))),
+            ("data", s(to_json(run, &what)?)),
+            (TTL_ATTRIBUTE, n(epoch_secs() + RUN_RETENTION_SECS)),
+        ]);
+        self.count_writes(1);
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(|e| self.backend(&format!("recording {what}"), e))?;
+        Ok(())
+    }
+
+    async fn list_runs(
+        &self,
+        integration_id: &str,
+        limit: usize,
+    ) -> Result<Vec<SyncRun>, StoreError> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let pk = runs_pk(integration_id);
+        let mut out = Vec::new();
+        let mut start: Option<Item> = None;
+        while out.len() < limit {
+            let page = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+                .expression_attribute_values(":pk", s(&pk))
+                .expression_attribute_values(":prefix", s("RUN#"))
+                .scan_index_forward(false)
+                .limit(i32::try_from(limit - out.len()).unwrap_or(i32::MAX))
+                .set_exclusive_start_key(start.take())
+                .consistent_read(true)
+                .send()
+                .await
+                .map_err(|e| {
+                    self.backend(
+                        &format!("listing the runs of integration '{integration_id}'"),
+                        e,
+                    )
+                })?;
+            for item in page.items.unwrap_or_default() {
+                out.push(item.json("data", "sync run")?);
+            }
+            match page.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => break,
+            }
+        }
+        out.truncate(limit);
+        Ok(out)
+    }
+}
