@@ -1,0 +1,71 @@
+//! The pipeline's one error type.
+
+use crate::ports::{ArtifactError, ArtifactLocation, SecretError, StoreError, TableauError};
+
+/// What went wrong in a stage, in words a person can act on. No variant carries a secret.
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    /// The store failed.
+    #[error("the state store failed: {0}")]
+    Store(StoreError),
+    /// An artifact could not be read or written.
+    #[error("could not read {location}: {source}")]
+    Artifact {
+        /// Where.
+        location: ArtifactLocation,
+        /// Why.
+        source: ArtifactError,
+    },
+    /// The manifest is broken or unusable.
+    #[error("the manifest at {location} cannot be used: {message}")]
+    Manifest {
+        /// Where it was read from.
+        location: ArtifactLocation,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// The PAT secret could not be fetched.
+    #[error("could not read the Tableau token secret of integration '{integration}': {source}")]
+    Secret {
+        /// The integration.
+        integration: String,
+        /// Why.
+        source: SecretError,
+    },
+    /// Tableau refused or failed.
+    #[error("Tableau failed for integration '{integration}': {source}")]
+    Tableau {
+        /// The integration.
+        integration: String,
+        /// Tableau's error, already in a person's words.
+        source: TableauError,
+    },
+    /// Another run holds the integration's lease.
+    #[error(
+        "integration '{0}' is busy: another sync is running on it; try again when it has finished"
+    )]
+    LeaseBusy(String),
+    /// An optimistic version check failed.
+    #[error("integration '{0}' was changed by someone else meanwhile; read it again and retry")]
+    VersionConflict(String),
+    /// No such integration.
+    #[error("there is no integration '{0}'; `autoexpose integrations list` shows them")]
+    UnknownIntegration(String),
+    /// Some requested collections do not exist on the site; nothing was stored.
+    #[error(
+        "integration '{integration}': these collections do not exist on the Tableau site: {}; nothing was changed (`autoexpose collections list {integration}` shows the projects)",
+        .names.join(", ")
+    )]
+    UnknownCollections {
+        /// The integration.
+        integration: String,
+        /// Every unknown LUID or path.
+        names: Vec<String>,
+    },
+}
+
+impl From<StoreError> for PipelineError {
+    fn from(error: StoreError) -> PipelineError {
+        PipelineError::Store(error)
+    }
+}

@@ -1,0 +1,565 @@
+//! The three stages of PRODUCT.md S5: apply a manifest, sync an integration, update its
+//! collections. Each is a method of [`Pipeline`], which holds the adapters.
+
+use std::cmp::Ordering;
+use std::collections::hash_map::RandomState;
+use std::collections::{BTreeSet, HashMap};
+use std::hash::BuildHasher;
+use std::sync::Arc;
+use std::time::Duration;
+
+use autoexpose_matcher::{Manifest, MatchOptions, TableauSite, build_exposures};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::diff::diff_exposures;
+use crate::error::PipelineError;
+use crate::ports::{
+    AppliedManifest, ArtifactLocation, Artifacts, Clock, Integration, Lease, Secrets, Snapshot,
+    Store, StoreError, SyncRun, SystemClock, TableauApi, TableauError, Trigger, format_timestamp,
+    timestamp_after,
+};
+
+/// How long a lease lasts before another run may take it over (a Lambda runs 15 minutes
+/// at most).
+pub const DEFAULT_LEASE_TTL: Duration = Duration::from_secs(15 * 60);
+/// How long a run waits for a busy lease before it gives up.
+pub const DEFAULT_LEASE_WAIT: Duration = Duration::from_secs(10);
+const LEASE_POLL: Duration = Duration::from_millis(100);
+const MANIFEST_RETRIES: usize = 5;
+
+/// What happened to a manifest handed to [`Pipeline::apply_manifest`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApplyOutcome {
+    /// It is newer than the applied one: it is applied now, and every integration of the
+    /// dbt project was rematched (one result per integration, in id order).
+    Applied {
+        /// The new pointer.
+        manifest: AppliedManifest,
+        /// Per integration: its run, or the error that stopped it (already recorded).
+        rematches: Vec<(String, Result<SyncRun, String>)>,
+    },
+    /// It is the applied one again (same `generated_at` and `invocation_id`); nothing changed.
+    Duplicate(AppliedManifest),
+    /// It is older than the applied one; nothing changed.
+    Stale {
+        /// The applied one, which stays.
+        applied: AppliedManifest,
+    },
+}
+
+/// The pipeline: the stages over a store, artifacts, secrets and a Tableau client.
+pub struct Pipeline<S, A, K, T> {
+    store: S,
+    artifacts: A,
+    secrets: K,
+    tableau: T,
+    clock: Arc<dyn Clock>,
+    lease_ttl: Duration,
+    lease_wait: Duration,
+}
+
+impl<S: Store, A: Artifacts, K: Secrets, T: TableauApi> Pipeline<S, A, K, T> {
+    /// A pipeline with the system clock and the default lease timings.
+    pub fn new(store: S, artifacts: A, secrets: K, tableau: T) -> Self {
+        Pipeline {
+            store,
+            artifacts,
+            secrets,
+            tableau,
+            clock: Arc::new(SystemClock),
+            lease_ttl: DEFAULT_LEASE_TTL,
+            lease_wait: DEFAULT_LEASE_WAIT,
+        }
+    }
+
+    /// Uses another clock (tests control time with it).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Sets how long a lease lasts and how long a run waits for a busy one.
+    pub fn with_lease(mut self, ttl: Duration, wait: Duration) -> Self {
+        self.lease_ttl = ttl;
+        self.lease_wait = wait;
+        self
+    }
+
+    /// The store.
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// The Tableau client.
+    pub fn tableau(&self) -> &T {
+        &self.tableau
+    }
+
+    /// The secret source.
+    pub fn secrets(&self) -> &K {
+        &self.secrets
+    }
+
+    fn now(&self) -> OffsetDateTime {
+        self.clock.now()
+    }
+
+    /// Reads a manifest and, if it is newer than the one applied for `dbt_project`
+    /// (by `metadata.generated_at`, then `invocation_id`), applies it and rematches every
+    /// integration of that project against its stored snapshot. Stale and duplicate
+    /// manifests change nothing. Which environment's manifests count is the caller's
+    /// choice (the S3 key, the CLI flag).
+    pub async fn apply_manifest(
+        &self,
+        dbt_project: &str,
+        location: &ArtifactLocation,
+    ) -> Result<ApplyOutcome, PipelineError> {
+        let manifest = self.read_manifest(location).await?;
+        if let Some(name) = manifest.metadata.project_name.as_deref()
+            && name != dbt_project
+        {
+            return Err(PipelineError::Manifest {
+                location: location.clone(),
+                message: format!(
+                    "it belongs to dbt project '{name}', not '{dbt_project}'; apply it to '{name}'"
+                ),
+            });
+        }
+        let missing = |field: &str| PipelineError::Manifest {
+            location: location.clone(),
+            message: format!(
+                "it has no metadata.{field}, so it cannot be ordered against other manifests; upload the manifest.json that dbt wrote"
+            ),
+        };
+        let generated_at = manifest
+            .metadata
+            .generated_at
+            .clone()
+            .ok_or_else(|| missing("generated_at"))?;
+        let invocation_id = manifest
+            .metadata
+            .invocation_id
+            .clone()
+            .ok_or_else(|| missing("invocation_id"))?;
+        let candidate = AppliedManifest {
+            dbt_project: dbt_project.to_string(),
+            location: location.clone(),
+            generated_at,
+            invocation_id,
+            applied_at: format_timestamp(self.now()),
+        };
+
+        let mut attempts = 0;
+        let applied = loop {
+            let current = self.store.get_applied_manifest(dbt_project).await?;
+            if let Some(current) = &current {
+                match manifest_order(&candidate, current) {
+                    Ordering::Less => {
+                        tracing::info!(dbt_project, %location, "stale manifest ignored");
+                        return Ok(ApplyOutcome::Stale {
+                            applied: current.clone(),
+                        });
+                    }
+                    Ordering::Equal => {
+                        tracing::info!(dbt_project, %location, "duplicate manifest ignored");
+                        return Ok(ApplyOutcome::Duplicate(current.clone()));
+                    }
+                    Ordering::Greater => {}
+                }
+            }
+            match self
+                .store
+                .put_applied_manifest(&candidate, current.as_ref())
+                .await
+            {
+                Ok(()) => break candidate,
+                Err(StoreError::Conflict(_)) if attempts < MANIFEST_RETRIES => attempts += 1,
+                Err(e) => return Err(e.into()),
+            }
+        };
+
+        let mut rematches = Vec::new();
+        for integration in self.store.list_integrations(Some(dbt_project)).await? {
+            let result = self
+                .run_locked(&integration.id, Trigger::Manifest, |run| {
+                    self.rematch_stored(integration.clone(), &manifest, run)
+                })
+                .await
+                .map_err(|e| e.to_string());
+            rematches.push((integration.id.clone(), result));
+        }
+        Ok(ApplyOutcome::Applied {
+            manifest: applied,
+            rematches,
+        })
+    }
+
+    /// Takes the integration's lease, lists its workbooks with its PAT, replaces the
+    /// snapshot (only after a complete listing, and only if it changed), rematches against
+    /// the applied manifest, writes the exposure diff and records the run. A failed run
+    /// changes no exposure and records its error.
+    pub async fn sync_integration(
+        &self,
+        integration_id: &str,
+        trigger: Trigger,
+    ) -> Result<SyncRun, PipelineError> {
+        self.run_locked(integration_id, trigger, |run| self.sync_locked(run))
+            .await
+    }
+
+    /// Checks that the collections exist on the site (nothing is stored if one does not),
+    /// stores their LUIDs with an optimistic version check, then syncs at once, so
+    /// workbooks that left the selection lose their exposures and new ones gain them.
+    pub async fn update_collections(
+        &self,
+        integration_id: &str,
+        collections: &[String],
+    ) -> Result<SyncRun, PipelineError> {
+        let integration = self.integration(integration_id).await?;
+        let secret = self
+            .secrets
+            .tableau_secret(&integration.secret_ref)
+            .await
+            .map_err(|source| PipelineError::Secret {
+                integration: integration.id.clone(),
+                source,
+            })?;
+        let resolved = self
+            .tableau
+            .resolve_collections(&integration, &secret, collections)
+            .await
+            .map_err(|source| match source {
+                TableauError::UnknownCollections(names) => PipelineError::UnknownCollections {
+                    integration: integration.id.clone(),
+                    names,
+                },
+                source => PipelineError::Tableau {
+                    integration: integration.id.clone(),
+                    source,
+                },
+            })?;
+        let mut luids = Vec::new();
+        for collection in resolved {
+            if !luids.contains(&collection.luid) {
+                luids.push(collection.luid);
+            }
+        }
+        let mut updated = integration.clone();
+        updated.collections = luids;
+        self.store
+            .update_integration(&updated)
+            .await
+            .map_err(|e| match e {
+                StoreError::Conflict(_) => PipelineError::VersionConflict(integration.id.clone()),
+                e => e.into(),
+            })?;
+        self.sync_integration(integration_id, Trigger::CollectionsUpdated)
+            .await
+    }
+
+    async fn integration(&self, id: &str) -> Result<Integration, PipelineError> {
+        self.store
+            .get_integration(id)
+            .await?
+            .ok_or_else(|| PipelineError::UnknownIntegration(id.to_string()))
+    }
+
+    async fn read_manifest(&self, location: &ArtifactLocation) -> Result<Manifest, PipelineError> {
+        let bytes =
+            self.artifacts
+                .read(location)
+                .await
+                .map_err(|source| PipelineError::Artifact {
+                    location: location.clone(),
+                    source,
+                })?;
+        Manifest::from_slice(&bytes).map_err(|e| PipelineError::Manifest {
+            location: location.clone(),
+            message: e.to_string(),
+        })
+    }
+
+    /// Runs `work` under the integration's lease and records the run, success or failure.
+    async fn run_locked<'a, F, Fut>(
+        &'a self,
+        integration_id: &str,
+        trigger: Trigger,
+        work: F,
+    ) -> Result<SyncRun, PipelineError>
+    where
+        F: FnOnce(RunCounts) -> Fut,
+        Fut: Future<Output = Result<RunCounts, PipelineError>> + 'a,
+    {
+        // Checked before the lease so an unknown id leaves no lease behind.
+        let integration = self.integration(integration_id).await?;
+        let started = self.now();
+        let run_id = format!(
+            "{}-{:016x}",
+            format_timestamp(started),
+            RandomState::new().hash_one(integration_id)
+        );
+        self.acquire_lease(&integration.id, &run_id).await?;
+        let result = work(RunCounts::new(integration.id.clone())).await;
+        let mut run = SyncRun {
+            run_id: run_id.clone(),
+            integration_id: integration.id.clone(),
+            trigger,
+            started_at: format_timestamp(started),
+            finished_at: format_timestamp(self.now()),
+            added: 0,
+            changed: 0,
+            removed: 0,
+            workbooks: 0,
+            error: None,
+        };
+        match &result {
+            Ok(counts) => {
+                run.added = counts.added;
+                run.changed = counts.changed;
+                run.removed = counts.removed;
+                run.workbooks = counts.workbooks;
+            }
+            Err(e) => run.error = Some(e.to_string()),
+        }
+        let recorded = self.store.record_run(&run).await;
+        let released = self.store.release_lease(&integration.id, &run_id).await;
+        match &result {
+            Ok(_) => {
+                tracing::info!(integration = %integration.id, %trigger, added = run.added, changed = run.changed, removed = run.removed, "run finished")
+            }
+            Err(e) => {
+                tracing::warn!(integration = %integration.id, %trigger, error = %e, "run failed")
+            }
+        }
+        result?;
+        recorded?;
+        released?;
+        Ok(run)
+    }
+
+    async fn acquire_lease(&self, integration_id: &str, holder: &str) -> Result<(), PipelineError> {
+        let deadline = tokio::time::Instant::now() + self.lease_wait;
+        loop {
+            let now = self.now();
+            let lease = Lease {
+                integration_id: integration_id.to_string(),
+                holder: holder.to_string(),
+                expires_at: timestamp_after(now, self.lease_ttl),
+            };
+            if self
+                .store
+                .try_acquire_lease(&lease, &format_timestamp(now))
+                .await?
+            {
+                return Ok(());
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(PipelineError::LeaseBusy(integration_id.to_string()));
+            }
+            tokio::time::sleep(LEASE_POLL).await;
+        }
+    }
+
+    async fn sync_locked(&self, mut counts: RunCounts) -> Result<RunCounts, PipelineError> {
+        // Read again under the lease: settings may have changed while we waited.
+        let integration = self.integration(&counts.integration_id).await?;
+        let secret = self
+            .secrets
+            .tableau_secret(&integration.secret_ref)
+            .await
+            .map_err(|source| PipelineError::Secret {
+                integration: integration.id.clone(),
+                source,
+            })?;
+        let mut workbooks = self
+            .tableau
+            .list_workbooks(&integration, &secret)
+            .await
+            .map_err(|source| PipelineError::Tableau {
+                integration: integration.id.clone(),
+                source,
+            })?;
+        workbooks.sort_by(|a, b| a.luid.cmp(&b.luid));
+        counts.workbooks = u32::try_from(workbooks.len()).unwrap_or(u32::MAX);
+
+        // Read the manifest before storing anything, so a broken manifest changes nothing.
+        let manifest = match self
+            .store
+            .get_applied_manifest(&integration.dbt_project)
+            .await?
+        {
+            Some(applied) => Some(self.read_manifest(&applied.location).await?),
+            None => None,
+        };
+
+        let stored = self.store.get_snapshot(&integration.id).await?;
+        let snapshot = match stored {
+            Some(s) if s.workbooks == workbooks => s,
+            _ => {
+                let snapshot = Snapshot {
+                    integration_id: integration.id.clone(),
+                    taken_at: format_timestamp(self.now()),
+                    workbooks,
+                };
+                self.store.put_snapshot(&snapshot).await?;
+                snapshot
+            }
+        };
+        match manifest {
+            Some(manifest) => {
+                self.rematch(&integration, &manifest, &snapshot, counts)
+                    .await
+            }
+            None => {
+                tracing::info!(integration = %integration.id, dbt_project = %integration.dbt_project,
+                    "no manifest applied yet; workbooks stored, exposures follow the first manifest");
+                Ok(counts)
+            }
+        }
+    }
+
+    async fn rematch_stored(
+        &self,
+        integration: Integration,
+        manifest: &Manifest,
+        mut counts: RunCounts,
+    ) -> Result<RunCounts, PipelineError> {
+        let Some(snapshot) = self.store.get_snapshot(&integration.id).await? else {
+            // Never listed: nothing to match yet; the next sync will.
+            return Ok(counts);
+        };
+        counts.workbooks = u32::try_from(snapshot.workbooks.len()).unwrap_or(u32::MAX);
+        self.rematch(&integration, manifest, &snapshot, counts)
+            .await
+    }
+
+    async fn rematch(
+        &self,
+        integration: &Integration,
+        manifest: &Manifest,
+        snapshot: &Snapshot,
+        mut counts: RunCounts,
+    ) -> Result<RunCounts, PipelineError> {
+        let stored = self.store.list_exposures(&integration.id).await?;
+        let previous_names: HashMap<String, String> = stored
+            .iter()
+            .map(|s| (s.exposure.workbook_luid.clone(), s.exposure.name.clone()))
+            .collect();
+        let options = MatchOptions {
+            include_unmatched: integration.include_unmatched,
+            site: Some(TableauSite {
+                server_url: integration.server_url.clone(),
+                content_url: integration.site.clone(),
+            }),
+            previous_names,
+        };
+        let outcome = build_exposures(manifest, &snapshot.workbooks, &options);
+        let diff = diff_exposures(&stored, &outcome.exposures);
+        if !diff.diff.is_empty() {
+            self.store
+                .apply_exposure_diff(&integration.id, &diff.diff, &format_timestamp(self.now()))
+                .await?;
+        }
+        counts.added = diff.added;
+        counts.changed = diff.changed;
+        counts.removed = diff.removed;
+        Ok(counts)
+    }
+}
+
+/// Counts a run collects on its way.
+#[doc(hidden)]
+#[derive(Debug, Clone)]
+pub struct RunCounts {
+    integration_id: String,
+    added: u32,
+    changed: u32,
+    removed: u32,
+    workbooks: u32,
+}
+
+impl RunCounts {
+    fn new(integration_id: String) -> RunCounts {
+        RunCounts {
+            integration_id,
+            added: 0,
+            changed: 0,
+            removed: 0,
+            workbooks: 0,
+        }
+    }
+}
+
+/// Orders two manifests of one project: by `generated_at` (as times where both parse as
+/// RFC 3339, else as text), then by `invocation_id`.
+pub fn manifest_order(a: &AppliedManifest, b: &AppliedManifest) -> Ordering {
+    let by_time = match (
+        OffsetDateTime::parse(&a.generated_at, &Rfc3339),
+        OffsetDateTime::parse(&b.generated_at, &Rfc3339),
+    ) {
+        (Ok(x), Ok(y)) => x.cmp(&y),
+        _ => a.generated_at.cmp(&b.generated_at),
+    };
+    by_time.then_with(|| a.invocation_id.cmp(&b.invocation_id))
+}
+
+/// Collections as typed on a command line: comma-separated, trimmed, without empties or
+/// repeats.
+pub fn parse_collection_list(text: &str) -> Vec<String> {
+    let mut seen = BTreeSet::new();
+    text.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty() && seen.insert(s.to_string()))
+        .map(str::to_string)
+        .collect()
+}
+
+/// The integration's status, derived from its latest runs.
+pub async fn integration_status<S: Store>(
+    store: &S,
+    integration_id: &str,
+) -> Result<crate::ports::IntegrationStatus, StoreError> {
+    let runs = store.list_runs(integration_id, 50).await?;
+    let last_run = runs.first().cloned();
+    let last_success = runs.iter().find(|r| r.error.is_none()).cloned();
+    let last_error = last_run.as_ref().and_then(|r| r.error.clone());
+    Ok(crate::ports::IntegrationStatus {
+        last_run,
+        last_success,
+        last_error,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn applied(generated_at: &str, invocation_id: &str) -> AppliedManifest {
+        AppliedManifest {
+            dbt_project: "shop".into(),
+            location: ArtifactLocation::local("m.json"),
+            generated_at: generated_at.into(),
+            invocation_id: invocation_id.into(),
+            applied_at: String::new(),
+        }
+    }
+
+    #[test]
+    fn manifests_order_by_time_then_invocation() {
+        let early = applied("2024-05-01T12:00:00.5Z", "b");
+        let late = applied("2024-05-01T12:00:01Z", "a");
+        assert_eq!(manifest_order(&early, &late), Ordering::Less);
+        let same_time = applied("2024-05-01T12:00:00.500000Z", "c");
+        assert_eq!(manifest_order(&same_time, &early), Ordering::Greater);
+        assert_eq!(manifest_order(&early, &early.clone()), Ordering::Equal);
+    }
+
+    #[test]
+    fn collection_lists_drop_blanks_and_repeats() {
+        assert_eq!(
+            parse_collection_list(" a, b,,a ,Finance/Q1"),
+            vec!["a", "b", "Finance/Q1"]
+        );
+    }
+}

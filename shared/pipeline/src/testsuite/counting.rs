@@ -1,0 +1,140 @@
+//! A store wrapper that counts writes, so "a run that changes nothing writes only its run
+//! record" is checked, not assumed.
+
+use std::sync::Mutex;
+
+use crate::ports::{
+    AppliedManifest, ExposureDiff, Integration, Lease, Snapshot, Store, StoreError, StoredExposure,
+    SyncRun,
+};
+
+/// Writes made through a [`CountingStore`], by kind.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WriteCounts {
+    /// `create_integration` and `update_integration` calls.
+    pub integrations: u32,
+    /// `put_snapshot` calls.
+    pub snapshots: u32,
+    /// `put_applied_manifest` calls.
+    pub applied_manifests: u32,
+    /// `apply_exposure_diff` calls.
+    pub exposure_diffs: u32,
+    /// Exposure items written (upserts plus removals).
+    pub exposure_items: u32,
+    /// `record_run` calls.
+    pub runs: u32,
+    /// `try_acquire_lease` and `release_lease` calls (coordination, not data).
+    pub lease_ops: u32,
+}
+
+impl WriteCounts {
+    /// Writes of data (everything but lease coordination).
+    pub fn data_writes(&self) -> u32 {
+        self.integrations
+            + self.snapshots
+            + self.applied_manifests
+            + self.exposure_diffs
+            + self.runs
+    }
+}
+
+/// Wraps a store and counts its writes.
+pub struct CountingStore<S> {
+    inner: S,
+    counts: Mutex<WriteCounts>,
+}
+
+impl<S: Store> CountingStore<S> {
+    /// Wraps `inner`.
+    pub fn new(inner: S) -> CountingStore<S> {
+        CountingStore {
+            inner,
+            counts: Mutex::new(WriteCounts::default()),
+        }
+    }
+
+    /// The writes so far.
+    pub fn counts(&self) -> WriteCounts {
+        *self.counts.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Starts counting from zero.
+    pub fn reset(&self) {
+        *self.counts.lock().unwrap_or_else(|e| e.into_inner()) = WriteCounts::default();
+    }
+
+    /// The wrapped store.
+    pub fn inner(&self) -> &S {
+        &self.inner
+    }
+
+    fn count(&self, f: impl FnOnce(&mut WriteCounts)) {
+        f(&mut self.counts.lock().unwrap_or_else(|e| e.into_inner()));
+    }
+}
+
+impl<S: Store> Store for CountingStore<S> {
+    async fn create_integration(&self, i: &Integration) -> Result<Integration, StoreError> {
+        self.count(|c| c.integrations += 1);
+        self.inner.create_integration(i).await
+    }
+    async fn update_integration(&self, i: &Integration) -> Result<Integration, StoreError> {
+        self.count(|c| c.integrations += 1);
+        self.inner.update_integration(i).await
+    }
+    async fn get_integration(&self, id: &str) -> Result<Option<Integration>, StoreError> {
+        self.inner.get_integration(id).await
+    }
+    async fn list_integrations(&self, p: Option<&str>) -> Result<Vec<Integration>, StoreError> {
+        self.inner.list_integrations(p).await
+    }
+    async fn get_snapshot(&self, id: &str) -> Result<Option<Snapshot>, StoreError> {
+        self.inner.get_snapshot(id).await
+    }
+    async fn put_snapshot(&self, s: &Snapshot) -> Result<(), StoreError> {
+        self.count(|c| c.snapshots += 1);
+        self.inner.put_snapshot(s).await
+    }
+    async fn get_applied_manifest(&self, p: &str) -> Result<Option<AppliedManifest>, StoreError> {
+        self.inner.get_applied_manifest(p).await
+    }
+    async fn put_applied_manifest(
+        &self,
+        m: &AppliedManifest,
+        previous: Option<&AppliedManifest>,
+    ) -> Result<(), StoreError> {
+        self.count(|c| c.applied_manifests += 1);
+        self.inner.put_applied_manifest(m, previous).await
+    }
+    async fn list_exposures(&self, id: &str) -> Result<Vec<StoredExposure>, StoreError> {
+        self.inner.list_exposures(id).await
+    }
+    async fn apply_exposure_diff(
+        &self,
+        id: &str,
+        diff: &ExposureDiff,
+        synced_at: &str,
+    ) -> Result<(), StoreError> {
+        let items = u32::try_from(diff.upserts.len() + diff.removals.len()).unwrap_or(u32::MAX);
+        self.count(|c| {
+            c.exposure_diffs += 1;
+            c.exposure_items += items;
+        });
+        self.inner.apply_exposure_diff(id, diff, synced_at).await
+    }
+    async fn try_acquire_lease(&self, lease: &Lease, now: &str) -> Result<bool, StoreError> {
+        self.count(|c| c.lease_ops += 1);
+        self.inner.try_acquire_lease(lease, now).await
+    }
+    async fn release_lease(&self, id: &str, holder: &str) -> Result<(), StoreError> {
+        self.count(|c| c.lease_ops += 1);
+        self.inner.release_lease(id, holder).await
+    }
+    async fn record_run(&self, run: &SyncRun) -> Result<(), StoreError> {
+        self.count(|c| c.runs += 1);
+        self.inner.record_run(run).await
+    }
+    async fn list_runs(&self, id: &str, limit: usize) -> Result<Vec<SyncRun>, StoreError> {
+        self.inner.list_runs(id, limit).await
+    }
+}

@@ -1,0 +1,289 @@
+//! In-memory fakes for the ports other than the store, for the behavioural suite.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use autoexpose_matcher::{ProjectRef, UpstreamTable, Workbook};
+use time::OffsetDateTime;
+
+use crate::ports::{
+    ArtifactError, ArtifactLocation, Artifacts, Clock, Integration, ProjectNode,
+    ResolvedCollection, Secret, SecretError, Secrets, TableauApi, TableauError,
+};
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Artifacts held in memory, keyed by location; clones share them.
+#[derive(Clone, Default)]
+pub struct MemoryArtifacts {
+    files: Arc<Mutex<HashMap<ArtifactLocation, Vec<u8>>>>,
+}
+
+impl MemoryArtifacts {
+    /// Puts bytes at a location.
+    pub fn put(&self, location: &ArtifactLocation, bytes: impl Into<Vec<u8>>) {
+        lock(&self.files).insert(location.clone(), bytes.into());
+    }
+}
+
+impl Artifacts for MemoryArtifacts {
+    async fn read(&self, location: &ArtifactLocation) -> Result<Vec<u8>, ArtifactError> {
+        lock(&self.files)
+            .get(location)
+            .cloned()
+            .ok_or_else(|| ArtifactError::NotFound(location.to_string()))
+    }
+
+    async fn write(&self, location: &ArtifactLocation, bytes: &[u8]) -> Result<(), ArtifactError> {
+        self.put(location, bytes.to_vec());
+        Ok(())
+    }
+}
+
+/// One secret for every reference.
+#[derive(Clone)]
+pub struct StaticSecrets(pub Secret);
+
+impl Secrets for StaticSecrets {
+    async fn tableau_secret(&self, secret_ref: &str) -> Result<Secret, SecretError> {
+        if secret_ref.is_empty() {
+            return Err(SecretError::NotFound(secret_ref.to_string()));
+        }
+        Ok(self.0.clone())
+    }
+}
+
+/// A clock that moves only when told; clones share it.
+#[derive(Clone)]
+pub struct ManualClock(Arc<Mutex<OffsetDateTime>>);
+
+impl ManualClock {
+    /// Starts at `at`.
+    pub fn new(at: OffsetDateTime) -> ManualClock {
+        ManualClock(Arc::new(Mutex::new(at)))
+    }
+
+    /// Moves forward.
+    pub fn advance(&self, by: Duration) {
+        let mut now = lock(&self.0);
+        *now += by;
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> OffsetDateTime {
+        *lock(&self.0)
+    }
+}
+
+#[derive(Default)]
+struct FakeSite {
+    projects: Vec<ProjectNode>,
+    workbooks: Vec<Workbook>,
+    failure: Option<TableauError>,
+    delay: Duration,
+    listings: u32,
+}
+
+/// A scripted Tableau site for tests of pipeline logic (not of the Tableau client): a
+/// project tree, workbooks, an optional failure and an optional delay. Clones share it.
+#[derive(Clone, Default)]
+pub struct FakeTableau(Arc<Mutex<FakeSite>>);
+
+impl FakeTableau {
+    /// A site with top-level projects `Finance` (`p-fin`, with child `Finance/Q1`, `p-q1`)
+    /// and `Ops` (`p-ops`), and no workbooks.
+    pub fn with_projects() -> FakeTableau {
+        let node = |luid: &str, name: &str, path: &str, parent: Option<&str>| ProjectNode {
+            luid: luid.into(),
+            name: name.into(),
+            path: path.into(),
+            parent_luid: parent.map(str::to_string),
+        };
+        let fake = FakeTableau::default();
+        lock(&fake.0).projects = vec![
+            node("p-fin", "Finance", "Finance", None),
+            node("p-q1", "Q1", "Finance/Q1", Some("p-fin")),
+            node("p-ops", "Ops", "Ops", None),
+        ];
+        fake
+    }
+
+    /// Replaces the workbooks.
+    pub fn set_workbooks(&self, workbooks: Vec<Workbook>) {
+        lock(&self.0).workbooks = workbooks;
+    }
+
+    /// Makes every call fail with `error` (`None` heals it).
+    pub fn set_failure(&self, error: Option<TableauError>) {
+        lock(&self.0).failure = error;
+    }
+
+    /// Makes listings take this long.
+    pub fn set_delay(&self, delay: Duration) {
+        lock(&self.0).delay = delay;
+    }
+
+    /// How many listings were made.
+    pub fn listings(&self) -> u32 {
+        lock(&self.0).listings
+    }
+
+    fn check(&self) -> Result<(), TableauError> {
+        match &lock(&self.0).failure {
+            Some(e) => Err(e.clone()),
+            None => Ok(()),
+        }
+    }
+
+    fn selected(&self, collections: &[String]) -> Vec<String> {
+        let site = lock(&self.0);
+        let mut selected: Vec<String> = collections.to_vec();
+        let mut grew = true;
+        while grew {
+            grew = false;
+            for p in &site.projects {
+                if let Some(parent) = &p.parent_luid
+                    && selected.contains(parent)
+                    && !selected.contains(&p.luid)
+                {
+                    selected.push(p.luid.clone());
+                    grew = true;
+                }
+            }
+        }
+        selected
+    }
+}
+
+impl TableauApi for FakeTableau {
+    async fn resolve_collections(
+        &self,
+        _integration: &Integration,
+        _secret: &Secret,
+        collections: &[String],
+    ) -> Result<Vec<ResolvedCollection>, TableauError> {
+        self.check()?;
+        let site = lock(&self.0);
+        let mut found = Vec::new();
+        let mut unknown = Vec::new();
+        for c in collections {
+            match site.projects.iter().find(|p| &p.luid == c || &p.path == c) {
+                Some(p) => found.push(ResolvedCollection {
+                    requested: c.clone(),
+                    luid: p.luid.clone(),
+                    path: p.path.clone(),
+                }),
+                None => unknown.push(c.clone()),
+            }
+        }
+        if unknown.is_empty() {
+            Ok(found)
+        } else {
+            Err(TableauError::UnknownCollections(unknown))
+        }
+    }
+
+    async fn list_workbooks(
+        &self,
+        integration: &Integration,
+        _secret: &Secret,
+    ) -> Result<Vec<Workbook>, TableauError> {
+        let delay = lock(&self.0).delay;
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+        }
+        self.check()?;
+        let selected = self.selected(&integration.collections);
+        let mut site = lock(&self.0);
+        site.listings += 1;
+        Ok(site
+            .workbooks
+            .iter()
+            .filter(|w| {
+                w.project
+                    .luid
+                    .as_ref()
+                    .is_some_and(|l| selected.contains(l))
+            })
+            .cloned()
+            .collect())
+    }
+
+    async fn list_projects(
+        &self,
+        _integration: &Integration,
+        _secret: &Secret,
+    ) -> Result<Vec<ProjectNode>, TableauError> {
+        self.check()?;
+        Ok(lock(&self.0).projects.clone())
+    }
+}
+
+/// A workbook in project `project_luid` that reads `analytics.prod.<table>` for each table.
+pub fn workbook(luid: &str, name: &str, project_luid: &str, tables: &[&str]) -> Workbook {
+    Workbook {
+        luid: luid.into(),
+        name: name.into(),
+        project: ProjectRef {
+            name: project_luid.trim_start_matches("p-").into(),
+            luid: Some(project_luid.into()),
+        },
+        tables: tables
+            .iter()
+            .map(|t| UpstreamTable {
+                database: Some("ANALYTICS".into()),
+                schema: Some("PROD".into()),
+                name: Some((*t).into()),
+                ..UpstreamTable::default()
+            })
+            .collect(),
+        ..Workbook::default()
+    }
+}
+
+/// A minimal manifest of dbt project `shop` with one model per name in
+/// `analytics.prod`, written at `generated_at` by `invocation_id`.
+pub fn manifest_json(generated_at: &str, invocation_id: &str, models: &[&str]) -> Vec<u8> {
+    let nodes: serde_json::Map<String, serde_json::Value> = models
+        .iter()
+        .map(|m| {
+            (
+                format!("model.shop.{m}"),
+                serde_json::json!({
+                    "resource_type": "model", "name": m, "alias": m,
+                    "database": "analytics", "schema": "prod", "package_name": "shop",
+                    "config": {"materialized": "table"}
+                }),
+            )
+        })
+        .collect();
+    serde_json::to_vec(&serde_json::json!({
+        "metadata": {
+            "dbt_schema_version": "https://schemas.getdbt.com/dbt/manifest/v12.json",
+            "generated_at": generated_at,
+            "invocation_id": invocation_id,
+            "project_name": "shop"
+        },
+        "nodes": nodes,
+        "sources": {}
+    }))
+    .unwrap_or_default()
+}
+
+/// An integration `id` of dbt project `shop` on site `acme`, selecting `collections`.
+pub fn sample_integration(id: &str, collections: &[&str]) -> Integration {
+    let mut integration = Integration::new(
+        id,
+        "shop",
+        "tableau.example.com",
+        "acme",
+        "ci-token",
+        "AUTOEXPOSE_TABLEAU_TOKEN_SECRET",
+    );
+    integration.collections = collections.iter().map(|c| c.to_string()).collect();
+    integration
+}

@@ -1,0 +1,345 @@
+//! Pipeline-level behaviours: the real [`Pipeline`] over the store under test, with fakes
+//! for artifacts, secrets and Tableau (these check pipeline logic and store semantics, not
+//! the Tableau client).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use time::macros::datetime;
+
+use super::counting::CountingStore;
+use super::fakes::{
+    FakeTableau, ManualClock, MemoryArtifacts, StaticSecrets, manifest_json, sample_integration,
+    workbook,
+};
+use crate::error::PipelineError;
+use crate::ports::{ArtifactLocation, Secret, Store, TableauError, Trigger};
+use crate::stages::{ApplyOutcome, Pipeline, integration_status};
+
+type TestPipeline<S> = Pipeline<CountingStore<S>, MemoryArtifacts, StaticSecrets, FakeTableau>;
+
+/// A pipeline over `store` with fakes, one integration `acme` (dbt project `shop`,
+/// collection `p-fin`) and Tableau workbooks `wb-1` (Finance, reads orders), `wb-2` (Ops,
+/// reads orders) and `wb-3` (Finance/Q1, reads customers).
+struct Harness<S: Store> {
+    pipeline: TestPipeline<S>,
+    artifacts: MemoryArtifacts,
+    tableau: FakeTableau,
+    clock: ManualClock,
+}
+
+impl<S: Store> Harness<S> {
+    async fn new(store: S, lease_wait: Duration) -> Harness<S> {
+        let artifacts = MemoryArtifacts::default();
+        let tableau = FakeTableau::with_projects();
+        tableau.set_workbooks(vec![
+            workbook("wb-1", "Sales", "p-fin", &["orders"]),
+            workbook("wb-2", "Operations", "p-ops", &["orders"]),
+            workbook("wb-3", "Quarterly", "p-q1", &["customers"]),
+        ]);
+        let clock = ManualClock::new(datetime!(2025-03-01 08:00 UTC));
+        let pipeline = Pipeline::new(
+            CountingStore::new(store),
+            artifacts.clone(),
+            StaticSecrets(Secret::new("pat-secret-value")),
+            tableau.clone(),
+        )
+        .with_clock(Arc::new(clock.clone()))
+        .with_lease(Duration::from_secs(900), lease_wait);
+        pipeline
+            .store()
+            .create_integration(&sample_integration("acme", &["p-fin"]))
+            .await
+            .expect("create integration");
+        Harness {
+            pipeline,
+            artifacts,
+            tableau,
+            clock,
+        }
+    }
+
+    fn store(&self) -> &CountingStore<S> {
+        self.pipeline.store()
+    }
+
+    /// Puts a manifest of dbt project `shop` at `name` and applies it.
+    async fn apply(&self, name: &str, generated_at: &str, models: &[&str]) -> ApplyOutcome {
+        let location = ArtifactLocation::local(name);
+        self.artifacts
+            .put(&location, manifest_json(generated_at, name, models));
+        self.clock.advance(Duration::from_secs(60));
+        self.pipeline
+            .apply_manifest("shop", &location)
+            .await
+            .expect("apply manifest")
+    }
+
+    async fn exposure_luids(&self) -> Vec<String> {
+        let mut luids: Vec<String> = self
+            .store()
+            .list_exposures("acme")
+            .await
+            .expect("list exposures")
+            .into_iter()
+            .map(|s| s.exposure.workbook_luid)
+            .collect();
+        luids.sort();
+        luids
+    }
+
+    /// Manifest applied and one sync done: exposures for `wb-1` and `wb-3`.
+    async fn synced(store: S, lease_wait: Duration) -> Harness<S> {
+        let h = Harness::new(store, lease_wait).await;
+        h.apply("m1.json", "2025-03-01T07:00:00Z", &["orders", "customers"])
+            .await;
+        h.pipeline
+            .sync_integration("acme", Trigger::Manual)
+            .await
+            .expect("first sync");
+        assert_eq!(h.exposure_luids().await, ["wb-1", "wb-3"]);
+        h
+    }
+}
+
+/// A manifest older than the applied one changes nothing: no write at all.
+pub async fn stale_manifest_changes_nothing<S: Store>(store: S) {
+    let h = Harness::synced(store, Duration::ZERO).await;
+    let before = h.store().list_exposures("acme").await.expect("list");
+    h.store().reset();
+    let outcome = h
+        .apply("m0.json", "2025-03-01T06:59:59.999Z", &["orders"])
+        .await;
+    assert!(
+        matches!(outcome, ApplyOutcome::Stale { .. }),
+        "got {outcome:?}"
+    );
+    assert_eq!(
+        h.store().counts().data_writes(),
+        0,
+        "{:?}",
+        h.store().counts()
+    );
+    assert_eq!(
+        h.store().list_exposures("acme").await.expect("list"),
+        before
+    );
+    let applied = h.store().get_applied_manifest("shop").await.expect("get");
+    assert_eq!(applied.expect("applied").location.key, "m1.json");
+
+    // A newer one does apply, and rematches: wb-3 loses its only model.
+    let outcome = h
+        .apply("m2.json", "2025-03-01T09:00:00Z", &["orders"])
+        .await;
+    let ApplyOutcome::Applied { rematches, .. } = outcome else {
+        panic!("newer manifest must apply, got {outcome:?}");
+    };
+    let run = rematches[0].1.clone().expect("rematch");
+    assert_eq!((run.added, run.changed, run.removed), (0, 0, 1));
+    assert_eq!(h.exposure_luids().await, ["wb-1"]);
+}
+
+/// The same manifest delivered twice changes nothing the second time.
+pub async fn duplicate_manifest_changes_nothing<S: Store>(store: S) {
+    let h = Harness::synced(store, Duration::ZERO).await;
+    h.store().reset();
+    let outcome = h
+        .apply("m1.json", "2025-03-01T07:00:00Z", &["orders", "customers"])
+        .await;
+    assert!(
+        matches!(outcome, ApplyOutcome::Duplicate(_)),
+        "got {outcome:?}"
+    );
+    assert_eq!(
+        h.store().counts().data_writes(),
+        0,
+        "{:?}",
+        h.store().counts()
+    );
+}
+
+/// A sync that fails at Tableau keeps every exposure and records the error, in words a
+/// person can act on, on the integration's status.
+pub async fn failed_sync_keeps_old_exposures_and_records_the_error<S: Store>(store: S) {
+    let h = Harness::synced(store, Duration::ZERO).await;
+    let before = h.store().list_exposures("acme").await.expect("list");
+    let snapshot = h.store().get_snapshot("acme").await.expect("get");
+    // Were the listing to succeed, wb-1 would be gone; it must not be removed.
+    h.tableau.set_workbooks(vec![]);
+    let message = "Tableau rejected the personal access token 'ci-token' for site 'acme' (401001): it may be expired or revoked; create a new one and update the secret";
+    h.tableau
+        .set_failure(Some(TableauError::SignIn(message.into())));
+    let err = h
+        .pipeline
+        .sync_integration("acme", Trigger::Schedule)
+        .await
+        .expect_err("sync must fail");
+    assert!(matches!(err, PipelineError::Tableau { .. }), "got {err:?}");
+    assert_eq!(
+        h.store().list_exposures("acme").await.expect("list"),
+        before
+    );
+    assert_eq!(h.store().get_snapshot("acme").await.expect("get"), snapshot);
+    let status = integration_status(h.store(), "acme").await.expect("status");
+    let recorded = status.last_error.expect("error recorded on the status");
+    assert!(recorded.contains("401001"), "{recorded}");
+    assert!(
+        !recorded.contains("pat-secret-value"),
+        "secret leaked: {recorded}"
+    );
+    assert!(status.last_success.is_some());
+}
+
+/// A broken manifest is refused with its location named, and changes nothing; a sync whose
+/// applied manifest became unreadable also keeps the exposures.
+pub async fn broken_manifest_keeps_old_exposures<S: Store>(store: S) {
+    let h = Harness::synced(store, Duration::ZERO).await;
+    let before = h.store().list_exposures("acme").await.expect("list");
+    let broken = ArtifactLocation::local("broken.json");
+    h.artifacts.put(&broken, b"{\"metadata\": {".to_vec());
+    let err = h
+        .pipeline
+        .apply_manifest("shop", &broken)
+        .await
+        .expect_err("broken manifest");
+    assert!(err.to_string().contains("broken.json"), "{err}");
+    let applied = h.store().get_applied_manifest("shop").await.expect("get");
+    assert_eq!(applied.expect("applied").location.key, "m1.json");
+
+    h.artifacts
+        .put(&ArtifactLocation::local("m1.json"), b"".to_vec());
+    h.tableau.set_workbooks(vec![]);
+    let err = h
+        .pipeline
+        .sync_integration("acme", Trigger::Schedule)
+        .await
+        .expect_err("unreadable applied manifest");
+    assert!(matches!(err, PipelineError::Manifest { .. }), "got {err:?}");
+    assert_eq!(
+        h.store().list_exposures("acme").await.expect("list"),
+        before
+    );
+    let status = integration_status(h.store(), "acme").await.expect("status");
+    assert!(status.last_error.expect("error").contains("m1.json"));
+}
+
+/// A sync that finds nothing new writes its run record and nothing else.
+pub async fn no_change_sync_writes_only_its_run_record<S: Store>(store: S) {
+    let h = Harness::synced(store, Duration::ZERO).await;
+    h.store().reset();
+    h.clock.advance(Duration::from_secs(3600));
+    let run = h
+        .pipeline
+        .sync_integration("acme", Trigger::Schedule)
+        .await
+        .expect("sync");
+    assert_eq!((run.added, run.changed, run.removed), (0, 0, 0));
+    assert_eq!(run.workbooks, 2);
+    let counts = h.store().counts();
+    assert_eq!(counts.runs, 1, "{counts:?}");
+    assert_eq!(counts.data_writes(), 1, "only the run record: {counts:?}");
+}
+
+/// New collections: workbooks that left the selection lose their exposures, new ones gain
+/// them, at once.
+pub async fn collections_update_drops_workbooks_outside_the_selection<S: Store>(store: S) {
+    let h = Harness::synced(store, Duration::ZERO).await;
+    let run = h
+        .pipeline
+        .update_collections("acme", &["Ops".to_string()])
+        .await
+        .expect("update collections");
+    assert_eq!(run.trigger, Trigger::CollectionsUpdated);
+    assert_eq!((run.added, run.changed, run.removed), (1, 0, 2));
+    assert_eq!(h.exposure_luids().await, ["wb-2"]);
+    let stored = h
+        .store()
+        .get_integration("acme")
+        .await
+        .expect("get")
+        .expect("stored");
+    assert_eq!(stored.collections, ["p-ops"]);
+    assert_eq!(stored.version, 2);
+}
+
+/// Unknown collections are named and nothing is stored or synced.
+pub async fn unknown_collections_store_nothing<S: Store>(store: S) {
+    let h = Harness::synced(store, Duration::ZERO).await;
+    h.store().reset();
+    let err = h
+        .pipeline
+        .update_collections("acme", &["p-fin".into(), "Nope".into(), "p-zzz".into()])
+        .await
+        .expect_err("unknown collections");
+    let PipelineError::UnknownCollections { names, .. } = &err else {
+        panic!("got {err:?}");
+    };
+    assert_eq!(names, &["Nope", "p-zzz"]);
+    assert!(err.to_string().contains("Nope"));
+    assert_eq!(h.store().counts().data_writes(), 0);
+    let stored = h
+        .store()
+        .get_integration("acme")
+        .await
+        .expect("get")
+        .expect("stored");
+    assert_eq!(stored.collections, ["p-fin"]);
+    assert_eq!(stored.version, 1);
+}
+
+/// Two syncs at once with no patience: one runs, the other gives up with `LeaseBusy`;
+/// nothing is lost and Tableau is signed into once.
+pub async fn concurrent_syncs_one_gives_up_nothing_lost<S: Store>(store: S) {
+    let h = Harness::synced(store, Duration::ZERO).await;
+    h.tableau.set_workbooks(vec![
+        workbook("wb-1", "Sales", "p-fin", &["orders"]),
+        workbook("wb-4", "Forecast", "p-fin", &["orders", "customers"]),
+    ]);
+    h.tableau.set_delay(Duration::from_millis(300));
+    let listings = h.tableau.listings();
+    let (a, b) = tokio::join!(
+        h.pipeline.sync_integration("acme", Trigger::Manual),
+        h.pipeline.sync_integration("acme", Trigger::Schedule),
+    );
+    let (ok, busy) = match (a, b) {
+        (Ok(run), Err(e)) | (Err(e), Ok(run)) => (run, e),
+        other => panic!("exactly one sync must run: {other:?}"),
+    };
+    assert!(matches!(busy, PipelineError::LeaseBusy(_)), "got {busy:?}");
+    assert_eq!((ok.added, ok.removed), (1, 1));
+    assert_eq!(h.tableau.listings(), listings + 1);
+    assert_eq!(h.exposure_luids().await, ["wb-1", "wb-4"]);
+    // The lease was released: a later sync runs.
+    h.tableau.set_delay(Duration::ZERO);
+    h.pipeline
+        .sync_integration("acme", Trigger::Manual)
+        .await
+        .expect("sync after the race");
+}
+
+/// Two syncs at once with patience: the second waits for the first; both are recorded and
+/// the second finds nothing to change.
+pub async fn concurrent_syncs_one_waits_both_recorded<S: Store>(store: S) {
+    let h = Harness::synced(store, Duration::from_secs(10)).await;
+    h.tableau.set_workbooks(vec![
+        workbook("wb-1", "Sales", "p-fin", &["orders"]),
+        workbook("wb-4", "Forecast", "p-fin", &["orders", "customers"]),
+    ]);
+    h.tableau.set_delay(Duration::from_millis(200));
+    let runs_before = h.store().list_runs("acme", 100).await.expect("runs").len();
+    let (a, b) = tokio::join!(
+        h.pipeline.sync_integration("acme", Trigger::Manual),
+        h.pipeline.sync_integration("acme", Trigger::Schedule),
+    );
+    let (a, b) = (a.expect("first"), b.expect("second"));
+    let mut changes = [a.added + a.removed, b.added + b.removed];
+    changes.sort();
+    assert_eq!(
+        changes,
+        [0, 2],
+        "one run changes, the other finds nothing: {a:?} {b:?}"
+    );
+    let runs = h.store().list_runs("acme", 100).await.expect("runs");
+    assert_eq!(runs.len(), runs_before + 2);
+    assert_eq!(h.exposure_luids().await, ["wb-1", "wb-4"]);
+}
