@@ -1,1 +1,90 @@
-//! The Tableau client: REST and Metadata API over HTTPS.
+//! The Tableau client: REST and Metadata API over HTTPS (reqwest with rustls).
+//!
+//! It signs in with a personal access token (PAT), lists a site's projects, resolves the
+//! selected collections (project LUIDs or paths such as `Finance/Reporting`, with their
+//! nested projects), and lists their workbooks with upstream tables and custom SQL through
+//! the Metadata API, as the matcher's [`Workbook`](autoexpose_matcher::Workbook)s. It can
+//! also start extract refreshes and follow their jobs.
+//!
+//! What it guarantees:
+//! - one sign-in per run, one token shared by every request, sign-out at the end (also
+//!   when the work fails), and at most one sign-in again if Tableau ends the session;
+//! - never more than [`MAX_IN_FLIGHT`] requests in flight to the site;
+//! - 429, 5xx and network failures are retried with capped, jittered exponential backoff;
+//! - a workbook listing is complete or an error, never silently partial;
+//! - neither the PAT secret nor the session token appears in a log line, error or
+//!   `Debug` output.
+//!
+//! ```no_run
+//! use autoexpose_tableau::{ClientOptions, ConnectionSettings, TableauClient, TokenSecret};
+//!
+//! # async fn run() -> Result<(), autoexpose_tableau::TableauError> {
+//! let client = TableauClient::new(
+//!     ConnectionSettings {
+//!         server_url: "10az.online.tableau.com".into(),
+//!         site: "acme".into(),
+//!         token_name: "autoexpose".into(),
+//!         token_secret: TokenSecret::new("secret from the secret store"),
+//!     },
+//!     ClientOptions::default(),
+//! )?;
+//! let listing = client
+//!     .list_collections(&["Finance/Reporting".to_string()], |p| {
+//!         eprintln!("{} workbooks after {} pages", p.workbooks, p.pages)
+//!     })
+//!     .await?;
+//! for workbook in &listing.workbooks.workbooks {
+//!     println!("{} reads {} tables", workbook.name, workbook.tables.len());
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! For several calls in one session use [`TableauClient::with_session`], which signs out
+//! however the work ends.
+
+mod client;
+mod error;
+mod metadata;
+mod projects;
+mod refresh;
+mod rest;
+mod settings;
+mod transport;
+
+pub use client::{Session, TableauClient};
+pub use error::TableauError;
+pub use metadata::{Progress, WorkbookListing};
+pub use projects::{Project, ProjectTree};
+pub use refresh::{JobStatus, RefreshOutcome};
+pub use settings::{ClientOptions, ConnectionSettings, MAX_IN_FLIGHT, RetryPolicy, TokenSecret};
+
+/// The selected projects and every workbook in them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CollectionListing {
+    /// The selected projects with everything nested below them.
+    pub projects: Vec<Project>,
+    /// Their workbooks, complete.
+    pub workbooks: WorkbookListing,
+}
+
+impl TableauClient {
+    /// The whole import in one call: signs in, resolves `collections` (project LUIDs or
+    /// paths, nested projects included), lists their workbooks, and signs out.
+    pub async fn list_collections(
+        &self,
+        collections: &[String],
+        progress: impl Fn(Progress) + Send + Sync + 'static,
+    ) -> Result<CollectionListing, TableauError> {
+        self.with_session(async |session| {
+            let projects = session.resolve_collections(collections).await?;
+            let luids: Vec<String> = projects.iter().map(|p| p.luid.clone()).collect();
+            let workbooks = session.list_workbooks(&luids, progress).await?;
+            Ok(CollectionListing {
+                projects,
+                workbooks,
+            })
+        })
+        .await
+    }
+}

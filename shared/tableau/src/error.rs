@@ -1,0 +1,210 @@
+//! Everything that can go wrong talking to Tableau, each with what a person should do.
+//!
+//! No variant carries the personal access token's secret or a session token: errors end up
+//! in logs, run records and CLI output.
+
+use thiserror::Error;
+
+/// A failure talking to Tableau.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum TableauError {
+    /// The configured server URL cannot be used.
+    #[error(
+        "the Tableau server URL '{url}' is not usable: {reason}; give a host such as 10az.online.tableau.com or a full URL such as https://tableau.example.com:8443"
+    )]
+    InvalidServerUrl {
+        /// The URL as configured.
+        url: String,
+        /// Why it was refused.
+        reason: String,
+    },
+
+    /// The HTTP client could not be built (TLS set-up).
+    #[error("could not set up the HTTPS client: {0}")]
+    HttpClient(String),
+
+    /// Sign-in refused the PAT: wrong name or secret, expired, revoked, or a wrong site.
+    #[error(
+        "Tableau rejected the personal access token '{token_name}' for site '{site}' (401001): it may be expired or revoked; create a new one and update the secret (also check that the site name '{site}' is the site's content URL)"
+    )]
+    PatRejected {
+        /// Name of the personal access token.
+        token_name: String,
+        /// Site content URL used for the sign-in.
+        site: String,
+    },
+
+    /// The site does not exist on this server.
+    #[error(
+        "Tableau at {host} has no site '{site}' ({code}): the site name is the part after `#/site/` in the browser's address (empty for the Default site of Tableau Server)"
+    )]
+    SiteNotFound {
+        /// Server host.
+        host: String,
+        /// Site content URL that was asked for.
+        site: String,
+        /// Tableau's error code.
+        code: String,
+    },
+
+    /// Sign-in was redirected, as Tableau Cloud does from `online.tableau.com` to a pod.
+    #[error(
+        "Tableau at {host} redirected the sign-in to {location}: use that host (your Tableau Cloud pod) as the server URL"
+    )]
+    Redirected {
+        /// Server host that was configured.
+        host: String,
+        /// Where Tableau pointed.
+        location: String,
+    },
+
+    /// Sign-in was refused as a method or scheme error (405000).
+    #[error(
+        "Tableau at {host} refused the sign-in (405000): use https, and on Tableau Cloud your pod's host (e.g. 10az.online.tableau.com)"
+    )]
+    SignInRefused {
+        /// Server host.
+        host: String,
+    },
+
+    /// The session ended again right after signing in anew.
+    #[error(
+        "the Tableau session for token '{token_name}' ended twice during one run (401002): another process is probably signing in with the same personal access token; give each integration its own token or stop the other process"
+    )]
+    SessionLost {
+        /// Name of the personal access token.
+        token_name: String,
+    },
+
+    /// The session was used after it was signed out.
+    #[error("the Tableau session was already signed out")]
+    SignedOut,
+
+    /// The server does not speak a REST API version with PAT sign-in.
+    #[error(
+        "Tableau at {host} does not answer REST API version {version} ({detail}): autoexpose needs Tableau Server 2019.4 or later"
+    )]
+    UnsupportedServer {
+        /// Server host.
+        host: String,
+        /// Version asked for.
+        version: String,
+        /// Tableau's message.
+        detail: String,
+    },
+
+    /// The Metadata API is off (Tableau Server).
+    #[error(
+        "the Metadata API is disabled on this Tableau Server: an admin must run `tsm maintenance metadata-services enable`"
+    )]
+    MetadataApiDisabled,
+
+    /// The Metadata API is still building its index, so answers may be incomplete.
+    #[error(
+        "the Tableau Metadata API is still indexing this site's content (BACKFILL_RUNNING), so its answers may be incomplete: try again once indexing has finished"
+    )]
+    MetadataIndexing,
+
+    /// Tableau kept answering "too many requests".
+    #[error(
+        "Tableau at {host} kept rate-limiting requests ({what}) after {retries} retries: try again later, or run fewer syncs against this site at once"
+    )]
+    RateLimited {
+        /// Server host.
+        host: String,
+        /// `HTTP 429` or the Metadata API's `RATE_EXCEEDED`.
+        what: String,
+        /// Retries made.
+        retries: u32,
+    },
+
+    /// Tableau kept failing with 5xx.
+    #[error(
+        "Tableau at {host} kept failing with HTTP {status} after {retries} retries ({message}): the server may be down or overloaded; try again later"
+    )]
+    ServerError {
+        /// Server host.
+        host: String,
+        /// Last HTTP status.
+        status: u16,
+        /// Retries made.
+        retries: u32,
+        /// Tableau's error summary, if it gave one.
+        message: String,
+    },
+
+    /// Tableau could not be reached at all.
+    #[error(
+        "could not reach Tableau at {host} after {retries} retries ({reason}): check the server URL, DNS and the network path (proxy, firewall, VPC egress)"
+    )]
+    Unreachable {
+        /// Server host.
+        host: String,
+        /// Retries made.
+        retries: u32,
+        /// The network error.
+        reason: String,
+    },
+
+    /// A response did not have the shape Tableau documents.
+    #[error("Tableau at {host} gave an unexpected answer to {operation}: {detail}")]
+    UnexpectedResponse {
+        /// Server host.
+        host: String,
+        /// What was being done.
+        operation: &'static str,
+        /// What was wrong with it.
+        detail: String,
+    },
+
+    /// Tableau refused a REST call with a documented error code.
+    #[error("Tableau refused {operation} (HTTP {status}, error {code}): {summary}{detail}")]
+    Api {
+        /// What was being done.
+        operation: &'static str,
+        /// HTTP status.
+        status: u16,
+        /// Tableau's error code, e.g. `403004`.
+        code: String,
+        /// Tableau's summary.
+        summary: String,
+        /// Tableau's detail, prefixed with ": " when present.
+        detail: String,
+    },
+
+    /// The Metadata API answered a query with an error.
+    #[error("the Tableau Metadata API refused the query: {message}")]
+    MetadataQuery {
+        /// Tableau's message(s) and code(s).
+        message: String,
+    },
+
+    /// Even one item per page exceeded the Metadata API's node or time limit.
+    #[error(
+        "the Tableau Metadata API returned only partial results for {what} even one item per page (node or time limit): ask a Tableau Server admin to raise the Metadata API limits"
+    )]
+    PartialResults {
+        /// The listing that could not be completed.
+        what: &'static str,
+    },
+
+    /// A selected collection names no project.
+    #[error(
+        "no Tableau project has the LUID or path '{0}': give a project LUID or its path of names from the top, e.g. Finance/Reporting"
+    )]
+    UnknownProject(String),
+
+    /// A selected path names several projects.
+    #[error(
+        "the Tableau project path '{path}' names {} projects ({}): select one by its LUID instead",
+        luids.len(),
+        luids.join(", ")
+    )]
+    AmbiguousProject {
+        /// The path as given.
+        path: String,
+        /// LUIDs of the projects with that path.
+        luids: Vec<String>,
+    },
+}

@@ -1,0 +1,179 @@
+//! What the client needs to know: where Tableau is, which site, which token, and how
+//! patient to be.
+
+use std::fmt;
+use std::time::Duration;
+
+/// The secret of a Tableau personal access token.
+///
+/// It prints as `***` in `Debug` and `Display`; only [`TokenSecret::expose_for_sign_in`]
+/// gives the value, for the one request body that needs it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct TokenSecret(String);
+
+impl TokenSecret {
+    /// Wraps a secret read from a secret store or the environment.
+    pub fn new(secret: impl Into<String>) -> TokenSecret {
+        TokenSecret(secret.into())
+    }
+
+    /// The secret itself, for the sign-in request body and nothing else.
+    pub fn expose_for_sign_in(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for TokenSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+impl fmt::Display for TokenSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+/// A signed-in session's `X-Tableau-Auth` token; never printed.
+#[derive(Clone)]
+pub(crate) struct SessionToken(String);
+
+impl SessionToken {
+    pub(crate) fn new(token: String) -> SessionToken {
+        SessionToken(token)
+    }
+
+    /// The token for the `X-Tableau-Auth` header.
+    pub(crate) fn expose_for_header(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for SessionToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+/// Where and as whom to connect: one Tableau site and one personal access token.
+#[derive(Debug, Clone)]
+pub struct ConnectionSettings {
+    /// A host (`10az.online.tableau.com`, https implied), `host:port`, or a full URL
+    /// with scheme and port (`http://localhost:8080` for a local server).
+    pub server_url: String,
+    /// The site's content URL (the part after `#/site/`); empty for the Default site.
+    pub site: String,
+    /// The personal access token's name.
+    pub token_name: String,
+    /// The personal access token's secret.
+    pub token_secret: TokenSecret,
+}
+
+/// How failed requests are retried: capped exponential backoff with jitter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Retries after the first attempt (so `max_retries + 1` attempts in all).
+    pub max_retries: u32,
+    /// Delay before the first retry; doubled for each further retry.
+    pub base_delay: Duration,
+    /// Longest delay between two attempts, before jitter.
+    pub max_delay: Duration,
+    /// Longest wait that a `Retry-After` header can ask for.
+    pub max_retry_after: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> RetryPolicy {
+        RetryPolicy {
+            max_retries: 5,
+            base_delay: Duration::from_millis(250),
+            max_delay: Duration::from_secs(8),
+            max_retry_after: Duration::from_secs(60),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// The wait before retry number `retry` (0-based), honouring `Retry-After` when given.
+    pub(crate) fn delay(&self, retry: u32, retry_after: Option<Duration>) -> Duration {
+        if let Some(wanted) = retry_after {
+            return wanted.min(self.max_retry_after);
+        }
+        let factor = 2u32.saturating_pow(retry.min(20));
+        let capped = self.base_delay.saturating_mul(factor).min(self.max_delay);
+        // Half fixed, half random: spreads retries of concurrent requests apart.
+        let half = capped / 2;
+        let jitter_nanos = fastrand::u64(0..=half.as_nanos().min(u64::MAX as u128) as u64);
+        half + Duration::from_nanos(jitter_nanos)
+    }
+}
+
+/// Tuning of the client; the defaults suit Tableau Cloud.
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    /// Workbooks asked for per Metadata API page (halved on node/time limits); 1..=1000.
+    pub page_size: u32,
+    /// Requests in flight to the site at once; at most 4.
+    pub max_in_flight: usize,
+    /// Project LUIDs per Metadata API filter; larger selections are split.
+    pub projects_per_query: usize,
+    /// Retries of 429, 5xx, `RATE_EXCEEDED` and network failures.
+    pub retry: RetryPolicy,
+    /// Timeout of one HTTP request (only for the client this crate builds).
+    pub request_timeout: Duration,
+}
+
+/// The most requests this client ever has in flight to one site.
+pub const MAX_IN_FLIGHT: usize = 4;
+
+impl Default for ClientOptions {
+    fn default() -> ClientOptions {
+        ClientOptions {
+            page_size: 100,
+            max_in_flight: MAX_IN_FLIGHT,
+            projects_per_query: 100,
+            retry: RetryPolicy::default(),
+            request_timeout: Duration::from_secs(120),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_never_prints() {
+        let secret = TokenSecret::new("s3cr3t-value");
+        assert_eq!(format!("{secret:?} {secret}"), "*** ***");
+        assert_eq!(secret.expose_for_sign_in(), "s3cr3t-value");
+    }
+
+    #[test]
+    fn retry_delay_grows_and_is_capped() {
+        let policy = RetryPolicy {
+            max_retries: 10,
+            base_delay: Duration::from_millis(100),
+            max_delay: Duration::from_secs(1),
+            max_retry_after: Duration::from_secs(5),
+        };
+        let first = policy.delay(0, None);
+        assert!(first >= Duration::from_millis(50) && first <= Duration::from_millis(100));
+        let late = policy.delay(9, None);
+        assert!(late >= Duration::from_millis(500) && late <= Duration::from_secs(1));
+    }
+
+    #[test]
+    fn retry_after_is_honoured_up_to_its_cap() {
+        let policy = RetryPolicy::default();
+        assert_eq!(
+            policy.delay(0, Some(Duration::from_secs(3))),
+            Duration::from_secs(3)
+        );
+        assert_eq!(
+            policy.delay(0, Some(Duration::from_secs(3600))),
+            policy.max_retry_after
+        );
+    }
+}

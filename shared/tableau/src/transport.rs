@@ -1,0 +1,269 @@
+//! HTTP to one Tableau server: base URL, the in-flight cap, retries and backoff.
+//!
+//! Everything above this module sees a [`Reply`] (status and body) or a [`TableauError`];
+//! retryable failures (429, 5xx, network) never leave it until the retries are spent.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::{RequestBuilder, StatusCode};
+use tokio::sync::Semaphore;
+
+use crate::error::TableauError;
+use crate::rest;
+use crate::settings::{ClientOptions, MAX_IN_FLIGHT, RetryPolicy};
+
+/// A fully read HTTP response.
+pub(crate) struct Reply {
+    pub(crate) status: StatusCode,
+    pub(crate) body: Vec<u8>,
+    /// `Retry-After` in seconds, when Tableau (or a gateway) sent one.
+    pub(crate) retry_after: Option<Duration>,
+    /// `Location`, for redirects.
+    pub(crate) location: Option<String>,
+}
+
+/// The server's origin plus the shared HTTP client and in-flight cap.
+pub(crate) struct Transport {
+    http: reqwest::Client,
+    base: String,
+    host: String,
+    in_flight: Arc<Semaphore>,
+    pub(crate) retry: RetryPolicy,
+}
+
+/// Turns the configured server URL into `scheme://host[:port]` and the host for messages.
+pub(crate) fn parse_server_url(server_url: &str) -> Result<(String, String), TableauError> {
+    let trimmed = server_url.trim().trim_end_matches('/');
+    let invalid = |reason: &str| TableauError::InvalidServerUrl {
+        url: server_url.to_string(),
+        reason: reason.to_string(),
+    };
+    if trimmed.is_empty() {
+        return Err(invalid("it is empty"));
+    }
+    let with_scheme = if trimmed.contains("://") {
+        trimmed.to_string()
+    } else {
+        format!("https://{trimmed}")
+    };
+    let url = reqwest::Url::parse(&with_scheme).map_err(|e| invalid(&e.to_string()))?;
+    if url.scheme() != "https" && url.scheme() != "http" {
+        return Err(invalid(
+            "the scheme must be https (or http for a local server)",
+        ));
+    }
+    let Some(host) = url.host_str() else {
+        return Err(invalid("it has no host"));
+    };
+    let host = match url.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_string(),
+    };
+    let base = format!(
+        "{}://{host}{}",
+        url.scheme(),
+        url.path().trim_end_matches('/')
+    );
+    Ok((base, host))
+}
+
+/// Builds the HTTP client used when the caller does not pass one in.
+pub(crate) fn build_http_client(options: &ClientOptions) -> Result<reqwest::Client, TableauError> {
+    reqwest::Client::builder()
+        // Sign-in redirects must be re-POSTed, not followed as GETs: handled by the caller.
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(Duration::from_secs(15))
+        .timeout(options.request_timeout)
+        .pool_max_idle_per_host(MAX_IN_FLIGHT)
+        .user_agent(concat!("autoexpose/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| TableauError::HttpClient(e.to_string()))
+}
+
+impl Transport {
+    pub(crate) fn new(
+        http: reqwest::Client,
+        server_url: &str,
+        options: &ClientOptions,
+    ) -> Result<Transport, TableauError> {
+        let (base, host) = parse_server_url(server_url)?;
+        let permits = options.max_in_flight.clamp(1, MAX_IN_FLIGHT);
+        Ok(Transport {
+            http,
+            base,
+            host,
+            in_flight: Arc::new(Semaphore::new(permits)),
+            retry: options.retry.clone(),
+        })
+    }
+
+    /// `scheme://host[:port]` of the server.
+    pub(crate) fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// `host[:port]`, for messages.
+    pub(crate) fn host(&self) -> &str {
+        &self.host
+    }
+
+    /// Sends a request built by `build` (called once per attempt), retrying 429, 5xx and
+    /// network failures; returns any other reply for the caller to interpret.
+    pub(crate) async fn send(
+        &self,
+        operation: &'static str,
+        build: impl Fn(&reqwest::Client) -> RequestBuilder,
+    ) -> Result<Reply, TableauError> {
+        let mut retry = 0;
+        loop {
+            let outcome = self.attempt(&build).await;
+            let (failure, retry_after) = match outcome {
+                Ok(reply) if is_retryable(reply.status) => {
+                    let retry_after = reply.retry_after;
+                    (Failure::Status(reply), retry_after)
+                }
+                Ok(reply) => return Ok(reply),
+                Err(err) => (Failure::Network(err), None),
+            };
+            if retry >= self.retry.max_retries {
+                return Err(self.give_up(failure, retry));
+            }
+            let wait = self.retry.delay(retry, retry_after);
+            match &failure {
+                Failure::Status(reply) => tracing::warn!(
+                    operation,
+                    status = reply.status.as_u16(),
+                    retry = retry + 1,
+                    wait_ms = wait.as_millis() as u64,
+                    "Tableau answered with a retryable status; retrying"
+                ),
+                Failure::Network(err) => tracing::warn!(
+                    operation,
+                    error = %network_reason(err),
+                    retry = retry + 1,
+                    wait_ms = wait.as_millis() as u64,
+                    "request to Tableau failed; retrying"
+                ),
+            }
+            tokio::time::sleep(wait).await;
+            retry += 1;
+        }
+    }
+
+    async fn attempt(
+        &self,
+        build: &impl Fn(&reqwest::Client) -> RequestBuilder,
+    ) -> Result<Reply, reqwest::Error> {
+        // The permit is held until the body is read: that is when the request is done.
+        let _permit = self.in_flight.acquire().await;
+        let response = build(&self.http).send().await?;
+        let status = response.status();
+        let retry_after = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
+        let location = response
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let body = response.bytes().await?.to_vec();
+        Ok(Reply {
+            status,
+            body,
+            retry_after,
+            location,
+        })
+    }
+
+    fn give_up(&self, failure: Failure, retries: u32) -> TableauError {
+        let host = self.host.clone();
+        match failure {
+            Failure::Network(err) => TableauError::Unreachable {
+                host,
+                retries,
+                reason: network_reason(&err),
+            },
+            Failure::Status(reply) if reply.status == StatusCode::TOO_MANY_REQUESTS => {
+                TableauError::RateLimited {
+                    host,
+                    what: "HTTP 429".into(),
+                    retries,
+                }
+            }
+            Failure::Status(reply) => {
+                let message = rest::error_body(&reply.body)
+                    .map(|e| format!("{} {}", e.code, e.summary))
+                    .unwrap_or_else(|| {
+                        reply
+                            .status
+                            .canonical_reason()
+                            .unwrap_or("no message")
+                            .to_string()
+                    });
+                TableauError::ServerError {
+                    host,
+                    status: reply.status.as_u16(),
+                    retries,
+                    message,
+                }
+            }
+        }
+    }
+}
+
+enum Failure {
+    Status(Reply),
+    Network(reqwest::Error),
+}
+
+fn is_retryable(status: StatusCode) -> bool {
+    status == StatusCode::TOO_MANY_REQUESTS
+        || status == StatusCode::REQUEST_TIMEOUT
+        || status.is_server_error()
+}
+
+/// The innermost cause of a network error ("Connection refused", "operation timed out").
+fn network_reason(err: &reqwest::Error) -> String {
+    let kind = if err.is_timeout() {
+        "timed out"
+    } else if err.is_connect() {
+        "connection failed"
+    } else {
+        "request failed"
+    };
+    let mut source: &dyn std::error::Error = err;
+    while let Some(next) = source.source() {
+        source = next;
+    }
+    format!("{kind}: {source}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bare_host_means_https() {
+        let (base, host) = parse_server_url("10az.online.tableau.com").unwrap();
+        assert_eq!(base, "https://10az.online.tableau.com");
+        assert_eq!(host, "10az.online.tableau.com");
+    }
+
+    #[test]
+    fn full_url_keeps_scheme_and_port() {
+        let (base, host) = parse_server_url("http://127.0.0.1:8080/").unwrap();
+        assert_eq!(base, "http://127.0.0.1:8080");
+        assert_eq!(host, "127.0.0.1:8080");
+    }
+
+    #[test]
+    fn other_schemes_are_refused() {
+        let err = parse_server_url("ftp://tableau.example.com").unwrap_err();
+        assert!(matches!(err, TableauError::InvalidServerUrl { .. }));
+        assert!(parse_server_url("  ").is_err());
+    }
+}
