@@ -1,0 +1,107 @@
+//! Artifacts from local paths and secrets from environment variables.
+
+use autoexpose_pipeline::{
+    ArtifactError, ArtifactLocation, Artifacts, Secret, SecretError, Secrets,
+};
+
+/// The environment variable that holds the PAT secret when an integration names none.
+pub const DEFAULT_SECRET_ENV: &str = "AUTOEXPOSE_TABLEAU_TOKEN_SECRET";
+
+/// Reads and writes artifacts as local files (`ArtifactLocation::key` is the path).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LocalArtifacts;
+
+fn local_path(location: &ArtifactLocation) -> Result<&str, ArtifactError> {
+    match &location.bucket {
+        None => Ok(&location.key),
+        Some(_) => Err(ArtifactError::Io(format!(
+            "{location} is an S3 location; the local store reads only local paths (download it, or use the deployed pipeline)"
+        ))),
+    }
+}
+
+impl Artifacts for LocalArtifacts {
+    async fn read(&self, location: &ArtifactLocation) -> Result<Vec<u8>, ArtifactError> {
+        let path = local_path(location)?;
+        match tokio::fs::read(path).await {
+            Ok(bytes) => Ok(bytes),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                Err(ArtifactError::NotFound(path.to_string()))
+            }
+            Err(e) => Err(ArtifactError::Io(format!("could not read {path}: {e}"))),
+        }
+    }
+
+    async fn write(&self, location: &ArtifactLocation, bytes: &[u8]) -> Result<(), ArtifactError> {
+        let path = std::path::Path::new(local_path(location)?);
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            tokio::fs::create_dir_all(parent).await.map_err(|e| {
+                ArtifactError::Io(format!("could not create {}: {e}", parent.display()))
+            })?;
+        }
+        tokio::fs::write(path, bytes)
+            .await
+            .map_err(|e| ArtifactError::Io(format!("could not write {}: {e}", path.display())))
+    }
+}
+
+/// Reads the PAT secret from the environment variable named by the integration's
+/// `secret_ref` ([`DEFAULT_SECRET_ENV`] when it is empty).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct EnvSecrets;
+
+impl Secrets for EnvSecrets {
+    async fn tableau_secret(&self, secret_ref: &str) -> Result<Secret, SecretError> {
+        let name = if secret_ref.is_empty() {
+            DEFAULT_SECRET_ENV
+        } else {
+            secret_ref
+        };
+        match std::env::var(name) {
+            Ok(value) if !value.is_empty() => Ok(Secret::new(value)),
+            Ok(_) | Err(std::env::VarError::NotPresent) => Err(SecretError::Unavailable(format!(
+                "environment variable {name} is not set; export the Tableau personal access token's secret in it"
+            ))),
+            Err(std::env::VarError::NotUnicode(_)) => Err(SecretError::Unavailable(format!(
+                "environment variable {name} is not valid UTF-8"
+            ))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn missing_secret_variable_is_named() {
+        let err = EnvSecrets
+            .tableau_secret("AUTOEXPOSE_TEST_SURELY_UNSET_VARIABLE")
+            .await
+            .expect_err("unset variable");
+        assert!(
+            err.to_string()
+                .contains("AUTOEXPOSE_TEST_SURELY_UNSET_VARIABLE")
+        );
+    }
+
+    #[tokio::test]
+    async fn s3_locations_are_refused_locally() {
+        let err = LocalArtifacts
+            .read(&ArtifactLocation::s3("bucket", "shop/manifest.json"))
+            .await
+            .expect_err("s3 location");
+        assert!(err.to_string().contains("s3://bucket/shop/manifest.json"));
+    }
+
+    #[tokio::test]
+    async fn missing_file_is_not_found() {
+        let err = LocalArtifacts
+            .read(&ArtifactLocation::local(
+                "/nonexistent/autoexpose/manifest.json",
+            ))
+            .await
+            .expect_err("missing");
+        assert!(matches!(err, ArtifactError::NotFound(_)));
+    }
+}

@@ -1,0 +1,506 @@
+//! The `Store` over one SQLite file.
+//!
+//! SQLite calls block, so each runs on `tokio::task::spawn_blocking` with the connection
+//! behind a mutex: the async runtime's threads never wait on disk, and one process makes
+//! one write at a time (which the CLI's load never notices). Other processes on the same
+//! file are kept consistent by SQLite's locking: WAL mode, a busy timeout, and
+//! `BEGIN IMMEDIATE` transactions around every conditional write.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use autoexpose_pipeline::{
+    AppliedManifest, ExposureDiff, Integration, Lease, Snapshot, Store, StoreError, StoredExposure,
+    SyncRun,
+};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// The schema, one step per version; a database at version N runs steps N+1 and later.
+const MIGRATIONS: &[&str] = &[
+    // 1: the first schema. Records are JSON bodies; the columns conditions and lookups need
+    // are kept beside them.
+    "CREATE TABLE integrations (
+         id TEXT PRIMARY KEY, dbt_project TEXT NOT NULL, version INTEGER NOT NULL,
+         body TEXT NOT NULL);
+     CREATE INDEX integrations_by_project ON integrations (dbt_project, id);
+     CREATE TABLE snapshots (integration_id TEXT PRIMARY KEY, body TEXT NOT NULL);
+     CREATE TABLE applied_manifests (
+         dbt_project TEXT PRIMARY KEY, generated_at TEXT NOT NULL,
+         invocation_id TEXT NOT NULL, body TEXT NOT NULL);
+     CREATE TABLE exposures (
+         integration_id TEXT NOT NULL, workbook_luid TEXT NOT NULL, name TEXT NOT NULL,
+         synced_at TEXT NOT NULL, body TEXT NOT NULL,
+         PRIMARY KEY (integration_id, workbook_luid));
+     CREATE TABLE leases (
+         integration_id TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at TEXT NOT NULL);
+     CREATE TABLE runs (
+         integration_id TEXT NOT NULL, run_id TEXT NOT NULL, started_at TEXT NOT NULL,
+         body TEXT NOT NULL, PRIMARY KEY (integration_id, run_id));",
+];
+
+/// The local store could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    /// The folder for the file could not be created.
+    #[error("could not create the folder {path} for the local store: {source}")]
+    Folder {
+        /// The folder.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// SQLite refused the file or the migration.
+    #[error("could not open the local store {path}: {message}")]
+    Sqlite {
+        /// The file.
+        path: PathBuf,
+        /// SQLite's complaint.
+        message: String,
+    },
+    /// The file was written by a newer autoexpose.
+    #[error(
+        "the local store {path} has schema version {found}, newer than this autoexpose knows ({known}); upgrade autoexpose"
+    )]
+    TooNew {
+        /// The file.
+        path: PathBuf,
+        /// Its version.
+        found: usize,
+        /// The newest this build knows.
+        known: usize,
+    },
+}
+
+/// The store over one SQLite file. Cheap to clone: clones share the connection.
+#[derive(Clone)]
+pub struct LocalStore {
+    conn: Arc<Mutex<Connection>>,
+    path: PathBuf,
+}
+
+fn backend(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Backend(format!("local store: {e}"))
+}
+
+fn to_json<T: Serialize>(value: &T) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(backend)
+}
+
+fn from_json<T: DeserializeOwned>(text: &str) -> Result<T, StoreError> {
+    serde_json::from_str(text).map_err(|e| {
+        backend(format!(
+            "a stored record does not read back ({e}); the file may be damaged"
+        ))
+    })
+}
+
+impl LocalStore {
+    /// Opens (creating if needed) the store at `path` and brings its schema up to date.
+    pub fn open(path: impl AsRef<Path>) -> Result<LocalStore, OpenError> {
+        let path = path.as_ref().to_path_buf();
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|source| OpenError::Folder {
+                path: parent.to_path_buf(),
+                source,
+            })?;
+        }
+        let sqlite = |e: rusqlite::Error| OpenError::Sqlite {
+            path: path.clone(),
+            message: e.to_string(),
+        };
+        let mut conn = Connection::open(&path).map_err(sqlite)?;
+        conn.busy_timeout(Duration::from_secs(10)).map_err(sqlite)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(sqlite)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(sqlite)?;
+        let found: usize = conn
+            .pragma_query_value(None, "user_version", |row| row.get(0))
+            .map_err(sqlite)?;
+        if found > MIGRATIONS.len() {
+            return Err(OpenError::TooNew {
+                path,
+                found,
+                known: MIGRATIONS.len(),
+            });
+        }
+        for (i, step) in MIGRATIONS.iter().enumerate().skip(found) {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(sqlite)?;
+            tx.execute_batch(step).map_err(sqlite)?;
+            tx.pragma_update(None, "user_version", i + 1)
+                .map_err(sqlite)?;
+            tx.commit().map_err(sqlite)?;
+        }
+        Ok(LocalStore {
+            conn: Arc::new(Mutex::new(conn)),
+            path,
+        })
+    }
+
+    /// The file it keeps its state in.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Runs `f` on the connection on a blocking thread.
+    async fn call<R, F>(&self, f: F) -> Result<R, StoreError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<R, StoreError> + Send + 'static,
+    {
+        let conn = Arc::clone(&self.conn);
+        tokio::task::spawn_blocking(move || {
+            let mut conn = conn.lock().unwrap_or_else(|e| e.into_inner());
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| backend(format!("a store task failed: {e}")))?
+    }
+}
+
+impl Store for LocalStore {
+    async fn create_integration(
+        &self,
+        integration: &Integration,
+    ) -> Result<Integration, StoreError> {
+        let mut stored = integration.clone();
+        stored.version = 1;
+        self.call(move |conn| {
+            let body = to_json(&stored)?;
+            let inserted = conn
+                .execute(
+                    "INSERT INTO integrations (id, dbt_project, version, body) VALUES (?1, ?2, 1, ?3)
+                     ON CONFLICT (id) DO NOTHING",
+                    params![stored.id, stored.dbt_project, body],
+                )
+                .map_err(backend)?;
+            if inserted == 0 {
+                return Err(StoreError::AlreadyExists(format!("integration '{}'", stored.id)));
+            }
+            Ok(stored)
+        })
+        .await
+    }
+
+    async fn update_integration(
+        &self,
+        integration: &Integration,
+    ) -> Result<Integration, StoreError> {
+        let expected = integration.version;
+        let mut stored = integration.clone();
+        stored.version = expected + 1;
+        self.call(move |conn| {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(backend)?;
+            let current: Option<u64> = tx
+                .query_row(
+                    "SELECT version FROM integrations WHERE id = ?1",
+                    params![stored.id],
+                    |row| row.get(0),
+                )
+                .optional()
+                .map_err(backend)?;
+            match current {
+                None => return Err(StoreError::NotFound(format!("integration '{}'", stored.id))),
+                Some(v) if v != expected => {
+                    return Err(StoreError::Conflict(format!("integration '{}'", stored.id)));
+                }
+                Some(_) => {}
+            }
+            tx.execute(
+                "UPDATE integrations SET dbt_project = ?2, version = ?3, body = ?4 WHERE id = ?1",
+                params![
+                    stored.id,
+                    stored.dbt_project,
+                    stored.version,
+                    to_json(&stored)?
+                ],
+            )
+            .map_err(backend)?;
+            tx.commit().map_err(backend)?;
+            Ok(stored)
+        })
+        .await
+    }
+
+    async fn get_integration(&self, id: &str) -> Result<Option<Integration>, StoreError> {
+        let id = id.to_string();
+        self.call(move |conn| {
+            let body: Option<String> = conn
+                .query_row(
+                    "SELECT body FROM integrations WHERE id = ?1",
+                    params![id],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(backend)?;
+            body.as_deref().map(from_json).transpose()
+        })
+        .await
+    }
+
+    async fn list_integrations(
+        &self,
+        dbt_project: Option<&str>,
+    ) -> Result<Vec<Integration>, StoreError> {
+        let project = dbt_project.map(str::to_string);
+        self.call(move |conn| {
+            let mut stmt = conn
+                .prepare(
+                    "SELECT body FROM integrations WHERE ?1 IS NULL OR dbt_project = ?1 ORDER BY id",
+                )
+                .map_err(backend)?;
+            let rows = stmt
+                .query_map(params![project], |r| r.get::<_, String>(0))
+                .map_err(backend)?;
+            let mut out = Vec::new();
+            for row in rows {
+                out.push(from_json(&row.map_err(backend)?)?);
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn get_snapshot(&self, integration_id: &str) -> Result<Option<Snapshot>, StoreError> {
+        let id = integration_id.to_string();
+        self.call(move |conn| {
+            let body: Option<String> = conn
+                .query_row(
+                    "SELECT body FROM snapshots WHERE integration_id = ?1",
+                    params![id],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(backend)?;
+            body.as_deref().map(from_json).transpose()
+        })
+        .await
+    }
+
+    async fn put_snapshot(&self, snapshot: &Snapshot) -> Result<(), StoreError> {
+        let id = snapshot.integration_id.clone();
+        let body = to_json(snapshot)?;
+        self.call(move |conn| {
+            conn.execute(
+                "INSERT INTO snapshots (integration_id, body) VALUES (?1, ?2)
+                 ON CONFLICT (integration_id) DO UPDATE SET body = excluded.body",
+                params![id, body],
+            )
+            .map_err(backend)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn get_applied_manifest(
+        &self,
+        dbt_project: &str,
+    ) -> Result<Option<AppliedManifest>, StoreError> {
+        let project = dbt_project.to_string();
+        self.call(move |conn| {
+            let body: Option<String> = conn
+                .query_row(
+                    "SELECT body FROM applied_manifests WHERE dbt_project = ?1",
+                    params![project],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(backend)?;
+            body.as_deref().map(from_json).transpose()
+        })
+        .await
+    }
+
+    async fn put_applied_manifest(
+        &self,
+        manifest: &AppliedManifest,
+        previous: Option<&AppliedManifest>,
+    ) -> Result<(), StoreError> {
+        let manifest = manifest.clone();
+        let previous = previous.map(|p| (p.generated_at.clone(), p.invocation_id.clone()));
+        self.call(move |conn| {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(backend)?;
+            let current: Option<(String, String)> = tx
+                .query_row(
+                    "SELECT generated_at, invocation_id FROM applied_manifests WHERE dbt_project = ?1",
+                    params![manifest.dbt_project],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()
+                .map_err(backend)?;
+            if current != previous {
+                return Err(StoreError::Conflict(format!(
+                    "the applied manifest of dbt project '{}'",
+                    manifest.dbt_project
+                )));
+            }
+            tx.execute(
+                "INSERT INTO applied_manifests (dbt_project, generated_at, invocation_id, body)
+                 VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (dbt_project) DO UPDATE SET generated_at = excluded.generated_at,
+                     invocation_id = excluded.invocation_id, body = excluded.body",
+                params![
+                    manifest.dbt_project,
+                    manifest.generated_at,
+                    manifest.invocation_id,
+                    to_json(&manifest)?
+                ],
+            )
+            .map_err(backend)?;
+            tx.commit().map_err(backend)
+        })
+        .await
+    }
+
+    async fn list_exposures(
+        &self,
+        integration_id: &str,
+    ) -> Result<Vec<StoredExposure>, StoreError> {
+        let id = integration_id.to_string();
+        self.call(move |conn| {
+            let mut stmt = conn
+                .prepare(
+                    "SELECT body, synced_at FROM exposures WHERE integration_id = ?1
+                     ORDER BY name, workbook_luid",
+                )
+                .map_err(backend)?;
+            let rows = stmt
+                .query_map(params![id], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+                })
+                .map_err(backend)?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (body, synced_at) = row.map_err(backend)?;
+                out.push(StoredExposure {
+                    integration_id: id.clone(),
+                    exposure: from_json(&body)?,
+                    synced_at,
+                });
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn apply_exposure_diff(
+        &self,
+        integration_id: &str,
+        diff: &ExposureDiff,
+        synced_at: &str,
+    ) -> Result<(), StoreError> {
+        if diff.is_empty() {
+            return Ok(());
+        }
+        let id = integration_id.to_string();
+        let diff = diff.clone();
+        let synced_at = synced_at.to_string();
+        self.call(move |conn| {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(backend)?;
+            for exposure in &diff.upserts {
+                tx.execute(
+                    "INSERT INTO exposures (integration_id, workbook_luid, name, synced_at, body)
+                     VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT (integration_id, workbook_luid) DO UPDATE SET
+                         name = excluded.name, synced_at = excluded.synced_at, body = excluded.body",
+                    params![id, exposure.workbook_luid, exposure.name, synced_at, to_json(exposure)?],
+                )
+                .map_err(backend)?;
+            }
+            for luid in &diff.removals {
+                tx.execute(
+                    "DELETE FROM exposures WHERE integration_id = ?1 AND workbook_luid = ?2",
+                    params![id, luid],
+                )
+                .map_err(backend)?;
+            }
+            tx.commit().map_err(backend)
+        })
+        .await
+    }
+
+    async fn try_acquire_lease(&self, lease: &Lease, now: &str) -> Result<bool, StoreError> {
+        let lease = lease.clone();
+        let now = now.to_string();
+        self.call(move |conn| {
+            // An upsert whose update only happens when the lease lapsed or is ours: one
+            // statement, so two processes cannot both take it.
+            let changed = conn
+                .execute(
+                    "INSERT INTO leases (integration_id, holder, expires_at) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (integration_id) DO UPDATE SET
+                         holder = excluded.holder, expires_at = excluded.expires_at
+                     WHERE leases.expires_at <= ?4 OR leases.holder = excluded.holder",
+                    params![lease.integration_id, lease.holder, lease.expires_at, now],
+                )
+                .map_err(backend)?;
+            Ok(changed == 1)
+        })
+        .await
+    }
+
+    async fn release_lease(&self, integration_id: &str, holder: &str) -> Result<(), StoreError> {
+        let id = integration_id.to_string();
+        let holder = holder.to_string();
+        self.call(move |conn| {
+            conn.execute(
+                "DELETE FROM leases WHERE integration_id = ?1 AND holder = ?2",
+                params![id, holder],
+            )
+            .map_err(backend)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn record_run(&self, run: &SyncRun) -> Result<(), StoreError> {
+        let run = run.clone();
+        self.call(move |conn| {
+            conn.execute(
+                "INSERT INTO runs (integration_id, run_id, started_at, body) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (integration_id, run_id) DO UPDATE SET body = excluded.body",
+                params![run.integration_id, run.run_id, run.started_at, to_json(&run)?],
+            )
+            .map_err(backend)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn list_runs(
+        &self,
+        integration_id: &str,
+        limit: usize,
+    ) -> Result<Vec<SyncRun>, StoreError> {
+        let id = integration_id.to_string();
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.call(move |conn| {
+            let mut stmt = conn
+                .prepare(
+                    "SELECT body FROM runs WHERE integration_id = ?1
+                     ORDER BY started_at DESC, run_id DESC LIMIT ?2",
+                )
+                .map_err(backend)?;
+            let rows = stmt
+                .query_map(params![id, limit], |r| r.get::<_, String>(0))
+                .map_err(backend)?;
+            let mut out = Vec::new();
+            for row in rows {
+                out.push(from_json(&row.map_err(backend)?)?);
+            }
+            Ok(out)
+        })
+        .await
+    }
+}
