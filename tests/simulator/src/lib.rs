@@ -1,1 +1,80 @@
 //! A Tableau Server / Tableau Cloud simulator speaking the REST and Metadata API shapes.
+//!
+//! It serves, on 127.0.0.1 only, what autoexpose's Tableau client (and Tableau's own Python
+//! client, `tableauserverclient`) use: `serverinfo`, PAT sign-in / sign-out (one live
+//! session per PAT), paged project listing, the Metadata API (a real GraphQL engine with
+//! Tableau's type and field names, cursor paging and the node limit), extract refresh and
+//! job polling. Every REST route answers XML by default and JSON for
+//! `Accept: application/json`, error bodies included. Faults (latency, 429/500/503, expired
+//! tokens, revoked PATs, Metadata API errors) can be switched on while it runs.
+//!
+//! ```no_run
+//! use tableau_sim::{HttpFailure, Simulator, load_site_file};
+//!
+//! # async fn demo() -> Result<(), tableau_sim::SimError> {
+//! let data = load_site_file("tests/simulator/sites/example.json".as_ref())?;
+//! let sim = Simulator::start(data).await?;
+//! let url = sim.base_url(); // http://127.0.0.1:PORT — give it to the client under test
+//! sim.faults().fail_next(1, HttpFailure::TooManyRequests { retry_after: Some(1) });
+//! // ... run the client ...
+//! assert!(sim.stats().max_in_flight <= 4);
+//! sim.shutdown().await;
+//! # Ok(()) }
+//! ```
+//!
+//! # Site file format
+//!
+//! A JSON [`SiteData`] document (unknown keys are rejected, so typos surface):
+//!
+//! ```json
+//! { "server": {"product_version": "2025.1.0", "rest_api_version": "3.25"},
+//!   "sites": [ { "content_url": "acme", "name": "Acme", "id": "<site luid>", "site_number": 1,
+//!     "projects":    [{"id", "name", "description"?, "parent_id"?, "owner_id"?}],
+//!     "users":       [{"id", "name", "email", "username"}],
+//!     "pats":        [{"name", "secret", "user_id", "expired"?: false}],
+//!     "tables":      [{"id", "name", "schema", "database", "connection_type", "full_name"?, "is_embedded"?}],
+//!     "datasources": [{"luid", "id"?, "name", "project_id", "owner_id"?, "has_extracts",
+//!                      "table_ids": [], "custom_sql"?: [], "refresh_error"?}],
+//!     "workbooks":   [{"luid", "id"?, "name", "project_id", "owner_id", "description"?,
+//!                      "vizportal_url_id", "created_at", "updated_at", "table_ids": [],
+//!                      "embedded_extract": false, "datasource_luids": [],
+//!                      "custom_sql": [{"id", "query", "connection_type", "database",
+//!                                      "table_ids": [], "is_unsupported"?}],
+//!                      "refresh_error"?}] } ] }
+//! ```
+//!
+//! * `content_url` `""` is the Default site; sign-in picks the site by it.
+//! * A workbook's Metadata `upstreamTables` are its own tables, the tables parsed from its
+//!   custom SQL, and the tables of the published data sources it uses (Tableau's lineage
+//!   shortcut). Its `embeddedDatasources` are one "direct" source (its tables and custom
+//!   SQL, `hasExtracts` = `embedded_extract`) plus one proxy per published data source.
+//! * A workbook refresh needs `embedded_extract`; a data source refresh needs
+//!   `has_extracts` (else 409090). `refresh_error` makes the job finish with
+//!   `finishCode` 1 and that text in `notes`.
+//! * PATs are identified by name across the server: signing in again with the same name
+//!   revokes that PAT's earlier tokens.
+//! * Metadata ids default to ids derived from the LUID; `site_number` feeds `uri`.
+//!
+//! `tests/simulator/sites/example.json` is a small hand-made site; [`generate_site`] makes
+//! large ones.
+
+mod data;
+mod error;
+mod faults;
+mod generate;
+mod metadata;
+mod rest;
+mod server;
+mod state;
+mod stats;
+mod util;
+
+pub use data::{
+    CustomSqlSpec, DatasourceSpec, PatSpec, ProjectSpec, ServerSpec, SiteData, SiteSpec, TableSpec,
+    UserSpec, WorkbookSpec, load_site_file,
+};
+pub use error::SimError;
+pub use faults::{Faults, HttpFailure};
+pub use generate::{GENERATED_PAT, generate_site};
+pub use server::{SimConfig, Simulator};
+pub use stats::Stats;

@@ -1,0 +1,385 @@
+//! The site-data file format: what a simulated Tableau server holds.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::SimError;
+
+/// Everything one simulated server holds: its version and its sites.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteData {
+    /// Product and REST API version the server reports.
+    #[serde(default)]
+    pub server: ServerSpec,
+    /// The sites; sign-in picks one by `content_url` (`""` is the Default site).
+    pub sites: Vec<SiteSpec>,
+}
+
+/// What `serverinfo` reports.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSpec {
+    /// e.g. `2025.1.0`.
+    pub product_version: String,
+    /// The newest REST API version served, e.g. `3.25`; every version from 2.0 up to it works.
+    pub rest_api_version: String,
+    /// Build number shown on `productVersion@build`.
+    #[serde(default = "default_build")]
+    pub build: String,
+}
+
+fn default_build() -> String {
+    "20251.25.0101.0000".to_string()
+}
+
+impl Default for ServerSpec {
+    fn default() -> Self {
+        ServerSpec {
+            product_version: "2025.1.0".to_string(),
+            rest_api_version: "3.25".to_string(),
+            build: default_build(),
+        }
+    }
+}
+
+/// One Tableau site and its content.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteSpec {
+    /// URL namespace used at sign-in (`""` = Default site).
+    pub content_url: String,
+    /// Display name.
+    pub name: String,
+    /// Site LUID, used in `/sites/{id}/...` paths.
+    pub id: String,
+    /// Numeric site id used in Metadata API `uri`s (`sites/<n>/workbooks/...`).
+    #[serde(default = "default_site_number")]
+    pub site_number: u32,
+    /// Projects; `parent_id` builds the tree.
+    #[serde(default)]
+    pub projects: Vec<ProjectSpec>,
+    /// Users (workbook owners, PAT holders).
+    #[serde(default)]
+    pub users: Vec<UserSpec>,
+    /// Personal access tokens that may sign in to this site.
+    #[serde(default)]
+    pub pats: Vec<PatSpec>,
+    /// Database tables known to the catalog.
+    #[serde(default)]
+    pub tables: Vec<TableSpec>,
+    /// Published data sources.
+    #[serde(default)]
+    pub datasources: Vec<DatasourceSpec>,
+    /// Workbooks.
+    #[serde(default)]
+    pub workbooks: Vec<WorkbookSpec>,
+}
+
+fn default_site_number() -> u32 {
+    1
+}
+
+/// A project (folder).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectSpec {
+    /// Project LUID.
+    pub id: String,
+    /// Name (not unique across the tree).
+    pub name: String,
+    /// Description.
+    #[serde(default)]
+    pub description: String,
+    /// Parent project LUID; absent for top-level projects.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_id: Option<String>,
+    /// Owner user LUID.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner_id: Option<String>,
+}
+
+/// A user.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserSpec {
+    /// User LUID.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Email address.
+    #[serde(default)]
+    pub email: String,
+    /// Sign-in name.
+    pub username: String,
+}
+
+/// A personal access token.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PatSpec {
+    /// Token name (`personalAccessTokenName`).
+    pub name: String,
+    /// Token secret (`personalAccessTokenSecret`).
+    pub secret: String,
+    /// LUID of the user it signs in as.
+    pub user_id: String,
+    /// An expired (or revoked) token fails sign-in with 401001.
+    #[serde(default)]
+    pub expired: bool,
+}
+
+/// A database table in Tableau's catalog.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TableSpec {
+    /// Metadata API id.
+    pub id: String,
+    /// Table name as Tableau shows it.
+    pub name: String,
+    /// Schema name (may be `""`).
+    #[serde(default)]
+    pub schema: String,
+    /// Database name.
+    pub database: String,
+    /// Tableau connection class, e.g. `snowflake`.
+    pub connection_type: String,
+    /// Bracketed full name; defaults to `[schema].[name]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub full_name: Option<String>,
+    /// `DatabaseTable.isEmbedded`.
+    #[serde(default)]
+    pub is_embedded: bool,
+}
+
+/// A custom SQL table inside a workbook or published data source.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CustomSqlSpec {
+    /// Metadata API id.
+    pub id: String,
+    /// The SQL text.
+    pub query: String,
+    /// Tableau connection class.
+    pub connection_type: String,
+    /// Database name.
+    pub database: String,
+    /// Tables Tableau's parser found in the SQL (empty when unparsable).
+    #[serde(default)]
+    pub table_ids: Vec<String>,
+    /// `isUnsupportedCustomSql`.
+    #[serde(default)]
+    pub is_unsupported: bool,
+}
+
+/// A published data source.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatasourceSpec {
+    /// REST LUID.
+    pub luid: String,
+    /// Metadata API id; derived from the LUID when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Name.
+    pub name: String,
+    /// Project LUID.
+    pub project_id: String,
+    /// Owner user LUID.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner_id: Option<String>,
+    /// Whether it holds an extract (refreshable).
+    #[serde(default)]
+    pub has_extracts: bool,
+    /// Tables it reads.
+    #[serde(default)]
+    pub table_ids: Vec<String>,
+    /// Custom SQL it runs.
+    #[serde(default)]
+    pub custom_sql: Vec<CustomSqlSpec>,
+    /// When set, refresh jobs for it fail with this text in `notes`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_error: Option<String>,
+}
+
+/// A workbook.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkbookSpec {
+    /// REST LUID.
+    pub luid: String,
+    /// Metadata API id; derived from the LUID when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Name.
+    pub name: String,
+    /// Project LUID.
+    pub project_id: String,
+    /// Owner user LUID.
+    pub owner_id: String,
+    /// Description.
+    #[serde(default)]
+    pub description: String,
+    /// Numeric id used in UI URLs.
+    pub vizportal_url_id: String,
+    /// ISO-8601 creation time.
+    pub created_at: String,
+    /// ISO-8601 update time.
+    pub updated_at: String,
+    /// Tables its embedded data source reads directly.
+    #[serde(default)]
+    pub table_ids: Vec<String>,
+    /// Whether its embedded data source holds an extract.
+    #[serde(default)]
+    pub embedded_extract: bool,
+    /// Published data sources it uses.
+    #[serde(default)]
+    pub datasource_luids: Vec<String>,
+    /// Custom SQL in its embedded data source.
+    #[serde(default)]
+    pub custom_sql: Vec<CustomSqlSpec>,
+    /// When set, refresh jobs for it fail with this text in `notes`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_error: Option<String>,
+}
+
+impl SiteSpec {
+    /// The table with this id.
+    pub fn table(&self, id: &str) -> Option<&TableSpec> {
+        self.tables.iter().find(|t| t.id == id)
+    }
+
+    /// The project with this LUID.
+    pub fn project(&self, id: &str) -> Option<&ProjectSpec> {
+        self.projects.iter().find(|p| p.id == id)
+    }
+
+    /// Checks that every reference (project, owner, table, data source) points at something.
+    pub fn validate(&self) -> Result<(), SimError> {
+        let problem = |problem: String| SimError::InvalidSite {
+            site: self.content_url.clone(),
+            problem,
+        };
+        let projects: HashSet<&str> = self.projects.iter().map(|p| p.id.as_str()).collect();
+        let users: HashSet<&str> = self.users.iter().map(|u| u.id.as_str()).collect();
+        let tables: HashSet<&str> = self.tables.iter().map(|t| t.id.as_str()).collect();
+        let datasources: HashSet<&str> = self.datasources.iter().map(|d| d.luid.as_str()).collect();
+        for project in &self.projects {
+            if let Some(parent) = &project.parent_id
+                && !projects.contains(parent.as_str())
+            {
+                return Err(problem(format!(
+                    "project '{}' has unknown parent_id '{parent}'",
+                    project.name
+                )));
+            }
+        }
+        for pat in &self.pats {
+            if !users.contains(pat.user_id.as_str()) {
+                return Err(problem(format!(
+                    "PAT '{}' has unknown user_id '{}'",
+                    pat.name, pat.user_id
+                )));
+            }
+        }
+        let check_tables =
+            |owner: &str, ids: &[String]| match ids.iter().find(|id| !tables.contains(id.as_str()))
+            {
+                Some(id) => Err(problem(format!("{owner} reads unknown table id '{id}'"))),
+                None => Ok(()),
+            };
+        for ds in &self.datasources {
+            let owner = format!("data source '{}'", ds.name);
+            if !projects.contains(ds.project_id.as_str()) {
+                return Err(problem(format!(
+                    "{owner} has unknown project_id '{}'",
+                    ds.project_id
+                )));
+            }
+            check_tables(&owner, &ds.table_ids)?;
+            for sql in &ds.custom_sql {
+                check_tables(&owner, &sql.table_ids)?;
+            }
+        }
+        for wb in &self.workbooks {
+            let owner = format!("workbook '{}'", wb.name);
+            if !projects.contains(wb.project_id.as_str()) {
+                return Err(problem(format!(
+                    "{owner} has unknown project_id '{}'",
+                    wb.project_id
+                )));
+            }
+            if !users.contains(wb.owner_id.as_str()) {
+                return Err(problem(format!(
+                    "{owner} has unknown owner_id '{}'",
+                    wb.owner_id
+                )));
+            }
+            check_tables(&owner, &wb.table_ids)?;
+            for sql in &wb.custom_sql {
+                check_tables(&owner, &sql.table_ids)?;
+            }
+            if let Some(luid) = wb
+                .datasource_luids
+                .iter()
+                .find(|l| !datasources.contains(l.as_str()))
+            {
+                return Err(problem(format!(
+                    "{owner} uses unknown data source '{luid}'"
+                )));
+            }
+        }
+        let mut seen = HashMap::new();
+        for wb in &self.workbooks {
+            if seen.insert(wb.luid.as_str(), ()).is_some() {
+                return Err(problem(format!(
+                    "workbook luid '{}' appears twice",
+                    wb.luid
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl SiteData {
+    /// Checks the whole server: unique site content URLs and valid references in each site.
+    pub fn validate(&self) -> Result<(), SimError> {
+        let mut seen = HashSet::new();
+        for site in &self.sites {
+            if !seen.insert(site.content_url.as_str()) {
+                return Err(SimError::InvalidSite {
+                    site: site.content_url.clone(),
+                    problem: "two sites share this content_url".to_string(),
+                });
+            }
+            site.validate()?;
+        }
+        if crate::rest::parse_version(&self.server.rest_api_version).is_none() {
+            return Err(SimError::InvalidSite {
+                site: String::new(),
+                problem: format!(
+                    "server.rest_api_version '{}' is not of the form MAJOR.MINOR",
+                    self.server.rest_api_version
+                ),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Reads and validates a site-data JSON file.
+pub fn load_site_file(path: &Path) -> Result<SiteData, SimError> {
+    let text = std::fs::read_to_string(path).map_err(|source| SimError::ReadSiteFile {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let data: SiteData = serde_json::from_str(&text).map_err(|source| SimError::ParseSiteFile {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    data.validate()?;
+    Ok(data)
+}

@@ -1,0 +1,168 @@
+//! Faults a test can switch on while the simulator runs.
+
+use std::collections::HashSet;
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+/// An HTTP failure answered instead of the real response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HttpFailure {
+    /// `429` with Tableau's error body (code `429000`) and, if given, `Retry-After: <seconds>`.
+    TooManyRequests {
+        /// Seconds for the `Retry-After` header; `None` sends no header.
+        retry_after: Option<u64>,
+    },
+    /// `500` with Tableau's XML/JSON error body (code `500000`).
+    InternalServerError,
+    /// `503` with an HTML page, as a gateway sends it.
+    ServiceUnavailable,
+}
+
+/// Where the knobs live; see [`Faults`] for what each does.
+#[derive(Debug)]
+struct FaultState {
+    latency: Duration,
+    failure: Option<(HttpFailure, u32)>,
+    tokens_expired_at: Option<Instant>,
+    revoked_pats: HashSet<String>,
+    metadata_disabled: bool,
+    node_limit: usize,
+    rate_exceeded_left: u32,
+    timeout_above_first: Option<usize>,
+}
+
+/// Shared, runtime-changeable fault switches. Get it from [`crate::Simulator::faults`].
+///
+/// ```no_run
+/// # async fn demo(sim: tableau_sim::Simulator) {
+/// use tableau_sim::HttpFailure;
+/// sim.faults().fail_next(2, HttpFailure::TooManyRequests { retry_after: Some(1) });
+/// sim.faults().set_node_limit(50);
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct Faults {
+    state: Mutex<FaultState>,
+    default_node_limit: usize,
+}
+
+impl Faults {
+    pub(crate) fn new(node_limit: usize) -> Faults {
+        Faults {
+            state: Mutex::new(FaultState {
+                latency: Duration::ZERO,
+                failure: None,
+                tokens_expired_at: None,
+                revoked_pats: HashSet::new(),
+                metadata_disabled: false,
+                node_limit,
+                rate_exceeded_left: 0,
+                timeout_above_first: None,
+            }),
+            default_node_limit: node_limit,
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, FaultState> {
+        // A panicking test thread must not take the simulator down with it.
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Delays every request by `latency` before it is answered.
+    pub fn set_latency(&self, latency: Duration) {
+        self.lock().latency = latency;
+    }
+
+    /// The next `count` requests (REST or Metadata) answer `failure` instead.
+    pub fn fail_next(&self, count: u32, failure: HttpFailure) {
+        self.lock().failure = (count > 0).then_some((failure, count));
+    }
+
+    /// Every token issued so far stops working now (next call gets 401002).
+    pub fn expire_all_tokens(&self) {
+        self.lock().tokens_expired_at = Some(Instant::now());
+    }
+
+    /// Revokes the PAT with this name: sign-in fails with 401001 and its live tokens die.
+    pub fn revoke_pat(&self, name: &str) {
+        self.lock().revoked_pats.insert(name.to_string());
+    }
+
+    /// Switches the Metadata API off (`FEATURE_DISABLED`, `data: null`) or back on.
+    pub fn set_metadata_disabled(&self, disabled: bool) {
+        self.lock().metadata_disabled = disabled;
+    }
+
+    /// Sets the Metadata API node limit (default from [`crate::SimConfig::node_limit`]).
+    pub fn set_node_limit(&self, limit: usize) {
+        self.lock().node_limit = limit;
+    }
+
+    /// The next `count` Metadata API queries get a `RATE_EXCEEDED` error.
+    pub fn rate_limit_next_metadata(&self, count: u32) {
+        self.lock().rate_exceeded_left = count;
+    }
+
+    /// Queries asking a connection for more than `first` nodes time out
+    /// (`Reached time limit of PT5S for query execution.`, partial data); `None` turns it off.
+    pub fn set_metadata_timeout_above(&self, first: Option<usize>) {
+        self.lock().timeout_above_first = first;
+    }
+
+    /// Turns every fault off and restores the configured node limit.
+    pub fn clear(&self) {
+        let mut state = self.lock();
+        *state = FaultState {
+            latency: Duration::ZERO,
+            failure: None,
+            tokens_expired_at: state.tokens_expired_at,
+            revoked_pats: HashSet::new(),
+            metadata_disabled: false,
+            node_limit: self.default_node_limit,
+            rate_exceeded_left: 0,
+            timeout_above_first: None,
+        };
+    }
+
+    pub(crate) fn latency(&self) -> Duration {
+        self.lock().latency
+    }
+
+    pub(crate) fn take_failure(&self) -> Option<HttpFailure> {
+        let mut state = self.lock();
+        let (failure, left) = state.failure?;
+        state.failure = (left > 1).then_some((failure, left - 1));
+        Some(failure)
+    }
+
+    pub(crate) fn token_expired(&self, issued: Instant) -> bool {
+        self.lock().tokens_expired_at.is_some_and(|at| issued <= at)
+    }
+
+    pub(crate) fn pat_revoked(&self, name: &str) -> bool {
+        self.lock().revoked_pats.contains(name)
+    }
+
+    pub(crate) fn metadata_disabled(&self) -> bool {
+        self.lock().metadata_disabled
+    }
+
+    pub(crate) fn node_limit(&self) -> usize {
+        self.lock().node_limit
+    }
+
+    pub(crate) fn take_rate_exceeded(&self) -> bool {
+        let mut state = self.lock();
+        if state.rate_exceeded_left == 0 {
+            return false;
+        }
+        state.rate_exceeded_left -= 1;
+        true
+    }
+
+    pub(crate) fn timeout_above_first(&self) -> Option<usize> {
+        self.lock().timeout_above_first
+    }
+}

@@ -1,0 +1,242 @@
+//! The running simulator: the HTTP listener, the request pipeline, and the test-facing handle.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::to_bytes;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::Response;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::data::{SiteData, SiteSpec};
+use crate::error::SimError;
+use crate::faults::{Faults, HttpFailure};
+use crate::rest::body::{Format, RestError, with_type};
+use crate::rest::{self, Req, Route};
+use crate::state::{AppState, Site};
+use crate::stats::{Stats, StatsCell};
+use crate::{metadata, rest::parse_query};
+
+/// Settings fixed at start.
+#[derive(Debug, Clone)]
+pub struct SimConfig {
+    /// Port on 127.0.0.1; 0 picks a free one.
+    pub port: u16,
+    /// Metadata API node limit at start (Tableau's default is 20,000).
+    pub node_limit: usize,
+    /// How long an extract refresh job runs before it finishes.
+    pub job_duration: Duration,
+    /// How long a session token lives (Tableau Server's default idle limit is 240 minutes).
+    pub session_ttl: Duration,
+    /// `estimatedTimeToExpiration` reported at sign-in (the PAT's remaining life, `days:hours:minutes`).
+    pub pat_time_to_expiration: String,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        SimConfig {
+            port: 0,
+            node_limit: 20_000,
+            job_duration: Duration::from_millis(1500),
+            session_ttl: Duration::from_secs(240 * 60),
+            pat_time_to_expiration: "179:23:59".to_string(),
+        }
+    }
+}
+
+/// A running simulated Tableau server on 127.0.0.1.
+pub struct Simulator {
+    state: Arc<AppState>,
+    addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<()>,
+}
+
+impl Simulator {
+    /// Starts serving `data` on a free loopback port with default settings.
+    pub async fn start(data: SiteData) -> Result<Simulator, SimError> {
+        Simulator::start_with(data, SimConfig::default()).await
+    }
+
+    /// Starts serving `data` with `config`.
+    pub async fn start_with(data: SiteData, config: SimConfig) -> Result<Simulator, SimError> {
+        data.validate()?;
+        let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, config.port))
+            .await
+            .map_err(|source| SimError::Bind {
+                port: config.port,
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| SimError::Bind {
+            port: config.port,
+            source,
+        })?;
+        let state = Arc::new(AppState {
+            server: data.server,
+            sites: RwLock::new(
+                data.sites
+                    .into_iter()
+                    .map(|s| Arc::new(Site::new(s)))
+                    .collect(),
+            ),
+            sessions: Mutex::default(),
+            jobs: Mutex::default(),
+            faults: Faults::new(config.node_limit),
+            stats: StatsCell::default(),
+            config,
+            schema: metadata::build_schema(),
+        });
+        let app = Router::new().fallback(dispatch).with_state(state.clone());
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let shutdown = async {
+                let _ = stopped.await;
+            };
+            if let Err(error) = axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await
+            {
+                tracing::error!(%error, "the Tableau simulator stopped serving");
+            }
+        });
+        tracing::info!(%addr, "Tableau simulator listening");
+        Ok(Simulator {
+            state,
+            addr,
+            stop: Some(stop),
+            task,
+        })
+    }
+
+    /// `http://127.0.0.1:PORT`, to hand to a Tableau client as the server URL.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The socket address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The fault switches; changes apply to the next request.
+    pub fn faults(&self) -> &Faults {
+        &self.state.faults
+    }
+
+    /// A snapshot of the request counters.
+    pub fn stats(&self) -> Stats {
+        self.state.stats.snapshot()
+    }
+
+    /// Sets every counter back to zero.
+    pub fn reset_stats(&self) {
+        self.state.stats.reset();
+    }
+
+    /// Changes a site while the simulator runs (add or remove workbooks, projects, ...).
+    /// Requests already running keep the snapshot they started with.
+    pub fn edit_site<R>(
+        &self,
+        content_url: &str,
+        f: impl FnOnce(&mut SiteSpec) -> R,
+    ) -> Result<R, SimError> {
+        let mut sites = self.state.sites.write().unwrap_or_else(|p| p.into_inner());
+        let slot = sites
+            .iter_mut()
+            .find(|s| s.spec.content_url == content_url)
+            .ok_or_else(|| SimError::UnknownSite(content_url.to_string()))?;
+        let mut spec = slot.spec.clone();
+        let result = f(&mut spec);
+        *slot = Arc::new(Site::new(spec));
+        Ok(result)
+    }
+
+    /// A copy of a site's current content.
+    pub fn site(&self, content_url: &str) -> Option<SiteSpec> {
+        self.state.site_by_url(content_url).map(|s| s.spec.clone())
+    }
+
+    /// Stops listening and waits for open connections to finish.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let _ = (&mut self.task).await;
+    }
+}
+
+impl Drop for Simulator {
+    fn drop(&mut self) {
+        if self.stop.is_some() {
+            self.task.abort();
+        }
+    }
+}
+
+const MAX_BODY: usize = 16 * 1024 * 1024;
+
+/// Every request comes through here: stats, latency, injected failures, then the route.
+async fn dispatch(State(state): State<Arc<AppState>>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let route = Route::parse(parts.uri.path());
+    let _in_flight = state.stats.begin(route.kind());
+    let format = Format::from_headers(&parts.headers);
+    let latency = state.faults.latency();
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+    if let Some(failure) = state.faults.take_failure() {
+        state.stats.record(|s| s.injected_failures += 1);
+        return failure_response(failure, format);
+    }
+    let Ok(body) = to_bytes(body, MAX_BODY).await else {
+        return RestError::bad_request("The request body could not be read.").into_response(format);
+    };
+    let req = Req {
+        method: parts.method,
+        query: parse_query(parts.uri.query()),
+        headers: parts.headers,
+        body,
+        format,
+    };
+    match route {
+        Route::Metadata => metadata::handle(&state, &req).await,
+        other => rest::handle(&state, other, &req),
+    }
+}
+
+fn failure_response(failure: HttpFailure, format: Format) -> Response {
+    match failure {
+        HttpFailure::TooManyRequests { retry_after } => {
+            let mut response = RestError::new(
+                429,
+                "429000",
+                "Too Many Requests",
+                "The request was throttled. Try again later.",
+            )
+            .into_response(format);
+            if let Some(seconds) = retry_after
+                && let Ok(value) = HeaderValue::from_str(&seconds.to_string())
+            {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            response
+        }
+        HttpFailure::InternalServerError => RestError::new(
+            500,
+            "500000",
+            "Internal Server Error",
+            "The server encountered an error and cannot complete the request.",
+        )
+        .into_response(format),
+        HttpFailure::ServiceUnavailable => with_type(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "text/html",
+            "<html><head><title>503 Service Temporarily Unavailable</title></head><body><center><h1>503 Service Temporarily Unavailable</h1></center></body></html>".to_string(),
+        ),
+    }
+}
