@@ -57,6 +57,53 @@ pub fn split_parts(full_name: &str) -> Vec<&str> {
     parts
 }
 
+/// Separates the parts of a lookup key; a control character no identifier contains.
+pub(crate) const KEY_SEPARATOR: char = '\u{1f}';
+
+/// Appends one part, unquoted and case-folded, to a lookup key without allocating.
+///
+/// Folds the same way as [`normalize_part`], character by character.
+pub(crate) fn push_normalized(key: &mut String, part: &str) {
+    let part = part.trim();
+    let quoted = |open: char, close: char| {
+        part.len() >= 2 && part.starts_with(open) && part.ends_with(close)
+    };
+    let (inner, doubled) = if quoted('"', '"') {
+        (&part[1..part.len() - 1], Some('"'))
+    } else if quoted('[', ']') {
+        (&part[1..part.len() - 1], Some(']'))
+    } else if quoted('`', '`') {
+        (&part[1..part.len() - 1], Some('`'))
+    } else {
+        (part, None)
+    };
+    let mut chars = inner.chars().peekable();
+    while let Some(c) = chars.next() {
+        // A doubled quote inside a quoted name stands for one, as in `unquote`.
+        if Some(c) == doubled && chars.peek() == Some(&c) {
+            chars.next();
+        }
+        if c.is_ascii() {
+            key.push(c.to_ascii_lowercase());
+        } else {
+            key.extend(c.to_lowercase());
+        }
+    }
+}
+
+/// Writes the lookup key `database␟schema␟name` into `key` (cleared first). The key's
+/// tail after the first separator is the two-part key `schema␟name`.
+pub(crate) fn write_key(key: &mut String, database: Option<&str>, schema: &str, name: &str) {
+    key.clear();
+    if let Some(database) = database {
+        push_normalized(key, database);
+    }
+    key.push(KEY_SEPARATOR);
+    push_normalized(key, schema);
+    key.push(KEY_SEPARATOR);
+    push_normalized(key, name);
+}
+
 /// A normalized relation name, ready to compare. `database` is `None` for two-part names.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Fqn {
@@ -150,6 +197,25 @@ mod tests {
             Fqn::new(Some("a"), "b", "orders"),
             Fqn::new(Some("a"), "b", "orders_archive")
         );
+    }
+
+    #[test]
+    fn lookup_keys_fold_like_normalized_parts() {
+        let mut key = String::new();
+        write_key(
+            &mut key,
+            Some("\"An\"\"Alytics\""),
+            "[DBT]]PROD]",
+            "`ÜMSATZ`",
+        );
+        let expected = format!(
+            "{}\u{1f}{}\u{1f}{}",
+            normalize_part("\"An\"\"Alytics\""),
+            normalize_part("[DBT]]PROD]"),
+            normalize_part("`ÜMSATZ`")
+        );
+        assert_eq!(key, expected);
+        assert_eq!(key, "an\"alytics\u{1f}dbt]prod\u{1f}ümsatz");
     }
 
     #[test]

@@ -339,34 +339,21 @@ impl WorkbookNode {
     }
 }
 
-/// A saved response: one page, or a list of pages.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum SavedResponse {
-    Pages(Vec<WorkbooksResponse>),
-    One(WorkbooksResponse),
-}
-
 /// Reads the workbooks out of a saved Metadata API response.
 ///
 /// GraphQL warnings that come with data are tolerated (the data is used); errors with no
-/// data are an error that quotes Tableau's messages.
+/// data are an error that quotes Tableau's messages. The document is decoded straight into
+/// typed pages, never into a generic tree.
 pub fn parse_workbooks_response(bytes: &[u8]) -> Result<Vec<Workbook>, TableauResponseError> {
     let text = std::str::from_utf8(bytes).map_err(|e| TableauResponseError::NotUtf8 {
         offset: e.valid_up_to(),
     })?;
-    // Checked as plain JSON first, so that syntax errors are not hidden by `untagged`.
-    serde_json::from_str::<serde::de::IgnoredAny>(text).map_err(TableauResponseError::from_json)?;
-    let saved: SavedResponse = serde_json::from_str(text).map_err(|_| {
-        TableauResponseError::Shape(
-            "expected an object with `data.workbooks` or `data.workbooksConnection.nodes` (or a list of such pages)"
-                .into(),
-        )
-    })?;
-    let pages = match saved {
-        SavedResponse::Pages(pages) => pages,
-        SavedResponse::One(page) => vec![page],
-    };
+    let pages = if text.trim_start().starts_with('[') {
+        serde_json::from_str::<Vec<WorkbooksResponse>>(text)
+    } else {
+        serde_json::from_str::<WorkbooksResponse>(text).map(|page| vec![page])
+    }
+    .map_err(TableauResponseError::from_json)?;
     let mut workbooks = Vec::new();
     for page in pages {
         workbooks.extend(page_workbooks(page)?);

@@ -1,10 +1,15 @@
 //! Matching Tableau upstream tables to dbt relations, and building exposures from the matches.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::fqn::{Fqn, split_parts};
+use std::cell::OnceCell;
+use std::hash::BuildHasherDefault;
+
+use rustc_hash::FxHasher;
+
+use crate::fqn::{Fqn, KEY_SEPARATOR, split_parts, write_key};
 use crate::manifest::{Manifest, Relation};
 use crate::naming::assign_names;
 use crate::workbook::{Owner, UpstreamTable, Workbook};
@@ -52,17 +57,20 @@ impl TableauSite {
     }
 }
 
-/// The normalized `{database}.{schema}.{name}` of a Tableau table, or `None` when Tableau
-/// hid its name (obfuscated results).
+/// The raw `(database, schema, name)` of a Tableau table, or `None` when Tableau hid its
+/// name (obfuscated results).
 ///
 /// Missing fields are taken from the bracketed `fullName` where it has them; a table with
 /// no schema at all (a spreadsheet, a file) gets an empty one, which matches nothing.
-pub fn table_fqn(table: &UpstreamTable) -> Option<Fqn> {
-    let from_full: Vec<&str> = table
-        .full_name
-        .as_deref()
-        .map(split_parts)
-        .unwrap_or_default();
+fn table_parts(table: &UpstreamTable) -> Option<(Option<&str>, &str, &str)> {
+    let from_full: Vec<&str> = match table.full_name.as_deref() {
+        Some(full)
+            if table.name.is_none() || table.schema.is_none() || table.database.is_none() =>
+        {
+            split_parts(full)
+        }
+        _ => Vec::new(),
+    };
     let n = from_full.len();
     let full_part = |from_end: usize| -> Option<&str> {
         (n > from_end)
@@ -74,6 +82,13 @@ pub fn table_fqn(table: &UpstreamTable) -> Option<Fqn> {
         .or_else(|| full_part(1))
         .unwrap_or("");
     let database = non_empty(&table.database).or_else(|| full_part(2));
+    Some((database, schema, name))
+}
+
+/// The normalized `{database}.{schema}.{name}` of a Tableau table, or `None` when Tableau
+/// hid its name (obfuscated results).
+pub fn table_fqn(table: &UpstreamTable) -> Option<Fqn> {
+    let (database, schema, name) = table_parts(table)?;
     Some(Fqn::new(database, schema, name))
 }
 
@@ -81,11 +96,49 @@ fn non_empty(value: &Option<String>) -> Option<&str> {
     value.as_deref().filter(|s| !s.trim().is_empty())
 }
 
+/// The relations under one key: almost always one, so no list is allocated for it.
+#[derive(Debug, Clone)]
+enum Hits {
+    One(u32),
+    Many(Vec<u32>),
+}
+
+impl Hits {
+    fn push(&mut self, i: u32) {
+        match self {
+            Hits::One(first) => *self = Hits::Many(vec![*first, i]),
+            Hits::Many(list) => list.push(i),
+        }
+    }
+
+    fn as_slice(&self) -> &[u32] {
+        match self {
+            Hits::One(i) => std::slice::from_ref(i),
+            Hits::Many(list) => list,
+        }
+    }
+}
+
+type KeyMap = HashMap<Box<str>, Hits, BuildHasherDefault<FxHasher>>;
+
+fn insert_hit(map: &mut KeyMap, key: &str, i: u32) {
+    match map.get_mut(key) {
+        Some(hits) => hits.push(i),
+        None => {
+            map.insert(key.into(), Hits::One(i));
+        }
+    }
+}
+
 /// An index of the relations of one manifest, by normalized name.
+///
+/// Keys are single strings (`database␟schema␟name`) built into a reused buffer, so a
+/// lookup allocates nothing. The schema-and-name index that two-part names need is built
+/// only when a lookup first needs it.
 pub struct RelationIndex<'m> {
     relations: &'m [Relation],
-    by_fqn: HashMap<Fqn, Vec<usize>>,
-    by_schema_name: HashMap<(String, String), Vec<usize>>,
+    by_fqn: KeyMap,
+    by_schema_name: OnceCell<KeyMap>,
 }
 
 /// What one Tableau table matched.
@@ -99,29 +152,57 @@ pub enum TableMatch<'m> {
     Hidden,
 }
 
+/// The outcome of a lookup, with the hits written to a caller's buffer.
+enum Lookup {
+    Matched,
+    Unmatched,
+    Hidden,
+}
+
+fn write_relation_key(key: &mut String, relation: &Relation) {
+    write_key(
+        key,
+        relation.database.as_deref(),
+        &relation.schema,
+        &relation.identifier,
+    );
+}
+
+fn two_part(key: &str) -> &str {
+    key.split_once(KEY_SEPARATOR).map_or(key, |(_, rest)| rest)
+}
+
 impl<'m> RelationIndex<'m> {
-    /// Indexes relations by their normalized full name and by schema and name.
+    /// Indexes relations by their normalized full name.
     pub fn new(relations: &'m [Relation]) -> RelationIndex<'m> {
-        let mut by_fqn: HashMap<Fqn, Vec<usize>> = HashMap::with_capacity(relations.len());
-        let mut by_schema_name: HashMap<(String, String), Vec<usize>> =
-            HashMap::with_capacity(relations.len());
+        let mut by_fqn = KeyMap::with_capacity_and_hasher(relations.len(), Default::default());
+        let mut key = String::new();
         for (i, relation) in relations.iter().enumerate() {
-            let fqn = Fqn::new(
-                relation.database.as_deref(),
-                &relation.schema,
-                &relation.identifier,
-            );
-            by_schema_name
-                .entry(fqn.schema_and_name())
-                .or_default()
-                .push(i);
-            by_fqn.entry(fqn).or_default().push(i);
+            write_relation_key(&mut key, relation);
+            insert_hit(&mut by_fqn, &key, u32::try_from(i).unwrap_or(u32::MAX));
         }
         RelationIndex {
             relations,
             by_fqn,
-            by_schema_name,
+            by_schema_name: OnceCell::new(),
         }
+    }
+
+    fn by_schema_name(&self) -> &KeyMap {
+        self.by_schema_name.get_or_init(|| {
+            let mut map =
+                KeyMap::with_capacity_and_hasher(self.relations.len(), Default::default());
+            let mut key = String::new();
+            for (i, relation) in self.relations.iter().enumerate() {
+                write_relation_key(&mut key, relation);
+                insert_hit(
+                    &mut map,
+                    two_part(&key),
+                    u32::try_from(i).unwrap_or(u32::MAX),
+                );
+            }
+            map
+        })
     }
 
     /// The relations a Tableau table matches.
@@ -130,27 +211,44 @@ impl<'m> RelationIndex<'m> {
     /// (Spark, Databricks without a catalog, a Tableau connector that hides it), schema
     /// and name decide, but only when exactly one relation fits.
     pub fn lookup(&self, table: &UpstreamTable) -> TableMatch<'m> {
-        let Some(fqn) = table_fqn(table) else {
-            return TableMatch::Hidden;
+        let mut key = String::new();
+        let mut hits = Vec::new();
+        match self.lookup_into(table, &mut key, &mut hits) {
+            Lookup::Matched => {
+                TableMatch::Matched(hits.iter().map(|&i| &self.relations[i as usize]).collect())
+            }
+            Lookup::Unmatched => {
+                TableMatch::Unmatched(table_fqn(table).unwrap_or_else(|| Fqn::new(None, "", "")))
+            }
+            Lookup::Hidden => TableMatch::Hidden,
+        }
+    }
+
+    /// Looks a table up, appending the indexes of matched relations to `hits`.
+    fn lookup_into(&self, table: &UpstreamTable, key: &mut String, hits: &mut Vec<u32>) -> Lookup {
+        let Some((database, schema, name)) = table_parts(table) else {
+            return Lookup::Hidden;
         };
-        if fqn.database.is_some()
-            && let Some(hits) = self.by_fqn.get(&fqn)
-        {
-            return TableMatch::Matched(hits.iter().map(|&i| &self.relations[i]).collect());
+        write_key(key, database, schema, name);
+        let has_database = database.is_some_and(|d| !d.trim().is_empty());
+        if has_database && let Some(found) = self.by_fqn.get(key.as_str()) {
+            hits.extend_from_slice(found.as_slice());
+            return Lookup::Matched;
         }
-        let key = (fqn.schema.clone(), fqn.name.clone());
-        let candidates: Vec<&Relation> = self
-            .by_schema_name
-            .get(&key)
-            .into_iter()
-            .flatten()
-            .map(|&i| &self.relations[i])
-            .filter(|r| fqn.database.is_none() || r.database.is_none())
-            .collect();
-        if candidates.len() == 1 {
-            return TableMatch::Matched(candidates);
+        let Some(candidates) = self.by_schema_name().get(two_part(key)) else {
+            return Lookup::Unmatched;
+        };
+        let mut fitting = candidates
+            .as_slice()
+            .iter()
+            .filter(|&&i| !has_database || self.relations[i as usize].database.is_none());
+        match (fitting.next(), fitting.next()) {
+            (Some(&only), None) => {
+                hits.push(only);
+                Lookup::Matched
+            }
+            _ => Lookup::Unmatched,
         }
-        TableMatch::Unmatched(fqn)
     }
 }
 
@@ -234,36 +332,39 @@ pub fn build_exposures(
         ..MatchStats::default()
     };
     let mut kept: Vec<(&Workbook, Vec<String>, Vec<String>)> = Vec::new();
-    let mut seen = std::collections::HashSet::new();
+    let mut seen: HashSet<&str, BuildHasherDefault<FxHasher>> = HashSet::default();
+    let mut key = String::new();
+    let mut hits: Vec<u32> = Vec::new();
     for workbook in workbooks {
         // A saved listing can hold a workbook twice (overlapping pages): one exposure each.
         if !seen.insert(workbook.luid.as_str()) {
             stats.workbooks -= 1;
             continue;
         }
-        let mut depends_on = BTreeSet::new();
+        hits.clear();
         let mut unmatched = BTreeSet::new();
         for table in &workbook.tables {
-            match index.lookup(table) {
-                TableMatch::Matched(relations) => {
-                    stats.tables_matched += 1;
-                    depends_on.extend(relations.iter().map(|r| r.unique_id.clone()));
-                }
-                TableMatch::Unmatched(fqn) => {
+            match index.lookup_into(table, &mut key, &mut hits) {
+                Lookup::Matched => stats.tables_matched += 1,
+                Lookup::Unmatched => {
                     stats.tables_unmatched += 1;
-                    unmatched.insert(fqn.to_string());
+                    if let Some(fqn) = table_fqn(table) {
+                        unmatched.insert(fqn.to_string());
+                    }
                 }
-                TableMatch::Hidden => stats.tables_hidden += 1,
+                Lookup::Hidden => stats.tables_hidden += 1,
             }
         }
-        if depends_on.is_empty() && !options.include_unmatched {
+        if hits.is_empty() && !options.include_unmatched {
             continue;
         }
-        kept.push((
-            workbook,
-            depends_on.into_iter().collect(),
-            unmatched.into_iter().collect(),
-        ));
+        let mut depends_on: Vec<String> = hits
+            .iter()
+            .map(|&i| manifest.relations[i as usize].unique_id.clone())
+            .collect();
+        depends_on.sort_unstable();
+        depends_on.dedup();
+        kept.push((workbook, depends_on, unmatched.into_iter().collect()));
     }
 
     let taken: BTreeSet<String> = manifest.exposures.iter().map(|e| e.name.clone()).collect();
