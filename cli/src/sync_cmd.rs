@@ -1,0 +1,166 @@
+//! `autoexpose sync`: import workbooks from a live Tableau site and match them against a
+//! dbt manifest.
+//!
+//! The PAT secret is read only from `AUTOEXPOSE_TABLEAU_TOKEN_SECRET`, never from a flag,
+//! so that it stays out of shell history and process listings.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use autoexpose_matcher::{MatchOptions, TableauSite, build_exposures};
+use autoexpose_tableau::{ClientOptions, ConnectionSettings, Progress, TableauClient, TokenSecret};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::output::{self, Format};
+
+/// The environment variable that holds the personal access token's secret.
+pub const TOKEN_SECRET_ENV: &str = "AUTOEXPOSE_TABLEAU_TOKEN_SECRET";
+
+/// Arguments of `autoexpose sync`.
+#[derive(Debug, clap::Args)]
+pub struct SyncArgs {
+    /// dbt `manifest.json` of the production environment.
+    #[arg(long)]
+    manifest: PathBuf,
+    /// Tableau server: a host (https implied, e.g. 10az.online.tableau.com) or a full URL.
+    #[arg(long)]
+    server_url: String,
+    /// Tableau site content URL (the part after `#/site/`); empty for the Default site.
+    #[arg(long, default_value = "")]
+    site: String,
+    /// Name of the personal access token; its secret comes from
+    /// AUTOEXPOSE_TABLEAU_TOKEN_SECRET.
+    #[arg(long)]
+    token_name: String,
+    /// Projects to import, comma-separated: LUIDs or paths such as Finance/Reporting
+    /// (nested projects are included).
+    #[arg(long, value_delimiter = ',', required = true)]
+    collections: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// Write to this file instead of stdout.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Also make exposures for workbooks that matched no dbt node.
+    #[arg(long)]
+    include_unmatched: bool,
+    /// Workbooks per Metadata API page (halved automatically on Tableau's node limit).
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    page_size: u32,
+}
+
+/// Runs `autoexpose sync`.
+pub async fn run(args: SyncArgs) -> anyhow::Result<()> {
+    let secret = token_secret(std::env::var_os(TOKEN_SECRET_ENV))?;
+    let manifest = output::read_manifest(&args.manifest)?;
+    let collections: Vec<String> = args
+        .collections
+        .iter()
+        .map(|c| c.trim().to_string())
+        .filter(|c| !c.is_empty())
+        .collect();
+    anyhow::ensure!(
+        !collections.is_empty(),
+        "--collections names no project: give project LUIDs or paths such as Finance/Reporting"
+    );
+
+    let client = TableauClient::new(
+        ConnectionSettings {
+            server_url: args.server_url.clone(),
+            site: args.site.clone(),
+            token_name: args.token_name.clone(),
+            token_secret: secret,
+        },
+        ClientOptions {
+            page_size: args.page_size,
+            ..ClientOptions::default()
+        },
+    )
+    .context("Tableau settings")?;
+
+    let bar = progress_bar();
+    let listing = {
+        let bar = bar.clone();
+        client
+            .list_collections(&collections, move |p| show_progress(&bar, p))
+            .await
+    };
+    bar.finish_and_clear();
+    let listing = listing.with_context(|| {
+        format!(
+            "importing workbooks from Tableau site '{}' at {}",
+            args.site, args.server_url
+        )
+    })?;
+
+    let options = MatchOptions {
+        include_unmatched: args.include_unmatched,
+        site: Some(TableauSite {
+            server_url: args.server_url.clone(),
+            content_url: args.site.clone(),
+        }),
+        ..MatchOptions::default()
+    };
+    let outcome = build_exposures(&manifest, &listing.workbooks.workbooks, &options);
+    let site = (!args.site.is_empty()).then_some(args.site.as_str());
+    let text = output::render(args.format, &outcome, &manifest, site);
+    output::emit(&text, args.out.as_deref())
+}
+
+/// The PAT secret from the environment variable's value, or an error saying how to set it.
+fn token_secret(value: Option<std::ffi::OsString>) -> anyhow::Result<TokenSecret> {
+    let value = value.unwrap_or_default();
+    let Some(secret) = value.to_str() else {
+        anyhow::bail!("{TOKEN_SECRET_ENV} is not valid UTF-8");
+    };
+    let secret = secret.trim();
+    anyhow::ensure!(
+        !secret.is_empty(),
+        "{TOKEN_SECRET_ENV} is not set: export the personal access token's secret in it (it is never taken from a flag)"
+    );
+    Ok(TokenSecret::new(secret))
+}
+
+/// A spinner-then-bar on stderr, hidden when stderr is not a terminal.
+fn progress_bar() -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {pos}/{len} workbooks")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar.set_message("importing from Tableau");
+    bar
+}
+
+fn show_progress(bar: &ProgressBar, progress: Progress) {
+    if let Some(total) = progress.total {
+        bar.set_length(total);
+    }
+    bar.set_position(progress.workbooks as u64);
+    bar.set_message(format!("{} pages", progress.pages));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_secret_says_which_variable_to_set() {
+        let err = token_secret(None).unwrap_err().to_string();
+        assert!(err.contains(TOKEN_SECRET_ENV), "{err}");
+        assert!(token_secret(Some("  ".into())).is_err());
+    }
+
+    #[test]
+    fn secret_is_trimmed_and_never_printed() {
+        let secret = token_secret(Some(" abc123 \n".into())).unwrap();
+        assert_eq!(secret.expose_for_sign_in(), "abc123");
+        assert_eq!(format!("{secret:?}"), "***");
+    }
+}
