@@ -1,0 +1,88 @@
+//! The one place integration tests start the simulator and build clients against it.
+
+#![allow(dead_code)] // each test binary uses a different part of it
+
+use std::path::Path;
+use std::time::Duration;
+
+use autoexpose_tableau::{
+    ClientOptions, ConnectionSettings, RetryPolicy, TableauClient, TokenSecret,
+};
+use tableau_sim::{Simulator, SiteData, load_site_file};
+
+/// The example site's PAT: name and secret.
+pub const PAT: (&str, &str) = ("autoexpose-ci", "ci-secret-0123456789");
+/// The example site's content URL.
+pub const SITE: &str = "acme";
+
+/// Project LUIDs of the example site.
+pub const FINANCE: &str = "1f0e1a6c-0001-4000-8000-00000000f001";
+pub const REPORTING: &str = "1f0e1a6c-0002-4000-8000-00000000f002";
+pub const ARCHIVE: &str = "1f0e1a6c-0003-4000-8000-00000000f003";
+pub const MARKETING: &str = "1f0e1a6c-0004-4000-8000-00000000f004";
+pub const SANDBOX: &str = "1f0e1a6c-0005-4000-8000-00000000f005";
+
+/// The hand-made example site (`acme`).
+pub fn example_site() -> SiteData {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/simulator/sites/example.json");
+    load_site_file(&path).expect("the example site loads")
+}
+
+/// A simulator serving the example site.
+pub async fn start_example() -> Simulator {
+    Simulator::start(example_site())
+        .await
+        .expect("the simulator starts")
+}
+
+/// Retries fast enough for tests, few enough to give up quickly.
+pub fn fast_retry() -> RetryPolicy {
+    RetryPolicy {
+        max_retries: 3,
+        base_delay: Duration::from_millis(5),
+        max_delay: Duration::from_millis(20),
+        max_retry_after: Duration::from_secs(2),
+    }
+}
+
+/// Test options: fast retries, the given page size.
+pub fn options(page_size: u32) -> ClientOptions {
+    ClientOptions {
+        page_size,
+        retry: fast_retry(),
+        request_timeout: Duration::from_secs(30),
+        ..ClientOptions::default()
+    }
+}
+
+/// A client for `site` with the given PAT.
+pub fn client_for(
+    sim: &Simulator,
+    site: &str,
+    pat: (&str, &str),
+    options: ClientOptions,
+) -> TableauClient {
+    TableauClient::new(
+        ConnectionSettings {
+            server_url: sim.base_url(),
+            site: site.to_string(),
+            token_name: pat.0.to_string(),
+            token_secret: TokenSecret::new(pat.1),
+        },
+        options,
+    )
+    .expect("the client builds")
+}
+
+/// A client for the example site with its CI token.
+pub fn client(sim: &Simulator, options: ClientOptions) -> TableauClient {
+    client_for(sim, SITE, PAT, options)
+}
+
+/// The LUIDs of a listing's workbooks, sorted.
+pub fn luids(workbooks: &[autoexpose_matcher::Workbook]) -> Vec<String> {
+    let mut luids: Vec<String> = workbooks.iter().map(|w| w.luid.clone()).collect();
+    luids.sort();
+    luids
+}
