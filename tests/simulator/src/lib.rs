@@ -58,6 +58,8 @@
 //! `tests/simulator/sites/example.json` is a small hand-made site; [`generate_site`] makes
 //! large ones.
 
+#![warn(missing_docs)]
+
 mod data;
 mod error;
 mod faults;
