@@ -4,6 +4,7 @@
 //! `manifest.json` offline; the other commands run the same pipeline as the AWS functions
 //! on a local store.
 
+mod diagnose_cmd;
 mod match_cmd;
 mod output;
 
@@ -23,12 +24,15 @@ struct Cli {
 enum Command {
     /// Match a saved Tableau Metadata API response against a dbt manifest, offline.
     Match(match_cmd::MatchArgs),
+    /// List every Tableau table, whether it matched, and the nearest dbt relations of those that did not.
+    Diagnose(diagnose_cmd::DiagnoseArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Match(args) => match_cmd::run(args),
+        Command::Diagnose(args) => diagnose_cmd::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

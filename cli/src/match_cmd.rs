@@ -2,8 +2,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::Context;
-use autoexpose_matcher::{MatchOptions, TableauSite, build_exposures, parse_workbooks_response};
+use autoexpose_matcher::{Aliases, MatchOptions, TableauSite, build_exposures};
 
 use crate::output::{self, Format};
 
@@ -32,25 +31,53 @@ pub struct MatchArgs {
     /// Write to this file instead of stdout.
     #[arg(long)]
     out: Option<PathBuf>,
+    #[command(flatten)]
+    aliases: AliasArgs,
+}
+
+/// `--database-alias` and `--schema-alias`, shared by the commands that match.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct AliasArgs {
+    /// Map a Tableau database name to dbt's: `TABLEAU=DBT` (repeatable), e.g. `prod_analytics=analytics`.
+    #[arg(long = "database-alias", value_name = "TABLEAU=DBT", value_parser = parse_alias)]
+    databases: Vec<(String, String)>,
+    /// Map a Tableau schema name to dbt's: `TABLEAU=DBT` (repeatable).
+    #[arg(long = "schema-alias", value_name = "TABLEAU=DBT", value_parser = parse_alias)]
+    schemas: Vec<(String, String)>,
+}
+
+impl AliasArgs {
+    /// The aliases as the matcher takes them.
+    pub fn to_aliases(&self) -> Aliases {
+        Aliases {
+            databases: self.databases.iter().cloned().collect(),
+            schemas: self.schemas.iter().cloned().collect(),
+        }
+    }
+}
+
+fn parse_alias(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((from, to)) if !from.trim().is_empty() && !to.trim().is_empty() => {
+            Ok((from.trim().to_string(), to.trim().to_string()))
+        }
+        _ => Err(format!(
+            "'{text}' is not TABLEAU=DBT, e.g. prod_analytics=analytics"
+        )),
+    }
 }
 
 /// Runs `autoexpose match`.
 pub fn run(args: MatchArgs) -> anyhow::Result<()> {
     let manifest = output::read_manifest(&args.manifest)?;
-    let response = std::fs::read(&args.tableau_response).with_context(|| {
-        format!(
-            "cannot read Tableau response '{}'",
-            args.tableau_response.display()
-        )
-    })?;
-    let workbooks = parse_workbooks_response(&response)
-        .with_context(|| format!("Tableau response '{}'", args.tableau_response.display()))?;
+    let workbooks = output::read_tableau_response(&args.tableau_response)?;
     let options = MatchOptions {
         include_unmatched: args.include_unmatched,
         site: args.server_url.map(|server_url| TableauSite {
             server_url,
             content_url: args.site.clone(),
         }),
+        aliases: args.aliases.to_aliases(),
         ..MatchOptions::default()
     };
     let outcome = build_exposures(&manifest, &workbooks, &options);

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use anyhow::Context;
 use autoexpose_matcher::render::{self, YamlOptions};
-use autoexpose_matcher::{Manifest, MatchOutcome};
+use autoexpose_matcher::{Manifest, MatchOutcome, Workbook, parse_workbooks_response};
 
 /// How exposures are printed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -61,4 +61,12 @@ pub fn read_manifest(path: &Path) -> anyhow::Result<Manifest> {
     let bytes = std::fs::read(path)
         .with_context(|| format!("cannot read manifest '{}'", path.display()))?;
     Manifest::from_slice(&bytes).with_context(|| format!("manifest '{}'", path.display()))
+}
+
+/// Reads a saved Metadata API response, naming the file in any error.
+pub fn read_tableau_response(path: &Path) -> anyhow::Result<Vec<Workbook>> {
+    let bytes = std::fs::read(path)
+        .with_context(|| format!("cannot read Tableau response '{}'", path.display()))?;
+    parse_workbooks_response(&bytes)
+        .with_context(|| format!("Tableau response '{}'", path.display()))
 }

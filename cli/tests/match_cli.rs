@@ -184,3 +184,56 @@ fn a_wrongly_shaped_response_is_named() {
     let out = match_with(&example("manifest.json"), &path, &[]);
     assert_fails_cleanly(&out, &["shape.json", "shape"]);
 }
+
+#[test]
+fn a_database_alias_turns_an_unmatched_workbook_into_an_exposure() {
+    let out = match_with(
+        &example("manifest.json"),
+        &example("tableau-response.json"),
+        &[
+            "--format",
+            "json",
+            "--database-alias",
+            "prod_analytics=analytics",
+        ],
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
+    let sandbox = doc["exposures"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|e| e["name"] == "ops_sandbox")
+        .expect("the aliased workbook now matches");
+    assert_eq!(sandbox["depends_on"][0], "model.jaffle_shop.orders");
+    let bad = match_with(
+        &example("manifest.json"),
+        &example("tableau-response.json"),
+        &["--database-alias", "no-equals-sign"],
+    );
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("TABLEAU=DBT"));
+}
+
+#[test]
+fn diagnose_reports_every_table_with_a_summary_line() {
+    let out = autoexpose(&[
+        "diagnose",
+        "--manifest",
+        example("manifest.json").to_str().expect("path"),
+        "--tableau-response",
+        example("tableau-response.json").to_str().expect("path"),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    assert!(
+        text.contains("--database-alias PROD_ANALYTICS=ANALYTICS"),
+        "{text}"
+    );
+    assert!(text.contains(
+        "13 tables: 9 matched, 2 unmatched with a near dbt relation, 1 unmatched with none, 1 hidden"
+    ));
+}

@@ -24,9 +24,11 @@
 //! assert_eq!(outcome.exposures[0].depends_on, ["model.shop.orders"]);
 //! ```
 
+pub mod diagnose;
 mod error;
 pub mod fqn;
 mod graphql;
+mod index;
 mod manifest;
 mod matching;
 pub mod naming;
@@ -39,11 +41,11 @@ pub use graphql::{
     GraphQlError, PageInfo, TableNode, WorkbookNode, WorkbooksConnection, WorkbooksData,
     WorkbooksResponse, page_workbooks, parse_workbooks_response,
 };
+pub use index::{Aliases, RelationIndex, TableMatch, table_fqn};
 pub use manifest::{
     Manifest, ManifestMetadata, ManualExposure, Relation, RelationKind, parse_minor_version, skim,
 };
 pub use matching::{
-    Exposure, MatchOptions, MatchOutcome, MatchStats, RelationIndex, TableMatch, TableauSite,
-    build_exposures, table_fqn,
+    Exposure, MatchOptions, MatchOutcome, MatchStats, TableauSite, build_exposures,
 };
 pub use workbook::{CustomSql, DatasourceRef, Owner, ProjectRef, UpstreamTable, Workbook};

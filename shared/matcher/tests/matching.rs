@@ -405,3 +405,31 @@ fn the_dbt_troubleshooting_query_response_matches_the_example_project() {
     );
     assert_eq!(outcome.stats.tables_hidden, 1);
 }
+
+#[test]
+fn database_and_schema_aliases_apply_before_matching_whatever_the_case() {
+    let m = manifest(
+        &model("orders", Some("analytics"), "dbt_prod", "orders"),
+        "",
+    );
+    let wb = workbook(
+        "wb-1",
+        "W",
+        vec![table(
+            Some("PROD_ANALYTICS"),
+            Some("REPORTING"),
+            Some("ORDERS"),
+        )],
+    );
+    let without = build_exposures(&m, std::slice::from_ref(&wb), &MatchOptions::default());
+    assert!(without.exposures.is_empty());
+    let options = MatchOptions {
+        aliases: autoexpose_matcher::Aliases {
+            databases: [("prod_analytics".to_string(), "ANALYTICS".to_string())].into(),
+            schemas: [("Reporting".to_string(), "dbt_prod".to_string())].into(),
+        },
+        ..MatchOptions::default()
+    };
+    let with = build_exposures(&m, &[wb], &options);
+    assert_eq!(with.exposures[0].depends_on, ["model.shop.orders"]);
+}
