@@ -24,6 +24,7 @@
 
 pub mod dynamodb;
 mod s3;
+mod sdk_error;
 mod secrets;
 
 pub use dynamodb::{CreateTableError, DynamoStore, RUN_RETENTION_SECS, TTL_ATTRIBUTE};

@@ -10,7 +10,9 @@ use std::fmt;
 use autoexpose_pipeline::{ArtifactError, ArtifactLocation, Artifacts};
 use aws_config::SdkConfig;
 use aws_sdk_s3::Client;
-use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata};
+use aws_sdk_s3::error::ProvideErrorMetadata;
+
+use crate::sdk_error::describe;
 use aws_sdk_s3::primitives::ByteStream;
 
 /// [`Artifacts`] on S3. Only S3 locations (with a bucket) are accepted.
@@ -73,10 +75,9 @@ impl Artifacts for S3Artifacts {
                     Some("NoSuchVersion") => ArtifactError::NotFound(format!(
                         "{location}: that object version does not exist"
                     )),
-                    _ => ArtifactError::Io(format!(
-                        "could not read {location}: {}",
-                        DisplayErrorContext(&err)
-                    )),
+                    _ => {
+                        ArtifactError::Io(format!("could not read {location}: {}", describe(&err)))
+                    }
                 });
             }
         };
@@ -101,7 +102,7 @@ impl Artifacts for S3Artifacts {
                 )),
                 _ => ArtifactError::Io(format!(
                     "could not write {location}: {}",
-                    DisplayErrorContext(&err)
+                    describe(&err)
                 )),
             })?;
         Ok(())

@@ -9,10 +9,10 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use crate::sdk_error::describe;
 use autoexpose_pipeline::{Secret, SecretError, Secrets};
 use aws_config::SdkConfig;
 use aws_sdk_secretsmanager::Client;
-use aws_sdk_secretsmanager::error::{DisplayErrorContext, ProvideErrorMetadata};
 
 /// How long a fetched secret is reused before it is read again.
 pub const DEFAULT_CACHE_TTL: Duration = Duration::from_secs(5 * 60);
@@ -93,10 +93,9 @@ impl SecretsManagerSecrets {
                 } else {
                     // The error context holds codes and messages from AWS, never the value.
                     SecretError::Unavailable(format!(
-                        "could not read secret '{secret_ref}' from Secrets Manager ({}): {}; \
+                        "could not read secret '{secret_ref}' from Secrets Manager: {}; \
                          check that the function's role may call secretsmanager:GetSecretValue on it",
-                        err.code().unwrap_or("no error code"),
-                        DisplayErrorContext(&err)
+                        describe(&err)
                     ))
                 }
             })?;

@@ -3,7 +3,6 @@
 use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::error::DisplayErrorContext;
 use aws_sdk_dynamodb::types::WriteRequest;
 
 /// DynamoDB's maximum number of requests in one `BatchWriteItem`.
@@ -65,7 +64,7 @@ async fn write_one_batch(
             .await
             .map_err(|e| BatchError::Request {
                 table: table.to_string(),
-                message: DisplayErrorContext(&e).to_string(),
+                message: crate::sdk_error::describe(&e),
             })?;
         pending = out
             .unprocessed_items

@@ -21,6 +21,8 @@ pub(crate) trait ItemExt {
     fn optional_string(&self, name: &str) -> Option<String>;
     /// A number attribute.
     fn number<T: FromStr>(&self, name: &str, what: &str) -> Result<T, StoreError>;
+    /// A number attribute that may be absent.
+    fn optional_number<T: FromStr>(&self, name: &str, what: &str) -> Result<Option<T>, StoreError>;
     /// A string attribute holding JSON.
     fn json<T: DeserializeOwned>(&self, name: &str, what: &str) -> Result<T, StoreError>;
 }
@@ -62,6 +64,13 @@ impl ItemExt for Item {
                 .map_err(|_| corrupt(self, name, what, "is not a whole number")),
             Some(_) => Err(corrupt(self, name, what, "is not a number")),
             None => Err(corrupt(self, name, what, "is missing")),
+        }
+    }
+
+    fn optional_number<T: FromStr>(&self, name: &str, what: &str) -> Result<Option<T>, StoreError> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(_) => self.number(name, what).map(Some),
         }
     }
 

@@ -9,13 +9,13 @@
 //!
 //! | record | `pk` | `sk` | other attributes |
 //! |---|---|---|---|
-//! | integration settings | `INTEGRATIONS` | `<integration id>` | `data` (JSON [`Integration`], no secret), `dbt_project`, `version` (N) |
+//! | integration settings | `INTEGRATIONS` | `INTEGRATION#<integration id>` | `data` (JSON [`Integration`], no secret), `dbt_project`, `version` (N) |
 //! | snapshot header | `SNAPSHOT#<integration id>` | `META` | `taken_at`, `workbooks` (N, count) |
-//! | snapshot workbook | `SNAPSHOT#<integration id>` | `WB#<workbook luid>` | `data` (JSON `Workbook`), `pos` (N, order in the listing) |
+//! | snapshot workbook | `SNAPSHOT#<integration id>` | `WB#<workbook luid>` | `data` (JSON `Workbook`), `pos` (N, order in the listing; absent when the listing is in LUID order) |
 //! | applied manifest | `MANIFEST#<dbt project>` | `APPLIED` | `bucket`, `key`, `version_id`, `generated_at`, `invocation_id`, `applied_at` |
 //! | exposure | `EXPOSURES#<integration id>` | `WB#<workbook luid>` | `data` (JSON `Exposure`), `name`, `synced_at` |
 //! | lease | `LEASE#<integration id>` | `LEASE` | `holder`, `expires_at` (RFC 3339 text) |
-//! | sync run | `RUNS#<integration id>` | `RUN#<run id>` | `data` (JSON [`SyncRun`]), `ttl` (N, epoch seconds, 90 days on) |
+//! | sync run | `RUNS#<integration id>` | `RUN#<started_at>#<recorded, epoch ns>#<run id>` | `data` (JSON [`SyncRun`]), `ttl` (N, epoch seconds, 90 days on) |
 //!
 //! All integrations share one partition, so listing them is one `Query`; an
 //! account has a handful, far below a partition's limits. Every other record
@@ -53,7 +53,9 @@ use autoexpose_pipeline::{
     StoreError, StoredExposure, SyncRun,
 };
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata};
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+
+use crate::sdk_error::describe;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, DeleteRequest, KeySchemaElement, KeyType,
     PutRequest, ScalarAttributeType, TimeToLiveSpecification, WriteRequest,
@@ -160,7 +162,7 @@ impl DynamoStore {
         match created {
             Ok(_) => {}
             Err(err) if err.code() == Some("ResourceInUseException") => return Ok(()),
-            Err(err) => return Err(create_err(DisplayErrorContext(&err).to_string())),
+            Err(err) => return Err(create_err(describe(&err))),
         }
         let ttl = TimeToLiveSpecification::builder()
             .attribute_name(TTL_ATTRIBUTE)
@@ -178,7 +180,7 @@ impl DynamoStore {
             .await
             .map_err(|err| CreateTableError::Ttl {
                 table: table.to_string(),
-                message: DisplayErrorContext(&err).to_string(),
+                message: describe(&err),
             })?;
         Ok(())
     }
@@ -187,14 +189,15 @@ impl DynamoStore {
         self.writes.fetch_add(n as u64, Ordering::SeqCst);
     }
 
-    fn backend<E>(&self, what: &str, err: E) -> StoreError
+    fn backend<E, R>(&self, what: &str, err: SdkError<E, R>) -> StoreError
     where
-        E: std::error::Error,
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+        R: std::fmt::Debug,
     {
         StoreError::Backend(format!(
             "DynamoDB table '{}': {what} failed: {}",
             self.table,
-            DisplayErrorContext(&err)
+            describe(&err)
         ))
     }
 
@@ -315,6 +318,10 @@ fn to_json<T: serde::Serialize>(value: &T, what: &str) -> Result<String, StoreEr
         .map_err(|e| StoreError::Backend(format!("could not encode {what} as JSON: {e}")))
 }
 
+fn integration_sk(id: &str) -> String {
+    format!("INTEGRATION#{id}")
+}
+
 fn snapshot_pk(integration_id: &str) -> String {
     format!("SNAPSHOT#{integration_id}")
 }
@@ -340,7 +347,7 @@ fn workbook_sk(luid: &str) -> String {
 }
 
 fn integration_item(integration: &Integration) -> Result<Item, StoreError> {
-    let mut item = key(INTEGRATIONS_PK, &integration.id);
+    let mut item = key(INTEGRATIONS_PK, &integration_sk(&integration.id));
     item.insert(
         "data".into(),
         s(to_json(
@@ -358,6 +365,16 @@ fn integration_from(item: &Item) -> Result<Integration, StoreError> {
     // The `version` attribute is what conditions check; it is the truth.
     integration.version = item.number("version", "integration")?;
     Ok(integration)
+}
+
+/// Runs sort by start time, then by when they were recorded: two runs started at the
+/// same instant (a coarse or test clock) still list newest first, deterministically.
+fn run_sk(run: &SyncRun) -> String {
+    let recorded = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    format!("RUN#{}#{recorded:020}#{}", run.started_at, run.run_id)
 }
 
 fn epoch_secs() -> u64 {
@@ -410,14 +427,17 @@ impl Store for DynamoStore {
             return Ok(stored);
         }
         let what = format!("integration '{}'", integration.id);
-        match self.get_item(INTEGRATIONS_PK, &integration.id).await? {
+        match self
+            .get_item(INTEGRATIONS_PK, &integration_sk(&integration.id))
+            .await?
+        {
             Some(_) => Err(StoreError::Conflict(what)),
             None => Err(StoreError::NotFound(what)),
         }
     }
 
     async fn get_integration(&self, id: &str) -> Result<Option<Integration>, StoreError> {
-        match self.get_item(INTEGRATIONS_PK, id).await? {
+        match self.get_item(INTEGRATIONS_PK, &integration_sk(id)).await? {
             Some(item) => integration_from(&item).map(Some),
             None => Ok(None),
         }
@@ -428,7 +448,7 @@ impl Store for DynamoStore {
         dbt_project: Option<&str>,
     ) -> Result<Vec<Integration>, StoreError> {
         let mut out = Vec::new();
-        for item in self.query_prefix(INTEGRATIONS_PK, "").await? {
+        for item in self.query_prefix(INTEGRATIONS_PK, "INTEGRATION#").await? {
             let integration = integration_from(&item)?;
             if dbt_project.is_none_or(|p| p == integration.dbt_project) {
                 out.push(integration);
@@ -444,9 +464,10 @@ impl Store for DynamoStore {
             return Ok(None);
         };
         let taken_at = meta.string("taken_at", "snapshot header")?;
+        // Items come in sort-key (LUID) order; `pos`, where present, overrides it.
         let mut positioned = Vec::new();
         for item in self.query_prefix(&pk, "WB#").await? {
-            let pos: u64 = item.number("pos", "snapshot workbook")?;
+            let pos: Option<u64> = item.optional_number("pos", "snapshot workbook")?;
             positioned.push((pos, item.json("data", "snapshot workbook")?));
         }
         positioned.sort_by_key(|(pos, _)| *pos);
@@ -459,20 +480,27 @@ impl Store for DynamoStore {
 
     async fn put_snapshot(&self, snapshot: &Snapshot) -> Result<(), StoreError> {
         let pk = snapshot_pk(&snapshot.integration_id);
-        let mut stored: HashMap<String, (String, u64)> = HashMap::new();
+        let mut stored: HashMap<String, (String, Option<u64>)> = HashMap::new();
         for item in self.query_prefix(&pk, "WB#").await? {
             let sk = item.string("sk", "snapshot workbook")?;
             let data = item.string("data", "snapshot workbook")?;
-            let pos = item.number("pos", "snapshot workbook")?;
+            let pos = item.optional_number("pos", "snapshot workbook")?;
             stored.insert(sk, (data, pos));
         }
+        // A listing in LUID order (the pipeline's) needs no `pos`: the sort key keeps
+        // that order, and removing one workbook then rewrites no other.
+        let luid_order = snapshot
+            .workbooks
+            .windows(2)
+            .all(|pair| pair[0].luid < pair[1].luid);
         // Last occurrence of a LUID wins, as a map would have it; one request per key.
-        let mut wanted: BTreeMap<String, (String, u64)> = BTreeMap::new();
+        let mut wanted: BTreeMap<String, (String, Option<u64>)> = BTreeMap::new();
         for (pos, workbook) in snapshot.workbooks.iter().enumerate() {
             let what = format!("workbook '{}'", workbook.luid);
+            let pos = (!luid_order).then_some(pos as u64);
             wanted.insert(
                 workbook_sk(&workbook.luid),
-                (to_json(workbook, &what)?, pos as u64),
+                (to_json(workbook, &what)?, pos),
             );
         }
         let mut requests = Vec::new();
@@ -480,19 +508,15 @@ impl Store for DynamoStore {
             if stored.get(sk) == Some(&(data.clone(), *pos)) {
                 continue;
             }
-            let item = items::checked_size(
-                values([
-                    ("pk", s(&pk)),
-                    ("sk", s(sk)),
-                    ("data", s(data)),
-                    ("pos", n(pos)),
-                ]),
-                &format!(
-                    "snapshot workbook {sk} of integration '{}'",
-                    snapshot.integration_id
-                ),
-            )?;
-            requests.push(put(item)?);
+            let mut item = values([("pk", s(&pk)), ("sk", s(sk)), ("data", s(data))]);
+            if let Some(pos) = pos {
+                item.insert("pos".into(), n(pos));
+            }
+            let what = format!(
+                "snapshot workbook {sk} of integration '{}'",
+                snapshot.integration_id
+            );
+            requests.push(put(items::checked_size(item, &what)?)?);
         }
         for sk in stored.keys().filter(|sk| !wanted.contains_key(*sk)) {
             requests.push(delete(&pk, sk)?);
@@ -500,11 +524,14 @@ impl Store for DynamoStore {
         let what = format!("the snapshot of integration '{}'", snapshot.integration_id);
         self.write_batch(requests, &what).await?;
 
+        // The header goes last: it names the snapshot complete as of `taken_at`.
         let meta = self.get_item(&pk, "META").await?;
         let count = wanted.len() as u64;
         let unchanged = meta.as_ref().is_some_and(|m| {
-            m.string("taken_at", "").ok().as_deref() == Some(snapshot.taken_at.as_str())
-                && m.number::<u64>("workbooks", "").ok() == Some(count)
+            m.optional_string("taken_at").as_deref() == Some(snapshot.taken_at.as_str())
+                && m.optional_number::<u64>("workbooks", "snapshot header")
+                    .ok()
+                    == Some(Some(count))
         });
         if !unchanged {
             let header = values([
@@ -695,7 +722,7 @@ impl Store for DynamoStore {
         );
         let item = values([
             ("pk", s(runs_pk(&run.integration_id))),
-            ("sk", s(format!("RUN#{}", run.run_id))),
+            ("sk", s(run_sk(run))),
             ("data", s(to_json(run, &what)?)),
             (TTL_ATTRIBUTE, n(epoch_secs() + RUN_RETENTION_SECS)),
         ]);

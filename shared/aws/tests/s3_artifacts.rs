@@ -1,0 +1,144 @@
+//! `S3Artifacts` against moto through the real AWS SDK.
+
+mod common;
+
+use autoexpose_aws::{ArtifactKey, S3Artifacts, decode_event_key};
+use autoexpose_pipeline::{ArtifactError, ArtifactLocation, Artifacts};
+use autoexpose_testkit::unique_name;
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::{BucketVersioningStatus, VersioningConfiguration};
+
+async fn fresh_bucket() -> (S3Artifacts, String) {
+    let artifacts = S3Artifacts::from_sdk_config(&common::moto_config().await);
+    let bucket = unique_name("artifacts");
+    artifacts
+        .client()
+        .create_bucket()
+        .bucket(&bucket)
+        .send()
+        .await
+        .expect("create bucket");
+    (artifacts, bucket)
+}
+
+async fn upload(artifacts: &S3Artifacts, bucket: &str, key: &str, body: &str) -> Option<String> {
+    artifacts
+        .client()
+        .put_object()
+        .bucket(bucket)
+        .key(key)
+        .body(ByteStream::from(body.as_bytes().to_vec()))
+        .send()
+        .await
+        .expect("put object")
+        .version_id
+}
+
+#[tokio::test]
+async fn reads_an_uploaded_manifest() {
+    let (artifacts, bucket) = fresh_bucket().await;
+    let key = "dbt/shop/prod/manifest.json";
+    upload(&artifacts, &bucket, key, "{\"nodes\": {}}").await;
+    let bytes = artifacts
+        .read(&ArtifactLocation::s3(&bucket, key))
+        .await
+        .expect("read");
+    assert_eq!(bytes, b"{\"nodes\": {}}");
+}
+
+#[tokio::test]
+async fn key_with_spaces_from_an_event_is_decoded_and_read() {
+    let (artifacts, bucket) = fresh_bucket().await;
+    upload(
+        &artifacts,
+        &bucket,
+        "dbt/my shop/prod/manifest.json",
+        "spaced",
+    )
+    .await;
+    // As an S3 event carries it.
+    let key = decode_event_key("dbt/my+shop/prod/manifest.json").expect("decode");
+    let parsed = ArtifactKey::parse(&key).expect("layout");
+    assert_eq!(parsed.project, "my shop");
+    let bytes = artifacts
+        .read(&ArtifactLocation::s3(&bucket, &key))
+        .await
+        .expect("read");
+    assert_eq!(bytes, b"spaced");
+}
+
+#[tokio::test]
+async fn reads_the_given_object_version() {
+    let (artifacts, bucket) = fresh_bucket().await;
+    let versioning = VersioningConfiguration::builder()
+        .status(BucketVersioningStatus::Enabled)
+        .build();
+    artifacts
+        .client()
+        .put_bucket_versioning()
+        .bucket(&bucket)
+        .versioning_configuration(versioning)
+        .send()
+        .await
+        .expect("versioning");
+    let key = "dbt/shop/prod/manifest.json";
+    let first = upload(&artifacts, &bucket, key, "first")
+        .await
+        .expect("version id");
+    upload(&artifacts, &bucket, key, "second").await;
+    let mut location = ArtifactLocation::s3(&bucket, key);
+    assert_eq!(artifacts.read(&location).await.expect("latest"), b"second");
+    location.version_id = Some(first);
+    assert_eq!(artifacts.read(&location).await.expect("first"), b"first");
+}
+
+#[tokio::test]
+async fn missing_key_is_not_found_naming_the_location() {
+    let (artifacts, bucket) = fresh_bucket().await;
+    let location = ArtifactLocation::s3(&bucket, "dbt/shop/prod/manifest.json");
+    let err = artifacts.read(&location).await.expect_err("missing");
+    assert!(matches!(err, ArtifactError::NotFound(_)), "got {err:?}");
+    let message = err.to_string();
+    assert!(
+        message.contains(&bucket) && message.contains("dbt/shop/prod/manifest.json"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn missing_bucket_is_not_found_naming_the_bucket() {
+    let artifacts = S3Artifacts::from_sdk_config(&common::moto_config().await);
+    let bucket = unique_name("nobucket");
+    let location = ArtifactLocation::s3(&bucket, "dbt/shop/prod/manifest.json");
+    let err = artifacts.read(&location).await.expect_err("missing");
+    assert!(matches!(err, ArtifactError::NotFound(_)), "got {err:?}");
+    assert!(
+        err.to_string()
+            .contains(&format!("bucket '{bucket}' does not exist")),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn written_bytes_read_back() {
+    let (artifacts, bucket) = fresh_bucket().await;
+    let location = ArtifactLocation::s3(&bucket, "exports/exposures.yml");
+    artifacts
+        .write(&location, b"version: 2\n")
+        .await
+        .expect("write");
+    assert_eq!(
+        artifacts.read(&location).await.expect("read"),
+        b"version: 2\n"
+    );
+}
+
+#[tokio::test]
+async fn local_locations_are_refused_with_a_reason() {
+    let artifacts = S3Artifacts::from_sdk_config(&common::moto_config().await);
+    let err = artifacts
+        .read(&ArtifactLocation::local("target/manifest.json"))
+        .await
+        .expect_err("local");
+    assert!(err.to_string().contains("target/manifest.json"), "{err}");
+}
