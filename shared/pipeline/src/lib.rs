@@ -27,6 +27,7 @@ mod diff;
 mod error;
 mod ports;
 mod stages;
+mod tableau_adapter;
 #[cfg(feature = "testsuite")]
 pub mod testsuite;
 
@@ -37,3 +38,4 @@ pub use stages::{
     ApplyOutcome, DEFAULT_LEASE_TTL, DEFAULT_LEASE_WAIT, Pipeline, RunCounts, integration_status,
     manifest_order, parse_collection_list,
 };
+pub use tableau_adapter::TableauHttp;

@@ -44,10 +44,10 @@ pub struct Integration {
     /// projects are included at listing time.
     #[serde(default)]
     pub collections: Vec<String>,
-    /// Tableau database name → dbt database name (applied in a later issue).
+    /// Tableau database name → dbt database name, applied before matching.
     #[serde(default)]
     pub database_aliases: BTreeMap<String, String>,
-    /// Tableau schema name → dbt schema name (applied in a later issue).
+    /// Tableau schema name → dbt schema name, applied before matching.
     #[serde(default)]
     pub schema_aliases: BTreeMap<String, String>,
     /// Also make exposures for workbooks that matched nothing.
@@ -236,7 +236,8 @@ impl fmt::Display for Trigger {
 /// The record of one sync or rematch of one integration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SyncRun {
-    /// Unique id; sorts by start time (`{started_at}-{random}`).
+    /// Unique id that sorts by start time (`{started_at}-{sequence}-{random}`); stores
+    /// list runs newest first by `started_at`, then `run_id`.
     pub run_id: String,
     /// The integration.
     pub integration_id: String,

@@ -6,9 +6,10 @@ use std::collections::hash_map::RandomState;
 use std::collections::{BTreeSet, HashMap};
 use std::hash::BuildHasher;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 use std::time::Duration;
 
-use autoexpose_matcher::{Manifest, MatchOptions, TableauSite, build_exposures};
+use autoexpose_matcher::{Aliases, Manifest, MatchOptions, TableauSite, build_exposures};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -27,6 +28,7 @@ pub const DEFAULT_LEASE_TTL: Duration = Duration::from_secs(15 * 60);
 pub const DEFAULT_LEASE_WAIT: Duration = Duration::from_secs(10);
 const LEASE_POLL: Duration = Duration::from_millis(100);
 const MANIFEST_RETRIES: usize = 5;
+static RUN_SEQUENCE: AtomicU64 = AtomicU64::new(0);
 
 /// What happened to a manifest handed to [`Pipeline::apply_manifest`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -294,10 +296,13 @@ impl<S: Store, A: Artifacts, K: Secrets, T: TableauApi> Pipeline<S, A, K, T> {
         // Checked before the lease so an unknown id leaves no lease behind.
         let integration = self.integration(integration_id).await?;
         let started = self.now();
+        // Sorts by start time, then by order within this process (clocks can tie), and
+        // the random tail keeps ids of concurrent processes apart.
         let run_id = format!(
-            "{}-{:016x}",
+            "{}-{:010}-{:08x}",
             format_timestamp(started),
-            RandomState::new().hash_one(integration_id)
+            RUN_SEQUENCE.fetch_add(1, AtomicOrdering::Relaxed),
+            RandomState::new().hash_one(integration_id) as u32
         );
         self.acquire_lease(&integration.id, &run_id).await?;
         let result = work(RunCounts::new(integration.id.clone())).await;
@@ -453,6 +458,10 @@ impl<S: Store, A: Artifacts, K: Secrets, T: TableauApi> Pipeline<S, A, K, T> {
                 content_url: integration.site.clone(),
             }),
             previous_names,
+            aliases: Aliases {
+                databases: integration.database_aliases.clone(),
+                schemas: integration.schema_aliases.clone(),
+            },
         };
         let outcome = build_exposures(manifest, &snapshot.workbooks, &options);
         let diff = diff_exposures(&stored, &outcome.exposures);
