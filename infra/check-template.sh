@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Proves template.yaml: the real SAM transform (aws-sam-translator, offline), then cfn-lint
+# on the CloudFormation it produces, which catches what cfn-lint alone misses in SAM
+# templates (dangling references, circular dependencies, bad runtimes). Then it proves the
+# check itself: broken copies of the template must each be rejected.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+venv="$root/.venv"
+[ -x "$venv/bin/python" ] || bash "$root/infra/setup-venv.sh"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+check() { # template -> 0 when the transform and cfn-lint pass
+  AWS_DEFAULT_REGION=us-east-1 "$venv/bin/python" "$root/infra/sam_translate.py" "$1" "$work/out.json" &&
+    "$venv/bin/cfn-lint" --format parseable -- "$1" "$work/out.json"
+}
+
+check "$root/template.yaml"
+resources=$("$venv/bin/python" -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["Resources"]))' "$work/out.json")
+echo "template.yaml: SAM transform and cfn-lint passed ($resources CloudFormation resources)"
+
+broken=0
+expect_rejected() { # name, python expression editing text `t`
+  "$venv/bin/python" -c "import sys; t=open(sys.argv[1]).read(); t=$2; open(sys.argv[2],'w').write(t)" \
+    "$root/template.yaml" "$work/broken.yaml"
+  if check "$work/broken.yaml" >/dev/null 2>&1; then
+    echo "check-template: a template with $1 was NOT rejected" >&2
+    broken=1
+  else
+    echo "check-template: rejects $1"
+  fi
+}
+expect_rejected "a runtime typo" "t.replace('provided.al2023', 'provided.al2024')"
+expect_rejected "an unknown architecture" "t.replace('[arm64]', '[arm65]')"
+expect_rejected "a dangling !Ref in an env var" "t.replace('TABLE_NAME: !Ref StateTable', 'TABLE_NAME: !Ref StateTabel')"
+expect_rejected "a circular bucket dependency" "t.replace('Resource: !GetAtt StateTable.Arn', 'Resource: !GetAtt ArtifactsBucket.Arn', 1)"
+exit $broken
