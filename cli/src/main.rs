@@ -1,12 +1,14 @@
 //! `autoexpose`: keep dbt exposures in step with Tableau, from the command line.
 //!
-//! `autoexpose match` matches a saved Tableau Metadata API response against a dbt
-//! `manifest.json` offline; the other commands run the same pipeline as the AWS functions
-//! on a local store.
+//! `autoexpose match` and `autoexpose diagnose` work offline on a saved Tableau response;
+//! the stateful commands (`integrations`, `collections`, `sync`, `apply-manifest`,
+//! `exposures`) run the same pipeline as the AWS functions on a local store.
 
 mod diagnose_cmd;
 mod match_cmd;
 mod output;
+mod state_cmd;
+mod sync_cmd;
 
 use std::process::ExitCode;
 
@@ -16,6 +18,8 @@ use clap::{Parser, Subcommand};
 #[derive(Parser)]
 #[command(name = "autoexpose", version, about, long_about = None)]
 struct Cli {
+    #[command(flatten)]
+    store: state_cmd::StoreArgs,
     #[command(subcommand)]
     command: Command,
 }
@@ -26,6 +30,11 @@ enum Command {
     Match(match_cmd::MatchArgs),
     /// List every Tableau table, whether it matched, and the nearest dbt relations of those that did not.
     Diagnose(diagnose_cmd::DiagnoseArgs),
+    /// Import Tableau workbooks and update exposures: a stored integration (`ID` or `--all`),
+    /// or live with `--manifest` and the connection flags (no store).
+    Sync(sync_cmd::SyncArgs),
+    #[command(flatten)]
+    State(state_cmd::StateCommand),
 }
 
 fn main() -> ExitCode {
@@ -33,6 +42,12 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Match(args) => match_cmd::run(args),
         Command::Diagnose(args) => diagnose_cmd::run(args),
+        Command::Sync(args) => {
+            runtime().and_then(|rt| rt.block_on(sync_cmd::run(args, &cli.store.path)))
+        }
+        Command::State(cmd) => {
+            runtime().and_then(|rt| rt.block_on(state_cmd::run(cmd, &cli.store.path)))
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -41,4 +56,11 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?)
 }

@@ -27,7 +27,7 @@ type LocalPipeline = Pipeline<LocalStore, LocalArtifacts, EnvSecrets, TableauHtt
 #[derive(Debug, Clone, clap::Args)]
 pub struct StoreArgs {
     /// The local state file (SQLite).
-    #[arg(long = "store", global = true, env = "AUTOEXPOSE_STORE", default_value = DEFAULT_STORE_PATH)]
+    #[arg(id = "store", long = "store", global = true, env = "AUTOEXPOSE_STORE", default_value = DEFAULT_STORE_PATH)]
     pub path: PathBuf,
 }
 
@@ -40,8 +40,6 @@ pub enum StateCommand {
     /// Choose and show an integration's Tableau collections (projects).
     #[command(subcommand)]
     Collections(CollectionsCommand),
-    /// Import the workbooks of one integration (or all) and update their exposures.
-    Sync(SyncStateArgs),
     /// Apply a dbt manifest.json and rematch every integration of its dbt project.
     ApplyManifest(ApplyManifestArgs),
     /// Show the stored exposures.
@@ -107,15 +105,11 @@ pub enum CollectionsCommand {
     },
 }
 
-/// Arguments of `autoexpose sync` (stateful).
-#[derive(Debug, clap::Args)]
+/// Which stored integrations `autoexpose sync` works on.
+#[derive(Debug)]
 pub struct SyncStateArgs {
-    /// Integration id; or use --all.
-    #[arg(required_unless_present = "all", conflicts_with = "all")]
+    /// Integration id; `None` syncs every integration.
     pub id: Option<String>,
-    /// Sync every integration.
-    #[arg(long)]
-    pub all: bool,
 }
 
 /// Arguments of `autoexpose apply-manifest`.
@@ -151,6 +145,14 @@ pub enum ExposuresCommand {
     },
 }
 
+/// `autoexpose sync ID|--all` on the local store (see `crate::sync_cmd` for the command).
+/// `id: None` syncs every integration.
+pub async fn sync_stored(id: Option<String>, store_path: &Path) -> anyhow::Result<()> {
+    let store = LocalStore::open(store_path)?;
+    let pipeline = Pipeline::new(store, LocalArtifacts, EnvSecrets, TableauHttp::default());
+    sync(&pipeline, SyncStateArgs { id }).await
+}
+
 /// Runs a stateful command against the local store at `store_path`.
 pub async fn run(cmd: StateCommand, store_path: &Path) -> anyhow::Result<()> {
     let store = LocalStore::open(store_path)?;
@@ -174,7 +176,6 @@ pub async fn run(cmd: StateCommand, store_path: &Path) -> anyhow::Result<()> {
         StateCommand::Collections(CollectionsCommand::List { id }) => {
             list_collections(&pipeline, &id).await
         }
-        StateCommand::Sync(args) => sync(&pipeline, args).await,
         StateCommand::ApplyManifest(args) => apply(&pipeline, args).await,
         StateCommand::Exposures(ExposuresCommand::List {
             integration,

@@ -5,56 +5,78 @@
 //! so that it stays out of shell history and process listings.
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use autoexpose_matcher::{MatchOptions, TableauSite, build_exposures};
 use autoexpose_tableau::{ClientOptions, ConnectionSettings, Progress, TableauClient, TokenSecret};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use crate::match_cmd::AliasArgs;
 use crate::output::{self, Format};
 
 /// The environment variable that holds the personal access token's secret.
 pub const TOKEN_SECRET_ENV: &str = "AUTOEXPOSE_TABLEAU_TOKEN_SECRET";
 
-/// Arguments of `autoexpose sync`.
+/// Arguments of `autoexpose sync`: a stored integration (`ID` or `--all`), or a live run
+/// with no store (`--manifest` with the Tableau connection flags).
 #[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("mode").required(true).args(["id", "all", "manifest"])))]
 pub struct SyncArgs {
-    /// dbt `manifest.json` of the production environment.
+    /// A stored integration to sync (see `autoexpose integrations list`).
+    id: Option<String>,
+    /// Sync every stored integration.
     #[arg(long)]
-    manifest: PathBuf,
+    all: bool,
+    /// Live mode, without a store: the dbt `manifest.json` to match the workbooks against;
+    /// prints the exposures like `autoexpose match`.
+    #[arg(long, requires_all = ["server_url", "token_name", "collections"])]
+    manifest: Option<PathBuf>,
     /// Tableau server: a host (https implied, e.g. 10az.online.tableau.com) or a full URL.
-    #[arg(long)]
-    server_url: String,
+    #[arg(long, requires = "manifest")]
+    server_url: Option<String>,
     /// Tableau site content URL (the part after `#/site/`); empty for the Default site.
-    #[arg(long, default_value = "")]
+    #[arg(long, default_value = "", requires = "manifest")]
     site: String,
     /// Name of the personal access token; its secret comes from
     /// AUTOEXPOSE_TABLEAU_TOKEN_SECRET.
-    #[arg(long)]
-    token_name: String,
+    #[arg(long, requires = "manifest")]
+    token_name: Option<String>,
     /// Projects to import, comma-separated: LUIDs or paths such as Finance/Reporting
     /// (nested projects are included).
-    #[arg(long, value_delimiter = ',', required = true)]
+    #[arg(long, value_delimiter = ',', requires = "manifest")]
     collections: Vec<String>,
-    /// Output format.
+    /// Output format (live mode).
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
-    /// Write to this file instead of stdout.
+    /// Write to this file instead of stdout (live mode).
     #[arg(long)]
     out: Option<PathBuf>,
-    /// Also make exposures for workbooks that matched no dbt node.
+    /// Also make exposures for workbooks that matched no dbt node (live mode).
     #[arg(long)]
     include_unmatched: bool,
     /// Workbooks per Metadata API page (halved automatically on Tableau's node limit).
     #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=1000))]
     page_size: u32,
+    #[command(flatten)]
+    aliases: AliasArgs,
 }
 
-/// Runs `autoexpose sync`.
-pub async fn run(args: SyncArgs) -> anyhow::Result<()> {
+/// Runs `autoexpose sync`: a stored integration through the pipeline, or a live run.
+pub async fn run(args: SyncArgs, store_path: &Path) -> anyhow::Result<()> {
+    match args.manifest.clone() {
+        Some(manifest) => run_live(args, &manifest).await,
+        // `--all` and an id are exclusive (the `mode` group), so no id means all.
+        None => crate::state_cmd::sync_stored(args.id, store_path).await,
+    }
+}
+
+/// The live run: sign in, list the collections' workbooks, match, print.
+async fn run_live(args: SyncArgs, manifest_path: &Path) -> anyhow::Result<()> {
+    let server_url = args.server_url.clone().unwrap_or_default();
+    let token_name = args.token_name.clone().unwrap_or_default();
     let secret = token_secret(std::env::var_os(TOKEN_SECRET_ENV))?;
-    let manifest = output::read_manifest(&args.manifest)?;
+    let manifest = output::read_manifest(manifest_path)?;
     let collections: Vec<String> = args
         .collections
         .iter()
@@ -68,9 +90,9 @@ pub async fn run(args: SyncArgs) -> anyhow::Result<()> {
 
     let client = TableauClient::new(
         ConnectionSettings {
-            server_url: args.server_url.clone(),
+            server_url: server_url.clone(),
             site: args.site.clone(),
-            token_name: args.token_name.clone(),
+            token_name,
             token_secret: secret,
         },
         ClientOptions {
@@ -91,16 +113,17 @@ pub async fn run(args: SyncArgs) -> anyhow::Result<()> {
     let listing = listing.with_context(|| {
         format!(
             "importing workbooks from Tableau site '{}' at {}",
-            args.site, args.server_url
+            args.site, server_url
         )
     })?;
 
     let options = MatchOptions {
         include_unmatched: args.include_unmatched,
         site: Some(TableauSite {
-            server_url: args.server_url.clone(),
+            server_url,
             content_url: args.site.clone(),
         }),
+        aliases: args.aliases.to_aliases(),
         ..MatchOptions::default()
     };
     let outcome = build_exposures(&manifest, &listing.workbooks.workbooks, &options);
