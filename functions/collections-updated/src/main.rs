@@ -1,0 +1,16 @@
+//! The collections-updated Lambda function: set up logging, build the clients once, serve
+//! direct invocations.
+
+use autoexpose_lambda::{Deps, init_tracing};
+use lambda_runtime::{Error, run, service_fn};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    init_tracing();
+    let deps = Deps::from_env().await?;
+    let deps = &deps;
+    run(service_fn(move |event| {
+        collections_updated::handler(event, deps)
+    }))
+    .await
+}

@@ -1,0 +1,13 @@
+//! The daily-sync Lambda function: set up logging, build the clients once, serve the
+//! EventBridge schedule.
+
+use autoexpose_lambda::{Deps, init_tracing};
+use lambda_runtime::{Error, run, service_fn};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    init_tracing();
+    let deps = Deps::from_env().await?;
+    let deps = &deps;
+    run(service_fn(move |event| daily_sync::handler(event, deps))).await
+}

@@ -1,0 +1,57 @@
+//! The pipeline wired to its AWS adapters, built once per container.
+
+use autoexpose_aws::aws_sdk_dynamodb;
+use autoexpose_aws::{DynamoStore, S3Artifacts, SecretsManagerSecrets};
+use autoexpose_pipeline::{Pipeline, TableauHttp};
+use aws_config::{BehaviorVersion, SdkConfig};
+
+use crate::settings::{ConfigError, Settings};
+
+/// The pipeline as every function runs it: DynamoDB, S3, Secrets Manager, real Tableau.
+pub type FunctionPipeline = Pipeline<DynamoStore, S3Artifacts, SecretsManagerSecrets, TableauHttp>;
+
+/// What a handler needs: the pipeline and the settings. Build it once per container
+/// (outside the handler) so SDK clients, their connection pools and the Secrets Manager
+/// cache live across invocations.
+pub struct Deps {
+    pipeline: FunctionPipeline,
+    settings: Settings,
+}
+
+impl Deps {
+    /// Wires the adapters from an SDK configuration and explicit settings (tests point
+    /// `config` at moto).
+    pub fn new(config: &SdkConfig, settings: Settings) -> Deps {
+        let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(config), &settings.table_name);
+        let pipeline = Pipeline::new(
+            store,
+            S3Artifacts::from_sdk_config(config),
+            SecretsManagerSecrets::from_sdk_config(config),
+            TableauHttp::new(settings.tableau.clone()),
+        );
+        Deps { pipeline, settings }
+    }
+
+    /// Wires a pipeline built elsewhere (other lease timings, another clock).
+    pub fn with_pipeline(pipeline: FunctionPipeline, settings: Settings) -> Deps {
+        Deps { pipeline, settings }
+    }
+
+    /// Reads [`Settings::from_env`] and the AWS configuration of the Lambda environment
+    /// (region and role credentials).
+    pub async fn from_env() -> Result<Deps, ConfigError> {
+        let settings = Settings::from_env()?;
+        let config = aws_config::load_defaults(BehaviorVersion::latest()).await;
+        Ok(Deps::new(&config, settings))
+    }
+
+    /// The pipeline.
+    pub fn pipeline(&self) -> &FunctionPipeline {
+        &self.pipeline
+    }
+
+    /// The settings.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+}

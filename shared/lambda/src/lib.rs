@@ -1,0 +1,32 @@
+//! What the three Lambda functions share, so each function crate is only its event
+//! parsing and its handler (PRODUCT.md S5).
+//!
+//! * [`Settings`] — the environment a function reads (`TABLE_NAME`, `ARTIFACTS_BUCKET`,
+//!   `PRODUCTION_ENVIRONMENT`, `SYNC_CONCURRENCY`), or the same values given by a test.
+//! * [`Deps`] — the pipeline wired to DynamoDB, S3, Secrets Manager and Tableau, built
+//!   once per container from an `SdkConfig` and [`Settings`].
+//! * [`RunOutcome`], [`ErrorResponse`], [`FunctionError`], [`is_retryable`] — how pipeline
+//!   results and errors become a function's response, and which errors Lambda should retry.
+//! * [`init_tracing`] — JSON log lines, one object per line, for CloudWatch.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), autoexpose_lambda::ConfigError> {
+//! use autoexpose_lambda::{Deps, init_tracing};
+//! init_tracing();
+//! let deps = Deps::from_env().await?; // once per container
+//! let runs = deps.pipeline().sync_integration("acme", autoexpose_pipeline::Trigger::Schedule);
+//! # let _ = runs;
+//! # Ok(()) }
+//! ```
+
+mod deps;
+mod logging;
+mod response;
+mod settings;
+
+pub use deps::{Deps, FunctionPipeline};
+pub use logging::{init_tracing, json_subscriber};
+pub use response::{ErrorResponse, FunctionError, RunOutcome, RunStatus, error_kind, is_retryable};
+pub use settings::{
+    ConfigError, DEFAULT_PRODUCTION_ENVIRONMENT, DEFAULT_SYNC_CONCURRENCY, Settings,
+};

@@ -1,0 +1,144 @@
+//! The settings a function reads from its environment.
+
+use autoexpose_tableau::ClientOptions;
+
+/// The environment whose manifests count when `PRODUCTION_ENVIRONMENT` is not set.
+pub const DEFAULT_PRODUCTION_ENVIRONMENT: &str = "prod";
+/// How many integrations the daily sync works on at once when `SYNC_CONCURRENCY` is not set.
+pub const DEFAULT_SYNC_CONCURRENCY: usize = 4;
+
+/// What a function needs to know besides its AWS credentials.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The DynamoDB table of the store (`TABLE_NAME`, required).
+    pub table_name: String,
+    /// The bucket dbt artifacts are uploaded to (`ARTIFACTS_BUCKET`); when set, the
+    /// manifest-uploaded function ignores events from other buckets.
+    pub artifacts_bucket: Option<String>,
+    /// Only manifests under `dbt/<project>/<this>/` are applied (`PRODUCTION_ENVIRONMENT`,
+    /// default `prod`).
+    pub production_environment: String,
+    /// Integrations synced at once by the daily sync (`SYNC_CONCURRENCY`, default 4, at
+    /// least 1).
+    pub sync_concurrency: usize,
+    /// Retries, timeouts and page size of the Tableau client.
+    pub tableau: ClientOptions,
+}
+
+/// A setting is missing or cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    /// A required environment variable is not set.
+    #[error("environment variable {0} is not set; the SAM template sets it on every function")]
+    Missing(&'static str),
+    /// An environment variable has a value that cannot be used.
+    #[error("environment variable {name} is '{value}', but {expected}")]
+    Invalid {
+        /// The variable.
+        name: &'static str,
+        /// Its value.
+        value: String,
+        /// What it should be.
+        expected: &'static str,
+    },
+}
+
+impl Settings {
+    /// Settings for a table, with the defaults for everything else.
+    pub fn new(table_name: impl Into<String>) -> Settings {
+        Settings {
+            table_name: table_name.into(),
+            artifacts_bucket: None,
+            production_environment: DEFAULT_PRODUCTION_ENVIRONMENT.to_string(),
+            sync_concurrency: DEFAULT_SYNC_CONCURRENCY,
+            tableau: ClientOptions::default(),
+        }
+    }
+
+    /// Reads the settings from the process environment.
+    pub fn from_env() -> Result<Settings, ConfigError> {
+        Settings::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the settings through `lookup` (a variable's value, `None` when unset), so
+    /// tests need not change the process environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Settings, ConfigError> {
+        let read = |name: &str| {
+            lookup(name)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+        let table_name = read("TABLE_NAME").ok_or(ConfigError::Missing("TABLE_NAME"))?;
+        let mut settings = Settings::new(table_name);
+        settings.artifacts_bucket = read("ARTIFACTS_BUCKET");
+        if let Some(environment) = read("PRODUCTION_ENVIRONMENT") {
+            settings.production_environment = environment;
+        }
+        if let Some(value) = read("SYNC_CONCURRENCY") {
+            settings.sync_concurrency = match value.parse::<usize>() {
+                Ok(n) if n >= 1 => n,
+                _ => {
+                    return Err(ConfigError::Invalid {
+                        name: "SYNC_CONCURRENCY",
+                        value,
+                        expected: "it must be a whole number of at least 1",
+                    });
+                }
+            };
+        }
+        Ok(settings)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lookup<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |name| {
+            vars.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    #[test]
+    fn defaults_apply_when_only_the_table_is_set() {
+        let settings = Settings::from_lookup(lookup(&[("TABLE_NAME", "autoexpose")])).expect("ok");
+        assert_eq!(settings.table_name, "autoexpose");
+        assert_eq!(settings.artifacts_bucket, None);
+        assert_eq!(settings.production_environment, "prod");
+        assert_eq!(settings.sync_concurrency, 4);
+    }
+
+    #[test]
+    fn every_variable_is_read() {
+        let settings = Settings::from_lookup(lookup(&[
+            ("TABLE_NAME", "t"),
+            ("ARTIFACTS_BUCKET", "dbt-artifacts"),
+            ("PRODUCTION_ENVIRONMENT", "production"),
+            ("SYNC_CONCURRENCY", "2"),
+        ]))
+        .expect("ok");
+        assert_eq!(settings.artifacts_bucket.as_deref(), Some("dbt-artifacts"));
+        assert_eq!(settings.production_environment, "production");
+        assert_eq!(settings.sync_concurrency, 2);
+    }
+
+    #[test]
+    fn a_missing_table_is_named() {
+        let err = Settings::from_lookup(lookup(&[("TABLE_NAME", " ")])).expect_err("missing");
+        assert_eq!(err, ConfigError::Missing("TABLE_NAME"));
+        assert!(err.to_string().contains("TABLE_NAME"), "{err}");
+    }
+
+    #[test]
+    fn zero_or_garbage_concurrency_is_refused() {
+        for value in ["0", "four", "-1"] {
+            let err =
+                Settings::from_lookup(lookup(&[("TABLE_NAME", "t"), ("SYNC_CONCURRENCY", value)]))
+                    .expect_err("invalid");
+            assert!(err.to_string().contains("SYNC_CONCURRENCY"), "{err}");
+        }
+    }
+}
