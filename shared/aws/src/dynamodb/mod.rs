@@ -77,6 +77,7 @@ pub struct DynamoStore {
     client: Client,
     table: String,
     writes: Arc<AtomicU64>,
+    lease_writes: Arc<AtomicU64>,
 }
 
 /// What went wrong creating the table.
@@ -109,6 +110,7 @@ impl DynamoStore {
             client,
             table: table.into(),
             writes: Arc::new(AtomicU64::new(0)),
+            lease_writes: Arc::new(AtomicU64::new(0)),
         }
     }
 
@@ -117,10 +119,16 @@ impl DynamoStore {
         &self.table
     }
 
-    /// How many items this store (and its clones) has written or deleted so far,
-    /// counting each item of a batch and each conditional write attempt.
+    /// How many data items this store (and its clones) has written or deleted so far:
+    /// each item of a batch and each conditional write attempt, leases excluded.
     pub fn write_count(&self) -> u64 {
         self.writes.load(Ordering::SeqCst)
+    }
+
+    /// How many lease writes (acquire and release attempts) this store and its clones
+    /// have made: coordination, not data.
+    pub fn lease_write_count(&self) -> u64 {
+        self.lease_writes.load(Ordering::SeqCst)
     }
 
     /// Creates the table with the key design above and TTL on [`TTL_ATTRIBUTE`],
@@ -248,7 +256,16 @@ impl DynamoStore {
         values: HashMap<String, AttributeValue>,
         what: &str,
     ) -> Result<bool, StoreError> {
-        self.count_writes(1);
+        let is_lease = item
+            .get("sk")
+            .and_then(|sk| sk.as_s().ok())
+            .map(String::as_str)
+            == Some("LEASE");
+        if is_lease {
+            self.lease_writes.fetch_add(1, Ordering::SeqCst);
+        } else {
+            self.count_writes(1);
+        }
         let result = self
             .client
             .put_item()
@@ -689,7 +706,7 @@ impl Store for DynamoStore {
     }
 
     async fn release_lease(&self, integration_id: &str, holder: &str) -> Result<(), StoreError> {
-        self.count_writes(1);
+        self.lease_writes.fetch_add(1, Ordering::SeqCst);
         let result = self
             .client
             .delete_item()
