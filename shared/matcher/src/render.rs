@@ -26,54 +26,137 @@ pub fn to_json(exposures: &[Exposure], stats: &MatchStats) -> String {
     serde_json::to_string_pretty(&report).unwrap_or_default() + "\n"
 }
 
+/// The folder, under the dbt project's model path, that holds the generated properties file.
+pub const EXPOSURES_FOLDER: &str = "imported_from_tableau";
+
+/// The generated properties file, relative to the dbt project's model path (`models/`).
+///
+/// One file holds every auto exposure, rather than one file per Tableau project: the path
+/// never changes, so a pull request diff shows exactly the exposures that changed (a workbook
+/// moved to another Tableau project is a one-line `meta` change, not a delete in one file and
+/// an add in another); Tableau project names need no mapping to file names (they may hold
+/// `/`, repeat under different parents, or be renamed); and a sync that removes the last
+/// workbook of a project leaves no stale file behind to delete. The Tableau project stays
+/// in each exposure's `meta.tableau_project`.
+pub const EXPOSURES_FILE: &str = "imported_from_tableau/exposures.yml";
+
+/// The owner name used when neither Tableau nor [`YamlOptions::fallback_owner`] gives one.
+pub const DEFAULT_OWNER: &str = "autoexpose";
+
 /// What the dbt YAML needs beyond the exposures.
 #[derive(Debug, Clone, Default)]
 pub struct YamlOptions {
-    /// Target dbt version `(major, minor)`; decides where `meta` goes (under `config:`
-    /// from dbt 1.10). Defaults to the manifest's `dbt_version`.
+    /// Target dbt version `(major, minor)`: decides where `meta` goes (under `config:` from
+    /// dbt 1.10) and whether the owner needs an email (up to 1.4). Defaults to the
+    /// manifest's `dbt_version`.
     pub dbt_version: Option<(u32, u32)>,
     /// Tableau site content URL, recorded in `meta`.
     pub site: Option<String>,
-    /// Owner name used when Tableau gives none (dbt requires an owner).
+    /// Owner name used when Tableau gives none (dbt requires an owner): the integration's
+    /// name. [`DEFAULT_OWNER`] when empty.
     pub fallback_owner: String,
-    /// Extra `meta` entries (integration id, last synced at).
+    /// Owner email for dbt 1.3 and 1.4, which require one, when Tableau gives none (e.g. the
+    /// data team's address). Without it those versions get an empty string, which they accept.
+    pub fallback_owner_email: Option<String>,
+    /// Extra `meta` entries; the pipeline passes `integration_id` and `synced_at`.
     pub extra_meta: BTreeMap<String, String>,
 }
 
-#[derive(Serialize)]
-struct PropertiesFile<'a> {
-    version: u32,
-    exposures: Vec<YamlExposure<'a>>,
+/// A file to write into the dbt project.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct YamlFile {
+    /// Path relative to the dbt project's model path, e.g. [`EXPOSURES_FILE`].
+    pub path: String,
+    /// The file's text.
+    pub contents: String,
 }
 
-#[derive(Serialize)]
-struct YamlOwner<'a> {
-    name: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    email: Option<&'a str>,
+/// What a dbt version accepts in an exposure, as far as autoexpose writes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct DbtTarget {
+    /// `meta` under `config:` (dbt 1.10 and later) rather than at the top level.
+    pub(crate) meta_in_config: bool,
+    /// `owner.email` is required (dbt 1.4 and earlier).
+    pub(crate) owner_email_required: bool,
 }
 
-#[derive(Serialize)]
-struct YamlConfig {
-    meta: BTreeMap<String, String>,
+impl DbtTarget {
+    /// The rules of `version`; an unknown version gets what every supported dbt accepts
+    /// (top-level `meta` only warns from 1.10 on).
+    pub(crate) fn of(version: Option<(u32, u32)>) -> DbtTarget {
+        match version {
+            Some(v) => DbtTarget {
+                meta_in_config: v >= (1, 10),
+                owner_email_required: v < (1, 5),
+            },
+            None => DbtTarget {
+                meta_in_config: false,
+                owner_email_required: false,
+            },
+        }
+    }
 }
 
-#[derive(Serialize)]
-struct YamlExposure<'a> {
-    name: &'a str,
-    label: &'a str,
-    #[serde(rename = "type")]
-    exposure_type: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    url: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    description: Option<&'a str>,
-    owner: YamlOwner<'a>,
-    depends_on: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    meta: Option<BTreeMap<String, String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    config: Option<YamlConfig>,
+/// One exposure with everything dbt will see of it resolved: the YAML and the injected
+/// manifest node are both written from this, so they cannot disagree.
+#[derive(Debug)]
+pub(crate) struct PlannedExposure<'a> {
+    pub(crate) exposure: &'a Exposure,
+    pub(crate) owner_name: String,
+    pub(crate) owner_email: Option<String>,
+    /// The relations it depends on, in the exposure's (sorted) order; ids the manifest does
+    /// not hold are left out, as dbt would refuse them.
+    pub(crate) depends_on: Vec<&'a Relation>,
+    pub(crate) meta: BTreeMap<String, String>,
+}
+
+/// Resolves owners, dependencies and `meta`, sorted by exposure name.
+pub(crate) fn plan<'a>(
+    exposures: &'a [Exposure],
+    manifest: &'a Manifest,
+    options: &YamlOptions,
+    target: DbtTarget,
+) -> Vec<PlannedExposure<'a>> {
+    let by_id: HashMap<&str, &Relation> = manifest
+        .relations
+        .iter()
+        .map(|r| (r.unique_id.as_str(), r))
+        .collect();
+    let mut sorted: Vec<&Exposure> = exposures.iter().collect();
+    sorted.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut planned = Vec::with_capacity(sorted.len());
+    for exposure in sorted {
+        let owner = exposure.owner.as_ref();
+        let fallback = if options.fallback_owner.trim().is_empty() {
+            DEFAULT_OWNER
+        } else {
+            options.fallback_owner.as_str()
+        };
+        let owner_name = owner
+            .and_then(|o| o.name.as_deref())
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or(fallback)
+            .to_string();
+        let mut owner_email = owner
+            .and_then(|o| o.email.clone())
+            .filter(|e| !e.trim().is_empty());
+        if target.owner_email_required && owner_email.is_none() {
+            owner_email = Some(options.fallback_owner_email.clone().unwrap_or_default());
+        }
+        let depends_on = exposure
+            .depends_on
+            .iter()
+            .filter_map(|id| by_id.get(id.as_str()).copied())
+            .collect();
+        planned.push(PlannedExposure {
+            exposure,
+            owner_name,
+            owner_email,
+            depends_on,
+            meta: exposure_meta(exposure, options),
+        });
+    }
+    planned
 }
 
 fn quote_arg(text: &str) -> String {
@@ -90,6 +173,8 @@ fn version_arg(version: &str) -> String {
 
 /// The Jinja call that names a relation in `depends_on`: `ref('orders')`,
 /// `ref('pkg', 'orders')`, `ref('orders', v=2)` or `source('src', 'table')`.
+/// Seeds and snapshots are `ref`ed like models. `v=` appears only for versioned models,
+/// which exist from dbt 1.5 on, so the YAML for older projects never holds it.
 pub fn dependency_call(relation: &Relation, root_project: Option<&str>) -> String {
     if relation.kind == RelationKind::Source {
         let source = relation.source_name.as_deref().unwrap_or_default();
@@ -110,56 +195,90 @@ pub fn dependency_call(relation: &Relation, root_project: Option<&str>) -> Strin
     format!("ref({})", args.join(", "))
 }
 
-/// Renders a dbt properties file (`version: 2`, `exposures:`) that dbt parses as it is.
-pub fn to_dbt_yaml(exposures: &[Exposure], manifest: &Manifest, options: &YamlOptions) -> String {
-    let by_id: HashMap<&str, &Relation> = manifest
-        .relations
-        .iter()
-        .map(|r| (r.unique_id.as_str(), r))
-        .collect();
-    let root = manifest.metadata.project_name.as_deref();
-    let dbt_version = options
-        .dbt_version
-        .or_else(|| manifest.metadata.dbt_minor_version());
-    let meta_in_config = dbt_version.is_some_and(|v| v >= (1, 10));
-    let mut sorted: Vec<&Exposure> = exposures.iter().collect();
-    sorted.sort_by(|a, b| a.name.cmp(&b.name));
-    let items = sorted
-        .into_iter()
-        .map(|exposure| {
-            let depends_on = exposure
-                .depends_on
-                .iter()
-                .filter_map(|id| by_id.get(id.as_str()))
-                .map(|r| dependency_call(r, root))
-                .collect();
-            let meta = exposure_meta(exposure, options);
-            let owner = exposure.owner.as_ref();
-            YamlExposure {
-                name: &exposure.name,
-                label: &exposure.label,
-                exposure_type: &exposure.exposure_type,
-                url: exposure.url.as_deref(),
-                description: exposure.description.as_deref(),
-                owner: YamlOwner {
-                    name: owner
-                        .and_then(|o| o.name.as_deref())
-                        .unwrap_or(&options.fallback_owner),
-                    email: owner.and_then(|o| o.email.as_deref()),
-                },
-                depends_on,
-                meta: (!meta_in_config).then(|| meta.clone()),
-                config: meta_in_config.then_some(YamlConfig { meta }),
-            }
-        })
-        .collect();
-    let file = PropertiesFile {
-        version: 2,
-        exposures: items,
-    };
-    serde_saphyr::to_string(&file).unwrap_or_default()
+/// The properties files that hold `exposures`: always one, [`EXPOSURES_FILE`] (see there
+/// for why not one per Tableau project). With no exposures it holds `exposures: []`, so that
+/// writing it removes exposures of workbooks that are gone.
+pub fn dbt_yaml_files(
+    exposures: &[Exposure],
+    manifest: &Manifest,
+    options: &YamlOptions,
+) -> Vec<YamlFile> {
+    vec![YamlFile {
+        path: EXPOSURES_FILE.to_string(),
+        contents: to_dbt_yaml(exposures, manifest, options),
+    }]
 }
 
+/// Renders a dbt properties file (`version: 2`, `exposures:`) that dbt parses as it is.
+///
+/// The output is deterministic: exposures sorted by name, fields in a fixed order, `meta`
+/// keys sorted, so that a sync that changes nothing rewrites the same bytes. Strings that
+/// YAML 1.1 (PyYAML, which dbt uses) would read as anything but a string are quoted.
+pub fn to_dbt_yaml(exposures: &[Exposure], manifest: &Manifest, options: &YamlOptions) -> String {
+    let target = DbtTarget::of(
+        options
+            .dbt_version
+            .or_else(|| manifest.metadata.dbt_minor_version()),
+    );
+    let root = manifest.metadata.project_name.as_deref();
+    let planned = plan(exposures, manifest, options, target);
+    let mut out = String::from(
+        "# Generated by autoexpose from Tableau: edits are overwritten by the next sync.\n\
+         version: 2\n",
+    );
+    if planned.is_empty() {
+        out.push_str("exposures: []\n");
+        return out;
+    }
+    out.push_str("\nexposures:\n");
+    for (i, p) in planned.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        write_exposure(&mut out, p, root, target);
+    }
+    out
+}
+
+fn write_exposure(out: &mut String, p: &PlannedExposure<'_>, root: Option<&str>, t: DbtTarget) {
+    let e = p.exposure;
+    out.push_str(&format!("  - name: {}\n", scalar(&e.name)));
+    let field = |out: &mut String, key: &str, value: Option<&str>| {
+        if let Some(value) = value.filter(|v| !v.is_empty()) {
+            out.push_str(&format!("    {key}: {}\n", text_value(value, 6)));
+        }
+    };
+    field(out, "label", Some(&e.label));
+    field(out, "type", Some(&e.exposure_type));
+    field(out, "url", e.url.as_deref());
+    field(out, "description", e.description.as_deref());
+    out.push_str("    owner:\n");
+    out.push_str(&format!("      name: {}\n", scalar(&p.owner_name)));
+    if let Some(email) = &p.owner_email {
+        out.push_str(&format!("      email: {}\n", scalar(email)));
+    }
+    if p.depends_on.is_empty() {
+        out.push_str("    depends_on: []\n");
+    } else {
+        out.push_str("    depends_on:\n");
+        for relation in &p.depends_on {
+            let call = dependency_call(relation, root);
+            out.push_str(&format!("      - {}\n", scalar(&call)));
+        }
+    }
+    let indent = if t.meta_in_config {
+        out.push_str("    config:\n      meta:\n");
+        "        "
+    } else {
+        out.push_str("    meta:\n");
+        "      "
+    };
+    for (key, value) in &p.meta {
+        out.push_str(&format!("{indent}{}: {}\n", scalar(key), scalar(value)));
+    }
+}
+
+/// The `meta` of an auto exposure: how it was made and where it comes from in Tableau.
 fn exposure_meta(exposure: &Exposure, options: &YamlOptions) -> BTreeMap<String, String> {
     let mut meta = BTreeMap::from([
         ("exposure_mode".to_string(), "auto".to_string()),
@@ -170,11 +289,92 @@ fn exposure_meta(exposure: &Exposure, options: &YamlOptions) -> BTreeMap<String,
         ),
         ("tableau_project".to_string(), exposure.project.clone()),
     ]);
+    if let Some(luid) = &exposure.project_luid {
+        meta.insert("tableau_project_luid".into(), luid.clone());
+    }
     if let Some(site) = &options.site {
         meta.insert("tableau_site".into(), site.clone());
     }
     meta.extend(options.extra_meta.clone());
     meta
+}
+
+/// Words YAML 1.1 reads as booleans or null (compared lowercased).
+const YAML11_WORDS: [&str; 10] = [
+    "y", "n", "yes", "no", "true", "false", "on", "off", "null", "~",
+];
+
+/// A YAML scalar for `text`: plain when nothing could misread it, double-quoted otherwise.
+fn scalar(text: &str) -> String {
+    if is_plain_safe(text) {
+        text.to_string()
+    } else {
+        double_quoted(text)
+    }
+}
+
+/// A value that may span lines: a literal block (`|-`) when that keeps it exact, else
+/// [`scalar`]. `indent` is the column of the block's lines.
+fn text_value(text: &str, indent: usize) -> String {
+    let block_safe = text.contains('\n')
+        && !text.starts_with(char::is_whitespace)
+        && !text.ends_with(char::is_whitespace)
+        && text.chars().all(|c| c == '\n' || !needs_escape(c));
+    if !block_safe {
+        return scalar(text);
+    }
+    let pad = " ".repeat(indent);
+    let mut out = String::from("|-");
+    for line in text.split('\n') {
+        out.push('\n');
+        if !line.is_empty() {
+            out.push_str(&pad);
+            out.push_str(line);
+        }
+    }
+    out
+}
+
+/// Plain scalars are kept to a conservative set: they start with a letter or `_`, hold only
+/// letters, digits and a few punctuation marks, and are not a YAML 1.1 boolean or null, so
+/// that no YAML reader sees a number, date, boolean, comment or mapping in them.
+fn is_plain_safe(text: &str) -> bool {
+    let Some(first) = text.chars().next() else {
+        return false;
+    };
+    if !(first.is_alphabetic() || first == '_') {
+        return false;
+    }
+    let allowed = |c: char| c.is_alphanumeric() || " _-./@:#?=&%+()',".contains(c);
+    text.chars().all(allowed)
+        && !text.contains(": ")
+        && !text.contains(" #")
+        && !text.ends_with([':', ' '])
+        && !YAML11_WORDS.contains(&text.to_lowercase().as_str())
+}
+
+fn needs_escape(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}')
+}
+
+/// A double-quoted YAML scalar; escapes cover every character that YAML would otherwise
+/// fold, strip or reject.
+fn double_quoted(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if needs_escape(c) => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// Renders exposures as an aligned text table for people.
