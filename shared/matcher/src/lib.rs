@@ -29,6 +29,7 @@ mod error;
 pub mod fqn;
 mod graphql;
 mod index;
+pub mod inject;
 mod manifest;
 mod matching;
 pub mod naming;
