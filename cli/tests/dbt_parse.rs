@@ -1,0 +1,363 @@
+//! Real dbt accepts the exposures YAML autoexpose writes, and resolves each exposure to
+//! exactly the nodes autoexpose matched; the manifest injection writes the same nodes dbt does.
+//!
+//! Needs the dbt virtualenvs of `infra/setup-dbt-venvs.sh` (dbt-core 1.9 and 1.11 with
+//! dbt-duckdb); it fails, rather than skips, without them. `dbt parse` connects to nothing.
+//!
+//! Set `AUTOEXPOSE_WRITE_INJECT_FIXTURES=<dir>` to also write what dbt produced, trimmed,
+//! as the fixtures of `shared/matcher/tests/inject.rs`.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use autoexpose_matcher::Exposure;
+use autoexpose_matcher::inject::{InjectOptions, inject_exposures};
+use autoexpose_matcher::render::YamlOptions;
+use serde_json::{Value, json};
+
+fn workspace_root() -> PathBuf {
+    let cli = Path::new(env!("CARGO_MANIFEST_DIR"));
+    cli.parent().unwrap_or(cli).to_path_buf()
+}
+
+/// The `dbt` executable of one venv; fails the test with what to run when it is missing.
+fn dbt_executable(version: &str) -> PathBuf {
+    let dbt = workspace_root()
+        .join(".venv-dbt")
+        .join(version)
+        .join("bin")
+        .join("dbt");
+    assert!(
+        dbt.is_file(),
+        "dbt {version} is not installed at {}: run `bash infra/setup-dbt-venvs.sh` first",
+        dbt.display()
+    );
+    dbt
+}
+
+/// A copy of the fixture project in a fresh temporary directory, removed on drop.
+struct Project {
+    dir: PathBuf,
+}
+
+impl Project {
+    fn copy_fixture(tag: &str) -> Project {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default();
+        let dir = std::env::temp_dir().join(format!(
+            "autoexpose-dbt-parse-{tag}-{}-{nanos}",
+            std::process::id()
+        ));
+        let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/dbt_project");
+        copy_dir(&fixture, &dir);
+        std::fs::write(
+            dir.join("profiles.yml"),
+            format!(
+                "shop:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: '{}'\n",
+                dir.join("shop.duckdb").display()
+            ),
+        )
+        .expect("write profiles.yml");
+        Project { dir }
+    }
+
+    /// Runs `dbt parse` and returns the manifest it wrote; panics with dbt's output on failure.
+    fn parse(&self, dbt: &Path) -> Value {
+        let output = Command::new(dbt)
+            .args(["parse", "--no-version-check", "--no-partial-parse"])
+            .arg("--profiles-dir")
+            .arg(&self.dir)
+            .current_dir(&self.dir)
+            .env("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+            .output()
+            .expect("start dbt");
+        assert!(
+            output.status.success(),
+            "dbt parse failed:\n{}\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        read_json(&self.dir.join("target/manifest.json"))
+    }
+}
+
+impl Drop for Project {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create directory");
+    for entry in std::fs::read_dir(from).expect("read fixture directory") {
+        let entry = entry.expect("read fixture entry");
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy fixture file");
+        }
+    }
+}
+
+fn read_json(path: &Path) -> Value {
+    let bytes =
+        std::fs::read(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
+}
+
+fn table(name: &str, schema: &str, database: &str) -> Value {
+    json!({"name": name, "schema": schema, "database": {"name": database, "connectionType": "duckdb"}})
+}
+
+/// A Metadata API listing whose tables name the fixture's relations in mixed case, with an
+/// owner-less workbook and names and descriptions YAML could misread.
+fn tableau_listing() -> Value {
+    json!({"data": {"workbooks": [
+        {"name": "Finance Overview", "luid": "wb-finance", "uri": "sites/1/workbooks/101",
+         "projectName": "Finance", "projectLuid": "pr-finance",
+         "owner": {"name": "Ada Lovelace", "email": "ada@example.com"},
+         "upstreamTables": [table("ORDERS", "MAIN", "SHOP"), table("Orders_Daily", "MAIN_REPORTING", "shop"),
+                            table("customeraccounts", "CRM", "Shop"), table("Country_Codes", "main", "shop")]},
+        {"name": "2024", "luid": "wb-2024", "uri": "sites/1/workbooks/102",
+         "projectName": "yes", "projectLuid": "pr-yes",
+         "upstreamTables": [table("CUSTOMER_SUMMARY_V1", "MAIN", "SHOP"), table("Customer_Summary_V2", "main", "shop"),
+                            table("CALENDAR", "MAIN", "SHOP"), table("Orders_Snapshot", "SNAPSHOTS", "SHOP")]},
+        {"name": "Sales: \"Q3\" #1", "luid": "wb-sales", "uri": "sites/1/workbooks/103",
+         "projectName": "Sales", "description": "Quarterly sales.\nSee: the #sales channel\n\n  - indented: yes",
+         "owner": {"email": "sales@example.com"},
+         "upstreamTables": [table("RAW_ORDERS", "CRM", "SHOP"), table("ORDER_TOTALS_EPHEMERAL", "MAIN", "SHOP")]},
+        {"name": "null", "luid": "wb-null", "uri": "sites/1/workbooks/104",
+         "projectName": "1e3", "owner": {"name": "-"},
+         "upstreamTables": [table("stg_orders", "main", "shop")]}
+    ]}})
+}
+
+fn autoexpose(args: &[&str]) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_autoexpose"))
+        .args(args)
+        .output()
+        .expect("start autoexpose");
+    assert!(
+        output.status.success(),
+        "autoexpose {args:?} failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn sorted_strings(value: &Value) -> Vec<String> {
+    let mut items: Vec<String> = value
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|v| v.as_str().map_or_else(|| v.to_string(), String::from))
+                .collect()
+        })
+        .unwrap_or_default();
+    items.sort();
+    items
+}
+
+/// An exposure node with what may legitimately differ (parse time, list order) normalized.
+fn comparable(node: &Value) -> Value {
+    let mut node = node.clone();
+    if let Some(map) = node.as_object_mut() {
+        map.remove("created_at");
+    }
+    node["depends_on"]["nodes"] = json!(sorted_strings(&node["depends_on"]["nodes"]));
+    node["refs"] = json!(sorted_strings(&node["refs"]));
+    node["sources"] = json!(sorted_strings(&node["sources"]));
+    node
+}
+
+/// Parses the fixture with one dbt version, writes autoexpose's YAML into it, parses again
+/// and checks every exposure dbt resolved against what autoexpose computed.
+fn dbt_accepts_the_generated_yaml(version: &str, meta_in_config: bool) {
+    let dbt = dbt_executable(version);
+    let project = Project::copy_fixture(version);
+    let before = project.parse(&dbt);
+    let before_path = project.dir.join("manifest-before.json");
+    std::fs::copy(project.dir.join("target/manifest.json"), &before_path).expect("keep manifest");
+    let listing_path = project.dir.join("tableau.json");
+    std::fs::write(&listing_path, tableau_listing().to_string()).expect("write listing");
+    let common = [
+        "match",
+        "--manifest",
+        before_path.to_str().expect("utf-8 path"),
+        "--tableau-response",
+        listing_path.to_str().expect("utf-8 path"),
+        "--server-url",
+        "https://tableau.example.com",
+        "--site",
+        "acme",
+    ];
+
+    let report: Value =
+        serde_json::from_str(&autoexpose(&[&common[..], &["--format", "json"]].concat()))
+            .expect("match --format json prints JSON");
+    let exposures: Vec<Exposure> =
+        serde_json::from_value(report["exposures"].clone()).expect("exposures deserialize");
+    assert_eq!(exposures.len(), 4, "every workbook matched something");
+    let matched: BTreeSet<&str> = exposures
+        .iter()
+        .flat_map(|e| e.depends_on.iter().map(String::as_str))
+        .collect();
+    for kind in [
+        "model.shop.orders_daily",
+        "model.shop.customer_summary.v1",
+        "model.shop_utils.calendar",
+        "seed.shop.country_codes",
+        "snapshot.shop.orders_snapshot",
+        "source.shop.legacy.customer_accounts",
+    ] {
+        assert!(
+            matched.contains(kind),
+            "the listing should match {kind}; matched {matched:?}"
+        );
+    }
+
+    let folder = project.dir.join("models/imported_from_tableau");
+    std::fs::create_dir_all(&folder).expect("create imported_from_tableau");
+    let yaml_path = folder.join("exposures.yml");
+    autoexpose(
+        &[
+            &common[..],
+            &[
+                "--format",
+                "yaml",
+                "--out",
+                yaml_path.to_str().expect("utf-8 path"),
+            ],
+        ]
+        .concat(),
+    );
+    let yaml = std::fs::read_to_string(&yaml_path).expect("read YAML");
+    let after = project.parse(&dbt);
+
+    let dbt_exposures = after["exposures"].as_object().expect("exposures map");
+    let ids: BTreeSet<&str> = dbt_exposures.keys().map(String::as_str).collect();
+    let expected: BTreeSet<String> = exposures
+        .iter()
+        .map(|e| format!("exposure.shop.{}", e.name))
+        .collect();
+    assert_eq!(
+        ids,
+        expected.iter().map(String::as_str).collect(),
+        "YAML:\n{yaml}"
+    );
+    for exposure in &exposures {
+        let node = &dbt_exposures[&format!("exposure.shop.{}", exposure.name)];
+        assert_eq!(
+            sorted_strings(&node["depends_on"]["nodes"]),
+            exposure.depends_on,
+            "{}",
+            exposure.name
+        );
+        assert_eq!(node["label"], exposure.label.as_str(), "YAML:\n{yaml}");
+        assert_eq!(
+            node["description"],
+            exposure.description.as_deref().unwrap_or_default()
+        );
+        let (placed, absent) = if meta_in_config {
+            (&node["config"]["meta"], &node["unrendered_config"]["meta"])
+        } else {
+            (&node["meta"], &node["config"]["meta"])
+        };
+        assert_eq!(
+            placed["tableau_workbook_luid"],
+            exposure.workbook_luid.as_str()
+        );
+        assert_eq!(
+            placed["tableau_project"],
+            exposure.project.as_str(),
+            "YAML:\n{yaml}"
+        );
+        assert_eq!(placed["tableau_site"], "acme");
+        if meta_in_config {
+            assert_eq!(absent, placed, "dbt {version} read meta from config:");
+        } else {
+            assert!(absent.is_null(), "dbt {version} has no config.meta");
+        }
+    }
+    let ownerless = &dbt_exposures["exposure.shop.2024"];
+    assert_eq!(ownerless["owner"]["name"], "Tableau");
+
+    // The injected manifest holds the very nodes dbt wrote from the YAML.
+    let options = InjectOptions {
+        render: YamlOptions {
+            site: Some("acme".into()),
+            fallback_owner: "Tableau".into(),
+            ..YamlOptions::default()
+        },
+        ..InjectOptions::default()
+    };
+    let before_bytes = std::fs::read(&before_path).expect("read manifest");
+    let injected: Value = serde_json::from_slice(
+        &inject_exposures(&before_bytes, &exposures, &options).expect("inject"),
+    )
+    .expect("injected JSON");
+    for (id, node) in dbt_exposures {
+        assert_eq!(
+            comparable(&injected["exposures"][id]),
+            comparable(node),
+            "{id}"
+        );
+        assert_eq!(
+            injected["parent_map"][id], after["parent_map"][id],
+            "parent_map of {id}"
+        );
+        for parent in sorted_strings(&node["depends_on"]["nodes"]) {
+            assert_eq!(
+                injected["child_map"][&parent], after["child_map"][&parent],
+                "child_map of {parent}"
+            );
+        }
+    }
+    if let Ok(dir) = std::env::var("AUTOEXPOSE_WRITE_INJECT_FIXTURES") {
+        write_inject_fixtures(
+            &Path::new(&dir).join(format!("dbt{version}")),
+            before,
+            &exposures,
+            &after,
+        );
+    }
+}
+
+/// Writes the inputs and dbt's output for `shared/matcher/tests/inject.rs`, trimmed of
+/// macros and docs (thousands of lines that exposures do not touch).
+fn write_inject_fixtures(dir: &Path, mut before: Value, exposures: &[Exposure], after: &Value) {
+    std::fs::create_dir_all(dir).expect("create fixture directory");
+    before["macros"] = json!({});
+    before["docs"] = json!({});
+    let mut parent_map = serde_json::Map::new();
+    let mut child_map = serde_json::Map::new();
+    for (id, node) in after["exposures"].as_object().into_iter().flatten() {
+        parent_map.insert(id.clone(), after["parent_map"][id].clone());
+        for parent in sorted_strings(&node["depends_on"]["nodes"]) {
+            child_map.insert(parent.clone(), after["child_map"][&parent].clone());
+        }
+    }
+    let dbt_wrote =
+        json!({"exposures": after["exposures"], "parent_map": parent_map, "child_map": child_map});
+    let write = |name: &str, value: &Value| {
+        let text = serde_json::to_string_pretty(value).expect("serialize") + "\n";
+        std::fs::write(dir.join(name), text).expect("write fixture");
+    };
+    write("manifest_before.json", &before);
+    write("exposures.json", &json!(exposures));
+    write("dbt_wrote.json", &dbt_wrote);
+}
+
+#[test]
+fn dbt_1_9_parses_the_yaml_with_meta_at_the_top_level() {
+    dbt_accepts_the_generated_yaml("1.9", false);
+}
+
+#[test]
+fn dbt_1_11_parses_the_yaml_with_meta_under_config() {
+    dbt_accepts_the_generated_yaml("1.11", true);
+}
