@@ -97,6 +97,9 @@ pub struct MatchOptions {
     pub previous_names: HashMap<String, String>,
     /// Tableau database and schema names mapped to dbt's, applied before matching.
     pub aliases: Aliases,
+    /// Names no exposure may take, besides the manifest's own exposures: e.g. those of
+    /// the other integrations of the same dbt project.
+    pub reserved_names: BTreeSet<String>,
 }
 
 /// Counts that summarize one matching run.
@@ -172,7 +175,8 @@ pub fn build_exposures(
         kept.push((workbook, depends_on, unmatched.into_iter().collect()));
     }
 
-    let taken: BTreeSet<String> = manifest.exposures.iter().map(|e| e.name.clone()).collect();
+    let mut taken: BTreeSet<String> = manifest.exposures.iter().map(|e| e.name.clone()).collect();
+    taken.extend(options.reserved_names.iter().cloned());
     let pairs: Vec<(&str, &str)> = kept
         .iter()
         .map(|(wb, _, _)| (wb.luid.as_str(), wb.name.as_str()))

@@ -439,6 +439,26 @@ impl<S: Store, A: Artifacts, K: Secrets, T: TableauApi> Pipeline<S, A, K, T> {
             .await
     }
 
+    /// Exposure names held by the other integrations of the same dbt project: exposure
+    /// names are unique in a dbt project, not just within one integration.
+    async fn names_of_other_integrations(
+        &self,
+        integration: &Integration,
+    ) -> Result<BTreeSet<String>, PipelineError> {
+        let mut names = BTreeSet::new();
+        for other in self
+            .store
+            .list_integrations(Some(&integration.dbt_project))
+            .await?
+        {
+            if other.id != integration.id {
+                let stored = self.store.list_exposures(&other.id).await?;
+                names.extend(stored.into_iter().map(|s| s.exposure.name));
+            }
+        }
+        Ok(names)
+    }
+
     async fn rematch(
         &self,
         integration: &Integration,
@@ -462,6 +482,7 @@ impl<S: Store, A: Artifacts, K: Secrets, T: TableauApi> Pipeline<S, A, K, T> {
                 databases: integration.database_aliases.clone(),
                 schemas: integration.schema_aliases.clone(),
             },
+            reserved_names: self.names_of_other_integrations(integration).await?,
         };
         let outcome = build_exposures(manifest, &snapshot.workbooks, &options);
         let diff = diff_exposures(&stored, &outcome.exposures);

@@ -343,3 +343,43 @@ pub async fn concurrent_syncs_one_waits_both_recorded<S: Store>(store: S) {
     assert_eq!(runs.len(), runs_before + 2);
     assert_eq!(h.exposure_luids().await, ["wb-1", "wb-4"]);
 }
+
+/// Two integrations of one dbt project (two Tableau sites) that hold same-named workbooks
+/// get distinct exposure names: names are unique in the dbt project, and stay put.
+pub async fn integrations_of_one_project_never_share_an_exposure_name<S: Store>(store: S) {
+    let h = Harness::synced(store, Duration::ZERO).await;
+    h.store()
+        .create_integration(&sample_integration("beta", &["p-fin"]))
+        .await
+        .expect("create second integration");
+    h.pipeline
+        .sync_integration("beta", Trigger::Manual)
+        .await
+        .expect("sync second integration");
+    let first = exposure_names(h.store(), "acme").await;
+    let second = exposure_names(h.store(), "beta").await;
+    assert_eq!(first, ["quarterly", "sales"]);
+    assert_eq!(second.len(), 2);
+    assert!(
+        second.iter().all(|n| !first.contains(n)),
+        "{first:?} and {second:?} share a name"
+    );
+    // A second sync of the first integration keeps its names.
+    h.pipeline
+        .sync_integration("acme", Trigger::Manual)
+        .await
+        .expect("sync again");
+    assert_eq!(exposure_names(h.store(), "acme").await, first);
+}
+
+async fn exposure_names<S: Store>(store: &S, integration_id: &str) -> Vec<String> {
+    let mut names: Vec<String> = store
+        .list_exposures(integration_id)
+        .await
+        .expect("list exposures")
+        .into_iter()
+        .map(|s| s.exposure.name)
+        .collect();
+    names.sort();
+    names
+}
