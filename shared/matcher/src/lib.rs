@@ -24,6 +24,7 @@
 //! assert_eq!(outcome.exposures[0].depends_on, ["model.shop.orders"]);
 //! ```
 
+pub mod custom_sql;
 pub mod diagnose;
 mod error;
 pub mod fqn;
