@@ -79,6 +79,12 @@ async fn write_one_batch(
                 left: pending.len(),
             });
         }
+        tracing::debug!(
+            table,
+            left = pending.len(),
+            attempt,
+            "DynamoDB left items unprocessed; retrying after a backoff"
+        );
         tokio::time::sleep(backoff(attempt)).await;
         attempt += 1;
     }
