@@ -31,6 +31,7 @@ pub mod fqn;
 mod graphql;
 mod index;
 pub mod inject;
+pub mod lineage;
 mod manifest;
 mod matching;
 pub mod naming;
