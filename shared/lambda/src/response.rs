@@ -153,6 +153,7 @@ pub fn is_retryable(error: &PipelineError) -> bool {
         PipelineError::Secret { source, .. } => matches!(source, SecretError::Unavailable(_)),
         PipelineError::Tableau { source, .. } => matches!(source, TableauError::Unavailable(_)),
         PipelineError::Manifest { .. }
+        | PipelineError::NoManifest(_)
         | PipelineError::UnknownIntegration(_)
         | PipelineError::UnknownCollections { .. } => false,
     }
@@ -184,6 +185,7 @@ pub fn error_kind(error: &PipelineError) -> &'static str {
         PipelineError::Tableau { .. } => "tableau",
         PipelineError::LeaseBusy(_) => "busy",
         PipelineError::VersionConflict(_) => "version_conflict",
+        PipelineError::NoManifest(_) => "no_manifest",
         PipelineError::UnknownIntegration(_) => "unknown_integration",
         PipelineError::UnknownCollections { .. } => "unknown_collections",
     }
