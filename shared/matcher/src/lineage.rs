@@ -832,6 +832,9 @@ fn write_header(
     if let Some(version) = &manifest.metadata.dbt_version {
         facts.push(format!("dbt {version}"));
     }
+    if let Some(at) = &manifest.metadata.generated_at {
+        facts.push(format!("manifest of {at}"));
+    }
     if let Some(at) = &options.generated_at {
         facts.push(format!("generated {at}"));
     }

@@ -19,7 +19,8 @@ fn shop_manifest_json() -> Value {
     };
     json!({
         "metadata": {"dbt_schema_version": "https://schemas.getdbt.com/dbt/manifest/v12.json",
-                     "dbt_version": "1.10.2", "project_name": "shop"},
+                     "dbt_version": "1.10.2", "project_name": "shop",
+                     "generated_at": "2025-11-28T06:00:00Z"},
         "nodes": {
             "model.shop.stg_orders": model("stg_orders", "staging"),
             "model.shop.stg_customers": model("stg_customers", "staging"),
@@ -330,7 +331,7 @@ fn the_same_input_gives_the_same_page() {
 }
 
 #[test]
-fn generated_at_is_shown_when_given() {
+fn the_header_names_the_manifest_and_when_the_page_was_made() {
     let (manifest, dag) = shop();
     let options = LineageOptions {
         title: "shop".into(),
@@ -338,6 +339,8 @@ fn generated_at_is_shown_when_given() {
     };
     let html = lineage_html(&manifest, &dag, &shop_exposures(), &options);
     assert!(html.contains("generated 2025-11-28T16:12:00Z"));
+    assert!(html.contains("manifest of 2025-11-28T06:00:00Z"));
+    assert!(html.contains("dbt 1.10.2"));
     assert!(html.contains("<title>shop</title>"));
 }
 
