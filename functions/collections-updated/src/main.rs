@@ -7,7 +7,9 @@ use lambda_runtime::{Error, run, service_fn};
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     init_tracing();
-    let deps = Deps::from_env().await?;
+    let deps = Deps::from_env()
+        .await
+        .inspect_err(|error| tracing::error!(%error, "the function cannot start"))?;
     let deps = &deps;
     run(service_fn(move |event| {
         collections_updated::handler(event, deps)
