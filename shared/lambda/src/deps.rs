@@ -28,7 +28,9 @@ impl Deps {
             S3Artifacts::from_sdk_config(config),
             SecretsManagerSecrets::from_sdk_config(config),
             TableauHttp::new(settings.tableau.clone()),
-        );
+        )
+        // The Lambda flow writes the dbt YAML and the lineage page beside the manifest.
+        .with_publishing();
         Deps { pipeline, settings }
     }
 

@@ -60,6 +60,9 @@ pub struct YamlOptions {
     pub fallback_owner_email: Option<String>,
     /// Extra `meta` entries; the pipeline passes `integration_id` and `synced_at`.
     pub extra_meta: BTreeMap<String, String>,
+    /// `meta` entries for single exposures, by exposure name (e.g. the integration and
+    /// sync time of each, when one file holds exposures of several integrations).
+    pub exposure_meta: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 /// A file to write into the dbt project.
@@ -296,6 +299,9 @@ fn exposure_meta(exposure: &Exposure, options: &YamlOptions) -> BTreeMap<String,
         meta.insert("tableau_site".into(), site.clone());
     }
     meta.extend(options.extra_meta.clone());
+    if let Some(own) = options.exposure_meta.get(&exposure.name) {
+        meta.extend(own.clone());
+    }
     meta
 }
 

@@ -48,6 +48,11 @@ pub enum PipelineError {
     /// An optimistic version check failed.
     #[error("integration '{0}' was changed by someone else meanwhile; read it again and retry")]
     VersionConflict(String),
+    /// No manifest has been applied for the dbt project yet.
+    #[error(
+        "no manifest has been applied for dbt project '{0}' yet: apply one first (`autoexpose apply-manifest PATH --dbt-project {0}`, or upload it to dbt/{0}/<environment>/manifest.json)"
+    )]
+    NoManifest(String),
     /// No such integration.
     #[error("there is no integration '{0}'; `autoexpose integrations list` shows them")]
     UnknownIntegration(String),

@@ -30,6 +30,7 @@ mod stages;
 mod tableau_adapter;
 #[cfg(feature = "testsuite")]
 pub mod testsuite;
+mod views;
 
 pub use diff::{DiffOutcome, diff_exposures};
 pub use error::PipelineError;
@@ -39,3 +40,4 @@ pub use stages::{
     manifest_order, parse_collection_list,
 };
 pub use tableau_adapter::TableauHttp;
+pub use views::{CatalogEntry, ExposureMode, ProjectExposures, exposures_location};

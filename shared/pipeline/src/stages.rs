@@ -59,6 +59,7 @@ pub struct Pipeline<S, A, K, T> {
     clock: Arc<dyn Clock>,
     lease_ttl: Duration,
     lease_wait: Duration,
+    publish: bool,
 }
 
 impl<S: Store, A: Artifacts, K: Secrets, T: TableauApi> Pipeline<S, A, K, T> {
@@ -72,7 +73,16 @@ impl<S: Store, A: Artifacts, K: Secrets, T: TableauApi> Pipeline<S, A, K, T> {
             clock: Arc::new(SystemClock),
             lease_ttl: DEFAULT_LEASE_TTL,
             lease_wait: DEFAULT_LEASE_WAIT,
+            publish: false,
         }
+    }
+
+    /// After every run that changes exposures (and every applied manifest), writes the dbt
+    /// project's exposure YAML beside its manifest, as the Lambda functions do
+    /// (`dbt/<project>/<environment>/exposures/imported_from_tableau/exposures.yml`).
+    pub fn with_publishing(mut self) -> Self {
+        self.publish = true;
+        self
     }
 
     /// Uses another clock (tests control time with it).
@@ -96,6 +106,11 @@ impl<S: Store, A: Artifacts, K: Secrets, T: TableauApi> Pipeline<S, A, K, T> {
     /// The Tableau client.
     pub fn tableau(&self) -> &T {
         &self.tableau
+    }
+
+    /// The artifact source.
+    pub fn artifacts(&self) -> &A {
+        &self.artifacts
     }
 
     /// The secret source.
@@ -191,6 +206,9 @@ impl<S: Store, A: Artifacts, K: Secrets, T: TableauApi> Pipeline<S, A, K, T> {
                 .map_err(|e| e.to_string());
             rematches.push((integration.id.clone(), result));
         }
+        if self.publish {
+            self.publish_logged(dbt_project).await;
+        }
         Ok(ApplyOutcome::Applied {
             manifest: applied,
             rematches,
@@ -206,8 +224,22 @@ impl<S: Store, A: Artifacts, K: Secrets, T: TableauApi> Pipeline<S, A, K, T> {
         integration_id: &str,
         trigger: Trigger,
     ) -> Result<SyncRun, PipelineError> {
-        self.run_locked(integration_id, trigger, |run| self.sync_locked(run))
-            .await
+        let run = self
+            .run_locked(integration_id, trigger, |run| self.sync_locked(run))
+            .await?;
+        if self.publish && run.added + run.changed + run.removed > 0 {
+            let integration = self.integration(integration_id).await?;
+            self.publish_logged(&integration.dbt_project).await;
+        }
+        Ok(run)
+    }
+
+    /// Publishes the exposure files; a failure is logged, not returned: the store holds
+    /// the exposures and the next change publishes them again.
+    async fn publish_logged(&self, dbt_project: &str) {
+        if let Err(error) = self.publish_exposure_files(dbt_project).await {
+            tracing::error!(dbt_project, %error, "could not publish the exposure YAML");
+        }
     }
 
     /// Checks that the collections exist on the site (nothing is stored if one does not),
@@ -267,7 +299,10 @@ impl<S: Store, A: Artifacts, K: Secrets, T: TableauApi> Pipeline<S, A, K, T> {
             .ok_or_else(|| PipelineError::UnknownIntegration(id.to_string()))
     }
 
-    async fn read_manifest(&self, location: &ArtifactLocation) -> Result<Manifest, PipelineError> {
+    pub(crate) async fn read_manifest(
+        &self,
+        location: &ArtifactLocation,
+    ) -> Result<Manifest, PipelineError> {
         let bytes =
             self.artifacts
                 .read(location)

@@ -1,24 +1,41 @@
 //! The [`TableauApi`] port over the real Tableau client (`autoexpose-tableau`).
 
 use autoexpose_matcher::Workbook;
+use std::sync::{Arc, OnceLock};
+
 use autoexpose_tableau::{
-    ClientOptions, ConnectionSettings, TableauClient, TableauError as ClientError, TokenSecret,
+    ClientOptions, ConnectionSettings, HttpClient, TableauClient, TableauError as ClientError,
+    TokenSecret, build_http_client,
 };
 
 use crate::ports::{
     Integration, ProjectNode, ResolvedCollection, Secret, TableauApi, TableauError,
 };
 
-/// The real Tableau client: one sign-in per call, signed out however the call ends.
+/// The real Tableau client: one sign-in per call, signed out however the call ends. The
+/// HTTP client (connection pool, TLS) is built once and shared by clones, so a warm Lambda
+/// container reuses its connections.
 #[derive(Debug, Clone, Default)]
 pub struct TableauHttp {
     options: ClientOptions,
+    http: Arc<OnceLock<HttpClient>>,
 }
 
 impl TableauHttp {
     /// A client with these options (page size, retries, timeouts).
     pub fn new(options: ClientOptions) -> TableauHttp {
-        TableauHttp { options }
+        TableauHttp {
+            options,
+            http: Arc::default(),
+        }
+    }
+
+    fn http(&self) -> Result<HttpClient, TableauError> {
+        if let Some(http) = self.http.get() {
+            return Ok(http.clone());
+        }
+        let built = build_http_client(&self.options).map_err(port_error)?;
+        Ok(self.http.get_or_init(|| built).clone())
     }
 
     fn client(
@@ -26,7 +43,7 @@ impl TableauHttp {
         integration: &Integration,
         secret: &Secret,
     ) -> Result<TableauClient, TableauError> {
-        TableauClient::new(
+        TableauClient::with_http_client(
             ConnectionSettings {
                 server_url: integration.server_url.clone(),
                 site: integration.site.clone(),
@@ -34,6 +51,7 @@ impl TableauHttp {
                 token_secret: TokenSecret::new(secret.expose()),
             },
             self.options.clone(),
+            self.http()?,
         )
         .map_err(port_error)
     }

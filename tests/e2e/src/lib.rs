@@ -235,6 +235,20 @@ impl World {
     }
 
     /// The integration's exposures.
+    /// The text of an object in the artifacts bucket, if it exists.
+    pub async fn object_text(&self, key: &str) -> Option<String> {
+        let object = self
+            .s3
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+            .ok()?;
+        let bytes = object.body.collect().await.ok()?.into_bytes();
+        String::from_utf8(bytes.to_vec()).ok()
+    }
+
     pub async fn exposures(&self, integration_id: &str) -> Vec<StoredExposure> {
         self.store()
             .list_exposures(integration_id)

@@ -77,6 +77,27 @@ async fn a_manifest_upload_creates_exposures() {
         ]
     );
 
+    // The dbt YAML and the lineage page are published beside the manifest.
+    let published = MANIFEST_KEY.replace(
+        "manifest.json",
+        "exposures/imported_from_tableau/exposures.yml",
+    );
+    let yaml = world
+        .object_text(&published)
+        .await
+        .expect("exposures.yml published");
+    assert!(yaml.contains("autoexpose_integration: acme-prod"), "{yaml}");
+    assert!(yaml.contains("- ref('payments')"), "{yaml}");
+    let lineage = MANIFEST_KEY.replace("manifest.json", "exposures/lineage.html");
+    let page = world
+        .object_text(&lineage)
+        .await
+        .expect("lineage.html published");
+    assert!(
+        page.contains("data-kind=\"exposure\""),
+        "lineage page draws exposures"
+    );
+
     // The report is what the Lambda returns: plain JSON with the outcome per record.
     let json = serde_json::to_value(&report).expect("json");
     assert_eq!(json["records"][0]["outcome"], "applied");

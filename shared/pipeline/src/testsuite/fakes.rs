@@ -27,6 +27,11 @@ impl MemoryArtifacts {
     pub fn put(&self, location: &ArtifactLocation, bytes: impl Into<Vec<u8>>) {
         lock(&self.files).insert(location.clone(), bytes.into());
     }
+
+    /// The bytes at a location, if any were put or written there.
+    pub fn get(&self, location: &ArtifactLocation) -> Option<Vec<u8>> {
+        lock(&self.files).get(location).cloned()
+    }
 }
 
 impl Artifacts for MemoryArtifacts {

@@ -59,4 +59,5 @@ where
     concurrent_syncs_one_gives_up_nothing_lost(make_store().await).await;
     concurrent_syncs_one_waits_both_recorded(make_store().await).await;
     integrations_of_one_project_never_share_an_exposure_name(make_store().await).await;
+    publishing_writes_the_exposure_yaml_beside_the_manifest(make_store().await).await;
 }

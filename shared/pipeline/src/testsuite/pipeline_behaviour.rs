@@ -30,6 +30,10 @@ struct Harness<S: Store> {
 
 impl<S: Store> Harness<S> {
     async fn new(store: S, lease_wait: Duration) -> Harness<S> {
+        Harness::build(store, lease_wait, false).await
+    }
+
+    async fn build(store: S, lease_wait: Duration, publish: bool) -> Harness<S> {
         let artifacts = MemoryArtifacts::default();
         let tableau = FakeTableau::with_projects();
         tableau.set_workbooks(vec![
@@ -46,6 +50,11 @@ impl<S: Store> Harness<S> {
         )
         .with_clock(Arc::new(clock.clone()))
         .with_lease(Duration::from_secs(900), lease_wait);
+        let pipeline = if publish {
+            pipeline.with_publishing()
+        } else {
+            pipeline
+        };
         pipeline
             .store()
             .create_integration(&sample_integration("acme", &["p-fin"]))
@@ -382,4 +391,42 @@ async fn exposure_names<S: Store>(store: &S, integration_id: &str) -> Vec<String
         .collect();
     names.sort();
     names
+}
+
+/// With publishing on (the Lambda flow), every change writes the dbt YAML beside the
+/// manifest; a run that changes nothing leaves it as it was.
+pub async fn publishing_writes_the_exposure_yaml_beside_the_manifest<S: Store>(store: S) {
+    let h = Harness::build(store, Duration::ZERO, true).await;
+    h.apply(
+        "dbt/shop/prod/manifest.json",
+        "2025-03-01T07:00:00Z",
+        &["orders", "customers"],
+    )
+    .await;
+    h.pipeline
+        .sync_integration("acme", Trigger::Manual)
+        .await
+        .expect("sync");
+    let published =
+        ArtifactLocation::local("dbt/shop/prod/exposures/imported_from_tableau/exposures.yml");
+    let yaml = String::from_utf8(
+        h.artifacts
+            .get(&published)
+            .expect("published after the sync"),
+    )
+    .expect("utf-8");
+    assert!(yaml.contains("name: sales"), "{yaml}");
+    assert!(yaml.contains("name: quarterly"), "{yaml}");
+    assert!(yaml.contains("autoexpose_integration: acme"), "{yaml}");
+    assert!(yaml.contains("- ref('orders')"), "{yaml}");
+    // Tableau drops a workbook: the published file follows.
+    h.tableau
+        .set_workbooks(vec![workbook("wb-1", "Sales", "p-fin", &["orders"])]);
+    h.pipeline
+        .sync_integration("acme", Trigger::Manual)
+        .await
+        .expect("second sync");
+    let yaml =
+        String::from_utf8(h.artifacts.get(&published).expect("still published")).expect("utf-8");
+    assert!(!yaml.contains("name: quarterly"), "{yaml}");
 }

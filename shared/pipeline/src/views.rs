@@ -1,0 +1,322 @@
+//! What people see: the exposures catalog (auto and manual together, PRODUCT.md S7) and the
+//! dbt YAML files of a dbt project, which the Lambda flow also publishes next to the
+//! manifest after every change.
+
+use std::collections::BTreeMap;
+
+use autoexpose_matcher::lineage::{LineageOptions, lineage_html, read_dag};
+use autoexpose_matcher::render::{YamlFile, YamlOptions, dbt_yaml_files};
+use autoexpose_matcher::{Exposure, Manifest};
+use serde::{Deserialize, Serialize};
+
+use crate::error::PipelineError;
+use crate::ports::{ArtifactLocation, Artifacts, Integration, Secrets, Store, TableauApi};
+use crate::stages::Pipeline;
+
+/// Whether an exposure was made by autoexpose or declared in the dbt project's YAML.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExposureMode {
+    /// Imported from Tableau.
+    Auto,
+    /// Declared by hand in YAML.
+    Manual,
+}
+
+/// One row of the exposures catalog: dbt's columns (Name, Health, Type, Owner, Owner email,
+/// Integration, Exposure mode) and what a tool needs besides.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CatalogEntry {
+    /// Exposure name.
+    pub name: String,
+    /// Data health signal: `Unknown` until run results are recorded.
+    pub health: String,
+    /// `dashboard`, `notebook`, `analysis`, `ml` or `application`.
+    #[serde(rename = "type")]
+    pub exposure_type: String,
+    /// Owner name.
+    pub owner: Option<String>,
+    /// Owner email.
+    pub owner_email: Option<String>,
+    /// The integration that made it (`None` for manual exposures).
+    pub integration: Option<String>,
+    /// Auto or manual.
+    pub mode: ExposureMode,
+    /// The dbt project it belongs to.
+    pub dbt_project: String,
+    /// Where a person opens it.
+    pub url: Option<String>,
+    /// dbt unique ids it depends on.
+    pub depends_on: Vec<String>,
+}
+
+/// The auto exposures of one dbt project, ready to render.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProjectExposures {
+    /// The exposures of all its integrations.
+    pub exposures: Vec<Exposure>,
+    /// `meta` per exposure name: integration, site, last sync.
+    pub exposure_meta: BTreeMap<String, BTreeMap<String, String>>,
+    /// The owner written when Tableau gives none.
+    pub fallback_owner: String,
+}
+
+impl ProjectExposures {
+    /// YAML options carrying the per-exposure `meta` and the fallback owner.
+    pub fn yaml_options(&self) -> YamlOptions {
+        YamlOptions {
+            fallback_owner: self.fallback_owner.clone(),
+            exposure_meta: self.exposure_meta.clone(),
+            ..YamlOptions::default()
+        }
+    }
+}
+
+/// Where the published YAML of a dbt project goes: `exposures/` beside its applied manifest.
+pub fn exposures_location(manifest: &ArtifactLocation, file: &YamlFile) -> ArtifactLocation {
+    let dir = manifest
+        .key
+        .rsplit_once('/')
+        .map_or("", |(dir, _)| dir)
+        .to_string();
+    let key = if dir.is_empty() {
+        format!("exposures/{}", file.path)
+    } else {
+        format!("{dir}/exposures/{}", file.path)
+    };
+    ArtifactLocation {
+        bucket: manifest.bucket.clone(),
+        key,
+        version_id: None,
+    }
+}
+
+impl<S: Store, A: Artifacts, K: Secrets, T: TableauApi> Pipeline<S, A, K, T> {
+    /// The catalog: every auto exposure of the integrations (of one dbt project, or all),
+    /// beside the manual exposures of those projects' applied manifests, sorted by name.
+    pub async fn catalog(
+        &self,
+        dbt_project: Option<&str>,
+    ) -> Result<Vec<CatalogEntry>, PipelineError> {
+        let integrations = self.store().list_integrations(dbt_project).await?;
+        let mut projects: Vec<String> =
+            integrations.iter().map(|i| i.dbt_project.clone()).collect();
+        if let Some(project) = dbt_project {
+            projects.push(project.to_string());
+        }
+        projects.sort();
+        projects.dedup();
+        let mut entries = Vec::new();
+        for integration in &integrations {
+            for stored in self.store().list_exposures(&integration.id).await? {
+                let e = stored.exposure;
+                let owner = e.owner.clone().unwrap_or_default();
+                entries.push(CatalogEntry {
+                    name: e.name,
+                    health: "Unknown".into(),
+                    exposure_type: e.exposure_type,
+                    owner: owner.name,
+                    owner_email: owner.email,
+                    integration: Some(integration.id.clone()),
+                    mode: ExposureMode::Auto,
+                    dbt_project: integration.dbt_project.clone(),
+                    url: e.url,
+                    depends_on: e.depends_on,
+                });
+            }
+        }
+        for project in &projects {
+            let Some((_, manifest)) = self.applied_manifest(project).await? else {
+                continue;
+            };
+            for manual in manifest.exposures {
+                entries.push(CatalogEntry {
+                    name: manual.name,
+                    health: "Unknown".into(),
+                    exposure_type: manual.exposure_type,
+                    owner: manual.owner_name,
+                    owner_email: manual.owner_email,
+                    integration: None,
+                    mode: ExposureMode::Manual,
+                    dbt_project: project.clone(),
+                    url: None,
+                    depends_on: manual.depends_on,
+                });
+            }
+        }
+        entries.sort_by(|a, b| (&a.name, &a.dbt_project).cmp(&(&b.name, &b.dbt_project)));
+        Ok(entries)
+    }
+
+    /// The dbt properties files holding every auto exposure of a dbt project, rendered
+    /// against its applied manifest (which decides `ref`/`source` forms and where `meta`
+    /// goes, unless `dbt_version` says otherwise).
+    pub async fn exposure_files(
+        &self,
+        dbt_project: &str,
+        dbt_version: Option<(u32, u32)>,
+    ) -> Result<Vec<YamlFile>, PipelineError> {
+        let Some((_, manifest)) = self.applied_manifest(dbt_project).await? else {
+            return Err(PipelineError::NoManifest(dbt_project.to_string()));
+        };
+        self.render_files(dbt_project, &manifest, dbt_version).await
+    }
+
+    /// Writes the dbt YAML of a dbt project beside its applied manifest
+    /// (`.../<environment>/exposures/imported_from_tableau/exposures.yml`), so a dbt job or
+    /// a pull request can pick it up, and the lineage page (`.../exposures/lineage.html`).
+    /// Called after every run that changed exposures.
+    pub async fn publish_exposure_files(&self, dbt_project: &str) -> Result<(), PipelineError> {
+        let Some((location, manifest)) = self.applied_manifest(dbt_project).await? else {
+            return Ok(());
+        };
+        for file in self.render_files(dbt_project, &manifest, None).await? {
+            let target = exposures_location(&location, &file);
+            self.artifacts()
+                .write(&target, file.contents.as_bytes())
+                .await
+                .map_err(|source| PipelineError::Artifact {
+                    location: target.clone(),
+                    source,
+                })?;
+            tracing::info!(dbt_project, location = %target, "published exposures");
+        }
+        let page = self.lineage_page(dbt_project, None).await?;
+        let lineage = YamlFile {
+            path: "lineage.html".into(),
+            contents: String::new(),
+        };
+        let target = exposures_location(&location, &lineage);
+        self.artifacts()
+            .write(&target, page.as_bytes())
+            .await
+            .map_err(|source| PipelineError::Artifact {
+                location: target.clone(),
+                source,
+            })?;
+        Ok(())
+    }
+
+    /// The lineage page (dbt nodes → exposures) of a dbt project: one self-contained HTML
+    /// file drawn from its applied manifest and its auto exposures.
+    pub async fn lineage_page(
+        &self,
+        dbt_project: &str,
+        generated_at: Option<String>,
+    ) -> Result<String, PipelineError> {
+        let Some(applied) = self.store().get_applied_manifest(dbt_project).await? else {
+            return Err(PipelineError::NoManifest(dbt_project.to_string()));
+        };
+        let location = applied.location;
+        let bytes =
+            self.artifacts()
+                .read(&location)
+                .await
+                .map_err(|source| PipelineError::Artifact {
+                    location: location.clone(),
+                    source,
+                })?;
+        let broken = |e: autoexpose_matcher::ManifestError| PipelineError::Manifest {
+            location: location.clone(),
+            message: e.to_string(),
+        };
+        let manifest = Manifest::from_slice(&bytes).map_err(broken)?;
+        let dag = read_dag(&bytes).map_err(broken)?;
+        drop(bytes);
+        let project = self.project_exposures(dbt_project).await?;
+        Ok(lineage_html(
+            &manifest,
+            &dag,
+            &project.exposures,
+            &LineageOptions {
+                title: format!("{dbt_project} · dbt lineage"),
+                generated_at,
+            },
+        ))
+    }
+
+    async fn render_files(
+        &self,
+        dbt_project: &str,
+        manifest: &Manifest,
+        dbt_version: Option<(u32, u32)>,
+    ) -> Result<Vec<YamlFile>, PipelineError> {
+        let project = self.project_exposures(dbt_project).await?;
+        let options = YamlOptions {
+            dbt_version,
+            ..project.yaml_options()
+        };
+        Ok(dbt_yaml_files(&project.exposures, manifest, &options))
+    }
+
+    /// Every auto exposure of a dbt project's integrations, with the `meta` that tells
+    /// them apart (integration, site, sync time).
+    pub async fn project_exposures(
+        &self,
+        dbt_project: &str,
+    ) -> Result<ProjectExposures, PipelineError> {
+        let integrations: Vec<Integration> =
+            self.store().list_integrations(Some(dbt_project)).await?;
+        let mut project = ProjectExposures {
+            fallback_owner: match integrations.as_slice() {
+                [only] => format!("Tableau ({})", only.id),
+                _ => "Tableau".to_string(),
+            },
+            ..ProjectExposures::default()
+        };
+        for integration in &integrations {
+            for stored in self.store().list_exposures(&integration.id).await? {
+                project.exposure_meta.insert(
+                    stored.exposure.name.clone(),
+                    BTreeMap::from([
+                        ("autoexpose_integration".to_string(), integration.id.clone()),
+                        ("tableau_site".to_string(), integration.site.clone()),
+                        ("tableau_synced_at".to_string(), stored.synced_at.clone()),
+                    ]),
+                );
+                project.exposures.push(stored.exposure);
+            }
+        }
+        Ok(project)
+    }
+
+    /// The applied manifest of a dbt project and where it was read from, if any.
+    pub async fn applied_manifest(
+        &self,
+        dbt_project: &str,
+    ) -> Result<Option<(ArtifactLocation, Manifest)>, PipelineError> {
+        match self.store().get_applied_manifest(dbt_project).await? {
+            Some(applied) => {
+                let manifest = self.read_manifest(&applied.location).await?;
+                Ok(Some((applied.location, manifest)))
+            }
+            None => Ok(None),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn published_files_sit_beside_the_manifest() {
+        let file = YamlFile {
+            path: "imported_from_tableau/exposures.yml".into(),
+            contents: String::new(),
+        };
+        let s3 = ArtifactLocation::s3("bucket-1", "dbt/shop/prod/manifest.json");
+        assert_eq!(
+            exposures_location(&s3, &file),
+            ArtifactLocation::s3(
+                "bucket-1",
+                "dbt/shop/prod/exposures/imported_from_tableau/exposures.yml"
+            )
+        );
+        let local = ArtifactLocation::local("manifest.json");
+        assert_eq!(
+            exposures_location(&local, &file).key,
+            "exposures/imported_from_tableau/exposures.yml"
+        );
+    }
+}
