@@ -57,7 +57,9 @@ pub use error::TableauError;
 pub use metadata::{Progress, WorkbookListing};
 pub use projects::{Project, ProjectTree};
 pub use refresh::{JobStatus, RefreshOutcome};
+pub use reqwest::Client as HttpClient;
 pub use settings::{ClientOptions, ConnectionSettings, MAX_IN_FLIGHT, RetryPolicy, TokenSecret};
+pub use transport::build_http_client;
 
 /// The selected projects and every workbook in them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -68,8 +68,10 @@ pub(crate) fn parse_server_url(server_url: &str) -> Result<(String, String), Tab
     Ok((base, host))
 }
 
-/// Builds the HTTP client used when the caller does not pass one in.
-pub(crate) fn build_http_client(options: &ClientOptions) -> Result<reqwest::Client, TableauError> {
+/// Builds the HTTP client Tableau calls need (no redirect following, timeouts from the
+/// options). Build it once and pass it to [`crate::TableauClient::with_http_client`] for
+/// every connection of a process (a Lambda container keeps it warm).
+pub fn build_http_client(options: &ClientOptions) -> Result<reqwest::Client, TableauError> {
     reqwest::Client::builder()
         // Sign-in redirects must be re-POSTed, not followed as GETs: handled by the caller.
         .redirect(reqwest::redirect::Policy::none())
