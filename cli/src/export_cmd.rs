@@ -1,8 +1,9 @@
-//! `autoexpose exposures export` and `autoexpose exposures inject`, offline: the exposures of
-//! a saved Tableau response, written as dbt YAML or added to a copy of `manifest.json`.
+//! `autoexpose exposures export` and `autoexpose exposures inject`: the exposures of the
+//! local store (or, offline, of a saved Tableau response) written as dbt YAML or added to a
+//! copy of `manifest.json`.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use autoexpose_matcher::inject::{InjectOptions, inject_exposures};
@@ -14,15 +15,20 @@ use autoexpose_matcher::{
 use crate::match_cmd::AliasArgs;
 use crate::output;
 
-/// The inputs and exposure settings that `export` and `inject` share.
+/// The inputs and exposure settings that `export` and `inject` share: the stored exposures
+/// of a dbt project, or offline those of a saved Tableau response.
 #[derive(Debug, clap::Args)]
 pub struct OfflineArgs {
-    /// dbt `manifest.json` of the production environment.
+    /// dbt `manifest.json`; by default the manifest applied to the dbt project.
     #[arg(long)]
-    manifest: PathBuf,
-    /// Saved Metadata API response (`{"data": {"workbooks": [...]}}` or `workbooksConnection` pages).
-    #[arg(long)]
-    tableau_response: PathBuf,
+    manifest: Option<PathBuf>,
+    /// Offline: a saved Metadata API response (`{"data": {"workbooks": [...]}}` or
+    /// `workbooksConnection` pages) instead of the store's exposures; needs `--manifest`.
+    #[arg(long, requires = "manifest")]
+    tableau_response: Option<PathBuf>,
+    /// The dbt project whose stored exposures to use (when the store has several).
+    #[arg(long, conflicts_with = "tableau_response")]
+    dbt_project: Option<String>,
     /// Tableau server, for workbook URLs: a host (https implied) or a full URL.
     #[arg(long)]
     server_url: Option<String>,
@@ -32,9 +38,10 @@ pub struct OfflineArgs {
     /// Also make exposures for workbooks that matched no dbt node.
     #[arg(long)]
     include_unmatched: bool,
-    /// Owner name for workbooks whose owner Tableau does not give (dbt requires an owner).
-    #[arg(long, default_value = "Tableau")]
-    owner: String,
+    /// Owner name for workbooks whose owner Tableau does not give (dbt requires an owner);
+    /// by default "Tableau" and the integration.
+    #[arg(long)]
+    owner: Option<String>,
     /// Owner email for dbt 1.3 and 1.4, which require one, when Tableau gives none.
     #[arg(long)]
     owner_email: Option<String>,
@@ -100,11 +107,69 @@ fn parse_dbt_version(text: &str) -> Result<(u32, u32), String> {
     parse_minor_version(text).ok_or_else(|| format!("'{text}' is not a dbt version such as 1.11"))
 }
 
+/// Exposures ready to render, and the manifest they go with.
+struct Source {
+    manifest: Manifest,
+    manifest_path: Option<PathBuf>,
+    exposures: Vec<Exposure>,
+    exposure_meta: BTreeMap<String, BTreeMap<String, String>>,
+    fallback_owner: Option<String>,
+}
+
 impl OfflineArgs {
+    /// The stored exposures of a dbt project, or offline those of the saved response.
+    async fn source(&self, store_path: &Path) -> anyhow::Result<Source> {
+        if let (Some(manifest), Some(response)) = (&self.manifest, &self.tableau_response) {
+            let (parsed, exposures) = self.exposures(manifest, response)?;
+            return Ok(Source {
+                manifest: parsed,
+                manifest_path: Some(manifest.clone()),
+                exposures,
+                exposure_meta: BTreeMap::new(),
+                fallback_owner: None,
+            });
+        }
+        let pipeline = crate::state_cmd::open_pipeline(store_path)?;
+        let given = match &self.manifest {
+            Some(path) => Some(output::read_manifest(path)?),
+            None => None,
+        };
+        let project = match (
+            &self.dbt_project,
+            given.as_ref().and_then(|m| m.metadata.project_name.clone()),
+        ) {
+            (Some(project), _) => project.clone(),
+            (None, Some(project)) => project,
+            (None, None) => crate::state_cmd::only_dbt_project(&pipeline).await?,
+        };
+        let manifest = match given {
+            Some(manifest) => manifest,
+            None => pipeline
+                .applied_manifest(&project)
+                .await?
+                .map(|(_, manifest)| manifest)
+                .ok_or(autoexpose_pipeline::PipelineError::NoManifest(
+                    project.clone(),
+                ))?,
+        };
+        let stored = pipeline.project_exposures(&project).await?;
+        Ok(Source {
+            manifest,
+            manifest_path: self.manifest.clone(),
+            exposures: stored.exposures,
+            exposure_meta: stored.exposure_meta,
+            fallback_owner: Some(stored.fallback_owner),
+        })
+    }
+
     /// Matches the saved response against the manifest, as `autoexpose match` does.
-    fn exposures(&self) -> anyhow::Result<(Manifest, Vec<Exposure>)> {
-        let manifest = output::read_manifest(&self.manifest)?;
-        let workbooks = output::read_tableau_response(&self.tableau_response)?;
+    fn exposures(
+        &self,
+        manifest_path: &Path,
+        response: &Path,
+    ) -> anyhow::Result<(Manifest, Vec<Exposure>)> {
+        let manifest = output::read_manifest(manifest_path)?;
+        let workbooks = output::read_tableau_response(response)?;
         let options = MatchOptions {
             include_unmatched: self.include_unmatched,
             site: self.server_url.clone().map(|server_url| TableauSite {
@@ -118,7 +183,7 @@ impl OfflineArgs {
         Ok((manifest, outcome.exposures))
     }
 
-    fn yaml_options(&self, dbt_version: Option<(u32, u32)>) -> YamlOptions {
+    fn yaml_options(&self, dbt_version: Option<(u32, u32)>, source: &Source) -> YamlOptions {
         let mut extra_meta: BTreeMap<String, String> = self.meta.iter().cloned().collect();
         if let Some(synced_at) = &self.synced_at {
             extra_meta.insert("synced_at".into(), synced_at.clone());
@@ -126,20 +191,26 @@ impl OfflineArgs {
         YamlOptions {
             dbt_version,
             site: (!self.site.is_empty()).then(|| self.site.clone()),
-            fallback_owner: self.owner.clone(),
+            fallback_owner: match (&self.owner, &source.fallback_owner) {
+                (Some(owner), _) => owner.clone(),
+                (None, Some(stored)) => stored.clone(),
+                (None, None) => "Tableau".to_string(),
+            },
             fallback_owner_email: self.owner_email.clone(),
             extra_meta,
+            exposure_meta: source.exposure_meta.clone(),
         }
     }
 }
 
-/// Runs `autoexpose exposures export` on a saved Tableau response: writes
-/// `OUT/imported_from_tableau/exposures.yml`, or prints it without `--out`.
-pub fn run_export_offline(args: ExportArgs) -> anyhow::Result<()> {
-    let (manifest, exposures) = args.input.exposures()?;
+/// Runs `autoexpose exposures export`: writes `OUT/imported_from_tableau/exposures.yml`, or
+/// prints it without `--out`.
+pub async fn run_export(args: ExportArgs, store_path: &Path) -> anyhow::Result<()> {
+    let source = args.input.source(store_path).await?;
     let ExportFormat::Yaml = args.format;
-    let options = args.input.yaml_options(args.dbt_version);
-    let files = dbt_yaml_files(&exposures, &manifest, &options);
+    let options = args.input.yaml_options(args.dbt_version, &source);
+    let exposures = &source.exposures;
+    let files = dbt_yaml_files(exposures, &source.manifest, &options);
     let Some(dir) = args.out else {
         let text: String = files.iter().map(|f| f.contents.as_str()).collect();
         return output::emit(&text, None);
@@ -156,11 +227,15 @@ pub fn run_export_offline(args: ExportArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Runs `autoexpose exposures inject` on a saved Tableau response: a copy of the manifest
-/// with the exposures added, for `dbt docs serve`.
-pub fn run_inject(args: InjectArgs) -> anyhow::Result<()> {
-    let (_, exposures) = args.input.exposures()?;
-    let path = &args.input.manifest;
+/// Runs `autoexpose exposures inject`: a copy of the manifest with the auto exposures added,
+/// for `dbt docs serve`.
+pub async fn run_inject(args: InjectArgs, store_path: &Path) -> anyhow::Result<()> {
+    let source = args.input.source(store_path).await?;
+    let Some(path) = source.manifest_path.clone() else {
+        anyhow::bail!("give the manifest to copy with --manifest (e.g. target/manifest.json)");
+    };
+    let exposures = &source.exposures;
+    let path = &path;
     if same_file(path, &args.out) {
         anyhow::bail!(
             "--out '{}' is the input manifest; write the copy elsewhere (dbt rewrites manifest.json on its next run)",
@@ -174,11 +249,11 @@ pub fn run_inject(args: InjectArgs) -> anyhow::Result<()> {
         .map(|d| d.as_secs_f64())
         .unwrap_or_default();
     let options = InjectOptions {
-        render: args.input.yaml_options(None),
+        render: args.input.yaml_options(None, &source),
         created_at,
         model_path: args.model_path,
     };
-    let injected = inject_exposures(&bytes, &exposures, &options)
+    let injected = inject_exposures(&bytes, exposures, &options)
         .with_context(|| format!("cannot add exposures to manifest '{}'", path.display()))?;
     std::fs::write(&args.out, injected)
         .with_context(|| format!("cannot write '{}'", args.out.display()))?;

@@ -13,13 +13,17 @@ use crate::output;
 /// Arguments of `autoexpose lineage`.
 #[derive(Debug, clap::Args)]
 pub struct LineageArgs {
-    /// dbt `manifest.json` of the production environment (its `parent_map` gives the edges).
-    #[arg(long)]
-    manifest: PathBuf,
-    /// Saved Metadata API response (the GraphiQL query of dbt's troubleshooting guide,
-    /// or `workbooksConnection` pages).
-    #[arg(long)]
-    tableau_response: PathBuf,
+    /// Offline: a dbt `manifest.json` (its `parent_map` gives the edges); needs
+    /// `--tableau-response`. Without both, the page shows the stored exposures.
+    #[arg(long, requires = "tableau_response")]
+    manifest: Option<PathBuf>,
+    /// Offline: a saved Metadata API response (the GraphiQL query of dbt's troubleshooting
+    /// guide, or `workbooksConnection` pages).
+    #[arg(long, requires = "manifest")]
+    tableau_response: Option<PathBuf>,
+    /// The dbt project whose stored exposures to draw (when the store has several).
+    #[arg(long, conflicts_with = "manifest")]
+    dbt_project: Option<String>,
     /// Tableau server, for workbook links: a host (https implied) or a full URL.
     #[arg(long)]
     server_url: Option<String>,
@@ -36,16 +40,31 @@ pub struct LineageArgs {
     aliases: AliasArgs,
 }
 
-/// Runs `autoexpose lineage` offline: reads the manifest once, matches, writes the page.
-pub fn run(args: LineageArgs) -> anyhow::Result<()> {
-    let bytes = std::fs::read(&args.manifest)
-        .with_context(|| format!("cannot read manifest '{}'", args.manifest.display()))?;
+/// Runs `autoexpose lineage`: the stored exposures of a dbt project, or offline those of a
+/// saved Tableau response.
+pub async fn run(args: LineageArgs, store_path: &std::path::Path) -> anyhow::Result<()> {
+    let (Some(manifest_path), Some(response)) =
+        (args.manifest.clone(), args.tableau_response.clone())
+    else {
+        let pipeline = crate::state_cmd::open_pipeline(store_path)?;
+        let project = match &args.dbt_project {
+            Some(project) => project.clone(),
+            None => crate::state_cmd::only_dbt_project(&pipeline).await?,
+        };
+        let page = pipeline.lineage_page(&project, None).await?;
+        std::fs::write(&args.out, page)
+            .with_context(|| format!("cannot write '{}'", args.out.display()))?;
+        eprintln!("wrote {}", args.out.display());
+        return Ok(());
+    };
+    let bytes = std::fs::read(&manifest_path)
+        .with_context(|| format!("cannot read manifest '{}'", manifest_path.display()))?;
     let manifest = Manifest::from_slice(&bytes)
-        .with_context(|| format!("manifest '{}'", args.manifest.display()))?;
+        .with_context(|| format!("manifest '{}'", manifest_path.display()))?;
     let dag = read_dag(&bytes)
-        .with_context(|| format!("parent_map of manifest '{}'", args.manifest.display()))?;
+        .with_context(|| format!("parent_map of manifest '{}'", manifest_path.display()))?;
     drop(bytes);
-    let workbooks = output::read_tableau_response(&args.tableau_response)?;
+    let workbooks = output::read_tableau_response(&response)?;
     let options = MatchOptions {
         site: args.server_url.map(|server_url| TableauSite {
             server_url,

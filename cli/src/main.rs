@@ -5,6 +5,8 @@
 //! `exposures`) run the same pipeline as the AWS functions on a local store.
 
 mod diagnose_cmd;
+mod export_cmd;
+mod lineage_cmd;
 mod match_cmd;
 mod output;
 mod state_cmd;
@@ -30,6 +32,8 @@ enum Command {
     Match(match_cmd::MatchArgs),
     /// List every Tableau table, whether it matched, and the nearest dbt relations of those that did not.
     Diagnose(diagnose_cmd::DiagnoseArgs),
+    /// Draw the lineage page (dbt nodes → exposures) as one self-contained HTML file.
+    Lineage(lineage_cmd::LineageArgs),
     /// Import Tableau workbooks and update exposures: a stored integration (`ID` or `--all`),
     /// or live with `--manifest` and the connection flags (no store).
     Sync(sync_cmd::SyncArgs),
@@ -42,6 +46,9 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Match(args) => match_cmd::run(args),
         Command::Diagnose(args) => diagnose_cmd::run(args),
+        Command::Lineage(args) => {
+            runtime().and_then(|rt| rt.block_on(lineage_cmd::run(args, &cli.store.path)))
+        }
         Command::Sync(args) => {
             runtime().and_then(|rt| rt.block_on(sync_cmd::run(args, &cli.store.path)))
         }

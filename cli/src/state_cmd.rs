@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use autoexpose_pipeline::Store as _;
 use autoexpose_pipeline::{
-    ApplyOutcome, ArtifactLocation, DEFAULT_ENVIRONMENT, Integration, Pipeline, Secrets,
-    StoredExposure, SyncRun, TableauApi, TableauHttp, Trigger, integration_status,
+    ApplyOutcome, ArtifactLocation, CatalogEntry, DEFAULT_ENVIRONMENT, ExposureMode, Integration,
+    Pipeline, Secrets, SyncRun, TableauApi, TableauHttp, Trigger, integration_status,
     parse_collection_list,
 };
 use autoexpose_store_local::{DEFAULT_SECRET_ENV, EnvSecrets, LocalArtifacts, LocalStore};
@@ -21,7 +21,7 @@ use autoexpose_store_local::{DEFAULT_SECRET_ENV, EnvSecrets, LocalArtifacts, Loc
 /// Where the local store lives unless `--store` says otherwise.
 pub const DEFAULT_STORE_PATH: &str = ".autoexpose/state.db";
 
-type LocalPipeline = Pipeline<LocalStore, LocalArtifacts, EnvSecrets, TableauHttp>;
+pub type LocalPipeline = Pipeline<LocalStore, LocalArtifacts, EnvSecrets, TableauHttp>;
 
 /// The `--store` option, shared by every stateful command.
 #[derive(Debug, Clone, clap::Args)]
@@ -122,27 +122,69 @@ pub struct ApplyManifestArgs {
     pub dbt_project: String,
 }
 
-/// How exposures are printed.
+/// How the catalog is printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ListFormat {
     /// Aligned columns for people.
     Table,
     /// JSON for machines.
     Json,
+    /// CSV for spreadsheets.
+    Csv,
 }
 
 /// `autoexpose exposures ...`
 #[derive(Debug, clap::Subcommand)]
 pub enum ExposuresCommand {
-    /// List stored exposures.
+    /// The exposures catalog: auto exposures beside the manifest's manual ones, with dbt's
+    /// columns (Name, Health, Type, Owner, Owner email, Integration, Exposure mode).
     List {
-        /// Only this integration's.
+        /// Only this integration's auto exposures (and no manual ones).
         #[arg(long)]
         integration: Option<String>,
+        /// Only this dbt project's.
+        #[arg(long)]
+        dbt_project: Option<String>,
         /// Output format.
         #[arg(long, value_enum, default_value_t = ListFormat::Table)]
         format: ListFormat,
     },
+    /// Write the auto exposures as dbt YAML (`imported_from_tableau/exposures.yml`).
+    Export(crate::export_cmd::ExportArgs),
+    /// Add the auto exposures to a copy of manifest.json, for `dbt docs serve`.
+    Inject(crate::export_cmd::InjectArgs),
+}
+
+/// The pipeline over the local store at `store_path`.
+pub fn open_pipeline(store_path: &Path) -> anyhow::Result<LocalPipeline> {
+    let store = LocalStore::open(store_path)?;
+    Ok(Pipeline::new(
+        store,
+        LocalArtifacts,
+        EnvSecrets,
+        TableauHttp::default(),
+    ))
+}
+
+/// The one dbt project the store's integrations belong to, or an error asking to choose.
+pub async fn only_dbt_project(pipeline: &LocalPipeline) -> anyhow::Result<String> {
+    let mut projects: Vec<String> = pipeline
+        .store()
+        .list_integrations(None)
+        .await?
+        .into_iter()
+        .map(|i| i.dbt_project)
+        .collect();
+    projects.sort();
+    projects.dedup();
+    match projects.as_slice() {
+        [only] => Ok(only.clone()),
+        [] => bail!("the store has no integration yet: add one with `autoexpose integrations add`"),
+        _ => bail!(
+            "the store holds several dbt projects ({}): choose one with --dbt-project",
+            projects.join(", ")
+        ),
+    }
 }
 
 /// `autoexpose sync ID|--all` on the local store (see `crate::sync_cmd` for the command).
@@ -179,8 +221,23 @@ pub async fn run(cmd: StateCommand, store_path: &Path) -> anyhow::Result<()> {
         StateCommand::ApplyManifest(args) => apply(&pipeline, args).await,
         StateCommand::Exposures(ExposuresCommand::List {
             integration,
+            dbt_project,
             format,
-        }) => list_exposures(&pipeline, integration.as_deref(), format).await,
+        }) => {
+            list_exposures(
+                &pipeline,
+                integration.as_deref(),
+                dbt_project.as_deref(),
+                format,
+            )
+            .await
+        }
+        StateCommand::Exposures(ExposuresCommand::Export(args)) => {
+            crate::export_cmd::run_export(args, store_path).await
+        }
+        StateCommand::Exposures(ExposuresCommand::Inject(args)) => {
+            crate::export_cmd::run_inject(args, store_path).await
+        }
     }
 }
 
@@ -438,56 +495,77 @@ async fn apply(pipeline: &LocalPipeline, args: ApplyManifestArgs) -> anyhow::Res
 
 async fn list_exposures(
     pipeline: &LocalPipeline,
-    only: Option<&str>,
+    only_integration: Option<&str>,
+    dbt_project: Option<&str>,
     format: ListFormat,
 ) -> anyhow::Result<()> {
-    let ids: Vec<String> = match only {
-        Some(id) => vec![integration(pipeline, id).await?.id],
-        None => pipeline
-            .store()
-            .list_integrations(None)
-            .await?
-            .into_iter()
-            .map(|i| i.id)
-            .collect(),
+    let project = match only_integration {
+        Some(id) => Some(integration(pipeline, id).await?.dbt_project),
+        None => dbt_project.map(str::to_string),
     };
-    let mut all: Vec<StoredExposure> = Vec::new();
-    for id in &ids {
-        all.extend(pipeline.store().list_exposures(id).await?);
+    let mut entries = pipeline.catalog(project.as_deref()).await?;
+    if let Some(id) = only_integration {
+        entries.retain(|e| e.integration.as_deref() == Some(id));
     }
     match format {
-        ListFormat::Json => println!("{}", serde_json::to_string_pretty(&all)?),
+        ListFormat::Json => println!("{}", serde_json::to_string_pretty(&entries)?),
+        ListFormat::Csv => print!("{}", catalog_csv(&entries)),
         ListFormat::Table => {
-            let mut rows = vec![
-                [
-                    "NAME",
-                    "INTEGRATION",
-                    "WORKBOOK",
-                    "PROJECT",
-                    "OWNER",
-                    "DEPENDS ON",
-                ]
-                .map(String::from)
-                .to_vec(),
-            ];
-            for s in &all {
-                let e = &s.exposure;
-                rows.push(vec![
-                    e.name.clone(),
-                    s.integration_id.clone(),
-                    e.label.clone(),
-                    e.project.clone(),
-                    e.owner
-                        .as_ref()
-                        .and_then(|o| o.name.clone())
-                        .unwrap_or_default(),
-                    e.depends_on.len().to_string(),
-                ]);
-            }
+            let mut rows = vec![CATALOG_COLUMNS.map(String::from).to_vec()];
+            rows.extend(entries.iter().map(catalog_row));
             print_table(&rows);
         }
     }
     Ok(())
+}
+
+/// dbt's catalog columns.
+const CATALOG_COLUMNS: [&str; 7] = [
+    "NAME",
+    "HEALTH",
+    "TYPE",
+    "OWNER",
+    "OWNER EMAIL",
+    "INTEGRATION",
+    "EXPOSURE MODE",
+];
+
+fn catalog_row(e: &CatalogEntry) -> Vec<String> {
+    vec![
+        e.name.clone(),
+        e.health.clone(),
+        e.exposure_type.clone(),
+        e.owner.clone().unwrap_or_default(),
+        e.owner_email.clone().unwrap_or_default(),
+        e.integration
+            .as_ref()
+            .map_or(String::new(), |i| format!("Tableau ({i})")),
+        match e.mode {
+            ExposureMode::Auto => "Auto".to_string(),
+            ExposureMode::Manual => "Manual".to_string(),
+        },
+    ]
+}
+
+/// The catalog as CSV (RFC 4180 quoting).
+fn catalog_csv(entries: &[CatalogEntry]) -> String {
+    let quote = |field: &str| {
+        if field.contains([',', '"', '\n', '\r']) {
+            format!("\"{}\"", field.replace('"', "\"\""))
+        } else {
+            field.to_string()
+        }
+    };
+    let mut out = "name,health,type,owner,owner_email,integration,exposure_mode,url\n".to_string();
+    for e in entries {
+        let mut row = catalog_row(e);
+        row[5] = e.integration.clone().unwrap_or_default();
+        row.push(e.url.clone().unwrap_or_default());
+        let fields: Vec<String> = row.iter().map(|f| quote(f)).collect();
+        out.push_str(&fields.join(","));
+        out.push('\n');
+    }
+    out
 }
 
 fn print_table(rows: &[Vec<String>]) {
