@@ -29,6 +29,7 @@ pub mod diagnose;
 mod error;
 pub mod fqn;
 mod graphql;
+pub mod health;
 mod index;
 pub mod inject;
 pub mod lineage;
@@ -36,6 +37,7 @@ mod manifest;
 mod matching;
 pub mod naming;
 pub mod render;
+pub mod run_results;
 mod workbook;
 
 pub use error::{ManifestError, TableauResponseError};
