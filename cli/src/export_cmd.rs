@@ -118,7 +118,7 @@ struct Source {
 
 impl OfflineArgs {
     /// The stored exposures of a dbt project, or offline those of the saved response.
-    async fn source(&self, store_path: &Path) -> anyhow::Result<Source> {
+    async fn source(&self, store: &crate::backend::StoreArgs) -> anyhow::Result<Source> {
         if let (Some(manifest), Some(response)) = (&self.manifest, &self.tableau_response) {
             let (parsed, exposures) = self.exposures(manifest, response)?;
             return Ok(Source {
@@ -129,7 +129,7 @@ impl OfflineArgs {
                 fallback_owner: None,
             });
         }
-        let pipeline = crate::state_cmd::open_pipeline(store_path)?;
+        let pipeline = crate::state_cmd::open_pipeline(store).await?;
         let given = match &self.manifest {
             Some(path) => Some(output::read_manifest(path)?),
             None => None,
@@ -205,8 +205,8 @@ impl OfflineArgs {
 
 /// Runs `autoexpose exposures export`: writes `OUT/imported_from_tableau/exposures.yml`, or
 /// prints it without `--out`.
-pub async fn run_export(args: ExportArgs, store_path: &Path) -> anyhow::Result<()> {
-    let source = args.input.source(store_path).await?;
+pub async fn run_export(args: ExportArgs, store: &crate::backend::StoreArgs) -> anyhow::Result<()> {
+    let source = args.input.source(store).await?;
     let ExportFormat::Yaml = args.format;
     let options = args.input.yaml_options(args.dbt_version, &source);
     let exposures = &source.exposures;
@@ -229,8 +229,8 @@ pub async fn run_export(args: ExportArgs, store_path: &Path) -> anyhow::Result<(
 
 /// Runs `autoexpose exposures inject`: a copy of the manifest with the auto exposures added,
 /// for `dbt docs serve`.
-pub async fn run_inject(args: InjectArgs, store_path: &Path) -> anyhow::Result<()> {
-    let source = args.input.source(store_path).await?;
+pub async fn run_inject(args: InjectArgs, store: &crate::backend::StoreArgs) -> anyhow::Result<()> {
+    let source = args.input.source(store).await?;
     let Some(path) = source.manifest_path.clone() else {
         anyhow::bail!("give the manifest to copy with --manifest (e.g. target/manifest.json)");
     };

@@ -42,11 +42,11 @@ pub struct LineageArgs {
 
 /// Runs `autoexpose lineage`: the stored exposures of a dbt project, or offline those of a
 /// saved Tableau response.
-pub async fn run(args: LineageArgs, store_path: &std::path::Path) -> anyhow::Result<()> {
+pub async fn run(args: LineageArgs, store: &crate::backend::StoreArgs) -> anyhow::Result<()> {
     let (Some(manifest_path), Some(response)) =
         (args.manifest.clone(), args.tableau_response.clone())
     else {
-        let pipeline = crate::state_cmd::open_pipeline(store_path)?;
+        let pipeline = crate::state_cmd::open_pipeline(store).await?;
         let project = match &args.dbt_project {
             Some(project) => project.clone(),
             None => crate::state_cmd::only_dbt_project(&pipeline).await?,

@@ -4,6 +4,7 @@
 //! the stateful commands (`integrations`, `collections`, `sync`, `apply-manifest`,
 //! `exposures`) run the same pipeline as the AWS functions on a local store.
 
+mod backend;
 mod diagnose_cmd;
 mod export_cmd;
 mod lineage_cmd;
@@ -21,7 +22,7 @@ use clap::{Parser, Subcommand};
 #[command(name = "autoexpose", version, about, long_about = None)]
 struct Cli {
     #[command(flatten)]
-    store: state_cmd::StoreArgs,
+    store: backend::StoreArgs,
     #[command(subcommand)]
     command: Command,
 }
@@ -47,13 +48,13 @@ fn main() -> ExitCode {
         Command::Match(args) => match_cmd::run(args),
         Command::Diagnose(args) => diagnose_cmd::run(args),
         Command::Lineage(args) => {
-            runtime().and_then(|rt| rt.block_on(lineage_cmd::run(args, &cli.store.path)))
+            runtime().and_then(|rt| rt.block_on(lineage_cmd::run(args, &cli.store)))
         }
         Command::Sync(args) => {
-            runtime().and_then(|rt| rt.block_on(sync_cmd::run(args, &cli.store.path)))
+            runtime().and_then(|rt| rt.block_on(sync_cmd::run(args, &cli.store)))
         }
         Command::State(cmd) => {
-            runtime().and_then(|rt| rt.block_on(state_cmd::run(cmd, &cli.store.path)))
+            runtime().and_then(|rt| rt.block_on(state_cmd::run(cmd, &cli.store)))
         }
     };
     match result {

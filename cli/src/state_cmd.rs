@@ -7,29 +7,20 @@
 //! store.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use autoexpose_pipeline::Store as _;
 use autoexpose_pipeline::{
-    ApplyOutcome, ArtifactLocation, CatalogEntry, DEFAULT_ENVIRONMENT, ExposureMode, Integration,
-    Pipeline, Secrets, SyncRun, TableauApi, TableauHttp, Trigger, integration_status,
-    parse_collection_list,
+    ApplyOutcome, CatalogEntry, DEFAULT_ENVIRONMENT, ExposureMode, Integration, Secrets, SyncRun,
+    TableauApi, Trigger, integration_status, parse_collection_list,
 };
-use autoexpose_store_local::{DEFAULT_SECRET_ENV, EnvSecrets, LocalArtifacts, LocalStore};
+use autoexpose_store_local::DEFAULT_SECRET_ENV;
 
-/// Where the local store lives unless `--store` says otherwise.
-pub const DEFAULT_STORE_PATH: &str = ".autoexpose/state.db";
+pub use crate::backend::StoreArgs;
 
-pub type LocalPipeline = Pipeline<LocalStore, LocalArtifacts, EnvSecrets, TableauHttp>;
-
-/// The `--store` option, shared by every stateful command.
-#[derive(Debug, Clone, clap::Args)]
-pub struct StoreArgs {
-    /// The local state file (SQLite).
-    #[arg(id = "store", long = "store", global = true, env = "AUTOEXPOSE_STORE", default_value = DEFAULT_STORE_PATH)]
-    pub path: PathBuf,
-}
+/// The pipeline the stateful commands run (local store or a deployed stack's table).
+pub type LocalPipeline = crate::backend::CliPipeline;
 
 /// The stateful commands.
 #[derive(Debug, clap::Subcommand)]
@@ -82,9 +73,13 @@ pub struct AddIntegrationArgs {
     /// Name of the personal access token.
     #[arg(long)]
     pub token_name: String,
-    /// Environment variable that holds the token's secret.
+    /// Environment variable that holds the token's secret (local store).
     #[arg(long, default_value = DEFAULT_SECRET_ENV)]
     pub secret_env: String,
+    /// Secrets Manager secret (name or ARN) that holds the token's secret, with
+    /// `--dynamodb-table`; default `autoexpose/<id>`, inside the stack's `SecretNamePrefix`.
+    #[arg(long)]
+    pub secret_id: Option<String>,
 }
 
 /// `autoexpose collections ...`
@@ -155,15 +150,9 @@ pub enum ExposuresCommand {
     Inject(crate::export_cmd::InjectArgs),
 }
 
-/// The pipeline over the local store at `store_path`.
-pub fn open_pipeline(store_path: &Path) -> anyhow::Result<LocalPipeline> {
-    let store = LocalStore::open(store_path)?;
-    Ok(Pipeline::new(
-        store,
-        LocalArtifacts,
-        EnvSecrets,
-        TableauHttp::default(),
-    ))
+/// The pipeline over the chosen backend (see [`crate::backend`]).
+pub async fn open_pipeline(store: &StoreArgs) -> anyhow::Result<LocalPipeline> {
+    crate::backend::open_pipeline(store).await
 }
 
 /// The one dbt project the store's integrations belong to, or an error asking to choose.
@@ -189,18 +178,18 @@ pub async fn only_dbt_project(pipeline: &LocalPipeline) -> anyhow::Result<String
 
 /// `autoexpose sync ID|--all` on the local store (see `crate::sync_cmd` for the command).
 /// `id: None` syncs every integration.
-pub async fn sync_stored(id: Option<String>, store_path: &Path) -> anyhow::Result<()> {
-    let store = LocalStore::open(store_path)?;
-    let pipeline = Pipeline::new(store, LocalArtifacts, EnvSecrets, TableauHttp::default());
+pub async fn sync_stored(id: Option<String>, store: &StoreArgs) -> anyhow::Result<()> {
+    let pipeline = open_pipeline(store).await?;
     sync(&pipeline, SyncStateArgs { id }).await
 }
 
-/// Runs a stateful command against the local store at `store_path`.
-pub async fn run(cmd: StateCommand, store_path: &Path) -> anyhow::Result<()> {
-    let store = LocalStore::open(store_path)?;
-    let pipeline = Pipeline::new(store, LocalArtifacts, EnvSecrets, TableauHttp::default());
+/// Runs a stateful command against the chosen store.
+pub async fn run(cmd: StateCommand, store: &StoreArgs) -> anyhow::Result<()> {
+    let pipeline = open_pipeline(store).await?;
     match cmd {
-        StateCommand::Integrations(IntegrationsCommand::Add(args)) => add(&pipeline, args).await,
+        StateCommand::Integrations(IntegrationsCommand::Add(args)) => {
+            add(&pipeline, args, store.is_aws()).await
+        }
         StateCommand::Integrations(IntegrationsCommand::List) => list(&pipeline).await,
         StateCommand::Integrations(IntegrationsCommand::Show { id }) => show(&pipeline, &id).await,
         StateCommand::Collections(CollectionsCommand::Set { id, collections }) => {
@@ -233,28 +222,39 @@ pub async fn run(cmd: StateCommand, store_path: &Path) -> anyhow::Result<()> {
             .await
         }
         StateCommand::Exposures(ExposuresCommand::Export(args)) => {
-            crate::export_cmd::run_export(args, store_path).await
+            crate::export_cmd::run_export(args, store).await
         }
         StateCommand::Exposures(ExposuresCommand::Inject(args)) => {
-            crate::export_cmd::run_inject(args, store_path).await
+            crate::export_cmd::run_inject(args, store).await
         }
     }
 }
 
-async fn add(pipeline: &LocalPipeline, args: AddIntegrationArgs) -> anyhow::Result<()> {
+async fn add(pipeline: &LocalPipeline, args: AddIntegrationArgs, aws: bool) -> anyhow::Result<()> {
+    // Only a reference to the secret is stored: an environment variable's name locally,
+    // a Secrets Manager secret for a deployed stack.
+    let (secret_ref, where_secret) = if aws {
+        let id = args
+            .secret_id
+            .clone()
+            .unwrap_or_else(|| format!("autoexpose/{}", args.id));
+        (id.clone(), format!("Secrets Manager secret '{id}'"))
+    } else {
+        (args.secret_env.clone(), format!("${}", args.secret_env))
+    };
     let mut integration = Integration::new(
         &args.id,
         &args.dbt_project,
         &args.server_url,
         &args.site,
         &args.token_name,
-        &args.secret_env,
+        &secret_ref,
     );
     integration.environment = args.environment;
     pipeline.store().create_integration(&integration).await?;
     println!(
-        "added integration '{}'; choose its collections with `autoexpose collections set {} Finance,Marketing/Campaigns` (the secret is read from ${})",
-        args.id, args.id, args.secret_env
+        "added integration '{}'; choose its collections with `autoexpose collections set {} Finance,Marketing/Campaigns` (the secret is read from {where_secret})",
+        args.id, args.id
     );
     Ok(())
 }
@@ -455,7 +455,8 @@ async fn sync(pipeline: &LocalPipeline, args: SyncStateArgs) -> anyhow::Result<(
 }
 
 async fn apply(pipeline: &LocalPipeline, args: ApplyManifestArgs) -> anyhow::Result<()> {
-    let location = ArtifactLocation::local(args.path.to_string_lossy());
+    // `s3://bucket/key` for a deployed stack (its functions must read it too), else a path.
+    let location = crate::backend::artifact_location(&args.path.to_string_lossy());
     match pipeline
         .apply_manifest(&args.dbt_project, &location)
         .await?

@@ -63,11 +63,11 @@ pub struct SyncArgs {
 }
 
 /// Runs `autoexpose sync`: a stored integration through the pipeline, or a live run.
-pub async fn run(args: SyncArgs, store_path: &Path) -> anyhow::Result<()> {
+pub async fn run(args: SyncArgs, store: &crate::backend::StoreArgs) -> anyhow::Result<()> {
     match args.manifest.clone() {
         Some(manifest) => run_live(args, &manifest).await,
         // `--all` and an id are exclusive (the `mode` group), so no id means all.
-        None => crate::state_cmd::sync_stored(args.id, store_path).await,
+        None => crate::state_cmd::sync_stored(args.id, store).await,
     }
 }
 
