@@ -19,7 +19,8 @@
 //! let dag = Dag::from_parents([("model.shop.orders".to_string(), vec!["source.shop.raw.orders".to_string()])]);
 //! let failed = NodeResult { kind: ResultsKind::SourceFreshness, unique_id: "source.shop.raw.orders".into(),
 //!     status: "error".into(), message: None, failures: None, generated_at: None, invocation_id: None };
-//! let health = ProjectHealth::new(&dag, &TestTargets::default(), &[failed]);
+//! let (tests, results) = (TestTargets::default(), [failed]);
+//! let health = ProjectHealth::new(&dag, &tests, &results);
 //! let report = health.exposure(&["model.shop.orders".to_string()]);
 //! assert_eq!(report.health, Health::Degraded);
 //! assert!(report.reasons[0].contains("source.shop.raw.orders"));
