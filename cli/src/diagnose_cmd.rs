@@ -20,12 +20,15 @@ pub enum DiagnoseFormat {
 /// Arguments of `autoexpose diagnose`.
 #[derive(Debug, clap::Args)]
 pub struct DiagnoseArgs {
-    /// dbt `manifest.json` of the production environment.
-    #[arg(long)]
-    manifest: PathBuf,
-    /// Saved response of the GraphiQL query in dbt's troubleshooting guide.
-    #[arg(long)]
-    tableau_response: PathBuf,
+    /// A stored integration: its last Tableau listing against its applied manifest.
+    #[arg(long, conflicts_with_all = ["manifest", "tableau_response"], required_unless_present = "manifest")]
+    integration: Option<String>,
+    /// Offline: a dbt `manifest.json`; needs `--tableau-response`.
+    #[arg(long, requires = "tableau_response")]
+    manifest: Option<PathBuf>,
+    /// Offline: the saved response of the GraphiQL query in dbt's troubleshooting guide.
+    #[arg(long, requires = "manifest")]
+    tableau_response: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = DiagnoseFormat::Table)]
     format: DiagnoseFormat,
@@ -36,11 +39,20 @@ pub struct DiagnoseArgs {
     aliases: AliasArgs,
 }
 
-/// Runs `autoexpose diagnose` offline.
-pub fn run(args: DiagnoseArgs) -> anyhow::Result<()> {
-    let manifest = output::read_manifest(&args.manifest)?;
-    let workbooks = output::read_tableau_response(&args.tableau_response)?;
-    let report = diagnose(&manifest, &workbooks, &args.aliases.to_aliases());
+/// Runs `autoexpose diagnose`, for a stored integration or offline.
+pub async fn run(args: DiagnoseArgs, store: &crate::backend::StoreArgs) -> anyhow::Result<()> {
+    let report = match (&args.integration, &args.manifest, &args.tableau_response) {
+        (Some(id), _, _) => {
+            let pipeline = crate::state_cmd::open_pipeline(store).await?;
+            pipeline.diagnose_integration(id).await?
+        }
+        (None, Some(manifest), Some(response)) => {
+            let manifest = output::read_manifest(manifest)?;
+            let workbooks = output::read_tableau_response(response)?;
+            diagnose(&manifest, &workbooks, &args.aliases.to_aliases())
+        }
+        _ => anyhow::bail!("give --integration ID, or --manifest and --tableau-response"),
+    };
     let text = match args.format {
         DiagnoseFormat::Table => to_text(&report),
         DiagnoseFormat::Json => serde_json::to_string_pretty(&report)? + "\n",

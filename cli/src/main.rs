@@ -46,7 +46,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Match(args) => match_cmd::run(args),
-        Command::Diagnose(args) => diagnose_cmd::run(args),
+        Command::Diagnose(args) => {
+            runtime().and_then(|rt| rt.block_on(diagnose_cmd::run(args, &cli.store)))
+        }
         Command::Lineage(args) => {
             runtime().and_then(|rt| rt.block_on(lineage_cmd::run(args, &cli.store)))
         }

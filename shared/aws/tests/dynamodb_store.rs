@@ -27,6 +27,7 @@ fn exposure(luid: &str, name: &str) -> Exposure {
         project: "Finance".into(),
         project_luid: Some("p-fin".into()),
         unmatched_tables: vec![],
+        unparsed_custom_sql: vec![],
     }
 }
 

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::fqn::normalize_part;
-use crate::index::{AliasMap, Aliases, Lookup, RelationIndex, table_parts};
+use crate::index::{AliasMap, Aliases, Lookup, RelationIndex, custom_sql_tables, table_parts};
 use crate::manifest::{Manifest, Relation};
 use crate::workbook::{UpstreamTable, Workbook};
 
@@ -93,6 +93,9 @@ pub struct DiagnoseSummary {
 pub struct Diagnosis {
     /// One entry per table per workbook, in workbook order.
     pub tables: Vec<TableDiagnosis>,
+    /// Custom SQL queries that could not be read: workbook and reason.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unparsed_custom_sql: Vec<String>,
     /// Counts.
     pub summary: DiagnoseSummary,
 }
@@ -123,7 +126,13 @@ pub fn diagnose(manifest: &Manifest, workbooks: &[Workbook], aliases: &Aliases) 
     let mut key = String::new();
     let mut hits = Vec::new();
     for workbook in workbooks {
-        for table in &workbook.tables {
+        let (sql_tables, unparsed) = custom_sql_tables(workbook);
+        report.unparsed_custom_sql.extend(
+            unparsed
+                .into_iter()
+                .map(|reason| format!("{} ({}): {reason}", workbook.name, workbook.luid)),
+        );
+        for table in workbook.tables.iter().chain(&sql_tables) {
             hits.clear();
             let status = match index.lookup_into(table, &alias_map, &mut key, &mut hits) {
                 Lookup::Matched => {
@@ -314,6 +323,9 @@ pub fn to_text(report: &Diagnosis) -> String {
                 }
             }
         }
+    }
+    for unparsed in &report.unparsed_custom_sql {
+        out.push_str(&format!("unparsed  {unparsed}\n"));
     }
     let s = &report.summary;
     out.push_str(&format!(

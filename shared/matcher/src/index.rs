@@ -7,9 +7,10 @@ use std::hash::BuildHasherDefault;
 use rustc_hash::FxHasher;
 use serde::{Deserialize, Serialize};
 
+use crate::custom_sql::{qualify, tables_in_query};
 use crate::fqn::{Fqn, KEY_SEPARATOR, normalize_part, split_parts, write_key};
 use crate::manifest::Relation;
-use crate::workbook::UpstreamTable;
+use crate::workbook::{UpstreamTable, Workbook};
 
 /// Tableau names mapped to dbt names, applied before matching (PRODUCT.md S3): for a
 /// Tableau connection to `prod_analytics` where dbt builds into `analytics`.
@@ -280,4 +281,38 @@ impl<'m> RelationIndex<'m> {
     pub fn relations(&self) -> &'m [Relation] {
         self.relations
     }
+}
+
+/// The tables a workbook reads through its custom SQL queries (Tableau's own parsed list
+/// when it has one, else the query parsed in the connection's dialect and qualified with
+/// the connection's database), to be matched after its upstream tables. The second list
+/// names the queries that could not be read, with why.
+pub(crate) fn custom_sql_tables(workbook: &Workbook) -> (Vec<UpstreamTable>, Vec<String>) {
+    let mut tables = Vec::new();
+    let mut unparsed = Vec::new();
+    for sql in &workbook.custom_sql {
+        if !sql.tables.is_empty() {
+            tables.extend(sql.tables.iter().cloned());
+            continue;
+        }
+        match tables_in_query(&sql.query, sql.connection_type.as_deref()) {
+            Ok(found) => {
+                for table in qualify(found, sql.database.as_deref(), None) {
+                    tables.push(UpstreamTable {
+                        id: None,
+                        database: table.database,
+                        schema: table.schema,
+                        name: Some(table.name),
+                        full_name: None,
+                        connection_type: sql.connection_type.clone(),
+                    });
+                }
+            }
+            Err(error) => unparsed.push(match &sql.id {
+                Some(id) => format!("custom SQL {id}: {error}"),
+                None => format!("custom SQL: {error}"),
+            }),
+        }
+    }
+    (tables, unparsed)
 }

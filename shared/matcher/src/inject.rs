@@ -17,6 +17,7 @@
 //!     url: None, owner: None, description: None, depends_on: vec!["model.shop.orders".into()],
 //!     workbook_luid: "wb-1".into(), project: "Finance".into(), project_luid: None,
 //!     unmatched_tables: vec![],
+//!     unparsed_custom_sql: vec![],
 //! };
 //! let out = inject_exposures(manifest, &[exposure], &InjectOptions::default()).unwrap();
 //! let read = Manifest::from_slice(&out).unwrap();

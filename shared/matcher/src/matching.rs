@@ -6,7 +6,7 @@ use std::hash::BuildHasherDefault;
 use rustc_hash::FxHasher;
 use serde::{Deserialize, Serialize};
 
-use crate::index::{AliasMap, Aliases, Lookup, RelationIndex, table_fqn};
+use crate::index::{AliasMap, Aliases, Lookup, RelationIndex, custom_sql_tables, table_fqn};
 use crate::manifest::Manifest;
 use crate::naming::assign_names;
 use crate::workbook::{Owner, Workbook};
@@ -84,6 +84,9 @@ pub struct Exposure {
     pub project_luid: Option<String>,
     /// The workbook's tables that matched no dbt relation (`database.schema.name`).
     pub unmatched_tables: Vec<String>,
+    /// Custom SQL queries of the workbook that could not be read, with the reason.
+    #[serde(default)]
+    pub unparsed_custom_sql: Vec<String>,
 }
 
 /// How workbooks become exposures.
@@ -139,7 +142,7 @@ pub fn build_exposures(
         workbooks: workbooks.len(),
         ..MatchStats::default()
     };
-    let mut kept: Vec<(&Workbook, Vec<String>, Vec<String>)> = Vec::new();
+    let mut kept: Vec<(&Workbook, Vec<String>, Vec<String>, Vec<String>)> = Vec::new();
     let mut seen: HashSet<&str, BuildHasherDefault<FxHasher>> = HashSet::default();
     let mut key = String::new();
     let mut hits: Vec<u32> = Vec::new();
@@ -151,7 +154,8 @@ pub fn build_exposures(
         }
         hits.clear();
         let mut unmatched = BTreeSet::new();
-        for table in &workbook.tables {
+        let (sql_tables, unparsed) = custom_sql_tables(workbook);
+        for table in workbook.tables.iter().chain(&sql_tables) {
             match index.lookup_into(table, &aliases, &mut key, &mut hits) {
                 Lookup::Matched => stats.tables_matched += 1,
                 Lookup::Unmatched => {
@@ -172,32 +176,40 @@ pub fn build_exposures(
             .collect();
         depends_on.sort_unstable();
         depends_on.dedup();
-        kept.push((workbook, depends_on, unmatched.into_iter().collect()));
+        kept.push((
+            workbook,
+            depends_on,
+            unmatched.into_iter().collect(),
+            unparsed,
+        ));
     }
 
     let mut taken: BTreeSet<String> = manifest.exposures.iter().map(|e| e.name.clone()).collect();
     taken.extend(options.reserved_names.iter().cloned());
     let pairs: Vec<(&str, &str)> = kept
         .iter()
-        .map(|(wb, _, _)| (wb.luid.as_str(), wb.name.as_str()))
+        .map(|(wb, ..)| (wb.luid.as_str(), wb.name.as_str()))
         .collect();
     let names = assign_names(&pairs, &taken, &options.previous_names);
 
     let mut exposures: Vec<Exposure> = kept
         .into_iter()
-        .map(|(workbook, depends_on, unmatched_tables)| Exposure {
-            name: names[&workbook.luid].clone(),
-            label: workbook.name.clone(),
-            exposure_type: "dashboard".into(),
-            url: options.site.as_ref().and_then(|s| s.workbook_url(workbook)),
-            owner: workbook.owner.clone(),
-            description: workbook.description.clone(),
-            depends_on,
-            workbook_luid: workbook.luid.clone(),
-            project: workbook.project.name.clone(),
-            project_luid: workbook.project.luid.clone(),
-            unmatched_tables,
-        })
+        .map(
+            |(workbook, depends_on, unmatched_tables, unparsed_custom_sql)| Exposure {
+                name: names[&workbook.luid].clone(),
+                label: workbook.name.clone(),
+                exposure_type: "dashboard".into(),
+                url: options.site.as_ref().and_then(|s| s.workbook_url(workbook)),
+                owner: workbook.owner.clone(),
+                description: workbook.description.clone(),
+                depends_on,
+                workbook_luid: workbook.luid.clone(),
+                project: workbook.project.name.clone(),
+                project_luid: workbook.project.luid.clone(),
+                unmatched_tables,
+                unparsed_custom_sql,
+            },
+        )
         .collect();
     exposures.sort_by(|a, b| a.name.cmp(&b.name));
     stats.exposures = exposures.len();

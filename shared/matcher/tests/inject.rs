@@ -206,6 +206,7 @@ fn exposure_on_orders() -> Exposure {
         project: "Finance".into(),
         project_luid: None,
         unmatched_tables: vec![],
+        unparsed_custom_sql: vec![],
     }
 }
 

@@ -80,6 +80,7 @@ fn exposure(name: &str, label: &str, project: &str, depends_on: &[&str]) -> Expo
         project: project.into(),
         project_luid: None,
         unmatched_tables: Vec::new(),
+        unparsed_custom_sql: vec![],
     }
 }
 

@@ -433,3 +433,81 @@ fn database_and_schema_aliases_apply_before_matching_whatever_the_case() {
     let with = build_exposures(&m, &[wb], &options);
     assert_eq!(with.exposures[0].depends_on, ["model.shop.orders"]);
 }
+
+fn custom_sql(
+    query: &str,
+    database: Option<&str>,
+    tables: Vec<UpstreamTable>,
+) -> autoexpose_matcher::CustomSql {
+    autoexpose_matcher::CustomSql {
+        id: Some("csql-1".into()),
+        query: query.into(),
+        database: database.map(str::to_string),
+        connection_type: Some("snowflake".into()),
+        tables,
+    }
+}
+
+#[test]
+fn custom_sql_queries_are_parsed_when_tableau_gives_no_tables() {
+    let nodes = [
+        model("orders", Some("analytics"), "dbt_prod", "orders"),
+        model("customers", Some("analytics"), "dbt_prod", "customers"),
+    ]
+    .join(",");
+    let m = manifest(&nodes, "");
+    let query = "with recent as (select * from ANALYTICS.DBT_PROD.ORDERS where order_date &gt;= '2024-01-01')\n\
+                 select c.id, count(*) from recent r join dbt_prod.customers c on c.id = r.customer_id group by 1";
+    let wb = Workbook {
+        custom_sql: vec![custom_sql(query, Some("ANALYTICS"), vec![])],
+        ..workbook("wb-1", "Cohorts", vec![])
+    };
+    let outcome = build_exposures(&m, &[wb], &MatchOptions::default());
+    let exposure = &outcome.exposures[0];
+    assert_eq!(
+        exposure.depends_on,
+        ["model.shop.customers", "model.shop.orders"]
+    );
+    assert!(exposure.unparsed_custom_sql.is_empty());
+}
+
+#[test]
+fn tableau_parsed_custom_sql_tables_are_used_as_given() {
+    let m = manifest(
+        &model("orders", Some("analytics"), "dbt_prod", "orders"),
+        "",
+    );
+    let wb = Workbook {
+        custom_sql: vec![custom_sql(
+            "this is not SQL at all",
+            None,
+            vec![table(Some("ANALYTICS"), Some("DBT_PROD"), Some("ORDERS"))],
+        )],
+        ..workbook("wb-1", "Orders", vec![])
+    };
+    let outcome = build_exposures(&m, &[wb], &MatchOptions::default());
+    assert_eq!(outcome.exposures[0].depends_on, ["model.shop.orders"]);
+    assert!(outcome.exposures[0].unparsed_custom_sql.is_empty());
+}
+
+#[test]
+fn an_unreadable_custom_sql_query_is_reported_not_fatal() {
+    let m = manifest(&model("orders", Some("a"), "s", "orders"), "");
+    let wb = Workbook {
+        custom_sql: vec![custom_sql("select * from (((", Some("a"), vec![])],
+        ..workbook(
+            "wb-1",
+            "Broken",
+            vec![table(Some("a"), Some("s"), Some("orders"))],
+        )
+    };
+    let outcome = build_exposures(&m, &[wb], &MatchOptions::default());
+    let exposure = &outcome.exposures[0];
+    assert_eq!(exposure.depends_on, ["model.shop.orders"]);
+    assert_eq!(exposure.unparsed_custom_sql.len(), 1);
+    assert!(
+        exposure.unparsed_custom_sql[0].starts_with("custom SQL csql-1: "),
+        "{:?}",
+        exposure.unparsed_custom_sql
+    );
+}

@@ -71,6 +71,7 @@ fn exposure() -> Exposure {
         project: "Finance".into(),
         project_luid: None,
         unmatched_tables: vec![],
+        unparsed_custom_sql: vec![],
     }
 }
 

@@ -68,6 +68,7 @@ mod tests {
             project: "Finance".into(),
             project_luid: None,
             unmatched_tables: vec![],
+            unparsed_custom_sql: vec![],
         }
     }
 

@@ -4,9 +4,10 @@
 
 use std::collections::BTreeMap;
 
+use autoexpose_matcher::diagnose::{Diagnosis, diagnose};
 use autoexpose_matcher::lineage::{LineageOptions, lineage_html, read_dag};
 use autoexpose_matcher::render::{YamlFile, YamlOptions, dbt_yaml_files};
-use autoexpose_matcher::{Exposure, Manifest};
+use autoexpose_matcher::{Aliases, Exposure, Manifest};
 use serde::{Deserialize, Serialize};
 
 use crate::error::PipelineError;
@@ -195,6 +196,33 @@ impl<S: Store, A: Artifacts, K: Secrets, T: TableauApi> Pipeline<S, A, K, T> {
                 source,
             })?;
         Ok(())
+    }
+
+    /// The mismatch report of one integration (PRODUCT.md S9): every table of its stored
+    /// Tableau snapshot against its dbt project's applied manifest, with its aliases.
+    pub async fn diagnose_integration(
+        &self,
+        integration_id: &str,
+    ) -> Result<Diagnosis, PipelineError> {
+        let integration = self
+            .store()
+            .get_integration(integration_id)
+            .await?
+            .ok_or_else(|| PipelineError::UnknownIntegration(integration_id.to_string()))?;
+        let Some((_, manifest)) = self.applied_manifest(&integration.dbt_project).await? else {
+            return Err(PipelineError::NoManifest(integration.dbt_project.clone()));
+        };
+        let workbooks = self
+            .store()
+            .get_snapshot(&integration.id)
+            .await?
+            .map(|s| s.workbooks)
+            .unwrap_or_default();
+        let aliases = Aliases {
+            databases: integration.database_aliases.clone(),
+            schemas: integration.schema_aliases.clone(),
+        };
+        Ok(diagnose(&manifest, &workbooks, &aliases))
     }
 
     /// The lineage page (dbt nodes → exposures) of a dbt project: one self-contained HTML
