@@ -1,0 +1,251 @@
+//! The README's main path as a person runs it: the `autoexpose` binary on a local store
+//! against the Tableau simulator on loopback, every stage, plus the store-less live sync.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use tableau_sim::{Simulator, load_site_file};
+
+const SECRET: &str = "ci-secret-0123456789";
+
+fn workspace() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("autoexpose-flow-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
+fn autoexpose(store: &Path, secret: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_autoexpose"))
+        .args(args)
+        .env("AUTOEXPOSE_STORE", store)
+        .env("AUTOEXPOSE_TABLEAU_TOKEN_SECRET", secret)
+        .env_remove("AUTOEXPOSE_DYNAMODB_TABLE")
+        .output()
+        .expect("autoexpose runs")
+}
+
+fn ok(out: Output) -> String {
+    assert!(
+        out.status.success(),
+        "failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8 stdout")
+}
+
+async fn simulator() -> Simulator {
+    let site = load_site_file(&workspace().join("tests/simulator/sites/example.json"))
+        .expect("example site");
+    Simulator::start(site).await.expect("simulator starts")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_stage_runs_from_the_command_line_on_a_local_store() {
+    let sim = simulator().await;
+    let dir = scratch("stages");
+    let store = dir.join("state.db");
+    let manifest = workspace().join("examples/jaffle-shop/manifest.json");
+    let manifest = manifest.to_str().expect("utf-8 path");
+    let run = |args: &[&str]| ok(autoexpose(&store, SECRET, args));
+
+    run(&[
+        "integrations",
+        "add",
+        "--id",
+        "acme",
+        "--dbt-project",
+        "jaffle_shop",
+        "--server-url",
+        &sim.base_url(),
+        "--site",
+        "acme",
+        "--token-name",
+        "autoexpose-ci",
+    ]);
+    let tree = run(&["collections", "list", "acme"]);
+    assert!(tree.contains("Finance/Reporting/Archive"), "{tree}");
+    run(&["collections", "set", "acme", "Finance,Marketing"]);
+    run(&["apply-manifest", manifest, "--dbt-project", "jaffle_shop"]);
+
+    let catalog: serde_json::Value =
+        serde_json::from_str(&run(&["exposures", "list", "--format", "json"])).expect("json");
+    let rows: Vec<(String, String)> = catalog
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|e| {
+            (
+                e["name"].as_str().unwrap_or("").into(),
+                e["mode"].as_str().unwrap_or("").into(),
+            )
+        })
+        .collect();
+    assert_eq!(rows.len(), 5, "{rows:?}");
+    assert!(rows.contains(&("revenue_overview".into(), "auto".into())));
+    assert!(rows.contains(&("weekly_jaffle_metrics".into(), "manual".into())));
+
+    // A sync that finds nothing new changes nothing.
+    let again = run(&["sync", "acme"]);
+    assert!(again.contains("0 added, 0 changed, 0 removed"), "{again}");
+
+    let models = dir.join("models");
+    autoexpose(
+        &store,
+        SECRET,
+        &[
+            "exposures",
+            "export",
+            "--out",
+            models.to_str().expect("path"),
+        ],
+    );
+    let yaml = std::fs::read_to_string(models.join("imported_from_tableau/exposures.yml"))
+        .expect("exposures.yml written");
+    assert!(yaml.contains("name: revenue_overview"), "{yaml}");
+    assert!(yaml.contains("autoexpose_integration: acme"), "{yaml}");
+
+    let page = dir.join("lineage.html");
+    run(&["lineage", "--out", page.to_str().expect("path")]);
+    let html = std::fs::read_to_string(&page).expect("lineage written");
+    assert!(html.contains("revenue_overview"));
+
+    let report = run(&["diagnose", "--integration", "acme"]);
+    assert!(
+        report.contains("GL_ENTRIES") || report.contains("Targets$"),
+        "{report}"
+    );
+    assert!(report.contains("matched"), "{report}");
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_token_is_reported_as_such_and_keeps_the_exposures() {
+    let sim = simulator().await;
+    let dir = scratch("wrong-token");
+    let store = dir.join("state.db");
+    let manifest = workspace().join("examples/jaffle-shop/manifest.json");
+    let manifest = manifest.to_str().expect("utf-8 path");
+    ok(autoexpose(
+        &store,
+        SECRET,
+        &[
+            "integrations",
+            "add",
+            "--id",
+            "acme",
+            "--dbt-project",
+            "jaffle_shop",
+            "--server-url",
+            &sim.base_url(),
+            "--site",
+            "acme",
+            "--token-name",
+            "autoexpose-ci",
+        ],
+    ));
+    ok(autoexpose(
+        &store,
+        SECRET,
+        &["collections", "set", "acme", "Finance"],
+    ));
+    ok(autoexpose(
+        &store,
+        SECRET,
+        &["apply-manifest", manifest, "--dbt-project", "jaffle_shop"],
+    ));
+    let before = ok(autoexpose(
+        &store,
+        SECRET,
+        &["exposures", "list", "--format", "json"],
+    ));
+
+    let wrong = "not-the-secret-4711";
+    let out = autoexpose(&store, wrong, &["sync", "acme"]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("401001") || stderr.contains("personal access token"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(wrong), "the secret leaked: {stderr}");
+    let after = ok(autoexpose(
+        &store,
+        wrong,
+        &["exposures", "list", "--format", "json"],
+    ));
+    assert_eq!(before, after, "a failed sync keeps the exposures");
+    let status = ok(autoexpose(&store, wrong, &["integrations", "show", "acme"]));
+    assert!(
+        status.contains("personal access token") || status.contains("401001"),
+        "{status}"
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_sync_prints_exposures_without_a_store() {
+    let sim = simulator().await;
+    let dir = scratch("live");
+    let manifest = workspace().join("examples/jaffle-shop/manifest.json");
+    let out = ok(autoexpose(
+        &dir.join("unused.db"),
+        SECRET,
+        &[
+            "sync",
+            "--manifest",
+            manifest.to_str().expect("path"),
+            "--server-url",
+            &sim.base_url(),
+            "--site",
+            "acme",
+            "--token-name",
+            "autoexpose-ci",
+            "--collections",
+            "Finance,Marketing",
+            "--format",
+            "json",
+        ],
+    ));
+    let doc: serde_json::Value = serde_json::from_str(&out).expect("json");
+    let names: Vec<&str> = doc["exposures"]
+        .as_array()
+        .expect("exposures")
+        .iter()
+        .filter_map(|e| e["name"].as_str())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "campaign_performance",
+            "cohort_analysis",
+            "customer_360",
+            "revenue_overview"
+        ]
+    );
+    assert!(!dir.join("unused.db").exists(), "live sync keeps no state");
+    let missing = Command::new(env!("CARGO_BIN_EXE_autoexpose"))
+        .args([
+            "sync",
+            "--manifest",
+            manifest.to_str().expect("path"),
+            "--server-url",
+            &sim.base_url(),
+            "--site",
+            "acme",
+            "--token-name",
+            "autoexpose-ci",
+            "--collections",
+            "Finance",
+        ])
+        .env_remove("AUTOEXPOSE_TABLEAU_TOKEN_SECRET")
+        .output()
+        .expect("runs");
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("AUTOEXPOSE_TABLEAU_TOKEN_SECRET"));
+    sim.shutdown().await;
+}
