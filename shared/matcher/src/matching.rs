@@ -129,6 +129,14 @@ pub struct MatchOutcome {
     pub stats: MatchStats,
 }
 
+/// One workbook's matches, before it gets its exposure name.
+struct Matched<'w> {
+    workbook: &'w Workbook,
+    depends_on: Vec<String>,
+    unmatched_tables: Vec<String>,
+    unparsed_custom_sql: Vec<String>,
+}
+
 /// Matches every workbook's tables against the manifest and builds the exposures,
 /// sorted by name.
 pub fn build_exposures(
@@ -142,7 +150,7 @@ pub fn build_exposures(
         workbooks: workbooks.len(),
         ..MatchStats::default()
     };
-    let mut kept: Vec<(&Workbook, Vec<String>, Vec<String>, Vec<String>)> = Vec::new();
+    let mut kept: Vec<Matched<'_>> = Vec::new();
     let mut seen: HashSet<&str, BuildHasherDefault<FxHasher>> = HashSet::default();
     let mut key = String::new();
     let mut hits: Vec<u32> = Vec::new();
@@ -176,40 +184,41 @@ pub fn build_exposures(
             .collect();
         depends_on.sort_unstable();
         depends_on.dedup();
-        kept.push((
+        kept.push(Matched {
             workbook,
             depends_on,
-            unmatched.into_iter().collect(),
-            unparsed,
-        ));
+            unmatched_tables: unmatched.into_iter().collect(),
+            unparsed_custom_sql: unparsed,
+        });
     }
 
     let mut taken: BTreeSet<String> = manifest.exposures.iter().map(|e| e.name.clone()).collect();
     taken.extend(options.reserved_names.iter().cloned());
     let pairs: Vec<(&str, &str)> = kept
         .iter()
-        .map(|(wb, ..)| (wb.luid.as_str(), wb.name.as_str()))
+        .map(|m| (m.workbook.luid.as_str(), m.workbook.name.as_str()))
         .collect();
     let names = assign_names(&pairs, &taken, &options.previous_names);
 
     let mut exposures: Vec<Exposure> = kept
         .into_iter()
-        .map(
-            |(workbook, depends_on, unmatched_tables, unparsed_custom_sql)| Exposure {
-                name: names[&workbook.luid].clone(),
-                label: workbook.name.clone(),
-                exposure_type: "dashboard".into(),
-                url: options.site.as_ref().and_then(|s| s.workbook_url(workbook)),
-                owner: workbook.owner.clone(),
-                description: workbook.description.clone(),
-                depends_on,
-                workbook_luid: workbook.luid.clone(),
-                project: workbook.project.name.clone(),
-                project_luid: workbook.project.luid.clone(),
-                unmatched_tables,
-                unparsed_custom_sql,
-            },
-        )
+        .map(|m| Exposure {
+            name: names[&m.workbook.luid].clone(),
+            label: m.workbook.name.clone(),
+            exposure_type: "dashboard".into(),
+            url: options
+                .site
+                .as_ref()
+                .and_then(|s| s.workbook_url(m.workbook)),
+            owner: m.workbook.owner.clone(),
+            description: m.workbook.description.clone(),
+            workbook_luid: m.workbook.luid.clone(),
+            project: m.workbook.project.name.clone(),
+            project_luid: m.workbook.project.luid.clone(),
+            depends_on: m.depends_on,
+            unmatched_tables: m.unmatched_tables,
+            unparsed_custom_sql: m.unparsed_custom_sql,
+        })
         .collect();
     exposures.sort_by(|a, b| a.name.cmp(&b.name));
     stats.exposures = exposures.len();
