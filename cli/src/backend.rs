@@ -11,8 +11,8 @@ use anyhow::Context;
 use autoexpose_aws::{DynamoStore, S3Artifacts, SecretsManagerSecrets};
 use autoexpose_pipeline::{
     AppliedManifest, ArtifactError, ArtifactLocation, Artifacts, ExposureDiff, Integration, Lease,
-    Pipeline, Secret, SecretError, Secrets, Snapshot, Store, StoreError, StoredExposure, SyncRun,
-    TableauHttp,
+    NodeResult, Pipeline, RefreshRecord, RefreshTargetKind, ResultsKind, ResultsPointer, Secret,
+    SecretError, Secrets, Snapshot, Store, StoreError, StoredExposure, SyncRun, TableauHttp,
 };
 use autoexpose_store_local::{EnvSecrets, LocalArtifacts, LocalStore};
 
@@ -156,6 +156,38 @@ impl Store for AnyStore {
     }
     async fn list_runs(&self, id: &str, limit: usize) -> Result<Vec<SyncRun>, StoreError> {
         on_store!(self.list_runs(id, limit))
+    }
+    async fn get_results_pointer(
+        &self,
+        p: &str,
+        kind: ResultsKind,
+    ) -> Result<Option<ResultsPointer>, StoreError> {
+        on_store!(self.get_results_pointer(p, kind))
+    }
+    async fn put_node_results(
+        &self,
+        pointer: &ResultsPointer,
+        previous: Option<&ResultsPointer>,
+        results: &[NodeResult],
+    ) -> Result<(), StoreError> {
+        on_store!(self.put_node_results(pointer, previous, results))
+    }
+    async fn list_node_results(&self, p: &str) -> Result<Vec<NodeResult>, StoreError> {
+        on_store!(self.list_node_results(p))
+    }
+    async fn get_refresh(
+        &self,
+        id: &str,
+        kind: RefreshTargetKind,
+        luid: &str,
+    ) -> Result<Option<RefreshRecord>, StoreError> {
+        on_store!(self.get_refresh(id, kind, luid))
+    }
+    async fn put_refresh(&self, record: &RefreshRecord) -> Result<(), StoreError> {
+        on_store!(self.put_refresh(record))
+    }
+    async fn list_refreshes(&self, id: &str) -> Result<Vec<RefreshRecord>, StoreError> {
+        on_store!(self.list_refreshes(id))
     }
 }
 

@@ -153,6 +153,7 @@ pub fn is_retryable(error: &PipelineError) -> bool {
         PipelineError::Secret { source, .. } => matches!(source, SecretError::Unavailable(_)),
         PipelineError::Tableau { source, .. } => matches!(source, TableauError::Unavailable(_)),
         PipelineError::Manifest { .. }
+        | PipelineError::Results { .. }
         | PipelineError::NoManifest(_)
         | PipelineError::UnknownIntegration(_)
         | PipelineError::UnknownCollections { .. } => false,
@@ -169,6 +170,7 @@ pub fn error_kind(error: &PipelineError) -> &'static str {
         } => "artifact_not_found",
         PipelineError::Artifact { .. } => "artifact",
         PipelineError::Manifest { .. } => "invalid_manifest",
+        PipelineError::Results { .. } => "invalid_results",
         PipelineError::Secret {
             source: SecretError::NotFound(_),
             ..

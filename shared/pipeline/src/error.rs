@@ -24,6 +24,14 @@ pub enum PipelineError {
         /// What is wrong with it.
         message: String,
     },
+    /// A `run_results.json` or `sources.json` is broken or unusable.
+    #[error("the dbt results at {location} cannot be used: {message}")]
+    Results {
+        /// Where it was read from.
+        location: ArtifactLocation,
+        /// What is wrong with it.
+        message: String,
+    },
     /// The PAT secret could not be fetched.
     #[error("could not read the Tableau token secret of integration '{integration}': {source}")]
     Secret {

@@ -25,6 +25,7 @@
 
 mod diff;
 mod error;
+mod orchestrate;
 mod ports;
 mod stages;
 mod tableau_adapter;
@@ -34,10 +35,13 @@ mod views;
 
 pub use diff::{DiffOutcome, diff_exposures};
 pub use error::PipelineError;
+pub use orchestrate::{
+    DEFAULT_JOB_MAX_AGE, JobCheck, MAX_POLL_DELAY, Orchestration, ResultsOutcome, poll_delay,
+};
 pub use ports::*;
 pub use stages::{
     ApplyOutcome, DEFAULT_LEASE_TTL, DEFAULT_LEASE_WAIT, Pipeline, RunCounts, integration_status,
     manifest_order, parse_collection_list,
 };
 pub use tableau_adapter::TableauHttp;
-pub use views::{CatalogEntry, ExposureMode, ProjectExposures, exposures_location};
+pub use views::{CatalogEntry, ExposureDetail, ExposureMode, ProjectExposures, exposures_location};

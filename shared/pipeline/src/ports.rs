@@ -12,6 +12,7 @@ use std::fmt;
 use std::future::Future;
 use std::time::Duration;
 
+pub use autoexpose_matcher::run_results::{NodeResult, ResultsKind};
 use autoexpose_matcher::{Exposure, Workbook};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -53,12 +54,14 @@ pub struct Integration {
     /// Also make exposures for workbooks that matched nothing.
     #[serde(default)]
     pub include_unmatched: bool,
-    /// Refresh Tableau extracts after dbt builds (PRODUCT.md S8).
-    #[serde(default)]
-    pub active_exposures: bool,
-    /// Minimum minutes between extract refreshes (default 1440).
-    #[serde(default = "default_build_after")]
-    pub build_after_minutes: u32,
+    /// Refresh Tableau extracts after dbt builds (PRODUCT.md S8). `None`: the deployment's
+    /// default (`DBT_ACTIVE_EXPOSURES` of the function, else off).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active_exposures: Option<bool>,
+    /// Minimum minutes between extract refreshes of one workbook or data source. `None`:
+    /// the deployment's default (`DBT_ACTIVE_EXPOSURES_BUILD_AFTER`, else 1440).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub build_after_minutes: Option<u32>,
     /// Optimistic-concurrency version: 0 before it is first stored, then 1, 2, ...
     #[serde(default)]
     pub version: u64,
@@ -68,9 +71,8 @@ fn default_environment() -> String {
     DEFAULT_ENVIRONMENT.to_string()
 }
 
-fn default_build_after() -> u32 {
-    1440
-}
+/// dbt Cloud's default for `DBT_ACTIVE_EXPOSURES_BUILD_AFTER`: one day, in minutes.
+pub const DEFAULT_BUILD_AFTER_MINUTES: u32 = 1440;
 
 impl Integration {
     /// A new integration with defaults for everything but the connection settings.
@@ -94,8 +96,8 @@ impl Integration {
             database_aliases: BTreeMap::new(),
             schema_aliases: BTreeMap::new(),
             include_unmatched: false,
-            active_exposures: false,
-            build_after_minutes: default_build_after(),
+            active_exposures: None,
+            build_after_minutes: None,
             version: 0,
         }
     }
@@ -395,6 +397,51 @@ pub trait Store: Send + Sync {
         integration_id: &str,
         limit: usize,
     ) -> impl Future<Output = Result<Vec<SyncRun>, StoreError>> + Send;
+
+    /// The latest results file recorded for a dbt project and kind, if any.
+    fn get_results_pointer(
+        &self,
+        dbt_project: &str,
+        kind: ResultsKind,
+    ) -> impl Future<Output = Result<Option<ResultsPointer>, StoreError>> + Send;
+
+    /// Records the results of one invocation: each node's result replaces the stored one of
+    /// the same node and kind (other nodes keep theirs), then the pointer is replaced only
+    /// if the stored one is still `previous` (by `invocation_id` and `generated_at`;
+    /// `None` = none yet), else `Conflict`. Writing the same results twice is harmless.
+    fn put_node_results(
+        &self,
+        pointer: &ResultsPointer,
+        previous: Option<&ResultsPointer>,
+        results: &[NodeResult],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The latest result of every node of a dbt project (one per node and kind), sorted by
+    /// unique id, then kind.
+    fn list_node_results(
+        &self,
+        dbt_project: &str,
+    ) -> impl Future<Output = Result<Vec<NodeResult>, StoreError>> + Send;
+
+    /// The refresh record of one workbook or data source of an integration, if any.
+    fn get_refresh(
+        &self,
+        integration_id: &str,
+        kind: RefreshTargetKind,
+        luid: &str,
+    ) -> impl Future<Output = Result<Option<RefreshRecord>, StoreError>> + Send;
+
+    /// Replaces the refresh record of its integration, target kind and LUID.
+    fn put_refresh(
+        &self,
+        record: &RefreshRecord,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The integration's refresh records, sorted by target kind, then LUID.
+    fn list_refreshes(
+        &self,
+        integration_id: &str,
+    ) -> impl Future<Output = Result<Vec<RefreshRecord>, StoreError>> + Send;
 }
 
 /// What went wrong reading or writing an artifact.
@@ -541,6 +588,225 @@ pub trait TableauApi: Send + Sync {
         integration: &Integration,
         secret: &Secret,
     ) -> impl Future<Output = Result<Vec<ProjectNode>, TableauError>> + Send;
+
+    /// Starts an extract refresh of each target, in one session; one reply per target, in
+    /// order. The outer error is a failed sign-in (nothing was asked).
+    fn refresh_extracts(
+        &self,
+        integration: &Integration,
+        secret: &Secret,
+        targets: &[RefreshTarget],
+    ) -> impl Future<Output = Result<Vec<Result<RefreshReply, TableauError>>, TableauError>> + Send;
+
+    /// Where a background job stands.
+    fn job_status(
+        &self,
+        integration: &Integration,
+        secret: &Secret,
+        job_id: &str,
+    ) -> impl Future<Output = Result<JobState, TableauError>> + Send;
+}
+
+/// The latest results file recorded for a dbt project: keeps older invocations out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResultsPointer {
+    /// The dbt project.
+    pub dbt_project: String,
+    /// `run_results.json` or `sources.json`.
+    pub kind: ResultsKind,
+    /// Where it was read from.
+    pub location: ArtifactLocation,
+    /// `metadata.generated_at` as dbt wrote it.
+    pub generated_at: String,
+    /// `metadata.invocation_id`.
+    pub invocation_id: String,
+    /// When it was recorded.
+    pub recorded_at: String,
+}
+
+/// What Tableau content an extract refresh is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RefreshTargetKind {
+    /// A workbook with embedded extracts (`POST .../workbooks/{luid}/refresh`).
+    Workbook,
+    /// A published data source (`POST .../datasources/{luid}/refresh`).
+    Datasource,
+}
+
+impl RefreshTargetKind {
+    /// The word stored and shown for it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RefreshTargetKind::Workbook => "workbook",
+            RefreshTargetKind::Datasource => "datasource",
+        }
+    }
+}
+
+/// One workbook or published data source whose extracts are refreshed.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct RefreshTarget {
+    /// Workbook or data source.
+    pub kind: RefreshTargetKind,
+    /// Its REST id.
+    pub luid: String,
+    /// Its name, for people.
+    pub name: String,
+}
+
+/// What Tableau said to a refresh request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "reply", rename_all = "snake_case")]
+pub enum RefreshReply {
+    /// A job was queued.
+    Queued {
+        /// The job to follow.
+        job_id: String,
+    },
+    /// A refresh is already queued or running (409093).
+    AlreadyQueued,
+    /// There is no extract to refresh (409090).
+    NotRefreshable,
+}
+
+/// Where a Tableau background job stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum JobState {
+    /// Queued or running.
+    InProgress {
+        /// Percent done, when Tableau says.
+        progress: Option<u32>,
+    },
+    /// Finished successfully (finishCode 0).
+    Succeeded,
+    /// Finished with an error (finishCode 1).
+    Failed {
+        /// Tableau's notes.
+        notes: Option<String>,
+    },
+    /// Cancelled (finishCode 2).
+    Cancelled,
+}
+
+/// Where the last extract refresh of one target stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RefreshState {
+    /// Asked for; the job is being followed.
+    Queued,
+    /// Tableau already had one queued or running (409093); not an error.
+    AlreadyQueued,
+    /// Tableau says there is no extract to refresh (409090).
+    NotRefreshable,
+    /// The job finished successfully.
+    Succeeded,
+    /// The job failed; `notes` says why.
+    Failed,
+    /// The job was cancelled.
+    Cancelled,
+    /// The job ran longer than autoexpose follows jobs.
+    GaveUp,
+    /// The request itself failed; `notes` says why.
+    RequestFailed,
+}
+
+impl RefreshState {
+    /// The word stored and shown for it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RefreshState::Queued => "queued",
+            RefreshState::AlreadyQueued => "already_queued",
+            RefreshState::NotRefreshable => "not_refreshable",
+            RefreshState::Succeeded => "succeeded",
+            RefreshState::Failed => "failed",
+            RefreshState::Cancelled => "cancelled",
+            RefreshState::GaveUp => "gave_up",
+            RefreshState::RequestFailed => "request_failed",
+        }
+    }
+}
+
+/// A refresh that was due but not asked for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SkippedRefresh {
+    /// When.
+    pub at: String,
+    /// The dbt invocation that called for it.
+    pub invocation_id: String,
+    /// Why, e.g. the time left in the build-after window.
+    pub reason: String,
+}
+
+/// The extract refresh history of one workbook or data source of an integration: the last
+/// request and its job, and the last skip.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefreshRecord {
+    /// The integration.
+    pub integration_id: String,
+    /// What is refreshed.
+    pub target: RefreshTarget,
+    /// The workbooks (exposures) that called for it in the last invocation.
+    #[serde(default)]
+    pub workbook_luids: Vec<String>,
+    /// The state of the last request; `None` when only skips were recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<RefreshState>,
+    /// When a refresh was last asked of Tableau (the build-after window starts here).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requested_at: Option<String>,
+    /// The dbt invocation that caused the last request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invocation_id: Option<String>,
+    /// Tableau's job id of the last request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job_id: Option<String>,
+    /// The job's finishCode (0 success, 1 failed, 2 cancelled).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finish_code: Option<u32>,
+    /// Tableau's notes, or what went wrong.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+    /// The last skip, if it came after the last request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skipped: Option<SkippedRefresh>,
+    /// When this record last changed.
+    pub updated_at: String,
+}
+
+/// A refresh job to follow until it finishes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefreshJob {
+    /// The integration whose PAT follows it.
+    pub integration_id: String,
+    /// What it refreshes.
+    pub target: RefreshTarget,
+    /// Tableau's job id.
+    pub job_id: String,
+    /// When it was asked for.
+    pub requested_at: String,
+    /// How many polls so far.
+    #[serde(default)]
+    pub attempt: u32,
+}
+
+/// What went wrong handing a job to the queue.
+#[derive(Debug, thiserror::Error)]
+pub enum QueueError {
+    /// The queue refused or could not be reached; the message says which queue and why.
+    #[error("{0}")]
+    Unavailable(String),
+}
+
+/// Where refresh jobs wait until they are polled again (SQS in AWS).
+pub trait JobQueue: Send + Sync {
+    /// Hands over a job to poll after `delay`.
+    fn enqueue(
+        &self,
+        job: &RefreshJob,
+        delay: Duration,
+    ) -> impl Future<Output = Result<(), QueueError>> + Send;
 }
 
 /// The time, so tests control it (lease expiry, run timestamps).

@@ -60,6 +60,7 @@ pub struct Pipeline<S, A, K, T> {
     lease_ttl: Duration,
     lease_wait: Duration,
     publish: bool,
+    pub(crate) orchestration: crate::orchestrate::Orchestration,
 }
 
 impl<S: Store, A: Artifacts, K: Secrets, T: TableauApi> Pipeline<S, A, K, T> {
@@ -74,6 +75,7 @@ impl<S: Store, A: Artifacts, K: Secrets, T: TableauApi> Pipeline<S, A, K, T> {
             lease_ttl: DEFAULT_LEASE_TTL,
             lease_wait: DEFAULT_LEASE_WAIT,
             publish: false,
+            orchestration: crate::orchestrate::Orchestration::default(),
         }
     }
 
@@ -118,7 +120,7 @@ impl<S: Store, A: Artifacts, K: Secrets, T: TableauApi> Pipeline<S, A, K, T> {
         &self.secrets
     }
 
-    fn now(&self) -> OffsetDateTime {
+    pub(crate) fn now(&self) -> OffsetDateTime {
         self.clock.now()
     }
 
@@ -292,7 +294,7 @@ impl<S: Store, A: Artifacts, K: Secrets, T: TableauApi> Pipeline<S, A, K, T> {
             .await
     }
 
-    async fn integration(&self, id: &str) -> Result<Integration, PipelineError> {
+    pub(crate) async fn integration(&self, id: &str) -> Result<Integration, PipelineError> {
         self.store
             .get_integration(id)
             .await?
@@ -378,7 +380,11 @@ impl<S: Store, A: Artifacts, K: Secrets, T: TableauApi> Pipeline<S, A, K, T> {
         Ok(run)
     }
 
-    async fn acquire_lease(&self, integration_id: &str, holder: &str) -> Result<(), PipelineError> {
+    pub(crate) async fn acquire_lease(
+        &self,
+        integration_id: &str,
+        holder: &str,
+    ) -> Result<(), PipelineError> {
         let deadline = tokio::time::Instant::now() + self.lease_wait;
         loop {
             let now = self.now();

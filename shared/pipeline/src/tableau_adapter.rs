@@ -8,8 +8,11 @@ use autoexpose_tableau::{
     TokenSecret, build_http_client,
 };
 
+use autoexpose_tableau::{JobStatus, RefreshOutcome};
+
 use crate::ports::{
-    Integration, ProjectNode, ResolvedCollection, Secret, TableauApi, TableauError,
+    Integration, JobState, ProjectNode, RefreshReply, RefreshTarget, RefreshTargetKind,
+    ResolvedCollection, Secret, TableauApi, TableauError,
 };
 
 /// The real Tableau client: one sign-in per call, signed out however the call ends. The
@@ -153,5 +156,57 @@ impl TableauApi for TableauHttp {
                 parent_luid: p.parent_luid.clone(),
             })
             .collect())
+    }
+
+    async fn refresh_extracts(
+        &self,
+        integration: &Integration,
+        secret: &Secret,
+        targets: &[RefreshTarget],
+    ) -> Result<Vec<Result<RefreshReply, TableauError>>, TableauError> {
+        let client = self.client(integration, secret)?;
+        // One sign-in for every refresh of the integration.
+        client
+            .with_session(async |session| {
+                let mut replies = Vec::with_capacity(targets.len());
+                for target in targets {
+                    let outcome = match target.kind {
+                        RefreshTargetKind::Workbook => session.refresh_workbook(&target.luid).await,
+                        RefreshTargetKind::Datasource => {
+                            session.refresh_datasource(&target.luid).await
+                        }
+                    };
+                    replies.push(match outcome {
+                        Ok(RefreshOutcome::Queued { job_id }) => {
+                            Ok(RefreshReply::Queued { job_id })
+                        }
+                        Ok(RefreshOutcome::AlreadyQueued) => Ok(RefreshReply::AlreadyQueued),
+                        Ok(RefreshOutcome::NotRefreshable) => Ok(RefreshReply::NotRefreshable),
+                        Err(e) => Err(port_error(e)),
+                    });
+                }
+                Ok(replies)
+            })
+            .await
+            .map_err(port_error)
+    }
+
+    async fn job_status(
+        &self,
+        integration: &Integration,
+        secret: &Secret,
+        job_id: &str,
+    ) -> Result<JobState, TableauError> {
+        let client = self.client(integration, secret)?;
+        let status = client
+            .with_session(async |session| session.job(job_id).await)
+            .await
+            .map_err(port_error)?;
+        Ok(match status {
+            JobStatus::InProgress { progress } => JobState::InProgress { progress },
+            JobStatus::Succeeded => JobState::Succeeded,
+            JobStatus::Failed { notes } => JobState::Failed { notes },
+            JobStatus::Cancelled => JobState::Cancelled,
+        })
     }
 }

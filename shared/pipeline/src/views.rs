@@ -11,8 +11,11 @@ use autoexpose_matcher::{Aliases, Exposure, Manifest};
 use serde::{Deserialize, Serialize};
 
 use crate::error::PipelineError;
-use crate::ports::{ArtifactLocation, Artifacts, Integration, Secrets, Store, TableauApi};
+use crate::ports::{
+    ArtifactLocation, Artifacts, Integration, RefreshRecord, Secrets, Store, TableauApi,
+};
 use crate::stages::Pipeline;
+use autoexpose_matcher::health::{Health, ProjectHealth};
 
 /// Whether an exposure was made by autoexpose or declared in the dbt project's YAML.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -30,8 +33,15 @@ pub enum ExposureMode {
 pub struct CatalogEntry {
     /// Exposure name.
     pub name: String,
-    /// Data health signal: `Unknown` until run results are recorded.
+    /// Data health signal (PRODUCT.md S10): `Healthy`, `Caution`, `Degraded`, or `Unknown`
+    /// until run results are recorded.
     pub health: String,
+    /// Why: the nodes and tests that decided the health.
+    #[serde(default)]
+    pub health_reasons: Vec<String>,
+    /// The Tableau workbook LUID (auto exposures only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workbook_luid: Option<String>,
     /// `dashboard`, `notebook`, `analysis`, `ml` or `application`.
     #[serde(rename = "type")]
     pub exposure_type: String,
@@ -49,6 +59,16 @@ pub struct CatalogEntry {
     pub url: Option<String>,
     /// dbt unique ids it depends on.
     pub depends_on: Vec<String>,
+}
+
+/// One exposure with what `autoexpose exposures show` prints.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExposureDetail {
+    /// Its catalog entry (health and reasons included).
+    #[serde(flatten)]
+    pub entry: CatalogEntry,
+    /// Extract refreshes of its workbook and the published data sources it uses.
+    pub refreshes: Vec<RefreshRecord>,
 }
 
 /// The auto exposures of one dbt project, ready to render.
@@ -114,7 +134,9 @@ impl<S: Store, A: Artifacts, K: Secrets, T: TableauApi> Pipeline<S, A, K, T> {
                 let owner = e.owner.clone().unwrap_or_default();
                 entries.push(CatalogEntry {
                     name: e.name,
-                    health: "Unknown".into(),
+                    health: Health::Unknown.as_str().into(),
+                    health_reasons: Vec::new(),
+                    workbook_luid: Some(e.workbook_luid),
                     exposure_type: e.exposure_type,
                     owner: owner.name,
                     owner_email: owner.email,
@@ -133,7 +155,9 @@ impl<S: Store, A: Artifacts, K: Secrets, T: TableauApi> Pipeline<S, A, K, T> {
             for manual in manifest.exposures {
                 entries.push(CatalogEntry {
                     name: manual.name,
-                    health: "Unknown".into(),
+                    health: Health::Unknown.as_str().into(),
+                    health_reasons: Vec::new(),
+                    workbook_luid: None,
                     exposure_type: manual.exposure_type,
                     owner: manual.owner_name,
                     owner_email: manual.owner_email,
@@ -145,8 +169,44 @@ impl<S: Store, A: Artifacts, K: Secrets, T: TableauApi> Pipeline<S, A, K, T> {
                 });
             }
         }
+        for project in &projects {
+            let results = self.store().list_node_results(project).await?;
+            let (dag, tests) = self.project_graph(project).await?;
+            let health = ProjectHealth::new(&dag, &tests, &results);
+            for entry in entries.iter_mut().filter(|e| &e.dbt_project == project) {
+                let report = health.exposure(&entry.depends_on);
+                entry.health = report.health.as_str().to_string();
+                entry.health_reasons = report.reasons;
+            }
+        }
         entries.sort_by(|a, b| (&a.name, &a.dbt_project).cmp(&(&b.name, &b.dbt_project)));
         Ok(entries)
+    }
+
+    /// One exposure by name (in one dbt project, or any): its catalog entry with health
+    /// and reasons, and the extract refreshes of its workbook and data sources.
+    pub async fn exposure_detail(
+        &self,
+        name: &str,
+        dbt_project: Option<&str>,
+    ) -> Result<Option<ExposureDetail>, PipelineError> {
+        let Some(entry) = self
+            .catalog(dbt_project)
+            .await?
+            .into_iter()
+            .find(|e| e.name == name)
+        else {
+            return Ok(None);
+        };
+        let mut refreshes = Vec::new();
+        if let (Some(integration), Some(luid)) = (&entry.integration, &entry.workbook_luid) {
+            for record in self.store().list_refreshes(integration).await? {
+                if record.workbook_luids.contains(luid) {
+                    refreshes.push(record);
+                }
+            }
+        }
+        Ok(Some(ExposureDetail { entry, refreshes }))
     }
 
     /// The dbt properties files holding every auto exposure of a dbt project, rendered

@@ -11,7 +11,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use autoexpose_pipeline::{
-    AppliedManifest, ExposureDiff, Integration, Lease, Snapshot, Store, StoreError, StoredExposure,
+    AppliedManifest, ExposureDiff, Integration, Lease, NodeResult, RefreshRecord,
+    RefreshTargetKind, ResultsKind, ResultsPointer, Snapshot, Store, StoreError, StoredExposure,
     SyncRun,
 };
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
@@ -39,6 +40,17 @@ const MIGRATIONS: &[&str] = &[
      CREATE TABLE runs (
          integration_id TEXT NOT NULL, run_id TEXT NOT NULL, started_at TEXT NOT NULL,
          body TEXT NOT NULL, PRIMARY KEY (integration_id, run_id));",
+    // 2: dbt results (the latest per node and kind, and the latest file per kind) and
+    // extract refresh records (PRODUCT.md S8, S10).
+    "CREATE TABLE results_pointers (
+         dbt_project TEXT NOT NULL, kind TEXT NOT NULL, generated_at TEXT NOT NULL,
+         invocation_id TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY (dbt_project, kind));
+     CREATE TABLE node_results (
+         dbt_project TEXT NOT NULL, kind TEXT NOT NULL, unique_id TEXT NOT NULL,
+         body TEXT NOT NULL, PRIMARY KEY (dbt_project, kind, unique_id));
+     CREATE TABLE refreshes (
+         integration_id TEXT NOT NULL, target_kind TEXT NOT NULL, luid TEXT NOT NULL,
+         body TEXT NOT NULL, PRIMARY KEY (integration_id, target_kind, luid));",
 ];
 
 /// The local store could not be opened.
@@ -499,6 +511,164 @@ impl Store for LocalStore {
             for row in rows {
                 out.push(from_json(&row.map_err(backend)?)?);
             }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn get_results_pointer(
+        &self,
+        dbt_project: &str,
+        kind: ResultsKind,
+    ) -> Result<Option<ResultsPointer>, StoreError> {
+        let project = dbt_project.to_string();
+        self.call(move |conn| {
+            let body: Option<String> = conn
+                .query_row(
+                    "SELECT body FROM results_pointers WHERE dbt_project = ?1 AND kind = ?2",
+                    params![project, kind.as_str()],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(backend)?;
+            body.as_deref().map(from_json).transpose()
+        })
+        .await
+    }
+
+    async fn put_node_results(
+        &self,
+        pointer: &ResultsPointer,
+        previous: Option<&ResultsPointer>,
+        results: &[NodeResult],
+    ) -> Result<(), StoreError> {
+        let pointer = pointer.clone();
+        let previous = previous.map(|p| (p.generated_at.clone(), p.invocation_id.clone()));
+        let results = results.to_vec();
+        self.call(move |conn| {
+            // One transaction: the results and the pointer move together.
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(backend)?;
+            let kind = pointer.kind.as_str();
+            let current: Option<(String, String)> = tx
+                .query_row(
+                    "SELECT generated_at, invocation_id FROM results_pointers
+                     WHERE dbt_project = ?1 AND kind = ?2",
+                    params![pointer.dbt_project, kind],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()
+                .map_err(backend)?;
+            if current != previous {
+                return Err(StoreError::Conflict(format!(
+                    "the recorded {} of dbt project '{}'",
+                    pointer.kind.file_name(),
+                    pointer.dbt_project
+                )));
+            }
+            for result in &results {
+                tx.execute(
+                    "INSERT INTO node_results (dbt_project, kind, unique_id, body) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (dbt_project, kind, unique_id) DO UPDATE SET body = excluded.body",
+                    params![pointer.dbt_project, result.kind.as_str(), result.unique_id, to_json(result)?],
+                )
+                .map_err(backend)?;
+            }
+            tx.execute(
+                "INSERT INTO results_pointers (dbt_project, kind, generated_at, invocation_id, body)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (dbt_project, kind) DO UPDATE SET generated_at = excluded.generated_at,
+                     invocation_id = excluded.invocation_id, body = excluded.body",
+                params![
+                    pointer.dbt_project,
+                    kind,
+                    pointer.generated_at,
+                    pointer.invocation_id,
+                    to_json(&pointer)?
+                ],
+            )
+            .map_err(backend)?;
+            tx.commit().map_err(backend)
+        })
+        .await
+    }
+
+    async fn list_node_results(&self, dbt_project: &str) -> Result<Vec<NodeResult>, StoreError> {
+        let project = dbt_project.to_string();
+        self.call(move |conn| {
+            let mut stmt = conn
+                .prepare("SELECT body FROM node_results WHERE dbt_project = ?1")
+                .map_err(backend)?;
+            let rows = stmt
+                .query_map(params![project], |r| r.get::<_, String>(0))
+                .map_err(backend)?;
+            let mut out: Vec<NodeResult> = Vec::new();
+            for row in rows {
+                out.push(from_json(&row.map_err(backend)?)?);
+            }
+            out.sort_by(|a, b| (&a.unique_id, a.kind).cmp(&(&b.unique_id, b.kind)));
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn get_refresh(
+        &self,
+        integration_id: &str,
+        kind: RefreshTargetKind,
+        luid: &str,
+    ) -> Result<Option<RefreshRecord>, StoreError> {
+        let (id, luid) = (integration_id.to_string(), luid.to_string());
+        self.call(move |conn| {
+            let body: Option<String> = conn
+                .query_row(
+                    "SELECT body FROM refreshes WHERE integration_id = ?1 AND target_kind = ?2 AND luid = ?3",
+                    params![id, kind.as_str(), luid],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(backend)?;
+            body.as_deref().map(from_json).transpose()
+        })
+        .await
+    }
+
+    async fn put_refresh(&self, record: &RefreshRecord) -> Result<(), StoreError> {
+        let record = record.clone();
+        self.call(move |conn| {
+            conn.execute(
+                "INSERT INTO refreshes (integration_id, target_kind, luid, body) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (integration_id, target_kind, luid) DO UPDATE SET body = excluded.body",
+                params![
+                    record.integration_id,
+                    record.target.kind.as_str(),
+                    record.target.luid,
+                    to_json(&record)?
+                ],
+            )
+            .map_err(backend)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn list_refreshes(&self, integration_id: &str) -> Result<Vec<RefreshRecord>, StoreError> {
+        let id = integration_id.to_string();
+        self.call(move |conn| {
+            let mut stmt = conn
+                .prepare("SELECT body FROM refreshes WHERE integration_id = ?1")
+                .map_err(backend)?;
+            let rows = stmt
+                .query_map(params![id], |r| r.get::<_, String>(0))
+                .map_err(backend)?;
+            let mut out: Vec<RefreshRecord> = Vec::new();
+            for row in rows {
+                out.push(from_json(&row.map_err(backend)?)?);
+            }
+            out.sort_by(|a, b| {
+                (a.target.kind, &a.target.luid).cmp(&(b.target.kind, &b.target.luid))
+            });
             Ok(out)
         })
         .await

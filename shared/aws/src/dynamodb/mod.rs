@@ -16,6 +16,9 @@
 //! | exposure | `EXPOSURES#<integration id>` | `WB#<workbook luid>` | `data` (JSON `Exposure`), `name`, `synced_at` |
 //! | lease | `LEASE#<integration id>` | `LEASE` | `holder`, `expires_at` (RFC 3339 text) |
 //! | sync run | `RUNS#<integration id>` | `RUN#<started_at>#<recorded, epoch ns>#<run id>` | `data` (JSON [`SyncRun`]), `ttl` (N, epoch seconds, 90 days on) |
+//! | latest results file | `RESULTS#<dbt project>` | `POINTER#<run_results\|source_freshness>` | `data` (JSON [`ResultsPointer`]), `generated_at`, `invocation_id` |
+//! | node result | `RESULTS#<dbt project>` | `NODE#<run_results\|source_freshness>#<unique id>` | `data` (JSON [`NodeResult`], message cut to 500 chars) |
+//! | extract refresh | `REFRESHES#<integration id>` | `REFRESH#<workbook\|datasource>#<luid>` | `data` (JSON [`RefreshRecord`]) |
 //!
 //! All integrations share one partition, so listing them is one `Query`; an
 //! account has a handful, far below a partition's limits. Every other record
@@ -33,6 +36,11 @@
 //! * A snapshot is one item per workbook, so a big site never meets the 400 KB
 //!   item limit, and replacing it writes only the workbooks that changed (a diff
 //!   against what is stored), plus the header when `taken_at` or the count moved.
+//! * Run results: the node items are written first (batches of 25, each the latest
+//!   result of its node), then the `POINTER#` item, conditional on the `invocation_id`
+//!   and `generated_at` the caller read. A retried event writes the same node items
+//!   again; an older file is refused by the pipeline before anything is written.
+//! * Refresh records are plain puts: one per workbook or data source of an integration.
 //! * Exposure diffs and snapshot diffs go through `BatchWriteItem` in batches of 25;
 //!   `UnprocessedItems` are retried with exponential backoff.
 //!
@@ -49,8 +57,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use autoexpose_pipeline::{
-    AppliedManifest, ArtifactLocation, ExposureDiff, Integration, Lease, Snapshot, Store,
-    StoreError, StoredExposure, SyncRun,
+    AppliedManifest, ArtifactLocation, ExposureDiff, Integration, Lease, NodeResult, RefreshRecord,
+    RefreshTargetKind, ResultsKind, ResultsPointer, Snapshot, Store, StoreError, StoredExposure,
+    SyncRun,
 };
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
@@ -357,6 +366,18 @@ fn lease_pk(integration_id: &str) -> String {
 
 fn runs_pk(integration_id: &str) -> String {
     format!("RUNS#{integration_id}")
+}
+
+fn results_pk(dbt_project: &str) -> String {
+    format!("RESULTS#{dbt_project}")
+}
+
+fn refreshes_pk(integration_id: &str) -> String {
+    format!("REFRESHES#{integration_id}")
+}
+
+fn refresh_sk(kind: RefreshTargetKind, luid: &str) -> String {
+    format!("REFRESH#{}#{luid}", kind.as_str())
 }
 
 fn workbook_sk(luid: &str) -> String {
@@ -794,6 +815,119 @@ impl Store for DynamoStore {
             }
         }
         out.truncate(limit);
+        Ok(out)
+    }
+    async fn get_results_pointer(
+        &self,
+        dbt_project: &str,
+        kind: ResultsKind,
+    ) -> Result<Option<ResultsPointer>, StoreError> {
+        let sk = format!("POINTER#{}", kind.as_str());
+        match self.get_item(&results_pk(dbt_project), &sk).await? {
+            Some(item) => Ok(Some(item.json("data", "results pointer")?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn put_node_results(
+        &self,
+        pointer: &ResultsPointer,
+        previous: Option<&ResultsPointer>,
+        results: &[NodeResult],
+    ) -> Result<(), StoreError> {
+        let pk = results_pk(&pointer.dbt_project);
+        let mut requests = Vec::with_capacity(results.len());
+        for result in results {
+            let sk = format!("NODE#{}#{}", result.kind.as_str(), result.unique_id);
+            let mut item = key(&pk, &sk);
+            item.insert(
+                "data".into(),
+                s(to_json(result, &format!("result of {}", result.unique_id))?),
+            );
+            requests.push(put(item)?);
+        }
+        if !requests.is_empty() {
+            self.write_batch(
+                requests,
+                &format!("results of dbt project '{}'", pointer.dbt_project),
+            )
+            .await?;
+        }
+        let mut item = key(&pk, &format!("POINTER#{}", pointer.kind.as_str()));
+        item.insert("data".into(), s(to_json(pointer, "results pointer")?));
+        item.insert("generated_at".into(), s(&pointer.generated_at));
+        item.insert("invocation_id".into(), s(&pointer.invocation_id));
+        let (condition, vals) = match previous {
+            None => ("attribute_not_exists(pk)", HashMap::new()),
+            Some(prev) => (
+                "invocation_id = :inv AND generated_at = :gen",
+                values([
+                    (":inv", s(&prev.invocation_id)),
+                    (":gen", s(&prev.generated_at)),
+                ]),
+            ),
+        };
+        let what = format!(
+            "the recorded {} of dbt project '{}'",
+            pointer.kind.file_name(),
+            pointer.dbt_project
+        );
+        if self
+            .conditional_put(item, condition, vals, &format!("writing {what}"))
+            .await?
+        {
+            Ok(())
+        } else {
+            Err(StoreError::Conflict(what))
+        }
+    }
+
+    async fn list_node_results(&self, dbt_project: &str) -> Result<Vec<NodeResult>, StoreError> {
+        let mut out: Vec<NodeResult> = Vec::new();
+        for item in self.query_prefix(&results_pk(dbt_project), "NODE#").await? {
+            out.push(item.json("data", "node result")?);
+        }
+        out.sort_by(|a, b| (&a.unique_id, a.kind).cmp(&(&b.unique_id, b.kind)));
+        Ok(out)
+    }
+
+    async fn get_refresh(
+        &self,
+        integration_id: &str,
+        kind: RefreshTargetKind,
+        luid: &str,
+    ) -> Result<Option<RefreshRecord>, StoreError> {
+        match self
+            .get_item(&refreshes_pk(integration_id), &refresh_sk(kind, luid))
+            .await?
+        {
+            Some(item) => Ok(Some(item.json("data", "refresh record")?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn put_refresh(&self, record: &RefreshRecord) -> Result<(), StoreError> {
+        let mut item = key(
+            &refreshes_pk(&record.integration_id),
+            &refresh_sk(record.target.kind, &record.target.luid),
+        );
+        item.insert("data".into(), s(to_json(record, "refresh record")?));
+        self.write_batch(
+            vec![put(item)?],
+            &format!("the refresh record of {}", record.target.luid),
+        )
+        .await
+    }
+
+    async fn list_refreshes(&self, integration_id: &str) -> Result<Vec<RefreshRecord>, StoreError> {
+        let mut out: Vec<RefreshRecord> = Vec::new();
+        for item in self
+            .query_prefix(&refreshes_pk(integration_id), "REFRESH#")
+            .await?
+        {
+            out.push(item.json("data", "refresh record")?);
+        }
+        out.sort_by(|a, b| (a.target.kind, &a.target.luid).cmp(&(b.target.kind, &b.target.luid)));
         Ok(out)
     }
 }

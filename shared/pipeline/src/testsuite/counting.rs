@@ -3,9 +3,11 @@
 
 use std::sync::Mutex;
 
+use autoexpose_matcher::run_results::{NodeResult, ResultsKind};
+
 use crate::ports::{
-    AppliedManifest, ExposureDiff, Integration, Lease, Snapshot, Store, StoreError, StoredExposure,
-    SyncRun,
+    AppliedManifest, ExposureDiff, Integration, Lease, RefreshRecord, RefreshTargetKind,
+    ResultsPointer, Snapshot, Store, StoreError, StoredExposure, SyncRun,
 };
 
 /// Writes made through a [`CountingStore`], by kind.
@@ -25,6 +27,10 @@ pub struct WriteCounts {
     pub runs: u32,
     /// `try_acquire_lease` and `release_lease` calls (coordination, not data).
     pub lease_ops: u32,
+    /// `put_node_results` calls.
+    pub results: u32,
+    /// `put_refresh` calls.
+    pub refreshes: u32,
 }
 
 impl WriteCounts {
@@ -35,6 +41,8 @@ impl WriteCounts {
             + self.applied_manifests
             + self.exposure_diffs
             + self.runs
+            + self.results
+            + self.refreshes
     }
 }
 
@@ -136,5 +144,41 @@ impl<S: Store> Store for CountingStore<S> {
     }
     async fn list_runs(&self, id: &str, limit: usize) -> Result<Vec<SyncRun>, StoreError> {
         self.inner.list_runs(id, limit).await
+    }
+    async fn get_results_pointer(
+        &self,
+        p: &str,
+        kind: ResultsKind,
+    ) -> Result<Option<ResultsPointer>, StoreError> {
+        self.inner.get_results_pointer(p, kind).await
+    }
+    async fn put_node_results(
+        &self,
+        pointer: &ResultsPointer,
+        previous: Option<&ResultsPointer>,
+        results: &[NodeResult],
+    ) -> Result<(), StoreError> {
+        self.count(|c| c.results += 1);
+        self.inner
+            .put_node_results(pointer, previous, results)
+            .await
+    }
+    async fn list_node_results(&self, p: &str) -> Result<Vec<NodeResult>, StoreError> {
+        self.inner.list_node_results(p).await
+    }
+    async fn get_refresh(
+        &self,
+        id: &str,
+        kind: RefreshTargetKind,
+        luid: &str,
+    ) -> Result<Option<RefreshRecord>, StoreError> {
+        self.inner.get_refresh(id, kind, luid).await
+    }
+    async fn put_refresh(&self, record: &RefreshRecord) -> Result<(), StoreError> {
+        self.count(|c| c.refreshes += 1);
+        self.inner.put_refresh(record).await
+    }
+    async fn list_refreshes(&self, id: &str) -> Result<Vec<RefreshRecord>, StoreError> {
+        self.inner.list_refreshes(id).await
     }
 }

@@ -8,8 +8,9 @@ use autoexpose_matcher::{ProjectRef, UpstreamTable, Workbook};
 use time::OffsetDateTime;
 
 use crate::ports::{
-    ArtifactError, ArtifactLocation, Artifacts, Clock, Integration, ProjectNode,
-    ResolvedCollection, Secret, SecretError, Secrets, TableauApi, TableauError,
+    ArtifactError, ArtifactLocation, Artifacts, Clock, Integration, JobState, ProjectNode,
+    RefreshReply, RefreshTarget, ResolvedCollection, Secret, SecretError, Secrets, TableauApi,
+    TableauError,
 };
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -91,6 +92,10 @@ struct FakeSite {
     failure: Option<TableauError>,
     delay: Duration,
     listings: u32,
+    refreshes: Vec<RefreshTarget>,
+    refresh_sessions: u32,
+    already_queued: Vec<String>,
+    jobs: HashMap<String, JobState>,
 }
 
 /// A scripted Tableau site for tests of pipeline logic (not of the Tableau client): a
@@ -135,6 +140,26 @@ impl FakeTableau {
     /// How many listings were made.
     pub fn listings(&self) -> u32 {
         lock(&self.0).listings
+    }
+
+    /// Every refresh asked for, in order.
+    pub fn refreshes(&self) -> Vec<RefreshTarget> {
+        lock(&self.0).refreshes.clone()
+    }
+
+    /// How many sessions asked for refreshes.
+    pub fn refresh_sessions(&self) -> u32 {
+        lock(&self.0).refresh_sessions
+    }
+
+    /// Makes refreshes of this LUID answer "already queued" (409093).
+    pub fn set_already_queued(&self, luid: &str) {
+        lock(&self.0).already_queued.push(luid.to_string());
+    }
+
+    /// Sets what polling a job answers (a new job is in progress until set).
+    pub fn set_job_state(&self, job_id: &str, state: JobState) {
+        lock(&self.0).jobs.insert(job_id.to_string(), state);
     }
 
     fn check(&self) -> Result<(), TableauError> {
@@ -225,6 +250,53 @@ impl TableauApi for FakeTableau {
     ) -> Result<Vec<ProjectNode>, TableauError> {
         self.check()?;
         Ok(lock(&self.0).projects.clone())
+    }
+
+    async fn refresh_extracts(
+        &self,
+        _integration: &Integration,
+        _secret: &Secret,
+        targets: &[RefreshTarget],
+    ) -> Result<Vec<Result<RefreshReply, TableauError>>, TableauError> {
+        self.refresh_extracts_impl(targets).await
+    }
+
+    async fn job_status(
+        &self,
+        _integration: &Integration,
+        _secret: &Secret,
+        job_id: &str,
+    ) -> Result<JobState, TableauError> {
+        self.check()?;
+        lock(&self.0)
+            .jobs
+            .get(job_id)
+            .cloned()
+            .ok_or_else(|| TableauError::Other(format!("no job '{job_id}'")))
+    }
+}
+
+impl FakeTableau {
+    async fn refresh_extracts_impl(
+        &self,
+        targets: &[RefreshTarget],
+    ) -> Result<Vec<Result<RefreshReply, TableauError>>, TableauError> {
+        self.check()?;
+        let mut site = lock(&self.0);
+        site.refresh_sessions += 1;
+        let mut replies = Vec::new();
+        for target in targets {
+            site.refreshes.push(target.clone());
+            if site.already_queued.contains(&target.luid) {
+                replies.push(Ok(RefreshReply::AlreadyQueued));
+                continue;
+            }
+            let job_id = format!("job-{}", site.refreshes.len());
+            site.jobs
+                .insert(job_id.clone(), JobState::InProgress { progress: None });
+            replies.push(Ok(RefreshReply::Queued { job_id }));
+        }
+        Ok(replies)
     }
 }
 

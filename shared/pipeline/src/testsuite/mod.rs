@@ -17,6 +17,7 @@
 
 mod counting;
 mod fakes;
+mod orchestrate_behaviour;
 mod pipeline_behaviour;
 mod store_behaviour;
 
@@ -25,6 +26,7 @@ pub use fakes::{
     FakeTableau, ManualClock, MemoryArtifacts, StaticSecrets, manifest_json, sample_integration,
     workbook,
 };
+pub use orchestrate_behaviour::*;
 pub use pipeline_behaviour::*;
 pub use store_behaviour::*;
 
@@ -60,4 +62,11 @@ where
     concurrent_syncs_one_waits_both_recorded(make_store().await).await;
     integrations_of_one_project_never_share_an_exposure_name(make_store().await).await;
     publishing_writes_the_exposure_yaml_beside_the_manifest(make_store().await).await;
+    node_results_merge_per_node_and_the_pointer_is_conditional(make_store().await).await;
+    refresh_records_round_trip_per_target(make_store().await).await;
+    rebuilt_exposures_are_refreshed_once_per_target(make_store().await).await;
+    failed_upstream_degrades_and_older_results_change_nothing(make_store().await).await;
+    refresh_inside_the_window_is_skipped_with_time_left(make_store().await).await;
+    refresh_job_is_followed_to_its_outcome(make_store().await).await;
+    job_running_too_long_is_given_up(make_store().await).await;
 }
