@@ -12,8 +12,9 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use autoexpose_pipeline::Store as _;
 use autoexpose_pipeline::{
-    ApplyOutcome, CatalogEntry, DEFAULT_ENVIRONMENT, ExposureMode, Integration, Secrets, SyncRun,
-    TableauApi, Trigger, integration_status, parse_collection_list,
+    ApplyOutcome, CatalogEntry, DEFAULT_ENVIRONMENT, ExposureMode, Integration, JobCheck,
+    ResultsOutcome, Secrets, SyncRun, TableauApi, Trigger, integration_status,
+    parse_collection_list,
 };
 use autoexpose_store_local::DEFAULT_SECRET_ENV;
 
@@ -36,6 +37,25 @@ pub enum StateCommand {
     /// Show the stored exposures.
     #[command(subcommand)]
     Exposures(ExposuresCommand),
+    /// Record a dbt run_results.json (and sources.json): exposure health, and extract
+    /// refreshes of rebuilt exposures where active exposures are on.
+    RecordResults(RecordResultsArgs),
+}
+
+/// Arguments of `autoexpose record-results`.
+#[derive(Debug, clap::Args)]
+pub struct RecordResultsArgs {
+    /// Path of run_results.json from a production `dbt build`.
+    pub path: PathBuf,
+    /// Path of sources.json from `dbt source freshness`.
+    #[arg(long)]
+    pub sources: Option<PathBuf>,
+    /// The dbt project it belongs to.
+    #[arg(long)]
+    pub dbt_project: String,
+    /// Follow the refresh jobs until they finish (the local CLI has no queue).
+    #[arg(long)]
+    pub wait: bool,
 }
 
 /// `autoexpose integrations ...`
@@ -80,6 +100,14 @@ pub struct AddIntegrationArgs {
     /// `--dynamodb-table`; default `autoexpose/<id>`, inside the stack's `SecretNamePrefix`.
     #[arg(long)]
     pub secret_id: Option<String>,
+    /// Refresh Tableau extracts after dbt builds (`1`/`0`). Unset: the deployment's
+    /// default (`DBT_ACTIVE_EXPOSURES` on the function, else off).
+    #[arg(long, env = "DBT_ACTIVE_EXPOSURES", value_parser = clap::builder::BoolishValueParser::new())]
+    pub active_exposures: Option<bool>,
+    /// Minimum minutes between refreshes of one workbook. Unset: the deployment's default
+    /// (`DBT_ACTIVE_EXPOSURES_BUILD_AFTER` on the function, else 1440).
+    #[arg(long, env = "DBT_ACTIVE_EXPOSURES_BUILD_AFTER")]
+    pub build_after_minutes: Option<u32>,
 }
 
 /// `autoexpose collections ...`
@@ -148,6 +176,17 @@ pub enum ExposuresCommand {
     Export(crate::export_cmd::ExportArgs),
     /// Add the auto exposures to a copy of manifest.json, for `dbt docs serve`.
     Inject(crate::export_cmd::InjectArgs),
+    /// One exposure: its fields, depends_on, health with the reasons, and last refreshes.
+    Show {
+        /// Exposure name.
+        name: String,
+        /// Only this dbt project's.
+        #[arg(long)]
+        dbt_project: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// The pipeline over the chosen backend (see [`crate::backend`]).
@@ -227,7 +266,165 @@ pub async fn run(cmd: StateCommand, store: &StoreArgs) -> anyhow::Result<()> {
         StateCommand::Exposures(ExposuresCommand::Inject(args)) => {
             crate::export_cmd::run_inject(args, store).await
         }
+        StateCommand::Exposures(ExposuresCommand::Show {
+            name,
+            dbt_project,
+            json,
+        }) => show_exposure(&pipeline, &name, dbt_project.as_deref(), json).await,
+        StateCommand::RecordResults(args) => record_results(&pipeline, args).await,
     }
+}
+
+async fn show_exposure(
+    pipeline: &LocalPipeline,
+    name: &str,
+    dbt_project: Option<&str>,
+    json: bool,
+) -> anyhow::Result<()> {
+    let Some(detail) = pipeline.exposure_detail(name, dbt_project).await? else {
+        bail!("there is no exposure '{name}'; `autoexpose exposures list` shows them");
+    };
+    if json {
+        println!("{}", serde_json::to_string_pretty(&detail)?);
+        return Ok(());
+    }
+    let e = &detail.entry;
+    println!("name:         {}", e.name);
+    println!("type:         {}", e.exposure_type);
+    println!(
+        "owner:        {} <{}>",
+        e.owner.as_deref().unwrap_or("-"),
+        e.owner_email.as_deref().unwrap_or("-")
+    );
+    println!("integration:  {}", e.integration.as_deref().unwrap_or("-"));
+    println!("dbt project:  {}", e.dbt_project);
+    if let Some(url) = &e.url {
+        println!("url:          {url}");
+    }
+    println!("depends_on:");
+    for node in &e.depends_on {
+        println!("  - {node}");
+    }
+    println!("health:       {}", e.health);
+    for reason in &e.health_reasons {
+        println!("  - {reason}");
+    }
+    if detail.refreshes.is_empty() {
+        println!("last refresh: none");
+    }
+    for r in &detail.refreshes {
+        let state = r.state.map_or("never requested", |s| s.as_str());
+        println!(
+            "last refresh: {} '{}': {state}{}{}",
+            r.target.kind.as_str(),
+            r.target.name,
+            r.requested_at
+                .as_deref()
+                .map(|t| format!(", requested {t}"))
+                .unwrap_or_default(),
+            r.job_id
+                .as_deref()
+                .map(|j| format!(", job {j}"))
+                .unwrap_or_default(),
+        );
+        if let Some(code) = r.finish_code {
+            println!("  finish code {code}");
+        }
+        if let Some(notes) = &r.notes {
+            println!("  {notes}");
+        }
+        if let Some(skipped) = &r.skipped {
+            println!("  skipped at {}: {}", skipped.at, skipped.reason);
+        }
+    }
+    Ok(())
+}
+
+async fn record_results(pipeline: &LocalPipeline, args: RecordResultsArgs) -> anyhow::Result<()> {
+    let mut paths = vec![args.path.clone()];
+    paths.extend(args.sources.clone());
+    let mut jobs = Vec::new();
+    for path in paths {
+        let location = crate::backend::artifact_location(&path.to_string_lossy());
+        match pipeline
+            .record_run_results(&args.dbt_project, &location)
+            .await?
+        {
+            ResultsOutcome::Recorded {
+                pointer,
+                nodes,
+                refreshes,
+                jobs: queued,
+            } => {
+                println!(
+                    "recorded {nodes} results of {} (invocation {})",
+                    pointer.location, pointer.invocation_id
+                );
+                for (id, result) in refreshes {
+                    match result {
+                        Ok(records) => {
+                            for r in records {
+                                let what = match (&r.skipped, r.state) {
+                                    (Some(s), _) => format!("skipped: {}", s.reason),
+                                    (None, Some(state)) => state.as_str().to_string(),
+                                    (None, None) => "-".into(),
+                                };
+                                println!(
+                                    "{id}: refresh of {} '{}': {what}",
+                                    r.target.kind.as_str(),
+                                    r.target.name
+                                );
+                            }
+                        }
+                        Err(e) => eprintln!("{id}: refreshes failed: {e}"),
+                    }
+                }
+                jobs.extend(queued);
+            }
+            ResultsOutcome::Duplicate(p) => {
+                println!("{} is already recorded; nothing changed", p.location)
+            }
+            ResultsOutcome::Stale { recorded } => println!(
+                "{location} is older than the recorded {} (generated {}); nothing changed",
+                recorded.location, recorded.generated_at
+            ),
+        }
+    }
+    if !args.wait {
+        if !jobs.is_empty() {
+            println!(
+                "{} refresh jobs queued; `--wait` follows them to the end",
+                jobs.len()
+            );
+        }
+        return Ok(());
+    }
+    for mut job in jobs {
+        loop {
+            match pipeline.check_refresh_job(&job).await? {
+                JobCheck::Done(r) => {
+                    println!(
+                        "job {} ({} '{}'): {}{}",
+                        job.job_id,
+                        r.target.kind.as_str(),
+                        r.target.name,
+                        r.state.map_or("-", |s| s.as_str()),
+                        r.notes
+                            .as_deref()
+                            .map(|n| format!(": {n}"))
+                            .unwrap_or_default()
+                    );
+                    break;
+                }
+                JobCheck::NotYet { job: next, delay } => {
+                    // Locally a short poll is fine; the queue's long delays are for Lambda.
+                    tokio::time::sleep(delay.min(std::time::Duration::from_secs(5))).await;
+                    job = next;
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 async fn add(pipeline: &LocalPipeline, args: AddIntegrationArgs, aws: bool) -> anyhow::Result<()> {
@@ -251,6 +448,8 @@ async fn add(pipeline: &LocalPipeline, args: AddIntegrationArgs, aws: bool) -> a
         &secret_ref,
     );
     integration.environment = args.environment;
+    integration.active_exposures = args.active_exposures;
+    integration.build_after_minutes = args.build_after_minutes;
     pipeline.store().create_integration(&integration).await?;
     println!(
         "added integration '{}'; choose its collections with `autoexpose collections set {} Finance,Marketing/Campaigns` (the secret is read from {where_secret})",
