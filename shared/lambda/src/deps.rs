@@ -30,7 +30,8 @@ impl Deps {
             TableauHttp::new(settings.tableau.clone()),
         )
         // The Lambda flow writes the dbt YAML and the lineage page beside the manifest.
-        .with_publishing();
+        .with_publishing()
+        .with_orchestration(settings.orchestration.clone());
         Deps { pipeline, settings }
     }
 

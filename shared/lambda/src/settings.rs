@@ -1,5 +1,6 @@
 //! The settings a function reads from its environment.
 
+use autoexpose_pipeline::Orchestration;
 use autoexpose_tableau::ClientOptions;
 
 /// The environment whose manifests count when `PRODUCTION_ENVIRONMENT` is not set.
@@ -23,6 +24,10 @@ pub struct Settings {
     pub sync_concurrency: usize,
     /// Retries, timeouts and page size of the Tableau client.
     pub tableau: ClientOptions,
+    /// Defaults for integrations that do not set active exposures themselves:
+    /// `DBT_ACTIVE_EXPOSURES` (`1` on, else off) and `DBT_ACTIVE_EXPOSURES_BUILD_AFTER`
+    /// (minutes, default 1440). An integration's own setting wins.
+    pub orchestration: Orchestration,
 }
 
 /// A setting is missing or cannot be read.
@@ -52,6 +57,7 @@ impl Settings {
             production_environment: DEFAULT_PRODUCTION_ENVIRONMENT.to_string(),
             sync_concurrency: DEFAULT_SYNC_CONCURRENCY,
             tableau: ClientOptions::default(),
+            orchestration: Orchestration::default(),
         }
     }
 
@@ -85,6 +91,17 @@ impl Settings {
                     });
                 }
             };
+        }
+        if let Some(value) = read("DBT_ACTIVE_EXPOSURES") {
+            settings.orchestration.active_exposures = value == "1";
+        }
+        if let Some(value) = read("DBT_ACTIVE_EXPOSURES_BUILD_AFTER") {
+            settings.orchestration.build_after_minutes =
+                value.parse::<u32>().map_err(|_| ConfigError::Invalid {
+                    name: "DBT_ACTIVE_EXPOSURES_BUILD_AFTER",
+                    value,
+                    expected: "it must be a whole number of minutes",
+                })?;
         }
         Ok(settings)
     }
@@ -123,6 +140,21 @@ mod tests {
         assert_eq!(settings.artifacts_bucket.as_deref(), Some("dbt-artifacts"));
         assert_eq!(settings.production_environment, "production");
         assert_eq!(settings.sync_concurrency, 2);
+    }
+
+    #[test]
+    fn active_exposures_defaults_follow_dbt_clouds_names() {
+        let settings = Settings::from_lookup(lookup(&[("TABLE_NAME", "t")])).expect("ok");
+        assert!(!settings.orchestration.active_exposures);
+        assert_eq!(settings.orchestration.build_after_minutes, 1440);
+        let settings = Settings::from_lookup(lookup(&[
+            ("TABLE_NAME", "t"),
+            ("DBT_ACTIVE_EXPOSURES", "1"),
+            ("DBT_ACTIVE_EXPOSURES_BUILD_AFTER", "90"),
+        ]))
+        .expect("ok");
+        assert!(settings.orchestration.active_exposures);
+        assert_eq!(settings.orchestration.build_after_minutes, 90);
     }
 
     #[test]

@@ -1,0 +1,18 @@
+//! The run-results-uploaded Lambda function: set up logging, build the clients once, serve
+//! S3 events.
+
+use autoexpose_lambda::{Deps, init_tracing};
+use lambda_runtime::{Error, run, service_fn};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    init_tracing();
+    let deps = Deps::from_env()
+        .await
+        .inspect_err(|error| tracing::error!(%error, "the function cannot start"))?;
+    let deps = &deps;
+    run(service_fn(move |event| {
+        run_results_uploaded::handler(event, deps)
+    }))
+    .await
+}
