@@ -1,4 +1,5 @@
-//! AWS adapters: the DynamoDB store, S3 artifacts and Secrets Manager secrets.
+//! AWS adapters: the DynamoDB store, S3 artifacts, Secrets Manager secrets and the SQS
+//! job queue.
 //!
 //! Each type implements one port of `autoexpose-pipeline`, and only this crate
 //! names the AWS SDK:
@@ -10,6 +11,8 @@
 //!   [`decode_event_key`] for keys as S3 events carry them.
 //! * [`SecretsManagerSecrets`] — [`autoexpose_pipeline::Secrets`] on Secrets Manager,
 //!   cached for a few minutes per warm container.
+//! * [`SqsJobQueue`] — [`autoexpose_pipeline::JobQueue`] on SQS: refresh jobs wait there,
+//!   as JSON messages delayed until their next poll.
 //!
 //! ```no_run
 //! # async fn demo() {
@@ -26,10 +29,12 @@ pub mod dynamodb;
 mod s3;
 mod sdk_error;
 mod secrets;
+mod sqs;
 
 pub use dynamodb::{CreateTableError, DynamoStore, RUN_RETENTION_SECS, TTL_ATTRIBUTE};
 pub use s3::{ArtifactKey, ArtifactKind, KeyError, S3Artifacts, decode_event_key};
 pub use secrets::{DEFAULT_CACHE_TTL, SecretsManagerSecrets};
+pub use sqs::{SQS_MAX_DELAY, SqsJobQueue};
 
 /// The SDK crates, re-exported so callers build clients with the same versions.
-pub use {aws_sdk_dynamodb, aws_sdk_s3, aws_sdk_secretsmanager};
+pub use {aws_sdk_dynamodb, aws_sdk_s3, aws_sdk_secretsmanager, aws_sdk_sqs};
