@@ -1,8 +1,8 @@
 //! The relation index: normalized names of dbt relations, and lookups of Tableau tables.
 
-use std::cell::OnceCell;
 use std::collections::{BTreeMap, HashMap};
 use std::hash::BuildHasherDefault;
+use std::sync::OnceLock;
 
 use rustc_hash::FxHasher;
 use serde::{Deserialize, Serialize};
@@ -157,7 +157,7 @@ fn insert_hit(map: &mut KeyMap, key: &str, i: u32) {
 pub struct RelationIndex<'m> {
     relations: &'m [Relation],
     by_fqn: KeyMap,
-    by_schema_name: OnceCell<KeyMap>,
+    by_schema_name: OnceLock<KeyMap>,
 }
 
 /// What one Tableau table matched.
@@ -203,7 +203,7 @@ impl<'m> RelationIndex<'m> {
         RelationIndex {
             relations,
             by_fqn,
-            by_schema_name: OnceCell::new(),
+            by_schema_name: OnceLock::new(),
         }
     }
 

@@ -129,42 +129,29 @@ pub struct MatchOutcome {
     pub stats: MatchStats,
 }
 
-/// One workbook's matches, before it gets its exposure name.
-struct Matched<'w> {
-    workbook: &'w Workbook,
-    depends_on: Vec<String>,
-    unmatched_tables: Vec<String>,
-    unparsed_custom_sql: Vec<String>,
-}
+/// Listings smaller than this are matched on one thread (spawning costs more).
+const PARALLEL_FROM: usize = 2_000;
+/// At most this many matching threads.
+const MAX_THREADS: usize = 4;
 
-/// Matches every workbook's tables against the manifest and builds the exposures,
-/// sorted by name.
-pub fn build_exposures(
+/// Matches one chunk of workbooks; counts only tables in the stats it returns.
+fn match_chunk<'w>(
+    workbooks: &[&'w Workbook],
+    index: &RelationIndex<'_>,
+    aliases: &AliasMap,
     manifest: &Manifest,
-    workbooks: &[Workbook],
     options: &MatchOptions,
-) -> MatchOutcome {
-    let index = RelationIndex::new(&manifest.relations);
-    let aliases = AliasMap::new(&options.aliases);
-    let mut stats = MatchStats {
-        workbooks: workbooks.len(),
-        ..MatchStats::default()
-    };
-    let mut kept: Vec<Matched<'_>> = Vec::new();
-    let mut seen: HashSet<&str, BuildHasherDefault<FxHasher>> = HashSet::default();
+) -> (Vec<Matched<'w>>, MatchStats) {
+    let mut stats = MatchStats::default();
+    let mut kept = Vec::new();
     let mut key = String::new();
     let mut hits: Vec<u32> = Vec::new();
-    for workbook in workbooks {
-        // A saved listing can hold a workbook twice (overlapping pages): one exposure each.
-        if !seen.insert(workbook.luid.as_str()) {
-            stats.workbooks -= 1;
-            continue;
-        }
+    for &workbook in workbooks {
         hits.clear();
         let mut unmatched = BTreeSet::new();
         let (sql_tables, unparsed) = custom_sql_tables(workbook);
         for table in workbook.tables.iter().chain(&sql_tables) {
-            match index.lookup_into(table, &aliases, &mut key, &mut hits) {
+            match index.lookup_into(table, aliases, &mut key, &mut hits) {
                 Lookup::Matched => stats.tables_matched += 1,
                 Lookup::Unmatched => {
                     stats.tables_unmatched += 1;
@@ -190,6 +177,67 @@ pub fn build_exposures(
             unmatched_tables: unmatched.into_iter().collect(),
             unparsed_custom_sql: unparsed,
         });
+    }
+    (kept, stats)
+}
+
+/// One workbook's matches, before it gets its exposure name.
+struct Matched<'w> {
+    workbook: &'w Workbook,
+    depends_on: Vec<String>,
+    unmatched_tables: Vec<String>,
+    unparsed_custom_sql: Vec<String>,
+}
+
+/// Matches every workbook's tables against the manifest and builds the exposures,
+/// sorted by name.
+pub fn build_exposures(
+    manifest: &Manifest,
+    workbooks: &[Workbook],
+    options: &MatchOptions,
+) -> MatchOutcome {
+    let index = RelationIndex::new(&manifest.relations);
+    let aliases = AliasMap::new(&options.aliases);
+    // A saved listing can hold a workbook twice (overlapping pages): one exposure each.
+    let mut seen: HashSet<&str, BuildHasherDefault<FxHasher>> = HashSet::default();
+    let unique: Vec<&Workbook> = workbooks
+        .iter()
+        .filter(|w| seen.insert(w.luid.as_str()))
+        .collect();
+    let mut stats = MatchStats {
+        workbooks: unique.len(),
+        ..MatchStats::default()
+    };
+    // Lookups are independent, so large listings are split across the cores; the chunks
+    // are joined in order, so the outcome does not depend on the thread count.
+    let threads = if unique.len() < PARALLEL_FROM {
+        1
+    } else {
+        std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_THREADS))
+    };
+    let chunk = unique.len().div_ceil(threads).max(1);
+    let parts: Vec<(Vec<Matched<'_>>, MatchStats)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = unique
+            .chunks(chunk)
+            .map(|part| {
+                let (index, aliases) = (&index, &aliases);
+                scope.spawn(move || match_chunk(part, index, aliases, manifest, options))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    });
+    let mut kept: Vec<Matched<'_>> = Vec::with_capacity(unique.len());
+    for (matched, part) in parts {
+        kept.extend(matched);
+        stats.tables_matched += part.tables_matched;
+        stats.tables_unmatched += part.tables_unmatched;
+        stats.tables_hidden += part.tables_hidden;
     }
 
     let mut taken: BTreeSet<String> = manifest.exposures.iter().map(|e| e.name.clone()).collect();

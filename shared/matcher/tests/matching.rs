@@ -511,3 +511,50 @@ fn an_unreadable_custom_sql_query_is_reported_not_fatal() {
         exposure.unparsed_custom_sql
     );
 }
+
+#[test]
+fn large_listings_match_the_same_on_many_threads_as_one_by_one() {
+    let nodes: Vec<String> = (0..50)
+        .map(|i| {
+            model(
+                &format!("orders_{i}"),
+                Some("a"),
+                "s",
+                &format!("orders_{i}"),
+            )
+        })
+        .collect();
+    let m = manifest(&nodes.join(","), "");
+    let workbooks: Vec<Workbook> = (0..5_000)
+        .map(|i| {
+            workbook(
+                &format!("wb-{i:05}"),
+                &format!("Report {}", i % 700),
+                vec![
+                    table(Some("A"), Some("S"), Some(&format!("ORDERS_{}", i % 50))),
+                    table(Some("a"), Some("s"), Some("missing")),
+                ],
+            )
+        })
+        .collect();
+    let all = build_exposures(&m, &workbooks, &MatchOptions::default());
+    assert_eq!(all.stats.workbooks, 5_000);
+    assert_eq!(all.stats.tables_matched, 5_000);
+    assert_eq!(all.stats.tables_unmatched, 5_000);
+    assert_eq!(all.exposures.len(), 5_000);
+    // Each exposure, built alone (the one-thread path), is the same as in the big run.
+    for (i, wb) in workbooks.iter().enumerate().step_by(97) {
+        let alone = build_exposures(&m, std::slice::from_ref(wb), &MatchOptions::default());
+        let big = all
+            .exposures
+            .iter()
+            .find(|e| e.workbook_luid == wb.luid)
+            .expect("every workbook has its exposure");
+        assert_eq!(big.depends_on, [format!("model.shop.orders_{}", i % 50)]);
+        assert_eq!(big.depends_on, alone.exposures[0].depends_on);
+        assert_eq!(big.unmatched_tables, alone.exposures[0].unmatched_tables);
+    }
+    let mut names: Vec<&str> = all.exposures.iter().map(|e| e.name.as_str()).collect();
+    names.dedup();
+    assert_eq!(names.len(), 5_000, "names stay unique across threads");
+}
