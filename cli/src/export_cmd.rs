@@ -8,9 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use autoexpose_matcher::inject::{InjectOptions, inject_exposures};
 use autoexpose_matcher::render::{YamlOptions, dbt_yaml_files};
-use autoexpose_matcher::{
-    Exposure, Manifest, MatchOptions, TableauSite, build_exposures, parse_minor_version,
-};
+use autoexpose_matcher::{Exposure, Manifest, MatchOptions, build_exposures, parse_minor_version};
 
 use crate::match_cmd::AliasArgs;
 use crate::output;
@@ -29,12 +27,8 @@ pub struct OfflineArgs {
     /// The dbt project whose stored exposures to use (when the store has several).
     #[arg(long, conflicts_with = "tableau_response")]
     dbt_project: Option<String>,
-    /// Tableau server, for workbook URLs: a host (https implied) or a full URL.
-    #[arg(long)]
-    server_url: Option<String>,
-    /// Tableau site content URL (the part after `#/site/`); empty for the Default site.
-    #[arg(long, default_value = "")]
-    site: String,
+    #[command(flatten)]
+    site: crate::output::SiteArgs,
     /// Also make exposures for workbooks that matched no dbt node.
     #[arg(long)]
     include_unmatched: bool,
@@ -172,10 +166,7 @@ impl OfflineArgs {
         let workbooks = output::read_tableau_response(response)?;
         let options = MatchOptions {
             include_unmatched: self.include_unmatched,
-            site: self.server_url.clone().map(|server_url| TableauSite {
-                server_url,
-                content_url: self.site.clone(),
-            }),
+            site: self.site.tableau_site(),
             aliases: self.aliases.to_aliases(),
             ..MatchOptions::default()
         };
@@ -190,7 +181,7 @@ impl OfflineArgs {
         }
         YamlOptions {
             dbt_version,
-            site: (!self.site.is_empty()).then(|| self.site.clone()),
+            site: self.site.content_url().map(str::to_string),
             fallback_owner: match (&self.owner, &source.fallback_owner) {
                 (Some(owner), _) => owner.clone(),
                 (None, Some(stored)) => stored.clone(),

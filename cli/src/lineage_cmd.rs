@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use autoexpose_matcher::lineage::{LineageOptions, lineage_html, read_dag};
-use autoexpose_matcher::{Manifest, MatchOptions, TableauSite, build_exposures};
+use autoexpose_matcher::{Manifest, MatchOptions, build_exposures};
 
 use crate::match_cmd::AliasArgs;
 use crate::output;
@@ -24,12 +24,8 @@ pub struct LineageArgs {
     /// The dbt project whose stored exposures to draw (when the store has several).
     #[arg(long, conflicts_with = "manifest")]
     dbt_project: Option<String>,
-    /// Tableau server, for workbook links: a host (https implied) or a full URL.
-    #[arg(long)]
-    server_url: Option<String>,
-    /// Tableau site content URL (the part after `#/site/`); empty for the Default site.
-    #[arg(long, default_value = "")]
-    site: String,
+    #[command(flatten)]
+    site: crate::output::SiteArgs,
     /// Page title; defaults to the dbt project's name.
     #[arg(long)]
     title: Option<String>,
@@ -66,10 +62,7 @@ pub async fn run(args: LineageArgs, store: &crate::backend::StoreArgs) -> anyhow
     drop(bytes);
     let workbooks = output::read_tableau_response(&response)?;
     let options = MatchOptions {
-        site: args.server_url.map(|server_url| TableauSite {
-            server_url,
-            content_url: args.site.clone(),
-        }),
+        site: args.site.tableau_site(),
         aliases: args.aliases.to_aliases(),
         ..MatchOptions::default()
     };

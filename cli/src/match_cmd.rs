@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use autoexpose_matcher::{Aliases, MatchOptions, TableauSite, build_exposures};
+use autoexpose_matcher::{Aliases, MatchOptions, build_exposures};
 
 use crate::output::{self, Format};
 
@@ -16,12 +16,8 @@ pub struct MatchArgs {
     /// or `workbooksConnection` pages).
     #[arg(long)]
     tableau_response: PathBuf,
-    /// Tableau server, for workbook URLs: a host (https implied) or a full URL.
-    #[arg(long)]
-    server_url: Option<String>,
-    /// Tableau site content URL (the part after `#/site/`); empty for the Default site.
-    #[arg(long, default_value = "")]
-    site: String,
+    #[command(flatten)]
+    site: crate::output::SiteArgs,
     /// Also make exposures for workbooks that matched no dbt node.
     #[arg(long)]
     include_unmatched: bool,
@@ -73,15 +69,12 @@ pub fn run(args: MatchArgs) -> anyhow::Result<()> {
     let workbooks = output::read_tableau_response(&args.tableau_response)?;
     let options = MatchOptions {
         include_unmatched: args.include_unmatched,
-        site: args.server_url.map(|server_url| TableauSite {
-            server_url,
-            content_url: args.site.clone(),
-        }),
+        site: args.site.tableau_site(),
         aliases: args.aliases.to_aliases(),
         ..MatchOptions::default()
     };
     let outcome = build_exposures(&manifest, &workbooks, &options);
-    let site = (!args.site.is_empty()).then_some(args.site.as_str());
+    let site = args.site.content_url();
     let text = output::render(args.format, &outcome, &manifest, site);
     output::emit(&text, args.out.as_deref())
 }

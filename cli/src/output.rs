@@ -70,3 +70,30 @@ pub fn read_tableau_response(path: &Path) -> anyhow::Result<Vec<Workbook>> {
     parse_workbooks_response(&bytes)
         .with_context(|| format!("Tableau response '{}'", path.display()))
 }
+
+/// `--server-url` and `--site`, for the commands that build workbook links offline.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct SiteArgs {
+    /// Tableau server, for workbook links: a host (https implied) or a full URL.
+    #[arg(long)]
+    server_url: Option<String>,
+    /// Tableau site content URL (the part after `#/site/`); empty for the Default site.
+    #[arg(long, default_value = "")]
+    site: String,
+}
+
+impl SiteArgs {
+    /// The site for workbook URLs, when a server was given.
+    pub fn tableau_site(&self) -> Option<autoexpose_matcher::TableauSite> {
+        let server_url = self.server_url.clone()?;
+        Some(autoexpose_matcher::TableauSite {
+            server_url,
+            content_url: self.site.clone(),
+        })
+    }
+
+    /// The site's content URL, unless it is the Default site.
+    pub fn content_url(&self) -> Option<&str> {
+        (!self.site.is_empty()).then_some(self.site.as_str())
+    }
+}
