@@ -220,18 +220,15 @@ fn dbt_accepts_the_generated_yaml(version: &str, meta_in_config: bool) {
         );
     }
 
-    let folder = project.dir.join("models/imported_from_tableau");
-    std::fs::create_dir_all(&folder).expect("create imported_from_tableau");
-    let yaml_path = folder.join("exposures.yml");
+    // The files come from `autoexpose exposures export`, as a dbt Core user writes them.
+    let models = project.dir.join("models");
+    let yaml_path = models.join("imported_from_tableau/exposures.yml");
+    let offline = &common[1..];
     autoexpose(
         &[
-            &common[..],
-            &[
-                "--format",
-                "yaml",
-                "--out",
-                yaml_path.to_str().expect("utf-8 path"),
-            ],
+            &["exposures", "export"][..],
+            offline,
+            &["--out", models.to_str().expect("utf-8 path")],
         ]
         .concat(),
     );
@@ -316,6 +313,26 @@ fn dbt_accepts_the_generated_yaml(version: &str, meta_in_config: bool) {
                 "child_map of {parent}"
             );
         }
+    }
+    // `autoexpose exposures inject` writes the same nodes as the library call above.
+    let injected_path = project.dir.join("manifest-injected.json");
+    autoexpose(
+        &[
+            &["exposures", "inject"][..],
+            offline,
+            &["--out", injected_path.to_str().expect("utf-8 path")],
+        ]
+        .concat(),
+    );
+    let from_cli: Value =
+        serde_json::from_slice(&std::fs::read(&injected_path).expect("injected manifest"))
+            .expect("injected JSON");
+    for id in dbt_exposures.keys() {
+        assert_eq!(
+            comparable(&from_cli["exposures"][id]),
+            comparable(&injected["exposures"][id]),
+            "{id}"
+        );
     }
     if let Ok(dir) = std::env::var("AUTOEXPOSE_WRITE_INJECT_FIXTURES") {
         write_inject_fixtures(
