@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use autoexpose_matcher::diagnose::{Diagnosis, diagnose};
-use autoexpose_matcher::lineage::{LineageOptions, lineage_html, read_dag};
+use autoexpose_matcher::lineage::{Dag, LineageOptions, lineage_html, read_dag};
 use autoexpose_matcher::render::{YamlFile, YamlOptions, dbt_yaml_files};
 use autoexpose_matcher::{Aliases, Exposure, Manifest};
 use serde::{Deserialize, Serialize};
@@ -91,6 +91,25 @@ impl ProjectExposures {
             ..YamlOptions::default()
         }
     }
+}
+
+/// The lineage page of a dbt project's exposures.
+fn render_lineage(
+    dbt_project: &str,
+    manifest: &Manifest,
+    dag: &Dag,
+    project: &ProjectExposures,
+    generated_at: Option<String>,
+) -> String {
+    lineage_html(
+        manifest,
+        dag,
+        &project.exposures,
+        &LineageOptions {
+            title: format!("{dbt_project} · dbt lineage"),
+            generated_at,
+        },
+    )
 }
 
 /// Where the published YAML of a dbt project goes: `exposures/` beside its applied manifest.
@@ -228,10 +247,18 @@ impl<S: Store, A: Artifacts, K: Secrets, T: TableauApi> Pipeline<S, A, K, T> {
     /// a pull request can pick it up, and the lineage page (`.../exposures/lineage.html`).
     /// Called after every run that changed exposures.
     pub async fn publish_exposure_files(&self, dbt_project: &str) -> Result<(), PipelineError> {
-        let Some((location, manifest)) = self.applied_manifest(dbt_project).await? else {
+        let Some((location, manifest, dag)) = self.applied_manifest_with_dag(dbt_project).await?
+        else {
             return Ok(());
         };
-        for file in self.render_files(dbt_project, &manifest, None).await? {
+        let project = self.project_exposures(dbt_project).await?;
+        let options = project.yaml_options();
+        let mut files = dbt_yaml_files(&project.exposures, &manifest, &options);
+        files.push(YamlFile {
+            path: "lineage.html".into(),
+            contents: render_lineage(dbt_project, &manifest, &dag, &project, None),
+        });
+        for file in files {
             let target = exposures_location(&location, &file);
             self.artifacts()
                 .write(&target, file.contents.as_bytes())
@@ -240,21 +267,8 @@ impl<S: Store, A: Artifacts, K: Secrets, T: TableauApi> Pipeline<S, A, K, T> {
                     location: target.clone(),
                     source,
                 })?;
-            tracing::info!(dbt_project, location = %target, "published exposures");
+            tracing::info!(dbt_project, location = %target, "published");
         }
-        let page = self.lineage_page(dbt_project, None).await?;
-        let lineage = YamlFile {
-            path: "lineage.html".into(),
-            contents: String::new(),
-        };
-        let target = exposures_location(&location, &lineage);
-        self.artifacts()
-            .write(&target, page.as_bytes())
-            .await
-            .map_err(|source| PipelineError::Artifact {
-                location: target.clone(),
-                source,
-            })?;
         Ok(())
     }
 
@@ -292,8 +306,26 @@ impl<S: Store, A: Artifacts, K: Secrets, T: TableauApi> Pipeline<S, A, K, T> {
         dbt_project: &str,
         generated_at: Option<String>,
     ) -> Result<String, PipelineError> {
-        let Some(applied) = self.store().get_applied_manifest(dbt_project).await? else {
+        let Some((_, manifest, dag)) = self.applied_manifest_with_dag(dbt_project).await? else {
             return Err(PipelineError::NoManifest(dbt_project.to_string()));
+        };
+        let project = self.project_exposures(dbt_project).await?;
+        Ok(render_lineage(
+            dbt_project,
+            &manifest,
+            &dag,
+            &project,
+            generated_at,
+        ))
+    }
+
+    /// The applied manifest and its DAG, read from one download of the file.
+    async fn applied_manifest_with_dag(
+        &self,
+        dbt_project: &str,
+    ) -> Result<Option<(ArtifactLocation, Manifest, Dag)>, PipelineError> {
+        let Some(applied) = self.store().get_applied_manifest(dbt_project).await? else {
+            return Ok(None);
         };
         let location = applied.location;
         let bytes =
@@ -310,17 +342,7 @@ impl<S: Store, A: Artifacts, K: Secrets, T: TableauApi> Pipeline<S, A, K, T> {
         };
         let manifest = Manifest::from_slice(&bytes).map_err(broken)?;
         let dag = read_dag(&bytes).map_err(broken)?;
-        drop(bytes);
-        let project = self.project_exposures(dbt_project).await?;
-        Ok(lineage_html(
-            &manifest,
-            &dag,
-            &project.exposures,
-            &LineageOptions {
-                title: format!("{dbt_project} · dbt lineage"),
-                generated_at,
-            },
-        ))
+        Ok(Some((location, manifest, dag)))
     }
 
     async fn render_files(
