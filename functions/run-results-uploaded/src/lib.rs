@@ -2,16 +2,29 @@
 //! for a production `dbt/<project>/<environment>/run_results.json` or `sources.json`
 //! records each node's result (exposure health follows from them) and, for run results,
 //! refreshes the Tableau extracts behind exposures whose upstream nodes were rebuilt, for
-//! integrations with active exposures. The queued jobs are returned for the watcher.
+//! integrations with active exposures. Every job Tableau queued is handed to the refresh
+//! queue (SQS, through the pipeline's `JobQueue` port) with the first poll delay, for the
+//! refresh-watcher function to follow; the response lists them too.
 //!
 //! Records that are not production results files are skipped; older invocations than the
-//! recorded one change nothing. A failure a retry may fix makes the handler return an
-//! error after every record was tried, so Lambda retries the event (recorded files come
-//! back as duplicates).
+//! recorded one change nothing. A failure a retry may fix — the store, S3, or the queue
+//! refusing a job — makes the handler return an error after every record was tried, so
+//! Lambda retries the event.
+//!
+//! A retry is safe: the recorded file comes back as a duplicate, so no result is stored
+//! twice and no refresh is asked of Tableau twice, and the jobs of that invocation whose
+//! refresh records still say `queued` ([`Pipeline::queued_jobs`]) are handed to the queue
+//! again, so a job whose hand-over failed is not lost. A job handed over twice is polled
+//! by two messages until it finishes; both record the same outcome.
+//!
+//! [`Pipeline::queued_jobs`]: autoexpose_pipeline::Pipeline::queued_jobs
 
 use autoexpose_aws::{ArtifactKey, ArtifactKind, decode_event_key};
-use autoexpose_lambda::{Deps, FunctionError, error_kind, is_retryable};
-use autoexpose_pipeline::{ArtifactLocation, RefreshJob, ResultsOutcome};
+use autoexpose_lambda::{Deps, FunctionError, Settings, error_kind, is_retryable};
+use autoexpose_pipeline::PipelineError;
+use autoexpose_pipeline::{
+    ArtifactLocation, JobQueue, RefreshJob, ResultsKind, ResultsOutcome, poll_delay,
+};
 use aws_lambda_events::s3::{S3Event, S3EventRecord};
 use lambda_runtime::LambdaEvent;
 use serde::Serialize;
@@ -46,13 +59,17 @@ pub enum RecordOutcome {
         nodes: usize,
         /// Refresh records written, per integration, or the error that stopped them.
         refreshes: Vec<IntegrationRefreshes>,
-        /// Jobs Tableau queued, to follow.
+        /// Jobs Tableau queued, handed to the refresh queue to follow.
         jobs: Vec<RefreshJob>,
     },
     /// The recorded file again, or an older one; nothing changed.
     Unchanged {
         /// Why.
         reason: String,
+        /// Jobs of that invocation still followed, handed to the refresh queue again (a
+        /// retried event whose first hand-over failed).
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        jobs: Vec<RefreshJob>,
     },
     /// Not a production results file.
     Skipped {
@@ -115,7 +132,7 @@ pub async fn handler(
 }
 
 async fn handle_record(record: &S3EventRecord, deps: &Deps) -> RecordReport {
-    let (dbt_project, location) = match results_upload(record, deps) {
+    let (dbt_project, location) = match results_upload(record, deps.settings()) {
         Ok(found) => found,
         Err(reason) => {
             tracing::info!(outcome = "skipped", reason, "record skipped");
@@ -165,23 +182,36 @@ async fn handle_record(record: &S3EventRecord, deps: &Deps) -> RecordReport {
                 .collect(),
             jobs,
         },
-        Ok(ResultsOutcome::Duplicate(p)) => RecordOutcome::Unchanged {
-            reason: format!("invocation {} is already recorded", p.invocation_id),
-        },
+        Ok(ResultsOutcome::Duplicate(p)) => {
+            let jobs = if p.kind == ResultsKind::RunResults {
+                match deps
+                    .pipeline()
+                    .queued_jobs(&dbt_project, &p.invocation_id)
+                    .await
+                {
+                    Ok(jobs) => jobs,
+                    Err(error) => return failed(location, &error),
+                }
+            } else {
+                Vec::new()
+            };
+            RecordOutcome::Unchanged {
+                reason: format!("invocation {} is already recorded", p.invocation_id),
+                jobs,
+            }
+        }
         Ok(ResultsOutcome::Stale { recorded }) => RecordOutcome::Unchanged {
             reason: format!(
                 "older than the recorded invocation {} (generated {})",
                 recorded.invocation_id, recorded.generated_at
             ),
+            jobs: Vec::new(),
         },
-        Err(error) => {
-            tracing::error!(%error, dbt_project, key = %location.key, "results could not be recorded");
-            RecordOutcome::Failed {
-                error: error.to_string(),
-                kind: error_kind(&error),
-                retryable: is_retryable(&error),
-            }
-        }
+        Err(error) => return failed(location, &error),
+    };
+    let outcome = match hand_over(&outcome, deps).await {
+        Ok(()) => outcome,
+        Err(failure) => failure,
     };
     RecordReport {
         key: Some(location.key),
@@ -189,13 +219,57 @@ async fn handle_record(record: &S3EventRecord, deps: &Deps) -> RecordReport {
     }
 }
 
+fn failed(location: ArtifactLocation, error: &PipelineError) -> RecordReport {
+    tracing::error!(%error, key = %location.key, "results could not be recorded");
+    RecordReport {
+        key: Some(location.key),
+        outcome: RecordOutcome::Failed {
+            error: error.to_string(),
+            kind: error_kind(error),
+            retryable: is_retryable(error),
+        },
+    }
+}
+
+/// Hands the outcome's jobs to the refresh queue, to be polled after the first delay.
+/// A queue that refuses is worth a retry; a missing queue setting is not.
+async fn hand_over(outcome: &RecordOutcome, deps: &Deps) -> Result<(), RecordOutcome> {
+    let jobs = match outcome {
+        RecordOutcome::Recorded { jobs, .. } | RecordOutcome::Unchanged { jobs, .. } => jobs,
+        RecordOutcome::Skipped { .. } | RecordOutcome::Failed { .. } => return Ok(()),
+    };
+    if jobs.is_empty() {
+        return Ok(());
+    }
+    let queue = deps.job_queue().map_err(|error| {
+        tracing::error!(%error, jobs = jobs.len(), "refresh jobs cannot be followed");
+        RecordOutcome::Failed {
+            error: format!("{error}; the refresh jobs cannot be followed"),
+            kind: "config",
+            retryable: false,
+        }
+    })?;
+    for job in jobs {
+        if let Err(error) = queue.enqueue(job, poll_delay(0)).await {
+            tracing::error!(%error, job_id = %job.job_id, "refresh job not handed to the queue");
+            return Err(RecordOutcome::Failed {
+                error: error.to_string(),
+                kind: "queue",
+                retryable: true,
+            });
+        }
+        tracing::info!(integration = %job.integration_id, job_id = %job.job_id,
+            kind = job.target.kind.as_str(), luid = %job.target.luid, "refresh job handed to the queue");
+    }
+    Ok(())
+}
+
 /// Reads a record as a production `run_results.json` or `sources.json` upload, or says
 /// why it is skipped.
 pub fn results_upload(
     record: &S3EventRecord,
-    deps: &Deps,
+    settings: &Settings,
 ) -> Result<(String, ArtifactLocation), String> {
-    let settings = deps.settings();
     let event_name = record.event_name.as_deref().unwrap_or("");
     if !event_name.starts_with("ObjectCreated:") {
         return Err(format!("event '{event_name}' is not an object creation"));

@@ -1,5 +1,5 @@
-//! The run-results-uploaded Lambda function: set up logging, build the clients once, serve
-//! S3 events.
+//! The run-results-uploaded Lambda function: set up logging, build the clients and the
+//! refresh queue once, serve S3 events.
 
 use autoexpose_lambda::{Deps, init_tracing};
 use lambda_runtime::{Error, run, service_fn};
@@ -9,6 +9,9 @@ async fn main() -> Result<(), Error> {
     init_tracing();
     let deps = Deps::from_env()
         .await
+        .inspect_err(|error| tracing::error!(%error, "the function cannot start"))?;
+    // Without the queue the refresh jobs it asks for could not be followed.
+    deps.job_queue()
         .inspect_err(|error| tracing::error!(%error, "the function cannot start"))?;
     let deps = &deps;
     run(service_fn(move |event| {

@@ -1,7 +1,7 @@
 //! The pipeline wired to its AWS adapters, built once per container.
 
 use autoexpose_aws::aws_sdk_dynamodb;
-use autoexpose_aws::{DynamoStore, S3Artifacts, SecretsManagerSecrets};
+use autoexpose_aws::{DynamoStore, S3Artifacts, SecretsManagerSecrets, SqsJobQueue};
 use autoexpose_pipeline::{Pipeline, TableauHttp};
 use aws_config::{BehaviorVersion, SdkConfig};
 
@@ -10,11 +10,12 @@ use crate::settings::{ConfigError, Settings};
 /// The pipeline as every function runs it: DynamoDB, S3, Secrets Manager, real Tableau.
 pub type FunctionPipeline = Pipeline<DynamoStore, S3Artifacts, SecretsManagerSecrets, TableauHttp>;
 
-/// What a handler needs: the pipeline and the settings. Build it once per container
-/// (outside the handler) so SDK clients, their connection pools and the Secrets Manager
-/// cache live across invocations.
+/// What a handler needs: the pipeline, the refresh job queue and the settings. Build it
+/// once per container (outside the handler) so SDK clients, their connection pools and
+/// the Secrets Manager cache live across invocations.
 pub struct Deps {
     pipeline: FunctionPipeline,
+    job_queue: Option<SqsJobQueue>,
     settings: Settings,
 }
 
@@ -32,12 +33,30 @@ impl Deps {
         // The Lambda flow writes the dbt YAML and the lineage page beside the manifest.
         .with_publishing()
         .with_orchestration(settings.orchestration.clone());
-        Deps { pipeline, settings }
+        let job_queue = settings.refresh_queue_url.as_ref().map(|url| {
+            SqsJobQueue::from_sdk_config(config, url).with_max_delay(settings.refresh_max_delay)
+        });
+        Deps {
+            pipeline,
+            job_queue,
+            settings,
+        }
     }
 
-    /// Wires a pipeline built elsewhere (other lease timings, another clock).
+    /// Wires a pipeline built elsewhere (other lease timings, another clock); no job
+    /// queue unless [`Deps::with_job_queue`] adds one.
     pub fn with_pipeline(pipeline: FunctionPipeline, settings: Settings) -> Deps {
-        Deps { pipeline, settings }
+        Deps {
+            pipeline,
+            job_queue: None,
+            settings,
+        }
+    }
+
+    /// Replaces the refresh job queue (tests aim it at another queue).
+    pub fn with_job_queue(mut self, job_queue: SqsJobQueue) -> Deps {
+        self.job_queue = Some(job_queue);
+        self
     }
 
     /// Reads [`Settings::from_env`] and the AWS configuration of the Lambda environment
@@ -51,6 +70,14 @@ impl Deps {
     /// The pipeline.
     pub fn pipeline(&self) -> &FunctionPipeline {
         &self.pipeline
+    }
+
+    /// The queue refresh jobs wait on between polls; an error naming `REFRESH_QUEUE_URL`
+    /// when it is not configured.
+    pub fn job_queue(&self) -> Result<&SqsJobQueue, ConfigError> {
+        self.job_queue
+            .as_ref()
+            .ok_or(ConfigError::Missing("REFRESH_QUEUE_URL"))
     }
 
     /// The settings.

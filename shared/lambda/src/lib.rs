@@ -1,10 +1,13 @@
-//! What the three Lambda functions share, so each function crate is only its event
+//! What the Lambda functions share, so each function crate is only its event
 //! parsing and its handler (PRODUCT.md S5).
 //!
 //! * [`Settings`] — the environment a function reads (`TABLE_NAME`, `ARTIFACTS_BUCKET`,
-//!   `PRODUCTION_ENVIRONMENT`, `SYNC_CONCURRENCY`), or the same values given by a test.
-//! * [`Deps`] — the pipeline wired to DynamoDB, S3, Secrets Manager and Tableau, built
-//!   once per container from an `SdkConfig` and [`Settings`].
+//!   `PRODUCTION_ENVIRONMENT`, `SYNC_CONCURRENCY`, `DBT_ACTIVE_EXPOSURES`,
+//!   `DBT_ACTIVE_EXPOSURES_BUILD_AFTER`, `REFRESH_QUEUE_URL`), or the same values given
+//!   by a test.
+//! * [`Deps`] — the pipeline wired to DynamoDB, S3, Secrets Manager and Tableau, and the
+//!   SQS queue refresh jobs wait on, built once per container from an `SdkConfig` and
+//!   [`Settings`].
 //! * [`RunOutcome`], [`ErrorResponse`], [`FunctionError`], [`is_retryable`] — how pipeline
 //!   results and errors become a function's response, and which errors Lambda should retry.
 //! * [`init_tracing`] — JSON log lines, one object per line, for CloudWatch.

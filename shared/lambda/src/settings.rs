@@ -1,5 +1,8 @@
 //! The settings a function reads from its environment.
 
+use std::time::Duration;
+
+use autoexpose_aws::SQS_MAX_DELAY;
 use autoexpose_pipeline::Orchestration;
 use autoexpose_tableau::ClientOptions;
 
@@ -28,6 +31,12 @@ pub struct Settings {
     /// `DBT_ACTIVE_EXPOSURES` (`1` on, else off) and `DBT_ACTIVE_EXPOSURES_BUILD_AFTER`
     /// (minutes, default 1440). An integration's own setting wins.
     pub orchestration: Orchestration,
+    /// The SQS queue refresh jobs wait on between polls (`REFRESH_QUEUE_URL`); required
+    /// by the run-results-uploaded and refresh-watcher functions only.
+    pub refresh_queue_url: Option<String>,
+    /// The longest delay put on a queued job: SQS's maximum, 900 s. Tests set it to zero
+    /// so the next poll's message is visible at once.
+    pub refresh_max_delay: Duration,
 }
 
 /// A setting is missing or cannot be read.
@@ -58,6 +67,8 @@ impl Settings {
             sync_concurrency: DEFAULT_SYNC_CONCURRENCY,
             tableau: ClientOptions::default(),
             orchestration: Orchestration::default(),
+            refresh_queue_url: None,
+            refresh_max_delay: SQS_MAX_DELAY,
         }
     }
 
@@ -77,6 +88,7 @@ impl Settings {
         let table_name = read("TABLE_NAME").ok_or(ConfigError::Missing("TABLE_NAME"))?;
         let mut settings = Settings::new(table_name);
         settings.artifacts_bucket = read("ARTIFACTS_BUCKET");
+        settings.refresh_queue_url = read("REFRESH_QUEUE_URL");
         if let Some(environment) = read("PRODUCTION_ENVIRONMENT") {
             settings.production_environment = environment;
         }
@@ -126,6 +138,8 @@ mod tests {
         assert_eq!(settings.artifacts_bucket, None);
         assert_eq!(settings.production_environment, "prod");
         assert_eq!(settings.sync_concurrency, 4);
+        assert_eq!(settings.refresh_queue_url, None);
+        assert_eq!(settings.refresh_max_delay, SQS_MAX_DELAY);
     }
 
     #[test]
@@ -135,8 +149,16 @@ mod tests {
             ("ARTIFACTS_BUCKET", "dbt-artifacts"),
             ("PRODUCTION_ENVIRONMENT", "production"),
             ("SYNC_CONCURRENCY", "2"),
+            (
+                "REFRESH_QUEUE_URL",
+                "https://sqs.eu-west-1.amazonaws.com/123456789012/refresh",
+            ),
         ]))
         .expect("ok");
+        assert_eq!(
+            settings.refresh_queue_url.as_deref(),
+            Some("https://sqs.eu-west-1.amazonaws.com/123456789012/refresh")
+        );
         assert_eq!(settings.artifacts_bucket.as_deref(), Some("dbt-artifacts"));
         assert_eq!(settings.production_environment, "production");
         assert_eq!(settings.sync_concurrency, 2);

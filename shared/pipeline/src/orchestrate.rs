@@ -449,6 +449,39 @@ impl<S: Store, A: Artifacts, K: Secrets, T: TableauApi> Pipeline<S, A, K, T> {
         Ok((records, jobs))
     }
 
+    /// The jobs that `invocation_id`'s run results queued and that are still being
+    /// followed (their refresh record is still `queued` with that invocation), so that a
+    /// retried upload event can hand them to the job queue again: recording is done, but
+    /// the hand-over may not have been.
+    pub async fn queued_jobs(
+        &self,
+        dbt_project: &str,
+        invocation_id: &str,
+    ) -> Result<Vec<RefreshJob>, PipelineError> {
+        let mut jobs = Vec::new();
+        for integration in self.store().list_integrations(Some(dbt_project)).await? {
+            for record in self.store().list_refreshes(&integration.id).await? {
+                if record.state != Some(RefreshState::Queued)
+                    || record.invocation_id.as_deref() != Some(invocation_id)
+                {
+                    continue;
+                }
+                let (Some(job_id), Some(requested_at)) = (record.job_id, record.requested_at)
+                else {
+                    continue;
+                };
+                jobs.push(RefreshJob {
+                    integration_id: integration.id.clone(),
+                    target: record.target,
+                    job_id,
+                    requested_at,
+                    attempt: 0,
+                });
+            }
+        }
+        Ok(jobs)
+    }
+
     /// Polls a refresh job once. A finished job's outcome (finish code, notes) is
     /// recorded; a job still running after the maximum age is recorded as given up;
     /// otherwise it is to be polled again after a growing delay.

@@ -1,26 +1,30 @@
 //! Support for the end-to-end tests: one [`World`] per test — its own DynamoDB table,
-//! versioned S3 bucket and PAT secret on the shared moto server, its own Tableau simulator
-//! with the example site — and the events S3, EventBridge and a direct invoke deliver,
-//! built from the function crates' fixture files.
+//! versioned S3 bucket, PAT secret and refresh queue (SQS) on the shared moto server, its
+//! own Tableau simulator with the example site — and the events S3, EventBridge, SQS and a
+//! direct invoke deliver, built from the function crates' fixture files.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use autoexpose_aws::aws_sdk_s3::primitives::ByteStream;
 use autoexpose_aws::aws_sdk_s3::types::{BucketVersioningStatus, VersioningConfiguration};
-use autoexpose_aws::{DynamoStore, aws_sdk_dynamodb, aws_sdk_s3, aws_sdk_secretsmanager};
+use autoexpose_aws::{
+    DynamoStore, aws_sdk_dynamodb, aws_sdk_s3, aws_sdk_secretsmanager, aws_sdk_sqs,
+};
 use autoexpose_lambda::{Deps, Settings};
 use autoexpose_pipeline::{
-    Integration, IntegrationStatus, Store, StoredExposure, SyncRun, integration_status,
+    ArtifactLocation, Integration, IntegrationStatus, RefreshJob, Store, StoredExposure, SyncRun,
+    Trigger, integration_status,
 };
 use autoexpose_tableau::{ClientOptions, RetryPolicy};
 use autoexpose_testkit::{MotoServer, unique_name, workspace_root};
 use aws_config::SdkConfig;
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use aws_lambda_events::s3::S3Event;
+use aws_lambda_events::sqs::SqsEvent;
 use lambda_runtime::{Context, LambdaEvent};
-use serde_json::Value;
-use tableau_sim::{Simulator, load_site_file};
+use serde_json::{Value, json};
+use tableau_sim::{SimConfig, Simulator, load_site_file};
 
 /// The example site's PAT that autoexpose signs in with.
 pub const PAT_NAME: &str = "autoexpose-ci";
@@ -60,7 +64,11 @@ pub struct World {
     pub secret_name: String,
     /// The SDK configuration aimed at moto.
     pub config: SdkConfig,
+    /// The refresh queue's URL; the functions send jobs there with no delay, so tests
+    /// read them back at once.
+    pub queue_url: String,
     s3: aws_sdk_s3::Client,
+    sqs: aws_sdk_sqs::Client,
 }
 
 /// An uploaded object, as an S3 event names it.
@@ -82,6 +90,15 @@ impl World {
 
     /// A world whose secret holds `secret` (a wrong one, to see it reported).
     pub async fn start_with_secret(secret: &str) -> World {
+        World::start_with(secret, SimConfig::default()).await
+    }
+
+    /// A world whose simulator runs with `config` (e.g. a short or long `job_duration`).
+    pub async fn start_with_sim(config: SimConfig) -> World {
+        World::start_with(PAT_SECRET, config).await
+    }
+
+    async fn start_with(secret: &str, sim_config: SimConfig) -> World {
         let moto = MotoServer::shared().expect("moto starts (run `bash infra/setup-venv.sh`)");
         let config = moto.sdk_config().await;
         let table = unique_name("e2e");
@@ -120,22 +137,153 @@ impl World {
             .expect("create secret");
 
         let site = workspace_root().join("tests/simulator/sites/example.json");
-        let sim = Simulator::start(load_site_file(&site).expect("example site"))
+        let sim = Simulator::start_with(load_site_file(&site).expect("example site"), sim_config)
             .await
             .expect("start simulator");
+        let sqs = aws_sdk_sqs::Client::new(&config);
+        let queue_url = sqs
+            .create_queue()
+            .queue_name(unique_name("e2e-refresh"))
+            .send()
+            .await
+            .expect("create queue")
+            .queue_url
+            .expect("queue url");
 
         let mut settings = Settings::new(table);
         settings.artifacts_bucket = Some(bucket.clone());
         settings.sync_concurrency = 2;
         settings.tableau = quick_tableau_options();
+        settings.refresh_queue_url = Some(queue_url.clone());
+        settings.refresh_max_delay = Duration::ZERO;
         World {
             sim,
             deps: Deps::new(&config, settings),
             bucket,
             secret_name,
             config,
+            queue_url,
             s3,
+            sqs,
         }
+    }
+
+    /// A world with integration `acme` (Finance and Marketing) of [`PROJECT`] refreshing
+    /// extracts after builds (with this build-after window, `None` for the default), the
+    /// manifest applied with a small DAG — orders_daily built from orders, stg_campaigns
+    /// from the sessions source, a test on payments — and the site synced.
+    pub async fn with_active_exposures(
+        sim_config: SimConfig,
+        build_after_minutes: Option<u32>,
+    ) -> World {
+        let world = World::start_with_sim(sim_config).await;
+        let mut integration = world.add_integration("acme", &[FINANCE, MARKETING]).await;
+        integration.active_exposures = Some(true);
+        integration.build_after_minutes = build_after_minutes;
+        world
+            .store()
+            .update_integration(&integration)
+            .await
+            .expect("enable active exposures");
+        let mut m: Value =
+            serde_json::from_slice(&manifest(PROJECT, "2025-03-01T07:00:00Z", "m1")).expect("json");
+        m["parent_map"] = json!({
+            "model.shop.orders": [],
+            "model.shop.customers": [],
+            "model.shop.payments": [],
+            "model.shop.orders_daily": ["model.shop.orders"],
+            "model.shop.stg_campaigns": ["source.shop.raw.sessions"],
+            "source.shop.raw.sessions": [],
+            "test.shop.not_null_payments_id.1": ["model.shop.payments"]
+        });
+        let upload = world
+            .upload(MANIFEST_KEY, serde_json::to_vec(&m).expect("json"))
+            .await;
+        let pipeline = world.deps.pipeline();
+        pipeline
+            .apply_manifest(PROJECT, &ArtifactLocation::s3(&world.bucket, &upload.key))
+            .await
+            .expect("apply");
+        pipeline
+            .sync_integration("acme", Trigger::Manual)
+            .await
+            .expect("sync");
+        world
+    }
+
+    /// The functions' dependencies with the refresh queue at another URL (a missing
+    /// queue, to see the hand-over fail).
+    pub fn deps_with_queue(&self, queue_url: &str) -> Deps {
+        let mut settings = self.deps.settings().clone();
+        settings.refresh_queue_url = Some(queue_url.to_string());
+        Deps::new(&self.config, settings)
+    }
+
+    /// Receives (and so hides for the visibility timeout) what waits on the refresh
+    /// queue, waiting up to a second for the first message.
+    pub async fn receive_queued(&self) -> Vec<aws_sdk_sqs::types::Message> {
+        let mut messages = Vec::new();
+        loop {
+            let batch = self
+                .sqs
+                .receive_message()
+                .queue_url(&self.queue_url)
+                .max_number_of_messages(10)
+                .wait_time_seconds(if messages.is_empty() { 1 } else { 0 })
+                .send()
+                .await
+                .expect("receive messages")
+                .messages
+                .unwrap_or_default();
+            if batch.is_empty() {
+                return messages;
+            }
+            messages.extend(batch);
+        }
+    }
+
+    /// The jobs in these messages, sorted by job id.
+    pub fn jobs_in(messages: &[aws_sdk_sqs::types::Message]) -> Vec<RefreshJob> {
+        let mut jobs: Vec<RefreshJob> = messages
+            .iter()
+            .map(|m| serde_json::from_str(m.body().unwrap_or_default()).expect("a job"))
+            .collect();
+        jobs.sort_by(|a, b| a.job_id.cmp(&b.job_id));
+        jobs
+    }
+
+    /// The SQS event Lambda delivers for these received messages, built from the
+    /// refresh-watcher function's fixture.
+    pub fn sqs_event(&self, messages: &[aws_sdk_sqs::types::Message]) -> LambdaEvent<SqsEvent> {
+        let bodies: Vec<(String, String)> = messages
+            .iter()
+            .map(|m| {
+                (
+                    m.message_id().unwrap_or_default().to_string(),
+                    m.body().unwrap_or_default().to_string(),
+                )
+            })
+            .collect();
+        self.sqs_event_of(&bodies)
+    }
+
+    /// The SQS event for these `(message id, body)` pairs.
+    pub fn sqs_event_of(&self, messages: &[(String, String)]) -> LambdaEvent<SqsEvent> {
+        let fixture = fixture("functions/refresh-watcher/tests/fixtures/sqs-refresh-jobs.json");
+        let template = fixture["Records"][0].clone();
+        let records: Vec<Value> = messages
+            .iter()
+            .map(|(id, body)| {
+                let mut record = template.clone();
+                record["messageId"] = Value::from(id.as_str());
+                record["receiptHandle"] = Value::from(format!("receipt-{id}"));
+                record["body"] = Value::from(body.as_str());
+                record
+            })
+            .collect();
+        let event: SqsEvent =
+            serde_json::from_value(json!({ "Records": records })).expect("an SQS event");
+        invocation(event)
     }
 
     /// The store the functions write to.
@@ -296,6 +444,25 @@ pub fn quick_tableau_options() -> ClientOptions {
         request_timeout: Duration::from_secs(10),
         ..ClientOptions::default()
     }
+}
+
+/// A `run_results.json` as `dbt build` writes it, with these `(unique_id, status)` results.
+pub fn run_results(generated_at: &str, invocation_id: &str, results: &[(&str, &str)]) -> Vec<u8> {
+    let results: Vec<Value> = results
+        .iter()
+        .map(|(id, status)| {
+            json!({"unique_id": id, "status": status, "thread_id": "Thread-1", "execution_time": 0.8,
+                "timing": [{"name": "execute", "started_at": generated_at, "completed_at": generated_at}],
+                "adapter_response": {"_message": "SUCCESS 1", "rows_affected": 1}, "message": "SUCCESS 1",
+                "failures": if *status == "fail" { json!(2) } else { json!(null) }})
+        })
+        .collect();
+    serde_json::to_vec(&json!({
+        "metadata": {"dbt_schema_version": "https://schemas.getdbt.com/dbt/run-results/v6.json",
+            "dbt_version": "1.9.4", "generated_at": generated_at, "invocation_id": invocation_id, "env": {}},
+        "results": results, "elapsed_time": 12.5, "args": {"which": "build"}
+    }))
+    .expect("json")
 }
 
 /// The manifest fixture with its metadata replaced.

@@ -4,31 +4,14 @@
 
 use std::time::Duration;
 
-use autoexpose_e2e::{FINANCE, MANIFEST_KEY, MARKETING, PROJECT, World, manifest};
-use autoexpose_pipeline::{JobCheck, RefreshState, RefreshTargetKind, Store, Trigger};
+use autoexpose_e2e::{PROJECT, World, run_results};
+use autoexpose_pipeline::{JobCheck, RefreshState, RefreshTargetKind, Store};
 use run_results_uploaded::{RecordOutcome, handler};
 use serde_json::json;
+use tableau_sim::SimConfig;
 
 const RESULTS_KEY: &str = "dbt/shop/prod/run_results.json";
 const SOURCES_KEY: &str = "dbt/shop/prod/sources.json";
-
-fn run_results(generated_at: &str, invocation_id: &str, results: &[(&str, &str)]) -> Vec<u8> {
-    let results: Vec<_> = results
-        .iter()
-        .map(|(id, status)| {
-            json!({"unique_id": id, "status": status, "thread_id": "Thread-1", "execution_time": 0.8,
-                "timing": [{"name": "execute", "started_at": generated_at, "completed_at": generated_at}],
-                "adapter_response": {"_message": "SUCCESS 1", "rows_affected": 1}, "message": "SUCCESS 1",
-                "failures": if *status == "fail" { json!(2) } else { json!(null) }})
-        })
-        .collect();
-    serde_json::to_vec(&json!({
-        "metadata": {"dbt_schema_version": "https://schemas.getdbt.com/dbt/run-results/v6.json",
-            "dbt_version": "1.9.4", "generated_at": generated_at, "invocation_id": invocation_id, "env": {}},
-        "results": results, "elapsed_time": 12.5, "args": {"which": "build"}
-    }))
-    .expect("json")
-}
 
 fn sources(generated_at: &str, invocation_id: &str, status: &str) -> Vec<u8> {
     serde_json::to_vec(&json!({
@@ -44,44 +27,8 @@ fn sources(generated_at: &str, invocation_id: &str, status: &str) -> Vec<u8> {
     .expect("json")
 }
 
-/// The e2e manifest with a parent_map: orders is built from stg_campaigns (to have a
-/// two-level chain), stg_campaigns reads the sessions source, and one test on orders.
 async fn world_with_active_exposures() -> World {
-    let world = World::start().await;
-    let mut integration = world.add_integration("acme", &[FINANCE, MARKETING]).await;
-    integration.active_exposures = Some(true);
-    world
-        .store()
-        .update_integration(&integration)
-        .await
-        .expect("enable active exposures");
-    let mut m: serde_json::Value =
-        serde_json::from_slice(&manifest(PROJECT, "2025-03-01T07:00:00Z", "m1")).expect("json");
-    m["parent_map"] = json!({
-        "model.shop.orders": [],
-        "model.shop.customers": [],
-        "model.shop.payments": [],
-        "model.shop.orders_daily": ["model.shop.orders"],
-        "model.shop.stg_campaigns": ["source.shop.raw.sessions"],
-        "source.shop.raw.sessions": [],
-        "test.shop.not_null_payments_id.1": ["model.shop.payments"]
-    });
-    let upload = world
-        .upload(MANIFEST_KEY, serde_json::to_vec(&m).expect("json"))
-        .await;
-    let pipeline = world.deps.pipeline();
-    pipeline
-        .apply_manifest(
-            PROJECT,
-            &autoexpose_pipeline::ArtifactLocation::s3(&world.bucket, &upload.key),
-        )
-        .await
-        .expect("apply");
-    pipeline
-        .sync_integration("acme", Trigger::Manual)
-        .await
-        .expect("sync");
-    world
+    World::with_active_exposures(SimConfig::default(), None).await
 }
 
 async fn health(world: &World) -> Vec<(String, String)> {
