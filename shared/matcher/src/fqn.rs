@@ -11,7 +11,34 @@ use std::fmt;
 /// `"Orders"` → `orders`, `[dbo]` → `dbo`, `` `my-proj` `` → `my-proj`, and the doubled
 /// quote inside a quoted name (`"a""b"`) becomes one.
 pub fn normalize_part(part: &str) -> String {
-    unquote(part.trim()).to_lowercase()
+    let mut out = String::with_capacity(part.len());
+    for c in unquote(part.trim()).chars() {
+        fold_char(c, &mut out);
+    }
+    out
+}
+
+/// Appends the case fold of one character: lowercase, plus the full foldings that
+/// lowercasing alone misses (`ß` → `ss`, final `ς` → `σ`, ligatures), so that `DIM_STORESS`
+/// (how an upper-casing tool shows `dim_storeß`) and `dim_storeß` compare equal.
+fn fold_char(c: char, out: &mut String) {
+    if c.is_ascii() {
+        out.push(c.to_ascii_lowercase());
+        return;
+    }
+    for lower in c.to_lowercase() {
+        match lower {
+            'ß' => out.push_str("ss"),
+            'ς' => out.push('σ'),
+            'ﬀ' => out.push_str("ff"),
+            'ﬁ' => out.push_str("fi"),
+            'ﬂ' => out.push_str("fl"),
+            'ﬃ' => out.push_str("ffi"),
+            'ﬄ' => out.push_str("ffl"),
+            'ﬅ' | 'ﬆ' => out.push_str("st"),
+            other => out.push(other),
+        }
+    }
 }
 
 /// Removes one layer of identifier quoting without changing case.
@@ -83,11 +110,7 @@ pub(crate) fn push_normalized(key: &mut String, part: &str) {
         if Some(c) == doubled && chars.peek() == Some(&c) {
             chars.next();
         }
-        if c.is_ascii() {
-            key.push(c.to_ascii_lowercase());
-        } else {
-            key.extend(c.to_lowercase());
-        }
+        fold_char(c, key);
     }
 }
 
@@ -169,6 +192,16 @@ mod tests {
     fn lone_or_mismatched_quotes_are_kept() {
         assert_eq!(unquote("\""), "\"");
         assert_eq!(unquote("\"abc]"), "\"abc]");
+    }
+
+    #[test]
+    fn full_case_folding_equates_sharp_s_and_its_upper_case() {
+        assert_eq!(normalize_part("DIM_STORESS"), normalize_part("dim_storeß"));
+        assert_eq!(normalize_part("STRASSE"), normalize_part("Straße"));
+        assert_eq!(normalize_part("ΟΔΟΣ"), normalize_part("οδος"));
+        let mut key = String::new();
+        write_key(&mut key, None, "s", "dim_storeß");
+        assert!(key.ends_with("dim_storess"));
     }
 
     #[test]

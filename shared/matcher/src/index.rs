@@ -264,13 +264,23 @@ impl<'m> RelationIndex<'m> {
         let Some(candidates) = self.by_schema_name().get(two_part(key)) else {
             return Lookup::Unmatched;
         };
-        let mut fitting = candidates
+        let fitting: Vec<u32> = candidates
             .as_slice()
             .iter()
-            .filter(|&&i| !has_database || self.relations[i as usize].database.is_none());
-        match (fitting.next(), fitting.next()) {
-            (Some(&only), None) => {
-                hits.push(only);
+            .copied()
+            .filter(|&i| !has_database || self.relations[i as usize].database.is_none())
+            .collect();
+        // Several nodes can name one table (a seed and a source defined on it): that is
+        // no ambiguity. Two databases holding the same schema and name are.
+        let database_of = |i: &u32| {
+            self.relations[*i as usize]
+                .database
+                .as_deref()
+                .map(normalize_part)
+        };
+        match fitting.first() {
+            Some(first) if fitting.iter().all(|i| database_of(i) == database_of(first)) => {
+                hits.extend_from_slice(&fitting);
                 Lookup::Matched
             }
             _ => Lookup::Unmatched,

@@ -558,3 +558,24 @@ fn large_listings_match_the_same_on_many_threads_as_one_by_one() {
     names.dedup();
     assert_eq!(names.len(), 5_000, "names stay unique across threads");
 }
+
+#[test]
+fn a_seed_and_a_source_on_one_two_part_table_are_not_ambiguous() {
+    let nodes =
+        model("raw_customers", None, "raw", "raw_customers").replace("\"model\"", "\"seed\"");
+    let source = r#""source.shop.ecom.raw_customers": {"resource_type": "source", "source_name": "ecom",
+        "name": "raw_customers", "identifier": "raw_customers", "database": null, "schema": "raw",
+        "package_name": "shop"}"#;
+    let m = manifest(&nodes, source);
+    assert_eq!(
+        depends_on(
+            &m,
+            vec![table(
+                Some("spark_catalog"),
+                Some("RAW"),
+                Some("RAW_CUSTOMERS")
+            )]
+        ),
+        ["model.shop.raw_customers", "source.shop.ecom.raw_customers"]
+    );
+}
