@@ -224,6 +224,16 @@ pub async fn sync_stored(id: Option<String>, store: &StoreArgs) -> anyhow::Resul
 
 /// Runs a stateful command against the chosen store.
 pub async fn run(cmd: StateCommand, store: &StoreArgs) -> anyhow::Result<()> {
+    // Export and inject open the store only when they need it (not offline).
+    let cmd = match cmd {
+        StateCommand::Exposures(ExposuresCommand::Export(args)) => {
+            return crate::export_cmd::run_export(args, store).await;
+        }
+        StateCommand::Exposures(ExposuresCommand::Inject(args)) => {
+            return crate::export_cmd::run_inject(args, store).await;
+        }
+        other => other,
+    };
     let pipeline = open_pipeline(store).await?;
     match cmd {
         StateCommand::Integrations(IntegrationsCommand::Add(args)) => {
@@ -260,11 +270,8 @@ pub async fn run(cmd: StateCommand, store: &StoreArgs) -> anyhow::Result<()> {
             )
             .await
         }
-        StateCommand::Exposures(ExposuresCommand::Export(args)) => {
-            crate::export_cmd::run_export(args, store).await
-        }
-        StateCommand::Exposures(ExposuresCommand::Inject(args)) => {
-            crate::export_cmd::run_inject(args, store).await
+        StateCommand::Exposures(ExposuresCommand::Export(_) | ExposuresCommand::Inject(_)) => {
+            unreachable!("handled before the store is opened")
         }
         StateCommand::Exposures(ExposuresCommand::Show {
             name,

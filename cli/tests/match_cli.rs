@@ -238,3 +238,38 @@ fn diagnose_reports_every_table_with_a_summary_line() {
         "13 tables: 9 matched, 2 unmatched with a near dbt relation, 1 unmatched with none, 1 hidden"
     ));
 }
+
+#[test]
+fn offline_export_writes_the_yaml_and_keeps_no_state() {
+    let dir = std::env::temp_dir().join(format!("autoexpose-offline-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    let out = Command::new(env!("CARGO_BIN_EXE_autoexpose"))
+        .current_dir(&dir)
+        .env_remove("AUTOEXPOSE_STORE")
+        .env_remove("AUTOEXPOSE_DYNAMODB_TABLE")
+        .args([
+            "exposures",
+            "export",
+            "--manifest",
+            example("manifest.json").to_str().expect("path"),
+            "--tableau-response",
+            example("tableau-response.json").to_str().expect("path"),
+            "--out",
+            "models",
+        ])
+        .output()
+        .expect("autoexpose runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let yaml = std::fs::read_to_string(dir.join("models/imported_from_tableau/exposures.yml"))
+        .expect("exposures.yml");
+    assert!(yaml.contains("name: executive_overview"));
+    assert!(
+        !dir.join(".autoexpose").exists(),
+        "an offline command created a store"
+    );
+}
