@@ -15,8 +15,10 @@
 //! (a malformed manifest, an object that is gone) is reported as failed and the event
 //! succeeds, so it is not retried for ever.
 
-use autoexpose_aws::{ArtifactKey, ArtifactKind, decode_event_key};
-use autoexpose_lambda::{Deps, FunctionError, RunOutcome, Settings, error_kind, is_retryable};
+use autoexpose_aws::ArtifactKind;
+use autoexpose_lambda::{
+    Deps, FunctionError, RunOutcome, Settings, artifact_upload, error_kind, is_retryable,
+};
 use autoexpose_pipeline::{ApplyOutcome, ArtifactLocation, PipelineError};
 use aws_lambda_events::s3::{S3Event, S3EventRecord};
 use lambda_runtime::LambdaEvent;
@@ -176,55 +178,10 @@ pub fn manifest_upload(
     record: &S3EventRecord,
     settings: &Settings,
 ) -> Result<ManifestUpload, String> {
-    let event_name = record.event_name.as_deref().unwrap_or("");
-    if !event_name.starts_with("ObjectCreated:") {
-        return Err(format!("event '{event_name}' is not an object creation"));
-    }
-    let bucket = record
-        .s3
-        .bucket
-        .name
-        .as_deref()
-        .filter(|b| !b.is_empty())
-        .ok_or("the record names no bucket")?;
-    if let Some(expected) = settings.artifacts_bucket.as_deref()
-        && bucket != expected
-    {
-        return Err(format!(
-            "bucket '{bucket}' is not the artifacts bucket '{expected}'"
-        ));
-    }
-    let raw_key = record
-        .s3
-        .object
-        .key
-        .as_deref()
-        .filter(|k| !k.is_empty())
-        .ok_or("the record names no object key")?;
-    let key = decode_event_key(raw_key).map_err(|e| e.to_string())?;
-    let parsed = ArtifactKey::parse(&key).map_err(|e| e.to_string())?;
-    if parsed.kind != ArtifactKind::Manifest {
-        return Err(format!(
-            "'{key}' is {}, not manifest.json",
-            parsed.kind.file_name()
-        ));
-    }
-    if parsed.environment != settings.production_environment {
-        return Err(format!(
-            "'{key}' is from environment '{}', not the production environment '{}'",
-            parsed.environment, settings.production_environment
-        ));
-    }
-    let mut location = ArtifactLocation::s3(bucket, key);
-    location.version_id = record
-        .s3
-        .object
-        .version_id
-        .clone()
-        .filter(|v| !v.is_empty() && v != "null");
+    let upload = artifact_upload(record, settings, &[ArtifactKind::Manifest])?;
     Ok(ManifestUpload {
-        dbt_project: parsed.project,
-        location,
+        dbt_project: upload.dbt_project,
+        location: upload.location,
     })
 }
 

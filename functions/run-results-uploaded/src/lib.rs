@@ -19,8 +19,8 @@
 //!
 //! [`Pipeline::queued_jobs`]: autoexpose_pipeline::Pipeline::queued_jobs
 
-use autoexpose_aws::{ArtifactKey, ArtifactKind, decode_event_key};
-use autoexpose_lambda::{Deps, FunctionError, Settings, error_kind, is_retryable};
+use autoexpose_aws::ArtifactKind;
+use autoexpose_lambda::{Deps, FunctionError, Settings, artifact_upload, error_kind, is_retryable};
 use autoexpose_pipeline::PipelineError;
 use autoexpose_pipeline::{
     ArtifactLocation, JobQueue, RefreshJob, ResultsKind, ResultsOutcome, poll_delay,
@@ -270,54 +270,10 @@ pub fn results_upload(
     record: &S3EventRecord,
     settings: &Settings,
 ) -> Result<(String, ArtifactLocation), String> {
-    let event_name = record.event_name.as_deref().unwrap_or("");
-    if !event_name.starts_with("ObjectCreated:") {
-        return Err(format!("event '{event_name}' is not an object creation"));
-    }
-    let bucket = record
-        .s3
-        .bucket
-        .name
-        .as_deref()
-        .filter(|b| !b.is_empty())
-        .ok_or("the record names no bucket")?;
-    if let Some(expected) = settings.artifacts_bucket.as_deref()
-        && bucket != expected
-    {
-        return Err(format!(
-            "bucket '{bucket}' is not the artifacts bucket '{expected}'"
-        ));
-    }
-    let raw_key = record
-        .s3
-        .object
-        .key
-        .as_deref()
-        .filter(|k| !k.is_empty())
-        .ok_or("the record names no object key")?;
-    let key = decode_event_key(raw_key).map_err(|e| e.to_string())?;
-    let parsed = ArtifactKey::parse(&key).map_err(|e| e.to_string())?;
-    if !matches!(
-        parsed.kind,
-        ArtifactKind::RunResults | ArtifactKind::Sources
-    ) {
-        return Err(format!(
-            "'{key}' is {}, not run_results.json or sources.json",
-            parsed.kind.file_name()
-        ));
-    }
-    if parsed.environment != settings.production_environment {
-        return Err(format!(
-            "'{key}' is from environment '{}', not the production environment '{}'",
-            parsed.environment, settings.production_environment
-        ));
-    }
-    let mut location = ArtifactLocation::s3(bucket, key);
-    location.version_id = record
-        .s3
-        .object
-        .version_id
-        .clone()
-        .filter(|v| !v.is_empty() && v != "null");
-    Ok((parsed.project, location))
+    let upload = artifact_upload(
+        record,
+        settings,
+        &[ArtifactKind::RunResults, ArtifactKind::Sources],
+    )?;
+    Ok((upload.dbt_project, upload.location))
 }

@@ -26,6 +26,7 @@ mod deps;
 mod logging;
 mod response;
 mod settings;
+mod uploads;
 
 pub use deps::{Deps, FunctionPipeline};
 pub use logging::{init_tracing, json_subscriber};
@@ -33,3 +34,4 @@ pub use response::{ErrorResponse, FunctionError, RunOutcome, RunStatus, error_ki
 pub use settings::{
     ConfigError, DEFAULT_PRODUCTION_ENVIRONMENT, DEFAULT_SYNC_CONCURRENCY, Settings,
 };
+pub use uploads::{ArtifactUpload, artifact_upload};
