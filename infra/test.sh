@@ -10,7 +10,10 @@ bash infra/setup-venv.sh        # moto, tableauserverclient, aws-sam-translator,
 bash infra/setup-dbt-venvs.sh   # dbt-core 1.9 and 1.11 with dbt-duckdb, for the `dbt parse` proof
 bash infra/setup-chromium.sh    # Debian's chromium, for the lineage page test
 export PATH="$root/.venv/bin:$PATH"
-cargo test --workspace --locked "$@"
-if [ -f template.yaml ] && [ -x infra/check-template.sh ]; then
-  bash infra/check-template.sh
-fi
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+cargo test --workspace --locked "$@" 2>&1 | tee "$log"
+bash infra/check-template.sh
+# One closing line for the whole run: the sum of every test binary's result line.
+awk '/^test result:/ { passed += $4; failed += $6; ignored += $8 }
+     END { printf "tests: %d passed, %d failed, %d skipped\n", passed, failed, ignored }' "$log"
