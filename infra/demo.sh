@@ -2,7 +2,8 @@
 # The README's main command: the whole system on this machine, as the AWS functions run it,
 # on the embedded store and against the Tableau simulator with the bundled example site:
 # add an integration, select collections (which syncs), apply the example dbt manifest,
-# print the exposures catalog and the mismatch report, and write exposures.yml.
+# record the example dbt build's results (health), print the exposures catalog, one
+# exposure with its health, the integration's status, and write exposures.yml.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -32,7 +33,9 @@ ae integrations add --id acme --dbt-project jaffle_shop --server-url "$url" --si
 ae collections list acme
 ae collections set acme Finance,Marketing
 ae apply-manifest examples/jaffle-shop/manifest.json --dbt-project jaffle_shop
+ae record-results examples/jaffle-shop/run_results.json --dbt-project jaffle_shop
 ae exposures list
+ae exposures show customer_360
 ae integrations show acme
 ae exposures export --format yaml --out "$out/models"
 echo "== wrote $(cd "$out" && ls models/imported_from_tableau/*.yml | tr '\n' ' ')" >&2
