@@ -305,18 +305,34 @@ impl<S: Store, A: Artifacts, K: Secrets, T: TableauApi> Pipeline<S, A, K, T> {
         &self,
         location: &ArtifactLocation,
     ) -> Result<Manifest, PipelineError> {
-        let bytes =
-            self.artifacts
-                .read(location)
-                .await
-                .map_err(|source| PipelineError::Artifact {
-                    location: location.clone(),
-                    source,
-                })?;
-        Manifest::from_slice(&bytes).map_err(|e| PipelineError::Manifest {
-            location: location.clone(),
-            message: e.to_string(),
-        })
+        let bytes = self.read_artifact(location).await?;
+        Manifest::from_slice(&bytes).map_err(|e| manifest_error(location, e))
+    }
+
+    /// The bytes of an artifact, with an error naming where it was read from.
+    pub(crate) async fn read_artifact(
+        &self,
+        location: &ArtifactLocation,
+    ) -> Result<Vec<u8>, PipelineError> {
+        self.artifacts
+            .read(location)
+            .await
+            .map_err(|source| PipelineError::Artifact {
+                location: location.clone(),
+                source,
+            })
+    }
+
+    /// The applied manifest of a dbt project, as bytes, and where it was read from.
+    pub(crate) async fn applied_manifest_bytes(
+        &self,
+        dbt_project: &str,
+    ) -> Result<Option<(ArtifactLocation, Vec<u8>)>, PipelineError> {
+        let Some(applied) = self.store.get_applied_manifest(dbt_project).await? else {
+            return Ok(None);
+        };
+        let bytes = self.read_artifact(&applied.location).await?;
+        Ok(Some((applied.location, bytes)))
     }
 
     /// Runs `work` under the integration's lease and records the run, success or failure.
@@ -536,6 +552,17 @@ impl<S: Store, A: Artifacts, K: Secrets, T: TableauApi> Pipeline<S, A, K, T> {
         counts.changed = diff.changed;
         counts.removed = diff.removed;
         Ok(counts)
+    }
+}
+
+/// A manifest that cannot be used, naming where it came from.
+pub(crate) fn manifest_error(
+    location: &ArtifactLocation,
+    error: autoexpose_matcher::ManifestError,
+) -> PipelineError {
+    PipelineError::Manifest {
+        location: location.clone(),
+        message: error.to_string(),
     }
 }
 

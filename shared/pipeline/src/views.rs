@@ -324,22 +324,10 @@ impl<S: Store, A: Artifacts, K: Secrets, T: TableauApi> Pipeline<S, A, K, T> {
         &self,
         dbt_project: &str,
     ) -> Result<Option<(ArtifactLocation, Manifest, Dag)>, PipelineError> {
-        let Some(applied) = self.store().get_applied_manifest(dbt_project).await? else {
+        let Some((location, bytes)) = self.applied_manifest_bytes(dbt_project).await? else {
             return Ok(None);
         };
-        let location = applied.location;
-        let bytes =
-            self.artifacts()
-                .read(&location)
-                .await
-                .map_err(|source| PipelineError::Artifact {
-                    location: location.clone(),
-                    source,
-                })?;
-        let broken = |e: autoexpose_matcher::ManifestError| PipelineError::Manifest {
-            location: location.clone(),
-            message: e.to_string(),
-        };
+        let broken = |e| crate::stages::manifest_error(&location, e);
         let manifest = Manifest::from_slice(&bytes).map_err(broken)?;
         let dag = read_dag(&bytes).map_err(broken)?;
         Ok(Some((location, manifest, dag)))
