@@ -13,7 +13,7 @@ use anyhow::{Context, bail};
 use autoexpose_pipeline::Store as _;
 use autoexpose_pipeline::{
     ApplyOutcome, CatalogEntry, DEFAULT_ENVIRONMENT, ExposureMode, Integration, JobCheck,
-    ResultsOutcome, Secrets, SyncRun, TableauApi, Trigger, integration_status,
+    PipelineError, ResultsOutcome, Secrets, SyncRun, TableauApi, Trigger, integration_status,
     parse_collection_list,
 };
 use autoexpose_store_local::DEFAULT_SECRET_ENV;
@@ -70,6 +70,30 @@ pub enum IntegrationsCommand {
         /// Integration id.
         id: String,
     },
+    /// Change an integration's matching and refresh settings, then rematch its stored
+    /// workbooks (no Tableau call).
+    Set(SetIntegrationArgs),
+}
+
+/// Arguments of `autoexpose integrations set`.
+#[derive(Debug, clap::Args)]
+pub struct SetIntegrationArgs {
+    /// Integration id.
+    pub id: String,
+    #[command(flatten)]
+    pub aliases: crate::match_cmd::AliasArgs,
+    /// Remove every database and schema alias first.
+    #[arg(long)]
+    pub clear_aliases: bool,
+    /// Also make exposures for workbooks that match no dbt node.
+    #[arg(long)]
+    pub include_unmatched: Option<bool>,
+    /// Refresh Tableau extracts after dbt builds.
+    #[arg(long)]
+    pub active_exposures: Option<bool>,
+    /// Minimum minutes between refreshes of one workbook.
+    #[arg(long)]
+    pub build_after_minutes: Option<u32>,
 }
 
 /// Arguments of `autoexpose integrations add`.
@@ -241,6 +265,7 @@ pub async fn run(cmd: StateCommand, store: &StoreArgs) -> anyhow::Result<()> {
         }
         StateCommand::Integrations(IntegrationsCommand::List) => list(&pipeline).await,
         StateCommand::Integrations(IntegrationsCommand::Show { id }) => show(&pipeline, &id).await,
+        StateCommand::Integrations(IntegrationsCommand::Set(args)) => set(&pipeline, args).await,
         StateCommand::Collections(CollectionsCommand::Set { id, collections }) => {
             let collections = parse_collection_list(&collections);
             if collections.is_empty() {
@@ -465,6 +490,40 @@ async fn add(pipeline: &LocalPipeline, args: AddIntegrationArgs, aws: bool) -> a
     Ok(())
 }
 
+async fn set(pipeline: &LocalPipeline, args: SetIntegrationArgs) -> anyhow::Result<()> {
+    let mut integration = integration(pipeline, &args.id).await?;
+    if args.clear_aliases {
+        integration.database_aliases.clear();
+        integration.schema_aliases.clear();
+    }
+    let aliases = args.aliases.to_aliases();
+    integration.database_aliases.extend(aliases.databases);
+    integration.schema_aliases.extend(aliases.schemas);
+    if let Some(include) = args.include_unmatched {
+        integration.include_unmatched = include;
+    }
+    if let Some(active) = args.active_exposures {
+        integration.active_exposures = Some(active);
+    }
+    if let Some(minutes) = args.build_after_minutes {
+        integration.build_after_minutes = Some(minutes);
+    }
+    pipeline.store().update_integration(&integration).await?;
+    println!("updated integration '{}'", args.id);
+    match pipeline
+        .rematch_integration(&args.id, Trigger::Manual)
+        .await
+    {
+        Ok(run) => print_run(&run),
+        // Settings are stored; exposures follow the first manifest.
+        Err(PipelineError::NoManifest(project)) => println!(
+            "no manifest applied for dbt project '{project}' yet: exposures follow the first one"
+        ),
+        Err(e) => return Err(e.into()),
+    }
+    Ok(())
+}
+
 async fn integration(pipeline: &LocalPipeline, id: &str) -> anyhow::Result<Integration> {
     pipeline
         .store()
@@ -565,6 +624,19 @@ async fn show(pipeline: &LocalPipeline, id: &str) -> anyhow::Result<()> {
             i.collections.join(", ")
         }
     );
+    let aliases: Vec<String> = i
+        .database_aliases
+        .iter()
+        .map(|(from, to)| format!("database {from} -> {to}"))
+        .chain(
+            i.schema_aliases
+                .iter()
+                .map(|(from, to)| format!("schema {from} -> {to}")),
+        )
+        .collect();
+    if !aliases.is_empty() {
+        println!("aliases:       {}", aliases.join(", "));
+    }
     println!("exposures:     {}", exposures.len());
     match applied {
         Some(m) => println!(

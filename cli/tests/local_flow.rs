@@ -249,3 +249,54 @@ async fn live_sync_prints_exposures_without_a_store() {
     assert!(String::from_utf8_lossy(&missing.stderr).contains("AUTOEXPOSE_TABLEAU_TOKEN_SECRET"));
     sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_alias_set_on_the_integration_rematches_without_tableau() {
+    let sim = simulator().await;
+    let dir = scratch("alias");
+    let store = dir.join("state.db");
+    let manifest = workspace().join("examples/jaffle-shop/manifest.json");
+    let manifest = manifest.to_str().expect("utf-8 path");
+    let run = |args: &[&str]| ok(autoexpose(&store, SECRET, args));
+    run(&[
+        "integrations",
+        "add",
+        "--id",
+        "acme",
+        "--dbt-project",
+        "jaffle_shop",
+        "--server-url",
+        &sim.base_url(),
+        "--site",
+        "acme",
+        "--token-name",
+        "autoexpose-ci",
+    ]);
+    run(&["collections", "set", "acme", "Finance"]);
+    run(&["apply-manifest", manifest, "--dbt-project", "jaffle_shop"]);
+    let before = run(&["diagnose", "--integration", "acme"]);
+    assert!(before.contains("Orders_Daily"), "{before}");
+    // Daily Orders reads analytics.dbt_prod.Orders_Daily; dbt builds it in DBT_PROD_REPORTING.
+    let requests = sim.stats().requests;
+    let changed = run(&[
+        "integrations",
+        "set",
+        "acme",
+        "--schema-alias",
+        "dbt_prod=dbt_prod_reporting",
+    ]);
+    assert!(changed.contains("1 added"), "{changed}");
+    assert_eq!(
+        sim.stats().requests,
+        requests,
+        "a rematch does not call Tableau"
+    );
+    let catalog = run(&["exposures", "list", "--format", "json"]);
+    assert!(catalog.contains("daily_orders"), "{catalog}");
+    let shown = run(&["integrations", "show", "acme"]);
+    assert!(
+        shown.contains("schema dbt_prod -> dbt_prod_reporting"),
+        "{shown}"
+    );
+    sim.shutdown().await;
+}

@@ -481,6 +481,35 @@ impl<S: Store, A: Artifacts, K: Secrets, T: TableauApi> Pipeline<S, A, K, T> {
         }
     }
 
+    /// Rematches one integration's stored Tableau snapshot against the applied manifest,
+    /// without calling Tableau: after its settings (aliases, include-unmatched) change.
+    pub async fn rematch_integration(
+        &self,
+        integration_id: &str,
+        trigger: Trigger,
+    ) -> Result<SyncRun, PipelineError> {
+        let integration = self.integration(integration_id).await?;
+        let Some(applied) = self
+            .store
+            .get_applied_manifest(&integration.dbt_project)
+            .await?
+        else {
+            return Err(PipelineError::NoManifest(integration.dbt_project.clone()));
+        };
+        let manifest = self.read_manifest(&applied.location).await?;
+        let run = self
+            .run_locked(integration_id, trigger, |run| async move {
+                // Read again under the lease: settings may have changed while we waited.
+                let integration = self.integration(integration_id).await?;
+                self.rematch_stored(integration, &manifest, run).await
+            })
+            .await?;
+        if self.publish && run.added + run.changed + run.removed > 0 {
+            self.publish_logged(&integration.dbt_project).await;
+        }
+        Ok(run)
+    }
+
     async fn rematch_stored(
         &self,
         integration: Integration,
