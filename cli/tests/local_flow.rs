@@ -38,6 +38,28 @@ fn ok(out: Output) -> String {
     String::from_utf8(out.stdout).expect("utf-8 stdout")
 }
 
+/// Runs `integrations add` for the simulator's site `acme` with the example PAT.
+fn add_integration(store: &Path, sim: &Simulator) {
+    ok(autoexpose(
+        store,
+        SECRET,
+        &[
+            "integrations",
+            "add",
+            "--id",
+            "acme",
+            "--dbt-project",
+            "jaffle_shop",
+            "--server-url",
+            &sim.base_url(),
+            "--site",
+            "acme",
+            "--token-name",
+            "autoexpose-ci",
+        ],
+    ));
+}
+
 async fn simulator() -> Simulator {
     let site = load_site_file(&workspace().join("tests/simulator/sites/example.json"))
         .expect("example site");
@@ -53,20 +75,7 @@ async fn every_stage_runs_from_the_command_line_on_a_local_store() {
     let manifest = manifest.to_str().expect("utf-8 path");
     let run = |args: &[&str]| ok(autoexpose(&store, SECRET, args));
 
-    run(&[
-        "integrations",
-        "add",
-        "--id",
-        "acme",
-        "--dbt-project",
-        "jaffle_shop",
-        "--server-url",
-        &sim.base_url(),
-        "--site",
-        "acme",
-        "--token-name",
-        "autoexpose-ci",
-    ]);
+    add_integration(&store, &sim);
     let tree = run(&["collections", "list", "acme"]);
     assert!(tree.contains("Finance/Reporting/Archive"), "{tree}");
     run(&["collections", "set", "acme", "Finance,Marketing"]);
@@ -130,24 +139,7 @@ async fn a_wrong_token_is_reported_as_such_and_keeps_the_exposures() {
     let store = dir.join("state.db");
     let manifest = workspace().join("examples/jaffle-shop/manifest.json");
     let manifest = manifest.to_str().expect("utf-8 path");
-    ok(autoexpose(
-        &store,
-        SECRET,
-        &[
-            "integrations",
-            "add",
-            "--id",
-            "acme",
-            "--dbt-project",
-            "jaffle_shop",
-            "--server-url",
-            &sim.base_url(),
-            "--site",
-            "acme",
-            "--token-name",
-            "autoexpose-ci",
-        ],
-    ));
+    add_integration(&store, &sim);
     ok(autoexpose(
         &store,
         SECRET,
@@ -258,20 +250,7 @@ async fn an_alias_set_on_the_integration_rematches_without_tableau() {
     let manifest = workspace().join("examples/jaffle-shop/manifest.json");
     let manifest = manifest.to_str().expect("utf-8 path");
     let run = |args: &[&str]| ok(autoexpose(&store, SECRET, args));
-    run(&[
-        "integrations",
-        "add",
-        "--id",
-        "acme",
-        "--dbt-project",
-        "jaffle_shop",
-        "--server-url",
-        &sim.base_url(),
-        "--site",
-        "acme",
-        "--token-name",
-        "autoexpose-ci",
-    ]);
+    add_integration(&store, &sim);
     run(&["collections", "set", "acme", "Finance"]);
     run(&["apply-manifest", manifest, "--dbt-project", "jaffle_shop"]);
     let before = run(&["diagnose", "--integration", "acme"]);
