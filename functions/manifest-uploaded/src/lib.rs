@@ -127,13 +127,8 @@ pub async fn handler(
     if !retry.is_empty() {
         tracing::error!(request_id = %context.request_id, failed = retry.len(), records = records.len(),
             "manifest upload failed with a transient error; Lambda will retry the event");
-        return Err(FunctionError::Retryable(format!(
-            "{} of {} records failed and will be retried: {}",
-            retry.len(),
-            records.len(),
-            retry.join("; ")
-        )));
     }
+    FunctionError::retry_records(&retry, records.len())?;
     Ok(ManifestReport { records })
 }
 

@@ -120,14 +120,7 @@ pub async fn handler(
             _ => None,
         })
         .collect();
-    if !retry.is_empty() {
-        return Err(FunctionError::Retryable(format!(
-            "{} of {} records failed and will be retried: {}",
-            retry.len(),
-            records.len(),
-            retry.join("; ")
-        )));
-    }
+    FunctionError::retry_records(&retry, records.len())?;
     Ok(ResultsReport { records })
 }
 

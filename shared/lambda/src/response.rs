@@ -129,6 +129,22 @@ pub enum FunctionError {
     Retryable(String),
 }
 
+impl FunctionError {
+    /// An error for an event whose records failed with transient errors, so that Lambda
+    /// retries the whole event (records already done come back as duplicates, which change
+    /// nothing); `Ok` when none did.
+    pub fn retry_records(transient: &[String], records: usize) -> Result<(), FunctionError> {
+        if transient.is_empty() {
+            return Ok(());
+        }
+        Err(FunctionError::Retryable(format!(
+            "{} of {records} records failed and will be retried: {}",
+            transient.len(),
+            transient.join("; ")
+        )))
+    }
+}
+
 impl From<FunctionError> for Diagnostic {
     fn from(error: FunctionError) -> Diagnostic {
         let error_type = match &error {
