@@ -6,30 +6,12 @@ mod common;
 use std::sync::Arc;
 
 use autoexpose_aws::{DynamoStore, TTL_ATTRIBUTE};
-use autoexpose_matcher::Exposure;
-use autoexpose_pipeline::testsuite::{sample_integration, workbook};
+use autoexpose_pipeline::testsuite::{sample_exposure as exposure, sample_integration, workbook};
 use autoexpose_pipeline::{
     AppliedManifest, ArtifactLocation, ExposureDiff, Lease, Snapshot, Store, StoreError, SyncRun,
     Trigger,
 };
 use aws_sdk_dynamodb::types::AttributeValue;
-
-fn exposure(luid: &str, name: &str) -> Exposure {
-    Exposure {
-        name: name.into(),
-        label: name.into(),
-        exposure_type: "dashboard".into(),
-        url: None,
-        owner: None,
-        description: None,
-        depends_on: vec!["model.shop.orders".into()],
-        workbook_luid: luid.into(),
-        project: "Finance".into(),
-        project_luid: Some("p-fin".into()),
-        unmatched_tables: vec![],
-        unparsed_custom_sql: vec![],
-    }
-}
 
 fn run(id: &str, started_at: &str, error: Option<&str>) -> SyncRun {
     SyncRun {

@@ -49,6 +49,24 @@ impl Artifacts for MemoryArtifacts {
     }
 }
 
+/// An exposure of workbook `luid` named `name`, reading `model.shop.orders`.
+pub fn sample_exposure(luid: &str, name: &str) -> autoexpose_matcher::Exposure {
+    autoexpose_matcher::Exposure {
+        name: name.into(),
+        label: name.into(),
+        exposure_type: "dashboard".into(),
+        url: None,
+        owner: None,
+        description: None,
+        depends_on: vec!["model.shop.orders".into()],
+        workbook_luid: luid.into(),
+        project: "Finance".into(),
+        project_luid: Some("p-fin".into()),
+        unmatched_tables: vec![],
+        unparsed_custom_sql: vec![],
+    }
+}
+
 /// One secret for every reference.
 #[derive(Clone)]
 pub struct StaticSecrets(pub Secret);

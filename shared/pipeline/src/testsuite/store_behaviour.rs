@@ -1,29 +1,10 @@
 //! Store-level behaviours: the semantics every `Store` adapter must share.
 
-use autoexpose_matcher::Exposure;
-
-use super::fakes::{sample_integration, workbook};
+use super::fakes::{sample_exposure as exposure, sample_integration, workbook};
 use crate::ports::{
     AppliedManifest, ArtifactLocation, ExposureDiff, Lease, Snapshot, Store, StoreError, SyncRun,
     Trigger,
 };
-
-fn exposure(luid: &str, name: &str) -> Exposure {
-    Exposure {
-        name: name.into(),
-        label: name.into(),
-        exposure_type: "dashboard".into(),
-        url: None,
-        owner: None,
-        description: None,
-        depends_on: vec!["model.shop.orders".into()],
-        workbook_luid: luid.into(),
-        project: "Finance".into(),
-        project_luid: Some("p-fin".into()),
-        unmatched_tables: vec![],
-        unparsed_custom_sql: vec![],
-    }
-}
 
 fn lease(holder: &str, expires_at: &str) -> Lease {
     Lease {
