@@ -109,6 +109,36 @@ fn from_json<T: DeserializeOwned>(text: &str) -> Result<T, StoreError> {
     })
 }
 
+/// The record in the `body` column of the one row `sql` selects, if any.
+fn json_row<T: DeserializeOwned>(
+    conn: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> Result<Option<T>, StoreError> {
+    let body: Option<String> = conn
+        .query_row(sql, params, |r| r.get(0))
+        .optional()
+        .map_err(backend)?;
+    body.as_deref().map(from_json).transpose()
+}
+
+/// The records in the `body` column of every row `sql` selects, in row order.
+fn json_rows<T: DeserializeOwned>(
+    conn: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> Result<Vec<T>, StoreError> {
+    let mut stmt = conn.prepare(sql).map_err(backend)?;
+    let rows = stmt
+        .query_map(params, |r| r.get::<_, String>(0))
+        .map_err(backend)?;
+    let mut out = Vec::new();
+    for row in rows {
+        out.push(from_json(&row.map_err(backend)?)?);
+    }
+    Ok(out)
+}
+
 impl LocalStore {
     /// Opens (creating if needed) the store at `path` and brings its schema up to date.
     pub fn open(path: impl AsRef<Path>) -> Result<LocalStore, OpenError> {
@@ -244,15 +274,11 @@ impl Store for LocalStore {
     async fn get_integration(&self, id: &str) -> Result<Option<Integration>, StoreError> {
         let id = id.to_string();
         self.call(move |conn| {
-            let body: Option<String> = conn
-                .query_row(
-                    "SELECT body FROM integrations WHERE id = ?1",
-                    params![id],
-                    |r| r.get(0),
-                )
-                .optional()
-                .map_err(backend)?;
-            body.as_deref().map(from_json).transpose()
+            json_row(
+                conn,
+                "SELECT body FROM integrations WHERE id = ?1",
+                params![id],
+            )
         })
         .await
     }
@@ -263,19 +289,11 @@ impl Store for LocalStore {
     ) -> Result<Vec<Integration>, StoreError> {
         let project = dbt_project.map(str::to_string);
         self.call(move |conn| {
-            let mut stmt = conn
-                .prepare(
-                    "SELECT body FROM integrations WHERE ?1 IS NULL OR dbt_project = ?1 ORDER BY id",
-                )
-                .map_err(backend)?;
-            let rows = stmt
-                .query_map(params![project], |r| r.get::<_, String>(0))
-                .map_err(backend)?;
-            let mut out = Vec::new();
-            for row in rows {
-                out.push(from_json(&row.map_err(backend)?)?);
-            }
-            Ok(out)
+            json_rows(
+                conn,
+                "SELECT body FROM integrations WHERE ?1 IS NULL OR dbt_project = ?1 ORDER BY id",
+                params![project],
+            )
         })
         .await
     }
@@ -283,15 +301,11 @@ impl Store for LocalStore {
     async fn get_snapshot(&self, integration_id: &str) -> Result<Option<Snapshot>, StoreError> {
         let id = integration_id.to_string();
         self.call(move |conn| {
-            let body: Option<String> = conn
-                .query_row(
-                    "SELECT body FROM snapshots WHERE integration_id = ?1",
-                    params![id],
-                    |r| r.get(0),
-                )
-                .optional()
-                .map_err(backend)?;
-            body.as_deref().map(from_json).transpose()
+            json_row(
+                conn,
+                "SELECT body FROM snapshots WHERE integration_id = ?1",
+                params![id],
+            )
         })
         .await
     }
@@ -317,15 +331,11 @@ impl Store for LocalStore {
     ) -> Result<Option<AppliedManifest>, StoreError> {
         let project = dbt_project.to_string();
         self.call(move |conn| {
-            let body: Option<String> = conn
-                .query_row(
-                    "SELECT body FROM applied_manifests WHERE dbt_project = ?1",
-                    params![project],
-                    |r| r.get(0),
-                )
-                .optional()
-                .map_err(backend)?;
-            body.as_deref().map(from_json).transpose()
+            json_row(
+                conn,
+                "SELECT body FROM applied_manifests WHERE dbt_project = ?1",
+                params![project],
+            )
         })
         .await
     }
@@ -498,20 +508,12 @@ impl Store for LocalStore {
         let id = integration_id.to_string();
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         self.call(move |conn| {
-            let mut stmt = conn
-                .prepare(
-                    "SELECT body FROM runs WHERE integration_id = ?1
+            json_rows(
+                conn,
+                "SELECT body FROM runs WHERE integration_id = ?1
                      ORDER BY started_at DESC, run_id DESC LIMIT ?2",
-                )
-                .map_err(backend)?;
-            let rows = stmt
-                .query_map(params![id, limit], |r| r.get::<_, String>(0))
-                .map_err(backend)?;
-            let mut out = Vec::new();
-            for row in rows {
-                out.push(from_json(&row.map_err(backend)?)?);
-            }
-            Ok(out)
+                params![id, limit],
+            )
         })
         .await
     }
@@ -523,15 +525,11 @@ impl Store for LocalStore {
     ) -> Result<Option<ResultsPointer>, StoreError> {
         let project = dbt_project.to_string();
         self.call(move |conn| {
-            let body: Option<String> = conn
-                .query_row(
-                    "SELECT body FROM results_pointers WHERE dbt_project = ?1 AND kind = ?2",
-                    params![project, kind.as_str()],
-                    |r| r.get(0),
-                )
-                .optional()
-                .map_err(backend)?;
-            body.as_deref().map(from_json).transpose()
+            json_row(
+                conn,
+                "SELECT body FROM results_pointers WHERE dbt_project = ?1 AND kind = ?2",
+                params![project, kind.as_str()],
+            )
         })
         .await
     }
@@ -597,16 +595,11 @@ impl Store for LocalStore {
     async fn list_node_results(&self, dbt_project: &str) -> Result<Vec<NodeResult>, StoreError> {
         let project = dbt_project.to_string();
         self.call(move |conn| {
-            let mut stmt = conn
-                .prepare("SELECT body FROM node_results WHERE dbt_project = ?1")
-                .map_err(backend)?;
-            let rows = stmt
-                .query_map(params![project], |r| r.get::<_, String>(0))
-                .map_err(backend)?;
-            let mut out: Vec<NodeResult> = Vec::new();
-            for row in rows {
-                out.push(from_json(&row.map_err(backend)?)?);
-            }
+            let mut out: Vec<NodeResult> = json_rows(
+                conn,
+                "SELECT body FROM node_results WHERE dbt_project = ?1",
+                params![project],
+            )?;
             out.sort_by(|a, b| (&a.unique_id, a.kind).cmp(&(&b.unique_id, b.kind)));
             Ok(out)
         })
@@ -621,15 +614,7 @@ impl Store for LocalStore {
     ) -> Result<Option<RefreshRecord>, StoreError> {
         let (id, luid) = (integration_id.to_string(), luid.to_string());
         self.call(move |conn| {
-            let body: Option<String> = conn
-                .query_row(
-                    "SELECT body FROM refreshes WHERE integration_id = ?1 AND target_kind = ?2 AND luid = ?3",
-                    params![id, kind.as_str(), luid],
-                    |r| r.get(0),
-                )
-                .optional()
-                .map_err(backend)?;
-            body.as_deref().map(from_json).transpose()
+            json_row(conn, "SELECT body FROM refreshes WHERE integration_id = ?1 AND target_kind = ?2 AND luid = ?3", params![id, kind.as_str(), luid])
         })
         .await
     }
@@ -656,16 +641,11 @@ impl Store for LocalStore {
     async fn list_refreshes(&self, integration_id: &str) -> Result<Vec<RefreshRecord>, StoreError> {
         let id = integration_id.to_string();
         self.call(move |conn| {
-            let mut stmt = conn
-                .prepare("SELECT body FROM refreshes WHERE integration_id = ?1")
-                .map_err(backend)?;
-            let rows = stmt
-                .query_map(params![id], |r| r.get::<_, String>(0))
-                .map_err(backend)?;
-            let mut out: Vec<RefreshRecord> = Vec::new();
-            for row in rows {
-                out.push(from_json(&row.map_err(backend)?)?);
-            }
+            let mut out: Vec<RefreshRecord> = json_rows(
+                conn,
+                "SELECT body FROM refreshes WHERE integration_id = ?1",
+                params![id],
+            )?;
             out.sort_by(|a, b| {
                 (a.target.kind, &a.target.luid).cmp(&(b.target.kind, &b.target.luid))
             });
