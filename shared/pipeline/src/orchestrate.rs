@@ -271,11 +271,7 @@ impl<S: Store, A: Artifacts, K: Secrets, T: TableauApi> Pipeline<S, A, K, T> {
         let Some((location, bytes)) = self.applied_manifest_bytes(dbt_project).await? else {
             return Ok((Dag::default(), TestTargets::default()));
         };
-        let broken = |e| crate::stages::manifest_error(&location, e);
-        Ok((
-            read_dag(&bytes).map_err(broken)?,
-            read_test_targets(&bytes).map_err(broken)?,
-        ))
+        project_graph_of(&location, &bytes)
     }
 
     async fn refresh_integration(
@@ -581,6 +577,18 @@ fn new_record(
         skipped: None,
         updated_at: stamp.to_string(),
     }
+}
+
+/// The DAG and test targets of a manifest already read.
+pub(crate) fn project_graph_of(
+    location: &ArtifactLocation,
+    bytes: &[u8],
+) -> Result<(Dag, TestTargets), PipelineError> {
+    let broken = |e| crate::stages::manifest_error(location, e);
+    Ok((
+        read_dag(bytes).map_err(broken)?,
+        read_test_targets(bytes).map_err(broken)?,
+    ))
 }
 
 #[cfg(test)]

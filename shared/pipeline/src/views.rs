@@ -11,6 +11,7 @@ use autoexpose_matcher::{Aliases, Exposure, Manifest};
 use serde::{Deserialize, Serialize};
 
 use crate::error::PipelineError;
+use crate::orchestrate::project_graph_of;
 use crate::ports::{
     ArtifactLocation, Artifacts, Integration, RefreshRecord, Secrets, Store, TableauApi,
 };
@@ -167,30 +168,33 @@ impl<S: Store, A: Artifacts, K: Secrets, T: TableauApi> Pipeline<S, A, K, T> {
                 });
             }
         }
+        // Each project's manifest is read once: its manual exposures and its graph.
         for project in &projects {
-            let Some((_, manifest)) = self.applied_manifest(project).await? else {
-                continue;
+            let (dag, tests) = match self.applied_manifest_bytes(project).await? {
+                Some((location, bytes)) => {
+                    let manifest = Manifest::from_slice(&bytes)
+                        .map_err(|e| crate::stages::manifest_error(&location, e))?;
+                    for manual in manifest.exposures {
+                        entries.push(CatalogEntry {
+                            name: manual.name,
+                            health: Health::Unknown.as_str().into(),
+                            health_reasons: Vec::new(),
+                            workbook_luid: None,
+                            exposure_type: manual.exposure_type,
+                            owner: manual.owner_name,
+                            owner_email: manual.owner_email,
+                            integration: None,
+                            mode: ExposureMode::Manual,
+                            dbt_project: project.clone(),
+                            url: None,
+                            depends_on: manual.depends_on,
+                        });
+                    }
+                    project_graph_of(&location, &bytes)?
+                }
+                None => Default::default(),
             };
-            for manual in manifest.exposures {
-                entries.push(CatalogEntry {
-                    name: manual.name,
-                    health: Health::Unknown.as_str().into(),
-                    health_reasons: Vec::new(),
-                    workbook_luid: None,
-                    exposure_type: manual.exposure_type,
-                    owner: manual.owner_name,
-                    owner_email: manual.owner_email,
-                    integration: None,
-                    mode: ExposureMode::Manual,
-                    dbt_project: project.clone(),
-                    url: None,
-                    depends_on: manual.depends_on,
-                });
-            }
-        }
-        for project in &projects {
             let results = self.store().list_node_results(project).await?;
-            let (dag, tests) = self.project_graph(project).await?;
             let health = ProjectHealth::new(&dag, &tests, &results);
             for entry in entries.iter_mut().filter(|e| &e.dbt_project == project) {
                 let report = health.exposure(&entry.depends_on);
