@@ -2,22 +2,20 @@
 //! DynamoDB table of a deployed stack (`--dynamodb-table`), with S3 manifests and Secrets
 //! Manager secrets, so a person manages a deployed integration with the same commands.
 //!
-//! The commands are written once against [`CliPipeline`]; the adapters below dispatch to
-//! whichever backend was chosen.
+//! The commands are written once against [`CliPipeline`]; which adapters sit behind its
+//! ports is chosen here, at run time.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::Context;
 use autoexpose_aws::{DynamoStore, S3Artifacts, SecretsManagerSecrets};
-use autoexpose_pipeline::{
-    AppliedManifest, ArtifactError, ArtifactLocation, Artifacts, ExposureDiff, Integration, Lease,
-    NodeResult, Pipeline, RefreshRecord, RefreshTargetKind, ResultsKind, ResultsPointer, Secret,
-    SecretError, Secrets, Snapshot, Store, StoreError, StoredExposure, SyncRun, TableauHttp,
-};
+use autoexpose_pipeline::{ArtifactLocation, Artifacts, Pipeline, Secrets, Store};
 use autoexpose_store_local::{EnvSecrets, LocalArtifacts, LocalStore};
+use autoexpose_tableau_bi::TableauHttp;
 
 /// The pipeline the commands run, over either backend.
-pub type CliPipeline = Pipeline<AnyStore, AnyArtifacts, AnySecrets, TableauHttp>;
+pub type CliPipeline = Pipeline;
 
 /// The state options shared by every stateful command.
 #[derive(Debug, Clone, clap::Args)]
@@ -46,29 +44,27 @@ impl StoreArgs {
 
 /// Opens the pipeline over the chosen backend.
 pub async fn open_pipeline(args: &StoreArgs) -> anyhow::Result<CliPipeline> {
-    let (store, artifacts, secrets) = match &args.dynamodb_table {
-        Some(table) => {
-            let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-            (
-                AnyStore::Dynamo(DynamoStore::new(
-                    autoexpose_aws::aws_sdk_dynamodb::Client::new(&config),
-                    table.clone(),
-                )),
-                AnyArtifacts::S3(S3Artifacts::from_sdk_config(&config)),
-                AnySecrets::SecretsManager(SecretsManagerSecrets::from_sdk_config(&config)),
-            )
-        }
-        None => (
-            AnyStore::Local(open_local(&args.path)?),
-            AnyArtifacts::Local(LocalArtifacts),
-            AnySecrets::Env(EnvSecrets),
-        ),
-    };
-    Ok(Pipeline::new(
+    let (store, artifacts, secrets): (Arc<dyn Store>, Arc<dyn Artifacts>, Arc<dyn Secrets>) =
+        match &args.dynamodb_table {
+            Some(table) => {
+                let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+                (
+                    Arc::new(DynamoStore::from_sdk_config(&config, table.clone())),
+                    Arc::new(S3Artifacts::from_sdk_config(&config)),
+                    Arc::new(SecretsManagerSecrets::from_sdk_config(&config)),
+                )
+            }
+            None => (
+                Arc::new(open_local(&args.path)?),
+                Arc::new(LocalArtifacts),
+                Arc::new(EnvSecrets),
+            ),
+        };
+    Ok(Pipeline::from_shared(
         store,
         artifacts,
         secrets,
-        TableauHttp::default(),
+        Arc::new(TableauHttp::default()),
     ))
 }
 
@@ -84,150 +80,6 @@ pub fn artifact_location(text: &str) -> ArtifactLocation {
     {
         Some((bucket, key)) => ArtifactLocation::s3(bucket, key),
         None => ArtifactLocation::local(text),
-    }
-}
-
-/// The store of either backend.
-pub enum AnyStore {
-    /// SQLite on this machine.
-    Local(LocalStore),
-    /// A deployed stack's table.
-    Dynamo(DynamoStore),
-}
-
-/// Calls the same method on whichever store is inside.
-macro_rules! on_store {
-    ($self:ident . $method:ident ( $($arg:expr),* )) => {
-        match $self {
-            AnyStore::Local(store) => store.$method($($arg),*).await,
-            AnyStore::Dynamo(store) => store.$method($($arg),*).await,
-        }
-    };
-}
-
-impl Store for AnyStore {
-    async fn create_integration(&self, i: &Integration) -> Result<Integration, StoreError> {
-        on_store!(self.create_integration(i))
-    }
-    async fn update_integration(&self, i: &Integration) -> Result<Integration, StoreError> {
-        on_store!(self.update_integration(i))
-    }
-    async fn get_integration(&self, id: &str) -> Result<Option<Integration>, StoreError> {
-        on_store!(self.get_integration(id))
-    }
-    async fn list_integrations(&self, p: Option<&str>) -> Result<Vec<Integration>, StoreError> {
-        on_store!(self.list_integrations(p))
-    }
-    async fn get_snapshot(&self, id: &str) -> Result<Option<Snapshot>, StoreError> {
-        on_store!(self.get_snapshot(id))
-    }
-    async fn put_snapshot(&self, snapshot: &Snapshot) -> Result<(), StoreError> {
-        on_store!(self.put_snapshot(snapshot))
-    }
-    async fn get_applied_manifest(&self, p: &str) -> Result<Option<AppliedManifest>, StoreError> {
-        on_store!(self.get_applied_manifest(p))
-    }
-    async fn put_applied_manifest(
-        &self,
-        manifest: &AppliedManifest,
-        previous: Option<&AppliedManifest>,
-    ) -> Result<(), StoreError> {
-        on_store!(self.put_applied_manifest(manifest, previous))
-    }
-    async fn list_exposures(&self, id: &str) -> Result<Vec<StoredExposure>, StoreError> {
-        on_store!(self.list_exposures(id))
-    }
-    async fn apply_exposure_diff(
-        &self,
-        id: &str,
-        diff: &ExposureDiff,
-        synced_at: &str,
-    ) -> Result<(), StoreError> {
-        on_store!(self.apply_exposure_diff(id, diff, synced_at))
-    }
-    async fn try_acquire_lease(&self, lease: &Lease, now: &str) -> Result<bool, StoreError> {
-        on_store!(self.try_acquire_lease(lease, now))
-    }
-    async fn release_lease(&self, id: &str, holder: &str) -> Result<(), StoreError> {
-        on_store!(self.release_lease(id, holder))
-    }
-    async fn record_run(&self, run: &SyncRun) -> Result<(), StoreError> {
-        on_store!(self.record_run(run))
-    }
-    async fn list_runs(&self, id: &str, limit: usize) -> Result<Vec<SyncRun>, StoreError> {
-        on_store!(self.list_runs(id, limit))
-    }
-    async fn get_results_pointer(
-        &self,
-        p: &str,
-        kind: ResultsKind,
-    ) -> Result<Option<ResultsPointer>, StoreError> {
-        on_store!(self.get_results_pointer(p, kind))
-    }
-    async fn put_node_results(
-        &self,
-        pointer: &ResultsPointer,
-        previous: Option<&ResultsPointer>,
-        results: &[NodeResult],
-    ) -> Result<(), StoreError> {
-        on_store!(self.put_node_results(pointer, previous, results))
-    }
-    async fn list_node_results(&self, p: &str) -> Result<Vec<NodeResult>, StoreError> {
-        on_store!(self.list_node_results(p))
-    }
-    async fn get_refresh(
-        &self,
-        id: &str,
-        kind: RefreshTargetKind,
-        luid: &str,
-    ) -> Result<Option<RefreshRecord>, StoreError> {
-        on_store!(self.get_refresh(id, kind, luid))
-    }
-    async fn put_refresh(&self, record: &RefreshRecord) -> Result<(), StoreError> {
-        on_store!(self.put_refresh(record))
-    }
-    async fn list_refreshes(&self, id: &str) -> Result<Vec<RefreshRecord>, StoreError> {
-        on_store!(self.list_refreshes(id))
-    }
-}
-
-/// Artifacts of either backend.
-pub enum AnyArtifacts {
-    /// Local paths.
-    Local(LocalArtifacts),
-    /// S3 objects.
-    S3(S3Artifacts),
-}
-
-impl Artifacts for AnyArtifacts {
-    async fn read(&self, location: &ArtifactLocation) -> Result<Vec<u8>, ArtifactError> {
-        match self {
-            AnyArtifacts::Local(a) => a.read(location).await,
-            AnyArtifacts::S3(a) => a.read(location).await,
-        }
-    }
-    async fn write(&self, location: &ArtifactLocation, bytes: &[u8]) -> Result<(), ArtifactError> {
-        match self {
-            AnyArtifacts::Local(a) => a.write(location, bytes).await,
-            AnyArtifacts::S3(a) => a.write(location, bytes).await,
-        }
-    }
-}
-
-/// Secrets of either backend.
-pub enum AnySecrets {
-    /// An environment variable.
-    Env(EnvSecrets),
-    /// AWS Secrets Manager.
-    SecretsManager(SecretsManagerSecrets),
-}
-
-impl Secrets for AnySecrets {
-    async fn tableau_secret(&self, secret_ref: &str) -> Result<Secret, SecretError> {
-        match self {
-            AnySecrets::Env(s) => s.tableau_secret(secret_ref).await,
-            AnySecrets::SecretsManager(s) => s.tableau_secret(secret_ref).await,
-        }
     }
 }
 

@@ -10,11 +10,9 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
-use autoexpose_pipeline::Store as _;
 use autoexpose_pipeline::{
     ApplyOutcome, CatalogEntry, DEFAULT_ENVIRONMENT, ExposureMode, Integration, JobCheck,
-    PipelineError, ResultsOutcome, Secrets, SyncRun, TableauApi, Trigger, integration_status,
-    parse_collection_list,
+    PipelineError, ResultsOutcome, SyncRun, Trigger, integration_status, parse_collection_list,
 };
 use autoexpose_store_local::DEFAULT_SECRET_ENV;
 
@@ -664,7 +662,7 @@ async fn show(pipeline: &LocalPipeline, id: &str) -> anyhow::Result<()> {
 async fn list_collections(pipeline: &LocalPipeline, id: &str) -> anyhow::Result<()> {
     let i = integration(pipeline, id).await?;
     let secret = pipeline.secrets().tableau_secret(&i.secret_ref).await?;
-    let projects = pipeline.tableau().list_projects(&i, &secret).await?;
+    let projects = pipeline.bi().list_projects(&i, &secret).await?;
     let selected: BTreeSet<&str> = i.collections.iter().map(String::as_str).collect();
     // A project is included when it or one of its ancestors is selected.
     let parent_of = |luid: &str| {

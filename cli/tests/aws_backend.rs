@@ -1,6 +1,7 @@
 //! A deployed stack's integration managed with the same commands: `--dynamodb-table` puts
 //! the CLI on DynamoDB, S3 and Secrets Manager (moto on loopback) instead of the local file.
 
+use autoexpose_pipeline::prelude::*;
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
@@ -8,7 +9,6 @@ use autoexpose_aws::DynamoStore;
 use autoexpose_aws::aws_sdk_dynamodb;
 use autoexpose_aws::aws_sdk_s3;
 use autoexpose_aws::aws_sdk_secretsmanager;
-use autoexpose_pipeline::Store;
 use autoexpose_testkit::{MotoServer, unique_name};
 use tableau_sim::{Simulator, load_site_file};
 

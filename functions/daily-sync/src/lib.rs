@@ -7,7 +7,7 @@
 //! (and Lambda retries it) only when the integrations cannot be listed at all.
 
 use autoexpose_lambda::{Deps, FunctionError, RunOutcome, RunStatus};
-use autoexpose_pipeline::{Store, Trigger};
+use autoexpose_pipeline::Trigger;
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use futures_util::StreamExt;
 use futures_util::stream;

@@ -10,9 +10,9 @@ use std::fmt;
 use autoexpose_pipeline::{ArtifactError, ArtifactLocation, Artifacts};
 use aws_config::SdkConfig;
 use aws_sdk_s3::Client;
-use aws_sdk_s3::error::ProvideErrorMetadata;
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 
-use crate::sdk_error::describe;
+use crate::sdk_error::{describe, is_transient};
 use aws_sdk_s3::primitives::ByteStream;
 
 /// [`Artifacts`] on S3. Only S3 locations (with a bucket) are accepted.
@@ -43,15 +43,33 @@ impl S3Artifacts {
     }
 }
 
+/// An S3 error by kind: throttling and timeouts may pass, access denied will not.
+fn artifact_error<E, R>(err: &SdkError<E, R>, doing: String) -> ArtifactError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    let message = format!("{doing}: {}", describe(err)).into();
+    if is_transient(err) {
+        ArtifactError::Unavailable(message)
+    } else {
+        ArtifactError::Rejected(message)
+    }
+}
+
 fn bucket_of(location: &ArtifactLocation) -> Result<&str, ArtifactError> {
     location.bucket.as_deref().ok_or_else(|| {
-        ArtifactError::Io(format!(
-            "{location} is a local path, but this deployment reads artifacts from S3 only; \
-             give an S3 location (bucket and key)"
-        ))
+        ArtifactError::Rejected(
+            format!(
+                "{location} is a local path, but this deployment reads artifacts from S3 only; \
+                 give an S3 location (bucket and key)"
+            )
+            .into(),
+        )
     })
 }
 
+#[async_trait::async_trait]
 impl Artifacts for S3Artifacts {
     async fn read(&self, location: &ArtifactLocation) -> Result<Vec<u8>, ArtifactError> {
         let bucket = bucket_of(location)?;
@@ -75,14 +93,12 @@ impl Artifacts for S3Artifacts {
                     Some("NoSuchVersion") => ArtifactError::NotFound(format!(
                         "{location}: that object version does not exist"
                     )),
-                    _ => {
-                        ArtifactError::Io(format!("could not read {location}: {}", describe(&err)))
-                    }
+                    _ => artifact_error(&err, format!("could not read {location}")),
                 });
             }
         };
         let body = output.body.collect().await.map_err(|e| {
-            ArtifactError::Io(format!("reading the body of {location} failed: {e}"))
+            ArtifactError::Unavailable(format!("reading the body of {location} failed: {e}").into())
         })?;
         Ok(body.into_bytes().to_vec())
     }
@@ -100,10 +116,7 @@ impl Artifacts for S3Artifacts {
                 Some("NoSuchBucket") => ArtifactError::NotFound(format!(
                     "{location}: bucket '{bucket}' does not exist (check the bucket name and region)"
                 )),
-                _ => ArtifactError::Io(format!(
-                    "could not write {location}: {}",
-                    describe(&err)
-                )),
+                _ => artifact_error(&err, format!("could not write {location}")),
             })?;
         Ok(())
     }

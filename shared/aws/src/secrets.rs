@@ -9,7 +9,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::sdk_error::describe;
+use crate::sdk_error::{describe, is_transient};
 use autoexpose_pipeline::{Secret, SecretError, Secrets};
 use aws_config::SdkConfig;
 use aws_sdk_secretsmanager::Client;
@@ -92,18 +92,26 @@ impl SecretsManagerSecrets {
                     SecretError::NotFound(secret_ref.to_string())
                 } else {
                     // The error context holds codes and messages from AWS, never the value.
-                    SecretError::Unavailable(format!(
+                    let message = format!(
                         "could not read secret '{secret_ref}' from Secrets Manager: {}; \
                          check that the function's role may call secretsmanager:GetSecretValue on it",
                         describe(&err)
-                    ))
+                    );
+                    if is_transient(&err) {
+                        SecretError::Unavailable(message.into())
+                    } else {
+                        SecretError::Rejected(message.into())
+                    }
                 }
             })?;
         let Some(text) = output.secret_string() else {
-            return Err(SecretError::Unavailable(format!(
-                "secret '{secret_ref}' holds binary data; store the Tableau PAT secret as a \
+            return Err(SecretError::Rejected(
+                format!(
+                    "secret '{secret_ref}' holds binary data; store the Tableau PAT secret as a \
                  string, either bare or as JSON {{\"token_name\": ..., \"token_secret\": ...}}"
-            )));
+                )
+                .into(),
+            ));
         };
         token_secret(secret_ref, text)
     }
@@ -115,27 +123,31 @@ fn token_secret(secret_ref: &str, text: &str) -> Result<Secret, SecretError> {
     if trimmed.starts_with('{') {
         // Parse errors are not shown: serde's message could quote part of the value.
         let value: serde_json::Value = serde_json::from_str(trimmed).map_err(|_| {
-            SecretError::Unavailable(format!(
-                "secret '{secret_ref}' starts with '{{' but is not valid JSON; store \
+            SecretError::Rejected(
+                format!(
+                    "secret '{secret_ref}' starts with '{{' but is not valid JSON; store \
                  {{\"token_name\": ..., \"token_secret\": ...}} or the bare token secret"
-            ))
+                )
+                .into(),
+            )
         })?;
         return match value.get("token_secret").and_then(|v| v.as_str()) {
             Some(secret) if !secret.is_empty() => Ok(Secret::new(secret)),
-            _ => Err(SecretError::Unavailable(format!(
+            _ => Err(SecretError::Rejected(format!(
                 "secret '{secret_ref}' is JSON without a non-empty string field 'token_secret'; \
                  store {{\"token_name\": ..., \"token_secret\": ...}}"
-            ))),
+            ).into())),
         };
     }
     if trimmed.is_empty() {
-        return Err(SecretError::Unavailable(format!(
-            "secret '{secret_ref}' is empty; store the Tableau PAT secret there"
-        )));
+        return Err(SecretError::Rejected(
+            format!("secret '{secret_ref}' is empty; store the Tableau PAT secret there").into(),
+        ));
     }
     Ok(Secret::new(trimmed))
 }
 
+#[async_trait::async_trait]
 impl Secrets for SecretsManagerSecrets {
     async fn tableau_secret(&self, secret_ref: &str) -> Result<Secret, SecretError> {
         if let Some(secret) = self.cached(secret_ref) {

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use crate::sdk_error::describe;
+use crate::sdk_error::{describe, is_transient};
 use autoexpose_pipeline::{JobQueue, QueueError, RefreshJob};
 use aws_config::SdkConfig;
 use aws_sdk_sqs::Client;
@@ -58,13 +58,13 @@ fn delay_seconds(delay: Duration, max: Duration) -> i32 {
     i32::try_from(seconds.min(SQS_MAX_DELAY.as_secs())).unwrap_or(900)
 }
 
+#[async_trait::async_trait]
 impl JobQueue for SqsJobQueue {
     async fn enqueue(&self, job: &RefreshJob, delay: Duration) -> Result<(), QueueError> {
         let body = serde_json::to_string(job).map_err(|e| {
-            QueueError::Unavailable(format!(
-                "job {} could not be written as JSON: {e}",
-                job.job_id
-            ))
+            QueueError::Rejected(
+                format!("job {} could not be written as JSON: {e}", job.job_id).into(),
+            )
         })?;
         self.client
             .send_message()
@@ -74,14 +74,19 @@ impl JobQueue for SqsJobQueue {
             .send()
             .await
             .map_err(|err| {
-                QueueError::Unavailable(format!(
+                let message = format!(
                     "could not send refresh job {} of integration '{}' to SQS queue {}: {}; \
                      check that the queue exists and the function's role may call sqs:SendMessage on it",
                     job.job_id,
                     job.integration_id,
                     self.queue_url,
                     describe(&err)
-                ))
+                );
+                if is_transient(&err) {
+                    QueueError::Unavailable(message.into())
+                } else {
+                    QueueError::Rejected(message.into())
+                }
             })?;
         tracing::debug!(job_id = %job.job_id, attempt = job.attempt, "refresh job queued");
         Ok(())

@@ -3,13 +3,13 @@
 
 mod common;
 
+use autoexpose_pipeline::prelude::*;
 use std::sync::Arc;
 
 use autoexpose_aws::{DynamoStore, TTL_ATTRIBUTE};
 use autoexpose_pipeline::testsuite::{sample_exposure as exposure, sample_integration, workbook};
 use autoexpose_pipeline::{
-    AppliedManifest, ArtifactLocation, ExposureDiff, Lease, Snapshot, Store, StoreError, SyncRun,
-    Trigger,
+    AppliedManifest, ArtifactLocation, ExposureDiff, Lease, Snapshot, StoreError, SyncRun, Trigger,
 };
 use aws_sdk_dynamodb::types::AttributeValue;
 

@@ -2,6 +2,7 @@
 
 mod common;
 
+use autoexpose_pipeline::prelude::*;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -9,7 +10,7 @@ use autoexpose_pipeline::testsuite::{
     FakeTableau, ManualClock, MemoryArtifacts, StaticSecrets, manifest_json, sample_integration,
     workbook,
 };
-use autoexpose_pipeline::{ArtifactLocation, Pipeline, Secret, Store, Trigger};
+use autoexpose_pipeline::{ArtifactLocation, Pipeline, Secret, Trigger};
 use time::macros::datetime;
 
 #[tokio::test]

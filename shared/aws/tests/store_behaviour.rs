@@ -1,8 +1,6 @@
-//! The pipeline's shared behavioural suite, run against `DynamoStore` on moto.
+//! The pipeline's shared behavioural suite, run against `DynamoStore` on moto: one test per
+//! behaviour, each on a new table of its own.
 
 mod common;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn dynamo_store_behaves_like_every_store() {
-    autoexpose_pipeline::testsuite::run_all(common::fresh_store).await;
-}
+autoexpose_pipeline::store_behaviour_tests!(common::fresh_store);

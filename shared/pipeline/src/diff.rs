@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use autoexpose_matcher::Exposure;
 
-use crate::ports::{ExposureDiff, StoredExposure};
+use crate::{ExposureDiff, StoredExposure};
 
 /// A diff and its counts.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -1,6 +1,6 @@
 //! The pipeline's one error type.
 
-use crate::ports::{ArtifactError, ArtifactLocation, SecretError, StoreError, TableauError};
+use crate::{ArtifactError, ArtifactLocation, BiError, SecretError, StoreError};
 
 /// What went wrong in a stage, in words a person can act on. No variant carries a secret.
 #[derive(Debug, thiserror::Error)]
@@ -46,7 +46,7 @@ pub enum PipelineError {
         /// The integration.
         integration: String,
         /// Tableau's error, already in a person's words.
-        source: TableauError,
+        source: BiError,
     },
     /// Another run holds the integration's lease.
     #[error(
@@ -80,5 +80,26 @@ pub enum PipelineError {
 impl From<StoreError> for PipelineError {
     fn from(error: StoreError) -> PipelineError {
         PipelineError::Store(error)
+    }
+}
+
+impl PipelineError {
+    /// True when the same call may succeed later, as each port's error says of itself: an
+    /// unreachable store, S3, Secrets Manager or Tableau, a lost race, or another run
+    /// holding the integration. False for what needs a person (a malformed manifest, a
+    /// corrupt record, a rejected token, an unknown integration or collection).
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            PipelineError::Store(source) => source.is_retryable(),
+            PipelineError::Artifact { source, .. } => source.is_retryable(),
+            PipelineError::Secret { source, .. } => source.is_retryable(),
+            PipelineError::Tableau { source, .. } => source.is_retryable(),
+            PipelineError::LeaseBusy(_) | PipelineError::VersionConflict(_) => true,
+            PipelineError::Manifest { .. }
+            | PipelineError::Results { .. }
+            | PipelineError::NoManifest(_)
+            | PipelineError::UnknownIntegration(_)
+            | PipelineError::UnknownCollections { .. } => false,
+        }
     }
 }

@@ -2,19 +2,33 @@
 //!
 //! [`Pipeline::apply_manifest`] applies a newer dbt manifest and rematches every
 //! integration of its project; [`Pipeline::sync_integration`] lists an integration's
-//! Tableau workbooks and rematches; [`Pipeline::update_collections`] validates and stores a
-//! new selection, then syncs. They talk to the world only through the ports in
-//! [`ports`](crate#ports): [`Store`], [`Artifacts`], [`Secrets`], [`TableauApi`] and
-//! [`Clock`]. The Lambda functions and the CLI wire their adapters into the same code.
+//! workbooks from its BI tool and rematches; [`Pipeline::update_collections`] validates and
+//! stores a new selection, then syncs; [`Pipeline::record_run_results`] records dbt's
+//! results and refreshes the extracts behind rebuilt exposures.
+//!
+//! The pipeline talks to the world only through the ports: the store (one narrow trait per
+//! record family: [`IntegrationStore`], [`SnapshotStore`], [`ExposureStore`], …, together
+//! [`Store`]), [`Artifacts`], [`Secrets`], the BI tool ([`BiTool`]: Tableau today),
+//! [`JobQueue`] and [`Clock`]. It holds each as a trait object, so the Lambda functions,
+//! the CLI and the tests wire in their adapters at run time; [`MemoryStore`] is the store
+//! for tests and one-shot runs.
+//!
+//! Where things are: `pipeline.rs` (the struct, its adapters, the lease), `stages.rs`
+//! (apply, sync, update collections), `orchestrate.rs` (run results, extract refreshes),
+//! `reports.rs` (catalog, YAML files, diagnosis, lineage page), `records/` (what is
+//! stored), `ports/` (the traits and their typed errors), `layout.rs` (where artifacts
+//! live in the bucket).
 //!
 //! ```no_run
-//! # async fn demo<S, A, K, T>(store: S, artifacts: A, secrets: K, tableau: T)
-//! # -> Result<(), autoexpose_pipeline::PipelineError>
-//! # where S: autoexpose_pipeline::Store, A: autoexpose_pipeline::Artifacts,
-//! #       K: autoexpose_pipeline::Secrets, T: autoexpose_pipeline::TableauApi {
-//! use autoexpose_pipeline::{ArtifactLocation, Pipeline, Trigger};
+//! # use autoexpose_pipeline as ae;
+//! # async fn demo(
+//! #     artifacts: impl ae::Artifacts + 'static,
+//! #     secrets: impl ae::Secrets + 'static,
+//! #     bi: impl ae::BiTool + 'static,
+//! # ) -> Result<(), ae::PipelineError> {
+//! use autoexpose_pipeline::{ArtifactLocation, MemoryStore, Pipeline, Trigger};
 //!
-//! let pipeline = Pipeline::new(store, artifacts, secrets, tableau);
+//! let pipeline = Pipeline::new(MemoryStore::new(), artifacts, secrets, bi);
 //! pipeline
 //!     .apply_manifest("shop", &ArtifactLocation::local("target/manifest.json"))
 //!     .await?;
@@ -25,23 +39,37 @@
 
 mod diff;
 mod error;
+mod memory;
 mod orchestrate;
+mod pipeline;
 mod ports;
+mod records;
+mod reports;
 mod stages;
-mod tableau_adapter;
 #[cfg(feature = "testsuite")]
 pub mod testsuite;
-mod views;
 
+pub use autoexpose_matcher::run_results::{NodeResult, ResultsKind};
 pub use diff::{DiffOutcome, diff_exposures};
 pub use error::PipelineError;
-pub use orchestrate::{
-    DEFAULT_JOB_MAX_AGE, JobCheck, MAX_POLL_DELAY, Orchestration, ResultsOutcome, poll_delay,
+pub use memory::MemoryStore;
+pub use orchestrate::{JobCheck, MAX_POLL_DELAY, ResultsOutcome, poll_delay};
+pub use pipeline::{
+    DEFAULT_JOB_MAX_AGE, DEFAULT_LEASE_TTL, DEFAULT_LEASE_WAIT, Orchestration, Pipeline,
+    integration_status,
 };
 pub use ports::*;
-pub use stages::{
-    ApplyOutcome, DEFAULT_LEASE_TTL, DEFAULT_LEASE_WAIT, Pipeline, RunCounts, integration_status,
-    manifest_order, parse_collection_list,
+pub use records::*;
+pub use reports::{
+    CatalogEntry, ExposureDetail, ExposureMode, ProjectExposures, exposures_location,
 };
-pub use tableau_adapter::TableauHttp;
-pub use views::{CatalogEntry, ExposureDetail, ExposureMode, ProjectExposures, exposures_location};
+pub use stages::{ApplyOutcome, RunCounts, manifest_order, parse_collection_list};
+
+/// The store's narrow traits, to bring their methods into scope on a concrete store
+/// (`use autoexpose_pipeline::prelude::*;`), as `std::io::prelude` does for readers.
+pub mod prelude {
+    pub use crate::ports::{
+        ExposureStore as _, IntegrationStore as _, LeaseStore as _, ManifestStore as _,
+        RefreshStore as _, ResultsStore as _, RunStore as _, SnapshotStore as _,
+    };
+}

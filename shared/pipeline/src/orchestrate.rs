@@ -17,61 +17,17 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::error::PipelineError;
-use crate::ports::{
-    ArtifactLocation, Artifacts, DEFAULT_BUILD_AFTER_MINUTES, Integration, JobState, RefreshJob,
-    RefreshRecord, RefreshReply, RefreshState, RefreshTarget, RefreshTargetKind, ResultsPointer,
-    Secrets, SkippedRefresh, Store, StoreError, TableauApi, format_timestamp,
+use crate::pipeline::Pipeline;
+use crate::{
+    ArtifactLocation, Integration, JobState, RefreshJob, RefreshRecord, RefreshReply, RefreshState,
+    RefreshTarget, RefreshTargetKind, ResultsPointer, SkippedRefresh, StoreError, format_timestamp,
 };
-use crate::stages::Pipeline;
 
-/// How long a refresh job is followed before autoexpose gives up on it.
-pub const DEFAULT_JOB_MAX_AGE: Duration = Duration::from_secs(6 * 60 * 60);
 /// The longest wait between two polls of a job: SQS's maximum message delay.
 pub const MAX_POLL_DELAY: Duration = Duration::from_secs(900);
 const FIRST_POLL_DELAY: Duration = Duration::from_secs(60);
 const RESULTS_RETRIES: usize = 5;
 static HOLDER_SEQUENCE: AtomicU64 = AtomicU64::new(0);
-
-/// The deployment's defaults for integrations that do not set `active_exposures` or
-/// `build_after_minutes` themselves (dbt Cloud's `DBT_ACTIVE_EXPOSURES` and
-/// `DBT_ACTIVE_EXPOSURES_BUILD_AFTER`), and how long jobs are followed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Orchestration {
-    /// Refresh extracts unless an integration says otherwise (default off).
-    pub active_exposures: bool,
-    /// Minimum minutes between refreshes of one target, unless an integration says
-    /// otherwise (default 1440).
-    pub build_after_minutes: u32,
-    /// How long a job is followed before it is recorded as still running.
-    pub job_max_age: Duration,
-}
-
-impl Default for Orchestration {
-    fn default() -> Self {
-        Orchestration {
-            active_exposures: false,
-            build_after_minutes: DEFAULT_BUILD_AFTER_MINUTES,
-            job_max_age: DEFAULT_JOB_MAX_AGE,
-        }
-    }
-}
-
-impl Orchestration {
-    /// Whether extracts of this integration are refreshed: its own setting, else the default.
-    pub fn active(&self, integration: &Integration) -> bool {
-        integration
-            .active_exposures
-            .unwrap_or(self.active_exposures)
-    }
-
-    /// The integration's build-after window: its own setting, else the default.
-    pub fn build_after(&self, integration: &Integration) -> Duration {
-        let minutes = integration
-            .build_after_minutes
-            .unwrap_or(self.build_after_minutes);
-        Duration::from_secs(u64::from(minutes) * 60)
-    }
-}
 
 /// The delay before poll number `attempt` (0 = the first) of a job: one minute, doubling,
 /// capped at [`MAX_POLL_DELAY`].
@@ -134,18 +90,7 @@ fn minutes_left(d: Duration) -> u64 {
     d.as_secs().div_ceil(60)
 }
 
-impl<S: Store, A: Artifacts, K: Secrets, T: TableauApi> Pipeline<S, A, K, T> {
-    /// Sets the deployment's orchestration defaults.
-    pub fn with_orchestration(mut self, orchestration: Orchestration) -> Self {
-        self.orchestration = orchestration;
-        self
-    }
-
-    /// The deployment's orchestration defaults.
-    pub fn orchestration(&self) -> &Orchestration {
-        &self.orchestration
-    }
-
+impl Pipeline {
     /// Reads a `run_results.json` or `sources.json` and, if it is newer than the one
     /// recorded for `dbt_project` (by `generated_at`, then `invocation_id`), stores each
     /// node's result. For run results it then refreshes, for every integration of the
@@ -376,7 +321,7 @@ impl<S: Store, A: Artifacts, K: Secrets, T: TableauApi> Pipeline<S, A, K, T> {
         let asked: Vec<RefreshTarget> = due.iter().map(|(t, _, _)| t.clone()).collect();
         let replies = self
             .with_integration_lease(&integration.id, async |secret| {
-                self.tableau()
+                self.bi()
                     .refresh_extracts(integration, secret, &asked)
                     .await
                     .map_err(|source| PipelineError::Tableau {
@@ -473,7 +418,7 @@ impl<S: Store, A: Artifacts, K: Secrets, T: TableauApi> Pipeline<S, A, K, T> {
         let integration = self.integration(&job.integration_id).await?;
         let state = self
             .with_integration_lease(&integration.id, async |secret| {
-                self.tableau()
+                self.bi()
                     .job_status(&integration, secret, &job.job_id)
                     .await
                     .map_err(|source| PipelineError::Tableau {
@@ -584,7 +529,7 @@ pub(crate) fn project_graph_of(
     location: &ArtifactLocation,
     bytes: &[u8],
 ) -> Result<(Dag, TestTargets), PipelineError> {
-    let broken = |e| crate::stages::manifest_error(location, e);
+    let broken = |e| crate::pipeline::manifest_error(location, e);
     Ok((
         read_dag(bytes).map_err(broken)?,
         read_test_targets(bytes).map_err(broken)?,

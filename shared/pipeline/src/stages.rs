@@ -5,9 +5,7 @@ use std::cmp::Ordering;
 use std::collections::hash_map::RandomState;
 use std::collections::{BTreeSet, HashMap};
 use std::hash::BuildHasher;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
-use std::time::Duration;
 
 use autoexpose_matcher::{Aliases, Manifest, MatchOptions, TableauSite, build_exposures};
 use time::OffsetDateTime;
@@ -15,18 +13,12 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::diff::diff_exposures;
 use crate::error::PipelineError;
-use crate::ports::{
-    AppliedManifest, ArtifactLocation, Artifacts, Clock, Integration, Lease, Secrets, Snapshot,
-    Store, StoreError, SyncRun, SystemClock, TableauApi, TableauError, Trigger, format_timestamp,
-    timestamp_after,
+use crate::pipeline::Pipeline;
+use crate::{
+    AppliedManifest, ArtifactLocation, BiError, Integration, Snapshot, StoreError, SyncRun,
+    Trigger, format_timestamp,
 };
 
-/// How long a lease lasts before another run may take it over (a Lambda runs 15 minutes
-/// at most).
-pub const DEFAULT_LEASE_TTL: Duration = Duration::from_secs(15 * 60);
-/// How long a run waits for a busy lease before it gives up.
-pub const DEFAULT_LEASE_WAIT: Duration = Duration::from_secs(10);
-const LEASE_POLL: Duration = Duration::from_millis(100);
 const MANIFEST_RETRIES: usize = 5;
 static RUN_SEQUENCE: AtomicU64 = AtomicU64::new(0);
 
@@ -50,80 +42,7 @@ pub enum ApplyOutcome {
     },
 }
 
-/// The pipeline: the stages over a store, artifacts, secrets and a Tableau client.
-pub struct Pipeline<S, A, K, T> {
-    store: S,
-    artifacts: A,
-    secrets: K,
-    tableau: T,
-    clock: Arc<dyn Clock>,
-    lease_ttl: Duration,
-    lease_wait: Duration,
-    publish: bool,
-    pub(crate) orchestration: crate::orchestrate::Orchestration,
-}
-
-impl<S: Store, A: Artifacts, K: Secrets, T: TableauApi> Pipeline<S, A, K, T> {
-    /// A pipeline with the system clock and the default lease timings.
-    pub fn new(store: S, artifacts: A, secrets: K, tableau: T) -> Self {
-        Pipeline {
-            store,
-            artifacts,
-            secrets,
-            tableau,
-            clock: Arc::new(SystemClock),
-            lease_ttl: DEFAULT_LEASE_TTL,
-            lease_wait: DEFAULT_LEASE_WAIT,
-            publish: false,
-            orchestration: crate::orchestrate::Orchestration::default(),
-        }
-    }
-
-    /// After every run that changes exposures (and every applied manifest), writes the dbt
-    /// project's exposure YAML beside its manifest, as the Lambda functions do
-    /// (`dbt/<project>/<environment>/exposures/imported_from_tableau/exposures.yml`).
-    pub fn with_publishing(mut self) -> Self {
-        self.publish = true;
-        self
-    }
-
-    /// Uses another clock (tests control time with it).
-    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
-        self
-    }
-
-    /// Sets how long a lease lasts and how long a run waits for a busy one.
-    pub fn with_lease(mut self, ttl: Duration, wait: Duration) -> Self {
-        self.lease_ttl = ttl;
-        self.lease_wait = wait;
-        self
-    }
-
-    /// The store.
-    pub fn store(&self) -> &S {
-        &self.store
-    }
-
-    /// The Tableau client.
-    pub fn tableau(&self) -> &T {
-        &self.tableau
-    }
-
-    /// The artifact source.
-    pub fn artifacts(&self) -> &A {
-        &self.artifacts
-    }
-
-    /// The secret source.
-    pub fn secrets(&self) -> &K {
-        &self.secrets
-    }
-
-    pub(crate) fn now(&self) -> OffsetDateTime {
-        self.clock.now()
-    }
-
+impl Pipeline {
     /// Reads a manifest and, if it is newer than the one applied for `dbt_project`
     /// (by `metadata.generated_at`, then `invocation_id`), applies it and rematches every
     /// integration of that project against its stored snapshot. Stale and duplicate
@@ -262,11 +181,11 @@ impl<S: Store, A: Artifacts, K: Secrets, T: TableauApi> Pipeline<S, A, K, T> {
                 source,
             })?;
         let resolved = self
-            .tableau
+            .bi
             .resolve_collections(&integration, &secret, collections)
             .await
             .map_err(|source| match source {
-                TableauError::UnknownCollections(names) => PipelineError::UnknownCollections {
+                BiError::UnknownCollections(names) => PipelineError::UnknownCollections {
                     integration: integration.id.clone(),
                     names,
                 },
@@ -292,47 +211,6 @@ impl<S: Store, A: Artifacts, K: Secrets, T: TableauApi> Pipeline<S, A, K, T> {
             })?;
         self.sync_integration(integration_id, Trigger::CollectionsUpdated)
             .await
-    }
-
-    pub(crate) async fn integration(&self, id: &str) -> Result<Integration, PipelineError> {
-        self.store
-            .get_integration(id)
-            .await?
-            .ok_or_else(|| PipelineError::UnknownIntegration(id.to_string()))
-    }
-
-    pub(crate) async fn read_manifest(
-        &self,
-        location: &ArtifactLocation,
-    ) -> Result<Manifest, PipelineError> {
-        let bytes = self.read_artifact(location).await?;
-        Manifest::from_slice(&bytes).map_err(|e| manifest_error(location, e))
-    }
-
-    /// The bytes of an artifact, with an error naming where it was read from.
-    pub(crate) async fn read_artifact(
-        &self,
-        location: &ArtifactLocation,
-    ) -> Result<Vec<u8>, PipelineError> {
-        self.artifacts
-            .read(location)
-            .await
-            .map_err(|source| PipelineError::Artifact {
-                location: location.clone(),
-                source,
-            })
-    }
-
-    /// The applied manifest of a dbt project, as bytes, and where it was read from.
-    pub(crate) async fn applied_manifest_bytes(
-        &self,
-        dbt_project: &str,
-    ) -> Result<Option<(ArtifactLocation, Vec<u8>)>, PipelineError> {
-        let Some(applied) = self.store.get_applied_manifest(dbt_project).await? else {
-            return Ok(None);
-        };
-        let bytes = self.read_artifact(&applied.location).await?;
-        Ok(Some((applied.location, bytes)))
     }
 
     /// Runs `work` under the integration's lease and records the run, success or failure.
@@ -396,33 +274,6 @@ impl<S: Store, A: Artifacts, K: Secrets, T: TableauApi> Pipeline<S, A, K, T> {
         Ok(run)
     }
 
-    pub(crate) async fn acquire_lease(
-        &self,
-        integration_id: &str,
-        holder: &str,
-    ) -> Result<(), PipelineError> {
-        let deadline = tokio::time::Instant::now() + self.lease_wait;
-        loop {
-            let now = self.now();
-            let lease = Lease {
-                integration_id: integration_id.to_string(),
-                holder: holder.to_string(),
-                expires_at: timestamp_after(now, self.lease_ttl),
-            };
-            if self
-                .store
-                .try_acquire_lease(&lease, &format_timestamp(now))
-                .await?
-            {
-                return Ok(());
-            }
-            if tokio::time::Instant::now() >= deadline {
-                return Err(PipelineError::LeaseBusy(integration_id.to_string()));
-            }
-            tokio::time::sleep(LEASE_POLL).await;
-        }
-    }
-
     async fn sync_locked(&self, mut counts: RunCounts) -> Result<RunCounts, PipelineError> {
         // Read again under the lease: settings may have changed while we waited.
         let integration = self.integration(&counts.integration_id).await?;
@@ -435,7 +286,7 @@ impl<S: Store, A: Artifacts, K: Secrets, T: TableauApi> Pipeline<S, A, K, T> {
                 source,
             })?;
         let mut workbooks = self
-            .tableau
+            .bi
             .list_workbooks(&integration, &secret)
             .await
             .map_err(|source| PipelineError::Tableau {
@@ -584,17 +435,6 @@ impl<S: Store, A: Artifacts, K: Secrets, T: TableauApi> Pipeline<S, A, K, T> {
     }
 }
 
-/// A manifest that cannot be used, naming where it came from.
-pub(crate) fn manifest_error(
-    location: &ArtifactLocation,
-    error: autoexpose_matcher::ManifestError,
-) -> PipelineError {
-    PipelineError::Manifest {
-        location: location.clone(),
-        message: error.to_string(),
-    }
-}
-
 /// Counts a run collects on its way.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -640,22 +480,6 @@ pub fn parse_collection_list(text: &str) -> Vec<String> {
         .filter(|s| !s.is_empty() && seen.insert(s.to_string()))
         .map(str::to_string)
         .collect()
-}
-
-/// The integration's status, derived from its latest runs.
-pub async fn integration_status<S: Store>(
-    store: &S,
-    integration_id: &str,
-) -> Result<crate::ports::IntegrationStatus, StoreError> {
-    let runs = store.list_runs(integration_id, 50).await?;
-    let last_run = runs.first().cloned();
-    let last_success = runs.iter().find(|r| r.error.is_none()).cloned();
-    let last_error = last_run.as_ref().and_then(|r| r.error.clone());
-    Ok(crate::ports::IntegrationStatus {
-        last_run,
-        last_success,
-        last_error,
-    })
 }
 
 #[cfg(test)]

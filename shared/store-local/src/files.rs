@@ -14,12 +14,13 @@ pub struct LocalArtifacts;
 fn local_path(location: &ArtifactLocation) -> Result<&str, ArtifactError> {
     match &location.bucket {
         None => Ok(&location.key),
-        Some(_) => Err(ArtifactError::Io(format!(
+        Some(_) => Err(ArtifactError::Rejected(format!(
             "{location} is an S3 location; the local store reads only local paths (download it, or use the deployed pipeline)"
-        ))),
+        ).into())),
     }
 }
 
+#[async_trait::async_trait]
 impl Artifacts for LocalArtifacts {
     async fn read(&self, location: &ArtifactLocation) -> Result<Vec<u8>, ArtifactError> {
         let path = local_path(location)?;
@@ -28,7 +29,9 @@ impl Artifacts for LocalArtifacts {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 Err(ArtifactError::NotFound(path.to_string()))
             }
-            Err(e) => Err(ArtifactError::Io(format!("could not read {path}: {e}"))),
+            Err(e) => Err(ArtifactError::Rejected(
+                format!("could not read {path}: {e}").into(),
+            )),
         }
     }
 
@@ -36,12 +39,14 @@ impl Artifacts for LocalArtifacts {
         let path = std::path::Path::new(local_path(location)?);
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             tokio::fs::create_dir_all(parent).await.map_err(|e| {
-                ArtifactError::Io(format!("could not create {}: {e}", parent.display()))
+                ArtifactError::Rejected(
+                    format!("could not create {}: {e}", parent.display()).into(),
+                )
             })?;
         }
-        tokio::fs::write(path, bytes)
-            .await
-            .map_err(|e| ArtifactError::Io(format!("could not write {}: {e}", path.display())))
+        tokio::fs::write(path, bytes).await.map_err(|e| {
+            ArtifactError::Rejected(format!("could not write {}: {e}", path.display()).into())
+        })
     }
 }
 
@@ -50,6 +55,7 @@ impl Artifacts for LocalArtifacts {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct EnvSecrets;
 
+#[async_trait::async_trait]
 impl Secrets for EnvSecrets {
     async fn tableau_secret(&self, secret_ref: &str) -> Result<Secret, SecretError> {
         let name = if secret_ref.is_empty() {
@@ -59,12 +65,15 @@ impl Secrets for EnvSecrets {
         };
         match std::env::var(name) {
             Ok(value) if !value.is_empty() => Ok(Secret::new(value)),
-            Ok(_) | Err(std::env::VarError::NotPresent) => Err(SecretError::Unavailable(format!(
+            Ok(_) => Err(SecretError::Rejected(format!(
+                "environment variable {name} is empty; export the Tableau personal access token's secret in it"
+            ).into())),
+            Err(std::env::VarError::NotPresent) => Err(SecretError::Rejected(format!(
                 "environment variable {name} is not set; export the Tableau personal access token's secret in it"
-            ))),
-            Err(std::env::VarError::NotUnicode(_)) => Err(SecretError::Unavailable(format!(
+            ).into())),
+            Err(std::env::VarError::NotUnicode(_)) => Err(SecretError::Rejected(format!(
                 "environment variable {name} is not valid UTF-8"
-            ))),
+            ).into())),
         }
     }
 }

@@ -12,7 +12,7 @@
 //! use autoexpose_pipeline::{Pipeline, Trigger};
 //! use autoexpose_store_local::{EnvSecrets, LocalArtifacts, LocalStore};
 //!
-//! # async fn run(tableau: impl autoexpose_pipeline::TableauApi) -> Result<(), Box<dyn std::error::Error>> {
+//! # async fn run(tableau: impl autoexpose_pipeline::BiTool + 'static) -> Result<(), Box<dyn std::error::Error>> {
 //! let store = LocalStore::open(".autoexpose/state.db")?;
 //! let pipeline = Pipeline::new(store, LocalArtifacts, EnvSecrets, tableau);
 //! pipeline.sync_integration("acme", Trigger::Manual).await?;

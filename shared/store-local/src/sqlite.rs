@@ -6,14 +6,18 @@
 //! file are kept consistent by SQLite's locking: WAL mode, a busy timeout, and
 //! `BEGIN IMMEDIATE` transactions around every conditional write.
 
+use async_trait::async_trait;
+use autoexpose_pipeline::{
+    ExposureStore, IntegrationStore, LeaseStore, ManifestStore, RefreshStore, ResultsStore,
+    RunStore, SnapshotStore,
+};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use autoexpose_pipeline::{
     AppliedManifest, ExposureDiff, Integration, Lease, NodeResult, RefreshRecord,
-    RefreshTargetKind, ResultsKind, ResultsPointer, Snapshot, Store, StoreError, StoredExposure,
-    SyncRun,
+    RefreshTargetKind, ResultsKind, ResultsPointer, Snapshot, StoreError, StoredExposure, SyncRun,
 };
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::Serialize;
@@ -93,19 +97,31 @@ pub struct LocalStore {
     path: PathBuf,
 }
 
-fn backend(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Backend(format!("local store: {e}"))
+/// SQLite's errors by kind: a busy or locked file may free up; anything else (a read-only
+/// file, a full disk, a schema from another version) needs a person.
+fn backend(e: rusqlite::Error) -> StoreError {
+    use rusqlite::ErrorCode;
+    match e.sqlite_error_code() {
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => {
+            StoreError::unavailable("the local store", e)
+        }
+        Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => {
+            StoreError::corrupt("the local store", e.to_string())
+        }
+        _ => StoreError::rejected("the local store", e),
+    }
 }
 
 fn to_json<T: Serialize>(value: &T) -> Result<String, StoreError> {
-    serde_json::to_string(value).map_err(backend)
+    serde_json::to_string(value).map_err(|e| StoreError::rejected("encoding a record", e))
 }
 
 fn from_json<T: DeserializeOwned>(text: &str) -> Result<T, StoreError> {
     serde_json::from_str(text).map_err(|e| {
-        backend(format!(
-            "a stored record does not read back ({e}); the file may be damaged"
-        ))
+        StoreError::corrupt(
+            "a record of the local store",
+            format!("it does not read back ({e}); the file may be damaged"),
+        )
     })
 }
 
@@ -201,11 +217,14 @@ impl LocalStore {
             f(&mut conn)
         })
         .await
-        .map_err(|e| backend(format!("a store task failed: {e}")))?
+        .map_err(|e| {
+            StoreError::unavailable("the local store", format!("a store task failed: {e}"))
+        })?
     }
 }
 
-impl Store for LocalStore {
+#[async_trait]
+impl IntegrationStore for LocalStore {
     async fn create_integration(
         &self,
         integration: &Integration,
@@ -297,7 +316,10 @@ impl Store for LocalStore {
         })
         .await
     }
+}
 
+#[async_trait]
+impl SnapshotStore for LocalStore {
     async fn get_snapshot(&self, integration_id: &str) -> Result<Option<Snapshot>, StoreError> {
         let id = integration_id.to_string();
         self.call(move |conn| {
@@ -324,7 +346,10 @@ impl Store for LocalStore {
         })
         .await
     }
+}
 
+#[async_trait]
+impl ManifestStore for LocalStore {
     async fn get_applied_manifest(
         &self,
         dbt_project: &str,
@@ -382,7 +407,10 @@ impl Store for LocalStore {
         })
         .await
     }
+}
 
+#[async_trait]
+impl ExposureStore for LocalStore {
     async fn list_exposures(
         &self,
         integration_id: &str,
@@ -451,7 +479,10 @@ impl Store for LocalStore {
         })
         .await
     }
+}
 
+#[async_trait]
+impl LeaseStore for LocalStore {
     async fn try_acquire_lease(&self, lease: &Lease, now: &str) -> Result<bool, StoreError> {
         let lease = lease.clone();
         let now = now.to_string();
@@ -485,7 +516,10 @@ impl Store for LocalStore {
         })
         .await
     }
+}
 
+#[async_trait]
+impl RunStore for LocalStore {
     async fn record_run(&self, run: &SyncRun) -> Result<(), StoreError> {
         let run = run.clone();
         self.call(move |conn| {
@@ -517,7 +551,10 @@ impl Store for LocalStore {
         })
         .await
     }
+}
 
+#[async_trait]
+impl ResultsStore for LocalStore {
     async fn get_results_pointer(
         &self,
         dbt_project: &str,
@@ -605,7 +642,10 @@ impl Store for LocalStore {
         })
         .await
     }
+}
 
+#[async_trait]
+impl RefreshStore for LocalStore {
     async fn get_refresh(
         &self,
         integration_id: &str,

@@ -1,9 +1,10 @@
 //! The shared behavioural suite (`autoexpose_pipeline::testsuite`) against the SQLite store.
 
+use autoexpose_pipeline::prelude::*;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use autoexpose_pipeline::{Lease, Store, testsuite};
+use autoexpose_pipeline::{Lease, testsuite};
 use autoexpose_store_local::LocalStore;
 
 static NEXT: AtomicU32 = AtomicU32::new(0);
@@ -20,10 +21,7 @@ fn fresh_store(test: &str) -> LocalStore {
     LocalStore::open(fresh_path(test)).expect("open a fresh local store")
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn local_store_passes_the_shared_suite() {
-    testsuite::run_all(|| async { fresh_store("suite") }).await;
-}
+autoexpose_pipeline::store_behaviour_tests!(|| async { fresh_store("suite") });
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_handles_on_one_file_share_the_lease() {

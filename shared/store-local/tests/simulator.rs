@@ -1,14 +1,17 @@
 //! The pipeline end to end on the embedded store: the real Tableau client against the
 //! Tableau simulator, manifests from local files.
 
+use std::ops::Deref;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use autoexpose_pipeline::testsuite::{CountingStore, StaticSecrets};
 use autoexpose_pipeline::{
-    ApplyOutcome, ArtifactLocation, Integration, Pipeline, PipelineError, Secret, Store,
-    TableauHttp, Trigger, integration_status,
+    ApplyOutcome, ArtifactLocation, Integration, Pipeline, PipelineError, Secret, Trigger,
+    integration_status,
 };
 use autoexpose_store_local::{LocalArtifacts, LocalStore};
+use autoexpose_tableau_bi::TableauHttp;
 use tableau_sim::{Simulator, load_site_file};
 
 const E1_REVENUE: &str = "e1e1e1e1-0001-4000-8000-0000000000e1";
@@ -16,7 +19,18 @@ const E2_DAILY: &str = "e1e1e1e1-0002-4000-8000-0000000000e2";
 const E3_CUSTOMER_360: &str = "e1e1e1e1-0003-4000-8000-0000000000e3";
 const E4_CAMPAIGNS: &str = "e1e1e1e1-0004-4000-8000-0000000000e4";
 
-type SimPipeline = Pipeline<CountingStore<LocalStore>, LocalArtifacts, StaticSecrets, TableauHttp>;
+/// The pipeline over SQLite and the real Tableau client, and the counting store under it.
+struct SimPipeline {
+    pipeline: Pipeline,
+    counting: Arc<CountingStore<LocalStore>>,
+}
+
+impl Deref for SimPipeline {
+    type Target = Pipeline;
+    fn deref(&self) -> &Pipeline {
+        &self.pipeline
+    }
+}
 
 fn scratch(name: &str) -> PathBuf {
     std::env::temp_dir()
@@ -62,12 +76,16 @@ async fn start() -> (Simulator, SimPipeline) {
         .await
         .expect("start simulator");
     let store = LocalStore::open(scratch("state.db")).expect("open store");
-    let pipeline = Pipeline::new(
-        CountingStore::new(store),
-        LocalArtifacts,
-        StaticSecrets(Secret::new("ci-secret-0123456789")),
-        TableauHttp::default(),
-    );
+    let counting = Arc::new(CountingStore::new(store));
+    let pipeline = SimPipeline {
+        pipeline: Pipeline::from_shared(
+            counting.clone(),
+            Arc::new(LocalArtifacts),
+            Arc::new(StaticSecrets(Secret::new("ci-secret-0123456789"))),
+            Arc::new(TableauHttp::default()),
+        ),
+        counting,
+    };
     let integration = Integration::new(
         "acme",
         "shop",
@@ -134,17 +152,17 @@ async fn every_stage_runs_against_the_simulator() {
     );
 
     // Nothing changed on the site: only the run record is written.
-    pipeline.store().reset();
+    pipeline.counting.reset();
     let run = pipeline
         .sync_integration("acme", Trigger::Schedule)
         .await
         .expect("no-change sync");
     assert_eq!((run.added, run.changed, run.removed), (0, 0, 0));
     assert_eq!(
-        pipeline.store().counts().data_writes(),
+        pipeline.counting.counts().data_writes(),
         1,
         "{:?}",
-        pipeline.store().counts()
+        pipeline.counting.counts()
     );
 
     // An unknown collection is named and nothing is stored.

@@ -13,8 +13,8 @@ use autoexpose_aws::{
 };
 use autoexpose_lambda::{Deps, Settings};
 use autoexpose_pipeline::{
-    ArtifactLocation, Integration, IntegrationStatus, RefreshJob, Store, StoredExposure, SyncRun,
-    Trigger, integration_status,
+    ArtifactLocation, Integration, IntegrationStatus, RefreshJob, StoredExposure, SyncRun, Trigger,
+    integration_status,
 };
 use autoexpose_tableau::{ClientOptions, RetryPolicy};
 use autoexpose_testkit::{MotoServer, unique_name, workspace_root};
@@ -287,7 +287,7 @@ impl World {
     }
 
     /// The store the functions write to.
-    pub fn store(&self) -> &DynamoStore {
+    pub fn store(&self) -> &dyn autoexpose_pipeline::Store {
         self.deps.pipeline().store()
     }
 

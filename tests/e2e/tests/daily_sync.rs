@@ -105,7 +105,7 @@ async fn one_failing_integration_does_not_stop_the_others() {
         "autoexpose/no-such-secret",
     );
     broken.collections = vec![FINANCE.to_string()];
-    autoexpose_pipeline::Store::create_integration(world.store(), &broken)
+    autoexpose_pipeline::IntegrationStore::create_integration(world.store(), &broken)
         .await
         .expect("create");
 

@@ -3,7 +3,7 @@
 
 use autoexpose_e2e::{DAILY_ORDERS, FINANCE, MANIFEST_KEY, PROJECT, REVENUE, World, fixture};
 use autoexpose_lambda::{Deps, RunStatus, Settings};
-use autoexpose_pipeline::{Store, Trigger};
+use autoexpose_pipeline::Trigger;
 use manifest_uploaded::{ManifestReport, RecordOutcome, handler};
 
 async fn deliver(
@@ -285,10 +285,15 @@ async fn a_store_outage_makes_lambda_retry_the_event() {
     let upload = world
         .upload_manifest(MANIFEST_KEY, PROJECT, "2025-03-01T07:00:00Z", "inv-1")
         .await;
-    // The same function, but its table is not there: DynamoDB fails on every call.
-    let mut settings = Settings::new("autoexpose-missing-table");
+    // The same function, but nothing answers where DynamoDB should be: an outage.
+    let unreachable = world
+        .config
+        .to_builder()
+        .endpoint_url("http://127.0.0.1:9")
+        .build();
+    let mut settings = Settings::new(world.deps.settings().table_name.clone());
     settings.artifacts_bucket = Some(world.bucket.clone());
-    let broken = Deps::new(&world.config, settings);
+    let broken = Deps::new(&unreachable, settings);
 
     let error = handler(world.s3_event(&[&upload]), &broken)
         .await
@@ -296,4 +301,28 @@ async fn a_store_outage_makes_lambda_retry_the_event() {
 
     let message = error.to_string();
     assert!(message.contains("1 of 1 records failed"), "{message}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_table_is_reported_not_retried() {
+    let world = World::start().await;
+    let upload = world
+        .upload_manifest(MANIFEST_KEY, PROJECT, "2025-03-01T07:00:00Z", "inv-1")
+        .await;
+    // A table that is not there fails the same way on every retry: a person must fix the
+    // stack, so the event is reported as failed instead of being retried to the DLQ.
+    let mut settings = Settings::new("autoexpose-missing-table");
+    settings.artifacts_bucket = Some(world.bucket.clone());
+    let broken = Deps::new(&world.config, settings);
+
+    let report = handler(world.s3_event(&[&upload]), &broken)
+        .await
+        .expect("not retried");
+
+    let json = serde_json::to_value(&report).expect("json");
+    let record = &json["records"][0];
+    assert_eq!(record["outcome"], "failed", "{json}");
+    assert_eq!(record["retryable"], false, "{json}");
+    let error = record["error"].as_str().unwrap_or_default();
+    assert!(error.contains("ResourceNotFoundException"), "{error}");
 }

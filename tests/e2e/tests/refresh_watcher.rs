@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use autoexpose_e2e::{DAILY_ORDERS, World, run_results};
-use autoexpose_pipeline::{RefreshJob, RefreshState, RefreshTargetKind, Store};
+use autoexpose_pipeline::{RefreshJob, RefreshState, RefreshTargetKind};
 use run_results_uploaded::RecordOutcome;
 use tableau_sim::SimConfig;
 

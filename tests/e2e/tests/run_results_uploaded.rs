@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use autoexpose_e2e::{PROJECT, World, run_results};
-use autoexpose_pipeline::{JobCheck, RefreshState, RefreshTargetKind, Store};
+use autoexpose_pipeline::{JobCheck, RefreshState, RefreshTargetKind};
 use run_results_uploaded::{RecordOutcome, handler};
 use serde_json::json;
 use tableau_sim::SimConfig;

@@ -36,9 +36,10 @@ fn corrupt(item: &Item, name: &str, what: &str, problem: &str) -> StoreError {
         .get("sk")
         .and_then(|v| v.as_s().ok())
         .map_or("?", |s| s);
-    StoreError::Backend(format!(
-        "corrupt {what} item (pk '{pk}', sk '{sk}'): attribute '{name}' {problem}"
-    ))
+    StoreError::corrupt(
+        format!("the {what} item (pk '{pk}', sk '{sk}')"),
+        format!("attribute '{name}' {problem}"),
+    )
 }
 
 impl ItemExt for Item {
@@ -88,9 +89,10 @@ pub(crate) fn checked_size(item: Item, what: &str) -> Result<Item, StoreError> {
         .map(|(name, value)| name.len() + value_size(value))
         .sum();
     if size > MAX_ITEM_BYTES {
-        return Err(StoreError::Backend(format!(
-            "{what} is {size} bytes, over DynamoDB's 400 KB item limit; it cannot be stored"
-        )));
+        return Err(StoreError::rejected(
+            format!("storing {what}"),
+            format!("it is {size} bytes, over DynamoDB's 400 KB item limit; it cannot be stored"),
+        ));
     }
     Ok(item)
 }

@@ -51,6 +51,11 @@
 mod batch;
 mod items;
 
+use async_trait::async_trait;
+use autoexpose_pipeline::{
+    ExposureStore, IntegrationStore, LeaseStore, ManifestStore, RefreshStore, ResultsStore,
+    RunStore, SnapshotStore,
+};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -58,13 +63,12 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use autoexpose_pipeline::{
     AppliedManifest, ArtifactLocation, ExposureDiff, Integration, Lease, NodeResult, RefreshRecord,
-    RefreshTargetKind, ResultsKind, ResultsPointer, Snapshot, Store, StoreError, StoredExposure,
-    SyncRun,
+    RefreshTargetKind, ResultsKind, ResultsPointer, Snapshot, StoreError, StoredExposure, SyncRun,
 };
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 
-use crate::sdk_error::describe;
+use crate::sdk_error::{describe, is_transient};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, DeleteRequest, KeySchemaElement, KeyType,
     PutRequest, ScalarAttributeType, TimeToLiveSpecification, WriteRequest,
@@ -121,6 +125,15 @@ impl DynamoStore {
             writes: Arc::new(AtomicU64::new(0)),
             lease_writes: Arc::new(AtomicU64::new(0)),
         }
+    }
+
+    /// A store on an existing table, with a client built from an SDK configuration (the
+    /// Lambda role's, the CLI user's, or a test's aimed at moto).
+    pub fn from_sdk_config(
+        config: &aws_config::SdkConfig,
+        table: impl Into<String>,
+    ) -> DynamoStore {
+        DynamoStore::new(Client::new(config), table)
     }
 
     /// The table name.
@@ -211,11 +224,12 @@ impl DynamoStore {
         E: ProvideErrorMetadata + std::error::Error + 'static,
         R: std::fmt::Debug,
     {
-        StoreError::Backend(format!(
-            "DynamoDB table '{}': {what} failed: {}",
-            self.table,
-            describe(&err)
-        ))
+        let what = format!("DynamoDB table '{}': {what}", self.table);
+        if is_transient(&err) {
+            StoreError::unavailable(what, describe(&err))
+        } else {
+            StoreError::rejected(what, describe(&err))
+        }
     }
 
     /// Every item of one partition whose sort key starts with `prefix`, in sort-key order.
@@ -303,7 +317,7 @@ impl DynamoStore {
         self.count_writes(requests.len());
         batch::write_all(&self.client, &self.table, requests)
             .await
-            .map_err(|e| StoreError::Backend(format!("{e} (while writing {what})")))
+            .map_err(|e| StoreError::unavailable(format!("writing {what}"), e.to_string()))
     }
 }
 
@@ -327,7 +341,7 @@ fn put(item: Item) -> Result<WriteRequest, StoreError> {
     let put = PutRequest::builder()
         .set_item(Some(item))
         .build()
-        .map_err(|e| StoreError::Backend(format!("building a DynamoDB put: {e}")))?;
+        .map_err(|e| StoreError::rejected("building a DynamoDB put", e))?;
     Ok(WriteRequest::builder().put_request(put).build())
 }
 
@@ -335,13 +349,13 @@ fn delete(pk: &str, sk: &str) -> Result<WriteRequest, StoreError> {
     let delete = DeleteRequest::builder()
         .set_key(Some(key(pk, sk)))
         .build()
-        .map_err(|e| StoreError::Backend(format!("building a DynamoDB delete: {e}")))?;
+        .map_err(|e| StoreError::rejected("building a DynamoDB delete", e))?;
     Ok(WriteRequest::builder().delete_request(delete).build())
 }
 
 fn to_json<T: serde::Serialize>(value: &T, what: &str) -> Result<String, StoreError> {
     serde_json::to_string(value)
-        .map_err(|e| StoreError::Backend(format!("could not encode {what} as JSON: {e}")))
+        .map_err(|e| StoreError::rejected(format!("encoding {what} as JSON"), e))
 }
 
 fn integration_sk(id: &str) -> String {
@@ -422,7 +436,8 @@ fn epoch_secs() -> u64 {
         .unwrap_or(0)
 }
 
-impl Store for DynamoStore {
+#[async_trait]
+impl IntegrationStore for DynamoStore {
     async fn create_integration(
         &self,
         integration: &Integration,
@@ -495,7 +510,10 @@ impl Store for DynamoStore {
         out.sort_by(|a, b| a.id.cmp(&b.id));
         Ok(out)
     }
+}
 
+#[async_trait]
+impl SnapshotStore for DynamoStore {
     async fn get_snapshot(&self, integration_id: &str) -> Result<Option<Snapshot>, StoreError> {
         let pk = snapshot_pk(integration_id);
         let Some(meta) = self.get_item(&pk, "META").await? else {
@@ -582,7 +600,10 @@ impl Store for DynamoStore {
         }
         Ok(())
     }
+}
 
+#[async_trait]
+impl ManifestStore for DynamoStore {
     async fn get_applied_manifest(
         &self,
         dbt_project: &str,
@@ -646,7 +667,10 @@ impl Store for DynamoStore {
             Err(StoreError::Conflict(what))
         }
     }
+}
 
+#[async_trait]
+impl ExposureStore for DynamoStore {
     async fn list_exposures(
         &self,
         integration_id: &str,
@@ -709,7 +733,10 @@ impl Store for DynamoStore {
         self.write_batch(requests.into_values().collect(), &what)
             .await
     }
+}
 
+#[async_trait]
+impl LeaseStore for DynamoStore {
     async fn try_acquire_lease(&self, lease: &Lease, now: &str) -> Result<bool, StoreError> {
         let item = values([
             ("pk", s(lease_pk(&lease.integration_id))),
@@ -752,7 +779,10 @@ impl Store for DynamoStore {
             )),
         }
     }
+}
 
+#[async_trait]
+impl RunStore for DynamoStore {
     async fn record_run(&self, run: &SyncRun) -> Result<(), StoreError> {
         let what = format!(
             "run '{}' of integration '{}'",
@@ -817,6 +847,10 @@ impl Store for DynamoStore {
         out.truncate(limit);
         Ok(out)
     }
+}
+
+#[async_trait]
+impl ResultsStore for DynamoStore {
     async fn get_results_pointer(
         &self,
         dbt_project: &str,
@@ -890,7 +924,10 @@ impl Store for DynamoStore {
         out.sort_by(|a, b| (&a.unique_id, a.kind).cmp(&(&b.unique_id, b.kind)));
         Ok(out)
     }
+}
 
+#[async_trait]
+impl RefreshStore for DynamoStore {
     async fn get_refresh(
         &self,
         integration_id: &str,

@@ -1,11 +1,16 @@
 //! A store wrapper that counts writes, so "a run that changes nothing writes only its run
 //! record" is checked, not assumed.
 
+use crate::{
+    ExposureStore, IntegrationStore, LeaseStore, ManifestStore, RefreshStore, ResultsStore,
+    RunStore, SnapshotStore,
+};
+use async_trait::async_trait;
 use std::sync::Mutex;
 
 use autoexpose_matcher::run_results::{NodeResult, ResultsKind};
 
-use crate::ports::{
+use crate::{
     AppliedManifest, ExposureDiff, Integration, Lease, RefreshRecord, RefreshTargetKind,
     ResultsPointer, Snapshot, Store, StoreError, StoredExposure, SyncRun,
 };
@@ -52,7 +57,7 @@ pub struct CountingStore<S> {
     counts: Mutex<WriteCounts>,
 }
 
-impl<S: Store> CountingStore<S> {
+impl<S: Store + 'static> CountingStore<S> {
     /// Wraps `inner`.
     pub fn new(inner: S) -> CountingStore<S> {
         CountingStore {
@@ -81,31 +86,45 @@ impl<S: Store> CountingStore<S> {
     }
 }
 
-impl<S: Store> Store for CountingStore<S> {
+#[async_trait]
+impl<S: Store + 'static> IntegrationStore for CountingStore<S> {
     async fn create_integration(&self, i: &Integration) -> Result<Integration, StoreError> {
         self.count(|c| c.integrations += 1);
         self.inner.create_integration(i).await
     }
+
     async fn update_integration(&self, i: &Integration) -> Result<Integration, StoreError> {
         self.count(|c| c.integrations += 1);
         self.inner.update_integration(i).await
     }
+
     async fn get_integration(&self, id: &str) -> Result<Option<Integration>, StoreError> {
         self.inner.get_integration(id).await
     }
+
     async fn list_integrations(&self, p: Option<&str>) -> Result<Vec<Integration>, StoreError> {
         self.inner.list_integrations(p).await
     }
+}
+
+#[async_trait]
+impl<S: Store + 'static> SnapshotStore for CountingStore<S> {
     async fn get_snapshot(&self, id: &str) -> Result<Option<Snapshot>, StoreError> {
         self.inner.get_snapshot(id).await
     }
+
     async fn put_snapshot(&self, s: &Snapshot) -> Result<(), StoreError> {
         self.count(|c| c.snapshots += 1);
         self.inner.put_snapshot(s).await
     }
+}
+
+#[async_trait]
+impl<S: Store + 'static> ManifestStore for CountingStore<S> {
     async fn get_applied_manifest(&self, p: &str) -> Result<Option<AppliedManifest>, StoreError> {
         self.inner.get_applied_manifest(p).await
     }
+
     async fn put_applied_manifest(
         &self,
         m: &AppliedManifest,
@@ -114,9 +133,14 @@ impl<S: Store> Store for CountingStore<S> {
         self.count(|c| c.applied_manifests += 1);
         self.inner.put_applied_manifest(m, previous).await
     }
+}
+
+#[async_trait]
+impl<S: Store + 'static> ExposureStore for CountingStore<S> {
     async fn list_exposures(&self, id: &str) -> Result<Vec<StoredExposure>, StoreError> {
         self.inner.list_exposures(id).await
     }
+
     async fn apply_exposure_diff(
         &self,
         id: &str,
@@ -130,21 +154,35 @@ impl<S: Store> Store for CountingStore<S> {
         });
         self.inner.apply_exposure_diff(id, diff, synced_at).await
     }
+}
+
+#[async_trait]
+impl<S: Store + 'static> LeaseStore for CountingStore<S> {
     async fn try_acquire_lease(&self, lease: &Lease, now: &str) -> Result<bool, StoreError> {
         self.count(|c| c.lease_ops += 1);
         self.inner.try_acquire_lease(lease, now).await
     }
+
     async fn release_lease(&self, id: &str, holder: &str) -> Result<(), StoreError> {
         self.count(|c| c.lease_ops += 1);
         self.inner.release_lease(id, holder).await
     }
+}
+
+#[async_trait]
+impl<S: Store + 'static> RunStore for CountingStore<S> {
     async fn record_run(&self, run: &SyncRun) -> Result<(), StoreError> {
         self.count(|c| c.runs += 1);
         self.inner.record_run(run).await
     }
+
     async fn list_runs(&self, id: &str, limit: usize) -> Result<Vec<SyncRun>, StoreError> {
         self.inner.list_runs(id, limit).await
     }
+}
+
+#[async_trait]
+impl<S: Store + 'static> ResultsStore for CountingStore<S> {
     async fn get_results_pointer(
         &self,
         p: &str,
@@ -152,6 +190,7 @@ impl<S: Store> Store for CountingStore<S> {
     ) -> Result<Option<ResultsPointer>, StoreError> {
         self.inner.get_results_pointer(p, kind).await
     }
+
     async fn put_node_results(
         &self,
         pointer: &ResultsPointer,
@@ -163,9 +202,14 @@ impl<S: Store> Store for CountingStore<S> {
             .put_node_results(pointer, previous, results)
             .await
     }
+
     async fn list_node_results(&self, p: &str) -> Result<Vec<NodeResult>, StoreError> {
         self.inner.list_node_results(p).await
     }
+}
+
+#[async_trait]
+impl<S: Store + 'static> RefreshStore for CountingStore<S> {
     async fn get_refresh(
         &self,
         id: &str,
@@ -174,10 +218,12 @@ impl<S: Store> Store for CountingStore<S> {
     ) -> Result<Option<RefreshRecord>, StoreError> {
         self.inner.get_refresh(id, kind, luid).await
     }
+
     async fn put_refresh(&self, record: &RefreshRecord) -> Result<(), StoreError> {
         self.count(|c| c.refreshes += 1);
         self.inner.put_refresh(record).await
     }
+
     async fn list_refreshes(&self, id: &str) -> Result<Vec<RefreshRecord>, StoreError> {
         self.inner.list_refreshes(id).await
     }

@@ -7,10 +7,9 @@ use std::time::Duration;
 use autoexpose_matcher::{ProjectRef, UpstreamTable, Workbook};
 use time::OffsetDateTime;
 
-use crate::ports::{
-    ArtifactError, ArtifactLocation, Artifacts, Clock, Integration, JobState, ProjectNode,
-    RefreshReply, RefreshTarget, ResolvedCollection, Secret, SecretError, Secrets, TableauApi,
-    TableauError,
+use crate::{
+    ArtifactError, ArtifactLocation, Artifacts, BiError, BiTool, Clock, Integration, JobState,
+    ProjectNode, RefreshReply, RefreshTarget, ResolvedCollection, Secret, SecretError, Secrets,
 };
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -35,6 +34,7 @@ impl MemoryArtifacts {
     }
 }
 
+#[async_trait::async_trait]
 impl Artifacts for MemoryArtifacts {
     async fn read(&self, location: &ArtifactLocation) -> Result<Vec<u8>, ArtifactError> {
         lock(&self.files)
@@ -71,6 +71,7 @@ pub fn sample_exposure(luid: &str, name: &str) -> autoexpose_matcher::Exposure {
 #[derive(Clone)]
 pub struct StaticSecrets(pub Secret);
 
+#[async_trait::async_trait]
 impl Secrets for StaticSecrets {
     async fn tableau_secret(&self, secret_ref: &str) -> Result<Secret, SecretError> {
         if secret_ref.is_empty() {
@@ -107,7 +108,7 @@ impl Clock for ManualClock {
 struct FakeSite {
     projects: Vec<ProjectNode>,
     workbooks: Vec<Workbook>,
-    failure: Option<TableauError>,
+    failure: Option<BiError>,
     delay: Duration,
     listings: u32,
     refreshes: Vec<RefreshTarget>,
@@ -146,7 +147,7 @@ impl FakeTableau {
     }
 
     /// Makes every call fail with `error` (`None` heals it).
-    pub fn set_failure(&self, error: Option<TableauError>) {
+    pub fn set_failure(&self, error: Option<BiError>) {
         lock(&self.0).failure = error;
     }
 
@@ -180,9 +181,9 @@ impl FakeTableau {
         lock(&self.0).jobs.insert(job_id.to_string(), state);
     }
 
-    fn check(&self) -> Result<(), TableauError> {
+    fn check(&self) -> Result<(), BiError> {
         match &lock(&self.0).failure {
-            Some(e) => Err(e.clone()),
+            Some(e) => Err(same_error(e)),
             None => Ok(()),
         }
     }
@@ -207,13 +208,14 @@ impl FakeTableau {
     }
 }
 
-impl TableauApi for FakeTableau {
+#[async_trait::async_trait]
+impl BiTool for FakeTableau {
     async fn resolve_collections(
         &self,
         _integration: &Integration,
         _secret: &Secret,
         collections: &[String],
-    ) -> Result<Vec<ResolvedCollection>, TableauError> {
+    ) -> Result<Vec<ResolvedCollection>, BiError> {
         self.check()?;
         let site = lock(&self.0);
         let mut found = Vec::new();
@@ -231,7 +233,7 @@ impl TableauApi for FakeTableau {
         if unknown.is_empty() {
             Ok(found)
         } else {
-            Err(TableauError::UnknownCollections(unknown))
+            Err(BiError::UnknownCollections(unknown))
         }
     }
 
@@ -239,7 +241,7 @@ impl TableauApi for FakeTableau {
         &self,
         integration: &Integration,
         _secret: &Secret,
-    ) -> Result<Vec<Workbook>, TableauError> {
+    ) -> Result<Vec<Workbook>, BiError> {
         let delay = lock(&self.0).delay;
         if !delay.is_zero() {
             tokio::time::sleep(delay).await;
@@ -265,7 +267,7 @@ impl TableauApi for FakeTableau {
         &self,
         _integration: &Integration,
         _secret: &Secret,
-    ) -> Result<Vec<ProjectNode>, TableauError> {
+    ) -> Result<Vec<ProjectNode>, BiError> {
         self.check()?;
         Ok(lock(&self.0).projects.clone())
     }
@@ -275,7 +277,7 @@ impl TableauApi for FakeTableau {
         _integration: &Integration,
         _secret: &Secret,
         targets: &[RefreshTarget],
-    ) -> Result<Vec<Result<RefreshReply, TableauError>>, TableauError> {
+    ) -> Result<Vec<Result<RefreshReply, BiError>>, BiError> {
         self.refresh_extracts_impl(targets).await
     }
 
@@ -284,13 +286,13 @@ impl TableauApi for FakeTableau {
         _integration: &Integration,
         _secret: &Secret,
         job_id: &str,
-    ) -> Result<JobState, TableauError> {
+    ) -> Result<JobState, BiError> {
         self.check()?;
         lock(&self.0)
             .jobs
             .get(job_id)
             .cloned()
-            .ok_or_else(|| TableauError::Other(format!("no job '{job_id}'")))
+            .ok_or_else(|| BiError::Other(format!("no job '{job_id}'").into()))
     }
 }
 
@@ -298,7 +300,7 @@ impl FakeTableau {
     async fn refresh_extracts_impl(
         &self,
         targets: &[RefreshTarget],
-    ) -> Result<Vec<Result<RefreshReply, TableauError>>, TableauError> {
+    ) -> Result<Vec<Result<RefreshReply, BiError>>, BiError> {
         self.check()?;
         let mut site = lock(&self.0);
         site.refresh_sessions += 1;
@@ -381,4 +383,16 @@ pub fn sample_integration(id: &str, collections: &[&str]) -> Integration {
     );
     integration.collections = collections.iter().map(|c| c.to_string()).collect();
     integration
+}
+
+/// The set failure again, for the next call: port errors carry boxed sources and so are not
+/// `Clone`; the kind and the message are what the pipeline reads.
+fn same_error(error: &BiError) -> BiError {
+    let message = error.to_string();
+    match error {
+        BiError::SignIn(_) => BiError::SignIn(message.into()),
+        BiError::UnknownCollections(names) => BiError::UnknownCollections(names.clone()),
+        BiError::Unavailable(_) => BiError::Unavailable(message.into()),
+        BiError::Other(_) => BiError::Other(message.into()),
+    }
 }

@@ -12,12 +12,12 @@ use super::fakes::{
     FakeTableau, ManualClock, MemoryArtifacts, StaticSecrets, manifest_json, sample_integration,
     workbook,
 };
-use crate::orchestrate::{JobCheck, ResultsOutcome};
-use crate::ports::{
+use crate::pipeline::Pipeline;
+use crate::{
     ArtifactLocation, JobState, RefreshRecord, RefreshState, RefreshTarget, RefreshTargetKind,
     ResultsPointer, Secret, Store, StoreError, Trigger,
 };
-use crate::stages::Pipeline;
+use crate::{JobCheck, ResultsOutcome};
 
 fn pointer(generated_at: &str, invocation_id: &str) -> ResultsPointer {
     ResultsPointer {
@@ -43,7 +43,9 @@ fn result(id: &str, status: &str, invocation_id: &str) -> NodeResult {
 }
 
 /// Node results merge per node across invocations, and the pointer is conditional.
-pub async fn node_results_merge_per_node_and_the_pointer_is_conditional<S: Store>(store: S) {
+pub async fn node_results_merge_per_node_and_the_pointer_is_conditional<S: Store + 'static>(
+    store: S,
+) {
     let first = pointer("2025-03-01T07:00:00Z", "a");
     store
         .put_node_results(
@@ -112,7 +114,7 @@ pub async fn node_results_merge_per_node_and_the_pointer_is_conditional<S: Store
 }
 
 /// Refresh records are kept per integration, target kind and LUID.
-pub async fn refresh_records_round_trip_per_target<S: Store>(store: S) {
+pub async fn refresh_records_round_trip_per_target<S: Store + 'static>(store: S) {
     let record = |kind: RefreshTargetKind, luid: &str, state: RefreshState| RefreshRecord {
         integration_id: "acme".into(),
         target: RefreshTarget {
@@ -180,16 +182,16 @@ fn run_results(generated_at: &str, invocation_id: &str, results: &[(&str, &str)]
         .into_bytes()
 }
 
-type OrchestratedPipeline<S> = Pipeline<S, MemoryArtifacts, StaticSecrets, FakeTableau>;
+type OrchestratedPipeline = Pipeline;
 
 /// Integration `acme` with active exposures and a 60-minute window over `wb-1` (embedded
 /// extract, reads orders, uses data source `ds-1`), `wb-2` (reads orders, uses `ds-1`) and
 /// `wb-3` (embedded extract, reads customers); the manifest has `stg_orders` upstream of
 /// `orders`.
-async fn orchestrated<S: Store>(
+async fn orchestrated<S: Store + 'static>(
     store: S,
 ) -> (
-    OrchestratedPipeline<S>,
+    OrchestratedPipeline,
     MemoryArtifacts,
     FakeTableau,
     ManualClock,
@@ -250,8 +252,8 @@ async fn orchestrated<S: Store>(
     (pipeline, artifacts, tableau, clock)
 }
 
-async fn record<S: Store>(
-    pipeline: &OrchestratedPipeline<S>,
+async fn record(
+    pipeline: &OrchestratedPipeline,
     artifacts: &MemoryArtifacts,
     name: &str,
     bytes: Vec<u8>,
@@ -264,7 +266,7 @@ async fn record<S: Store>(
         .expect("record results")
 }
 
-async fn health_of<S: Store>(pipeline: &OrchestratedPipeline<S>) -> Vec<(String, String)> {
+async fn health_of(pipeline: &OrchestratedPipeline) -> Vec<(String, String)> {
     pipeline
         .catalog(Some("shop"))
         .await
@@ -277,7 +279,7 @@ async fn health_of<S: Store>(pipeline: &OrchestratedPipeline<S>) -> Vec<(String,
 /// A build rebuilds `stg_orders`: the exposures reading `orders` (two levels down) are
 /// refreshed — the shared data source once — and become healthy; the one reading only
 /// `customers` stays unknown and is not refreshed.
-pub async fn rebuilt_exposures_are_refreshed_once_per_target<S: Store>(store: S) {
+pub async fn rebuilt_exposures_are_refreshed_once_per_target<S: Store + 'static>(store: S) {
     let (pipeline, artifacts, tableau, _clock) = orchestrated(store).await;
     assert_eq!(
         health_of(&pipeline).await,
@@ -339,7 +341,9 @@ pub async fn rebuilt_exposures_are_refreshed_once_per_target<S: Store>(store: S)
 
 /// A failed test upstream degrades the exposure and stops its refresh; an older
 /// invocation arriving late changes nothing.
-pub async fn failed_upstream_degrades_and_older_results_change_nothing<S: Store>(store: S) {
+pub async fn failed_upstream_degrades_and_older_results_change_nothing<S: Store + 'static>(
+    store: S,
+) {
     let (pipeline, artifacts, tableau, _clock) = orchestrated(store).await;
     record(
         &pipeline,
@@ -391,7 +395,7 @@ pub async fn failed_upstream_degrades_and_older_results_change_nothing<S: Store>
 
 /// Inside the build-after window a refresh is recorded as skipped with the time left;
 /// after it, the target is refreshed again. A 409093 is recorded as already queued.
-pub async fn refresh_inside_the_window_is_skipped_with_time_left<S: Store>(store: S) {
+pub async fn refresh_inside_the_window_is_skipped_with_time_left<S: Store + 'static>(store: S) {
     let (pipeline, artifacts, tableau, clock) = orchestrated(store).await;
     let build = |at: &str, inv: &str| run_results(at, inv, &[("model.shop.orders", "success")]);
     record(
@@ -462,7 +466,7 @@ pub async fn refresh_inside_the_window_is_skipped_with_time_left<S: Store>(store
 
 /// A job is polled until it finishes; its outcome (finish code, notes) is recorded on
 /// the refresh record, and the exposure shows it.
-pub async fn refresh_job_is_followed_to_its_outcome<S: Store>(store: S) {
+pub async fn refresh_job_is_followed_to_its_outcome<S: Store + 'static>(store: S) {
     let (pipeline, artifacts, tableau, clock) = orchestrated(store).await;
     let outcome = record(
         &pipeline,
@@ -518,7 +522,7 @@ pub async fn refresh_job_is_followed_to_its_outcome<S: Store>(store: S) {
 }
 
 /// A job still running after the maximum age is recorded as given up, saying so.
-pub async fn job_running_too_long_is_given_up<S: Store>(store: S) {
+pub async fn job_running_too_long_is_given_up<S: Store + 'static>(store: S) {
     let (pipeline, artifacts, _tableau, clock) = orchestrated(store).await;
     let ResultsOutcome::Recorded { jobs, .. } = record(
         &pipeline,

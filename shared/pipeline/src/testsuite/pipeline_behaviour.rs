@@ -13,22 +13,22 @@ use super::fakes::{
     workbook,
 };
 use crate::error::PipelineError;
-use crate::ports::{ArtifactLocation, Secret, Store, TableauError, Trigger};
-use crate::stages::{ApplyOutcome, Pipeline, integration_status};
-
-type TestPipeline<S> = Pipeline<CountingStore<S>, MemoryArtifacts, StaticSecrets, FakeTableau>;
+use crate::prelude::*;
+use crate::{ApplyOutcome, Pipeline, integration_status};
+use crate::{ArtifactLocation, BiError, Secret, Store, Trigger};
 
 /// A pipeline over `store` with fakes, one integration `acme` (dbt project `shop`,
 /// collection `p-fin`) and Tableau workbooks `wb-1` (Finance, reads orders), `wb-2` (Ops,
 /// reads orders) and `wb-3` (Finance/Q1, reads customers).
-struct Harness<S: Store> {
-    pipeline: TestPipeline<S>,
+struct Harness<S: Store + 'static> {
+    pipeline: Pipeline,
+    store: Arc<CountingStore<S>>,
     artifacts: MemoryArtifacts,
     tableau: FakeTableau,
     clock: ManualClock,
 }
 
-impl<S: Store> Harness<S> {
+impl<S: Store + 'static> Harness<S> {
     async fn new(store: S, lease_wait: Duration) -> Harness<S> {
         Harness::build(store, lease_wait, false).await
     }
@@ -42,11 +42,12 @@ impl<S: Store> Harness<S> {
             workbook("wb-3", "Quarterly", "p-q1", &["customers"]),
         ]);
         let clock = ManualClock::new(datetime!(2025-03-01 08:00 UTC));
-        let pipeline = Pipeline::new(
-            CountingStore::new(store),
-            artifacts.clone(),
-            StaticSecrets(Secret::new("pat-secret-value")),
-            tableau.clone(),
+        let store = Arc::new(CountingStore::new(store));
+        let pipeline = Pipeline::from_shared(
+            store.clone(),
+            Arc::new(artifacts.clone()),
+            Arc::new(StaticSecrets(Secret::new("pat-secret-value"))),
+            Arc::new(tableau.clone()),
         )
         .with_clock(Arc::new(clock.clone()))
         .with_lease(Duration::from_secs(900), lease_wait);
@@ -62,6 +63,7 @@ impl<S: Store> Harness<S> {
             .expect("create integration");
         Harness {
             pipeline,
+            store,
             artifacts,
             tableau,
             clock,
@@ -69,7 +71,7 @@ impl<S: Store> Harness<S> {
     }
 
     fn store(&self) -> &CountingStore<S> {
-        self.pipeline.store()
+        &self.store
     }
 
     /// Puts a manifest of dbt project `shop` at `name` and applies it.
@@ -112,7 +114,7 @@ impl<S: Store> Harness<S> {
 }
 
 /// A manifest older than the applied one changes nothing: no write at all.
-pub async fn stale_manifest_changes_nothing<S: Store>(store: S) {
+pub async fn stale_manifest_changes_nothing<S: Store + 'static>(store: S) {
     let h = Harness::synced(store, Duration::ZERO).await;
     let before = h.store().list_exposures("acme").await.expect("list");
     h.store().reset();
@@ -149,7 +151,7 @@ pub async fn stale_manifest_changes_nothing<S: Store>(store: S) {
 }
 
 /// The same manifest delivered twice changes nothing the second time.
-pub async fn duplicate_manifest_changes_nothing<S: Store>(store: S) {
+pub async fn duplicate_manifest_changes_nothing<S: Store + 'static>(store: S) {
     let h = Harness::synced(store, Duration::ZERO).await;
     h.store().reset();
     let outcome = h
@@ -169,15 +171,14 @@ pub async fn duplicate_manifest_changes_nothing<S: Store>(store: S) {
 
 /// A sync that fails at Tableau keeps every exposure and records the error, in words a
 /// person can act on, on the integration's status.
-pub async fn failed_sync_keeps_old_exposures_and_records_the_error<S: Store>(store: S) {
+pub async fn failed_sync_keeps_old_exposures_and_records_the_error<S: Store + 'static>(store: S) {
     let h = Harness::synced(store, Duration::ZERO).await;
     let before = h.store().list_exposures("acme").await.expect("list");
     let snapshot = h.store().get_snapshot("acme").await.expect("get");
     // Were the listing to succeed, wb-1 would be gone; it must not be removed.
     h.tableau.set_workbooks(vec![]);
     let message = "Tableau rejected the personal access token 'ci-token' for site 'acme' (401001): it may be expired or revoked; create a new one and update the secret";
-    h.tableau
-        .set_failure(Some(TableauError::SignIn(message.into())));
+    h.tableau.set_failure(Some(BiError::SignIn(message.into())));
     let err = h
         .pipeline
         .sync_integration("acme", Trigger::Schedule)
@@ -201,7 +202,7 @@ pub async fn failed_sync_keeps_old_exposures_and_records_the_error<S: Store>(sto
 
 /// A broken manifest is refused with its location named, and changes nothing; a sync whose
 /// applied manifest became unreadable also keeps the exposures.
-pub async fn broken_manifest_keeps_old_exposures<S: Store>(store: S) {
+pub async fn broken_manifest_keeps_old_exposures<S: Store + 'static>(store: S) {
     let h = Harness::synced(store, Duration::ZERO).await;
     let before = h.store().list_exposures("acme").await.expect("list");
     let broken = ArtifactLocation::local("broken.json");
@@ -233,7 +234,7 @@ pub async fn broken_manifest_keeps_old_exposures<S: Store>(store: S) {
 }
 
 /// A sync that finds nothing new writes its run record and nothing else.
-pub async fn no_change_sync_writes_only_its_run_record<S: Store>(store: S) {
+pub async fn no_change_sync_writes_only_its_run_record<S: Store + 'static>(store: S) {
     let h = Harness::synced(store, Duration::ZERO).await;
     h.store().reset();
     h.clock.advance(Duration::from_secs(3600));
@@ -251,7 +252,9 @@ pub async fn no_change_sync_writes_only_its_run_record<S: Store>(store: S) {
 
 /// New collections: workbooks that left the selection lose their exposures, new ones gain
 /// them, at once.
-pub async fn collections_update_drops_workbooks_outside_the_selection<S: Store>(store: S) {
+pub async fn collections_update_drops_workbooks_outside_the_selection<S: Store + 'static>(
+    store: S,
+) {
     let h = Harness::synced(store, Duration::ZERO).await;
     let run = h
         .pipeline
@@ -272,7 +275,7 @@ pub async fn collections_update_drops_workbooks_outside_the_selection<S: Store>(
 }
 
 /// Unknown collections are named and nothing is stored or synced.
-pub async fn unknown_collections_store_nothing<S: Store>(store: S) {
+pub async fn unknown_collections_store_nothing<S: Store + 'static>(store: S) {
     let h = Harness::synced(store, Duration::ZERO).await;
     h.store().reset();
     let err = h
@@ -298,7 +301,7 @@ pub async fn unknown_collections_store_nothing<S: Store>(store: S) {
 
 /// Two syncs at once with no patience: one runs, the other gives up with `LeaseBusy`;
 /// nothing is lost and Tableau is signed into once.
-pub async fn concurrent_syncs_one_gives_up_nothing_lost<S: Store>(store: S) {
+pub async fn concurrent_syncs_one_gives_up_nothing_lost<S: Store + 'static>(store: S) {
     let h = Harness::synced(store, Duration::ZERO).await;
     h.tableau.set_workbooks(vec![
         workbook("wb-1", "Sales", "p-fin", &["orders"]),
@@ -328,7 +331,7 @@ pub async fn concurrent_syncs_one_gives_up_nothing_lost<S: Store>(store: S) {
 
 /// Two syncs at once with patience: the second waits for the first; both are recorded and
 /// the second finds nothing to change.
-pub async fn concurrent_syncs_one_waits_both_recorded<S: Store>(store: S) {
+pub async fn concurrent_syncs_one_waits_both_recorded<S: Store + 'static>(store: S) {
     let h = Harness::synced(store, Duration::from_secs(10)).await;
     h.tableau.set_workbooks(vec![
         workbook("wb-1", "Sales", "p-fin", &["orders"]),
@@ -355,7 +358,9 @@ pub async fn concurrent_syncs_one_waits_both_recorded<S: Store>(store: S) {
 
 /// Two integrations of one dbt project (two Tableau sites) that hold same-named workbooks
 /// get distinct exposure names: names are unique in the dbt project, and stay put.
-pub async fn integrations_of_one_project_never_share_an_exposure_name<S: Store>(store: S) {
+pub async fn integrations_of_one_project_never_share_an_exposure_name<S: Store + 'static>(
+    store: S,
+) {
     let h = Harness::synced(store, Duration::ZERO).await;
     h.store()
         .create_integration(&sample_integration("beta", &["p-fin"]))
@@ -381,7 +386,7 @@ pub async fn integrations_of_one_project_never_share_an_exposure_name<S: Store>(
     assert_eq!(exposure_names(h.store(), "acme").await, first);
 }
 
-async fn exposure_names<S: Store>(store: &S, integration_id: &str) -> Vec<String> {
+async fn exposure_names<S: Store + 'static>(store: &S, integration_id: &str) -> Vec<String> {
     let mut names: Vec<String> = store
         .list_exposures(integration_id)
         .await
@@ -395,7 +400,7 @@ async fn exposure_names<S: Store>(store: &S, integration_id: &str) -> Vec<String
 
 /// With publishing on (the Lambda flow), every change writes the dbt YAML beside the
 /// manifest; a run that changes nothing leaves it as it was.
-pub async fn publishing_writes_the_exposure_yaml_beside_the_manifest<S: Store>(store: S) {
+pub async fn publishing_writes_the_exposure_yaml_beside_the_manifest<S: Store + 'static>(store: S) {
     let h = Harness::build(store, Duration::ZERO, true).await;
     h.apply(
         "dbt/shop/prod/manifest.json",

@@ -1,7 +1,7 @@
 //! Store-level behaviours: the semantics every `Store` adapter must share.
 
 use super::fakes::{sample_exposure as exposure, sample_integration, workbook};
-use crate::ports::{
+use crate::{
     AppliedManifest, ArtifactLocation, ExposureDiff, Lease, Snapshot, Store, StoreError, SyncRun,
     Trigger,
 };
@@ -15,7 +15,7 @@ fn lease(holder: &str, expires_at: &str) -> Lease {
 }
 
 /// An update from a stale version fails with `Conflict` and leaves the stored one alone.
-pub async fn integration_version_conflict_is_typed<S: Store>(store: S) {
+pub async fn integration_version_conflict_is_typed<S: Store + 'static>(store: S) {
     let created = store
         .create_integration(&sample_integration("acme", &["p-fin"]))
         .await
@@ -49,7 +49,7 @@ pub async fn integration_version_conflict_is_typed<S: Store>(store: S) {
 }
 
 /// Creating an id twice is refused and keeps the first.
-pub async fn integration_create_twice_is_refused<S: Store>(store: S) {
+pub async fn integration_create_twice_is_refused<S: Store + 'static>(store: S) {
     store
         .create_integration(&sample_integration("acme", &["p-fin"]))
         .await
@@ -70,7 +70,7 @@ pub async fn integration_create_twice_is_refused<S: Store>(store: S) {
 }
 
 /// Integrations list sorted by id, all or by dbt project.
-pub async fn integrations_list_by_dbt_project<S: Store>(store: S) {
+pub async fn integrations_list_by_dbt_project<S: Store + 'static>(store: S) {
     let mut other = sample_integration("zeta", &[]);
     other.dbt_project = "warehouse".into();
     store.create_integration(&other).await.expect("create");
@@ -109,7 +109,7 @@ pub async fn integrations_list_by_dbt_project<S: Store>(store: S) {
 
 /// A held lease excludes others until it expires; then it can be taken over; its holder
 /// can renew it; after release anyone can take it.
-pub async fn lease_excludes_a_second_holder_until_it_expires<S: Store>(store: S) {
+pub async fn lease_excludes_a_second_holder_until_it_expires<S: Store + 'static>(store: S) {
     let t0 = "2025-01-01T00:00:00.000Z";
     let t1 = "2025-01-01T00:05:00.000Z";
     let t2 = "2025-01-01T00:20:00.000Z";
@@ -156,7 +156,7 @@ pub async fn lease_excludes_a_second_holder_until_it_expires<S: Store>(store: S)
 }
 
 /// Releasing someone else's lease leaves it held.
-pub async fn lease_release_by_a_stranger_changes_nothing<S: Store>(store: S) {
+pub async fn lease_release_by_a_stranger_changes_nothing<S: Store + 'static>(store: S) {
     let t0 = "2025-01-01T00:00:00.000Z";
     assert!(
         store
@@ -191,7 +191,7 @@ fn applied(generated_at: &str, invocation_id: &str) -> AppliedManifest {
 
 /// The applied-manifest pointer is a compare-and-swap: a writer that read an older pointer
 /// cannot overwrite a newer one.
-pub async fn applied_manifest_cannot_go_backwards<S: Store>(store: S) {
+pub async fn applied_manifest_cannot_go_backwards<S: Store + 'static>(store: S) {
     let first = applied("2025-01-01T00:00:00Z", "inv-1");
     store
         .put_applied_manifest(&first, None)
@@ -226,7 +226,7 @@ pub async fn applied_manifest_cannot_go_backwards<S: Store>(store: S) {
 }
 
 /// A diff upserts by workbook LUID and removes by workbook LUID; exposures list by name.
-pub async fn exposure_diff_upserts_and_removes<S: Store>(store: S) {
+pub async fn exposure_diff_upserts_and_removes<S: Store + 'static>(store: S) {
     let diff = ExposureDiff {
         upserts: vec![exposure("wb-2", "zeta"), exposure("wb-1", "alpha")],
         removals: vec![],
@@ -260,7 +260,7 @@ pub async fn exposure_diff_upserts_and_removes<S: Store>(store: S) {
 }
 
 /// A snapshot reads back as written and a new one replaces it.
-pub async fn snapshot_round_trips<S: Store>(store: S) {
+pub async fn snapshot_round_trips<S: Store + 'static>(store: S) {
     assert!(store.get_snapshot("acme").await.expect("get").is_none());
     let first = Snapshot {
         integration_id: "acme".into(),
@@ -293,7 +293,7 @@ fn run(id: &str, started_at: &str, error: Option<&str>) -> SyncRun {
 }
 
 /// Runs list newest first, limited.
-pub async fn runs_list_newest_first<S: Store>(store: S) {
+pub async fn runs_list_newest_first<S: Store + 'static>(store: S) {
     let a = run("a", "2025-01-01T00:00:00.000Z", None);
     let b = run(
         "b",

@@ -1,4 +1,12 @@
-//! The [`TableauApi`] port over the real Tableau client (`autoexpose-tableau`).
+//! The pipeline's BI tool port ([`BiTool`]) over the real Tableau client
+//! (`autoexpose-tableau`). A second BI tool (Power BI) would be a crate like this one
+//! beside it; the pipeline and the domain stay as they are.
+//!
+//! ```no_run
+//! use autoexpose_tableau_bi::TableauHttp;
+//! let bi = TableauHttp::new(autoexpose_tableau::ClientOptions::default());
+//! # let _ = bi;
+//! ```
 
 use autoexpose_matcher::Workbook;
 use std::sync::{Arc, OnceLock};
@@ -10,9 +18,9 @@ use autoexpose_tableau::{
 
 use autoexpose_tableau::{JobStatus, RefreshOutcome};
 
-use crate::ports::{
-    Integration, JobState, ProjectNode, RefreshReply, RefreshTarget, RefreshTargetKind,
-    ResolvedCollection, Secret, TableauApi, TableauError,
+use autoexpose_pipeline::{
+    BiError, BiTool, Integration, JobState, ProjectNode, RefreshReply, RefreshTarget,
+    RefreshTargetKind, ResolvedCollection, Secret,
 };
 
 /// The real Tableau client: one sign-in per call, signed out however the call ends. The
@@ -33,7 +41,7 @@ impl TableauHttp {
         }
     }
 
-    fn http(&self) -> Result<HttpClient, TableauError> {
+    fn http(&self) -> Result<HttpClient, BiError> {
         if let Some(http) = self.http.get() {
             return Ok(http.clone());
         }
@@ -41,11 +49,7 @@ impl TableauHttp {
         Ok(self.http.get_or_init(|| built).clone())
     }
 
-    fn client(
-        &self,
-        integration: &Integration,
-        secret: &Secret,
-    ) -> Result<TableauClient, TableauError> {
+    fn client(&self, integration: &Integration, secret: &Secret) -> Result<TableauClient, BiError> {
         TableauClient::with_http_client(
             ConnectionSettings {
                 server_url: integration.server_url.clone(),
@@ -60,32 +64,32 @@ impl TableauHttp {
     }
 }
 
-/// Sorts the client's errors into the port's kinds; the client's messages already say what
-/// to do and never carry a secret.
-fn port_error(error: ClientError) -> TableauError {
-    let message = error.to_string();
+/// Sorts the client's errors into the port's kinds, keeping the client's error as the
+/// source: its message already says what to do and never carries a secret.
+fn port_error(error: ClientError) -> BiError {
     match error {
         ClientError::PatRejected { .. }
         | ClientError::SiteNotFound { .. }
         | ClientError::SignInRefused { .. }
         | ClientError::Redirected { .. }
-        | ClientError::InvalidServerUrl { .. } => TableauError::SignIn(message),
+        | ClientError::InvalidServerUrl { .. } => BiError::SignIn(Box::new(error)),
         ClientError::RateLimited { .. }
         | ClientError::ServerError { .. }
         | ClientError::Unreachable { .. }
-        | ClientError::MetadataIndexing => TableauError::Unavailable(message),
-        ClientError::UnknownProject(name) => TableauError::UnknownCollections(vec![name]),
-        _ => TableauError::Other(message),
+        | ClientError::MetadataIndexing => BiError::Unavailable(Box::new(error)),
+        ClientError::UnknownProject(name) => BiError::UnknownCollections(vec![name]),
+        _ => BiError::Other(Box::new(error)),
     }
 }
 
-impl TableauApi for TableauHttp {
+#[async_trait::async_trait]
+impl BiTool for TableauHttp {
     async fn resolve_collections(
         &self,
         integration: &Integration,
         secret: &Secret,
         collections: &[String],
-    ) -> Result<Vec<ResolvedCollection>, TableauError> {
+    ) -> Result<Vec<ResolvedCollection>, BiError> {
         let client = self.client(integration, secret)?;
         let tree = client
             .with_session(async |session| session.projects().await)
@@ -110,7 +114,7 @@ impl TableauApi for TableauHttp {
         if unknown.is_empty() {
             Ok(resolved)
         } else {
-            Err(TableauError::UnknownCollections(unknown))
+            Err(BiError::UnknownCollections(unknown))
         }
     }
 
@@ -118,7 +122,7 @@ impl TableauApi for TableauHttp {
         &self,
         integration: &Integration,
         secret: &Secret,
-    ) -> Result<Vec<Workbook>, TableauError> {
+    ) -> Result<Vec<Workbook>, BiError> {
         if integration.collections.is_empty() {
             return Ok(Vec::new());
         }
@@ -128,10 +132,11 @@ impl TableauApi for TableauHttp {
             .await
             .map_err(port_error)?;
         if !listing.workbooks.complete {
-            return Err(TableauError::Other(format!(
+            let message = format!(
                 "Tableau returned an incomplete workbook listing for site '{}'; nothing was changed, try again",
                 integration.site
-            )));
+            );
+            return Err(BiError::Other(message.into()));
         }
         Ok(listing.workbooks.workbooks)
     }
@@ -140,7 +145,7 @@ impl TableauApi for TableauHttp {
         &self,
         integration: &Integration,
         secret: &Secret,
-    ) -> Result<Vec<ProjectNode>, TableauError> {
+    ) -> Result<Vec<ProjectNode>, BiError> {
         let client = self.client(integration, secret)?;
         let tree = client
             .with_session(async |session| session.projects().await)
@@ -163,7 +168,7 @@ impl TableauApi for TableauHttp {
         integration: &Integration,
         secret: &Secret,
         targets: &[RefreshTarget],
-    ) -> Result<Vec<Result<RefreshReply, TableauError>>, TableauError> {
+    ) -> Result<Vec<Result<RefreshReply, BiError>>, BiError> {
         let client = self.client(integration, secret)?;
         // One sign-in for every refresh of the integration.
         client
@@ -196,7 +201,7 @@ impl TableauApi for TableauHttp {
         integration: &Integration,
         secret: &Secret,
         job_id: &str,
-    ) -> Result<JobState, TableauError> {
+    ) -> Result<JobState, BiError> {
         let client = self.client(integration, secret)?;
         let status = client
             .with_session(async |session| session.job(job_id).await)

@@ -12,10 +12,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::PipelineError;
 use crate::orchestrate::project_graph_of;
-use crate::ports::{
-    ArtifactLocation, Artifacts, Integration, RefreshRecord, Secrets, Store, TableauApi,
-};
-use crate::stages::Pipeline;
+use crate::pipeline::Pipeline;
+use crate::{ArtifactLocation, Integration, RefreshRecord};
 use autoexpose_matcher::health::{Health, ProjectHealth};
 
 /// Whether an exposure was made by autoexpose or declared in the dbt project's YAML.
@@ -132,7 +130,7 @@ pub fn exposures_location(manifest: &ArtifactLocation, file: &YamlFile) -> Artif
     }
 }
 
-impl<S: Store, A: Artifacts, K: Secrets, T: TableauApi> Pipeline<S, A, K, T> {
+impl Pipeline {
     /// The catalog: every auto exposure of the integrations (of one dbt project, or all),
     /// beside the manual exposures of those projects' applied manifests, sorted by name.
     pub async fn catalog(
@@ -173,7 +171,7 @@ impl<S: Store, A: Artifacts, K: Secrets, T: TableauApi> Pipeline<S, A, K, T> {
             let (dag, tests) = match self.applied_manifest_bytes(project).await? {
                 Some((location, bytes)) => {
                     let manifest = Manifest::from_slice(&bytes)
-                        .map_err(|e| crate::stages::manifest_error(&location, e))?;
+                        .map_err(|e| crate::pipeline::manifest_error(&location, e))?;
                     for manual in manifest.exposures {
                         entries.push(CatalogEntry {
                             name: manual.name,
@@ -331,7 +329,7 @@ impl<S: Store, A: Artifacts, K: Secrets, T: TableauApi> Pipeline<S, A, K, T> {
         let Some((location, bytes)) = self.applied_manifest_bytes(dbt_project).await? else {
             return Ok(None);
         };
-        let broken = |e| crate::stages::manifest_error(&location, e);
+        let broken = |e| crate::pipeline::manifest_error(&location, e);
         let manifest = Manifest::from_slice(&bytes).map_err(broken)?;
         let dag = read_dag(&bytes).map_err(broken)?;
         Ok(Some((location, manifest, dag)))

@@ -1,0 +1,267 @@
+//! [`Pipeline`]: the adapters the stages run over, how they are chosen, and the helpers
+//! every stage shares (reading artifacts, the integration's lease).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use autoexpose_matcher::Manifest;
+use time::OffsetDateTime;
+
+use crate::error::PipelineError;
+use crate::ports::{
+    ArtifactLocation, Artifacts, BiTool, Clock, RunStore, Secrets, Store, StoreError, SystemClock,
+    format_timestamp, timestamp_after,
+};
+use crate::records::{DEFAULT_BUILD_AFTER_MINUTES, Integration, IntegrationStatus, Lease};
+
+/// How long a refresh job is followed before autoexpose gives up on it.
+pub const DEFAULT_JOB_MAX_AGE: Duration = Duration::from_secs(6 * 60 * 60);
+/// How long a lease lasts before another run may take it over (a Lambda runs 15 minutes
+/// at most).
+pub const DEFAULT_LEASE_TTL: Duration = Duration::from_secs(15 * 60);
+/// How long a run waits for a busy lease before it gives up.
+pub const DEFAULT_LEASE_WAIT: Duration = Duration::from_secs(10);
+const LEASE_POLL: Duration = Duration::from_millis(100);
+/// The pipeline: the stages over a store, artifacts, secrets and a BI tool, each a trait
+/// object, so the same code runs over SQLite or DynamoDB, files or S3, Tableau or a fake.
+pub struct Pipeline {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) artifacts: Arc<dyn Artifacts>,
+    pub(crate) secrets: Arc<dyn Secrets>,
+    pub(crate) bi: Arc<dyn BiTool>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) lease_ttl: Duration,
+    pub(crate) lease_wait: Duration,
+    pub(crate) publish: bool,
+    pub(crate) orchestration: Orchestration,
+}
+
+impl Pipeline {
+    /// A pipeline with the system clock and the default lease timings.
+    pub fn new(
+        store: impl Store + 'static,
+        artifacts: impl Artifacts + 'static,
+        secrets: impl Secrets + 'static,
+        bi: impl BiTool + 'static,
+    ) -> Self {
+        Pipeline::from_shared(
+            Arc::new(store),
+            Arc::new(artifacts),
+            Arc::new(secrets),
+            Arc::new(bi),
+        )
+    }
+
+    /// A pipeline over adapters the caller keeps a handle on too (a test that counts the
+    /// store's writes, a CLI that chose its backend at run time).
+    pub fn from_shared(
+        store: Arc<dyn Store>,
+        artifacts: Arc<dyn Artifacts>,
+        secrets: Arc<dyn Secrets>,
+        bi: Arc<dyn BiTool>,
+    ) -> Self {
+        Pipeline {
+            store,
+            artifacts,
+            secrets,
+            bi,
+            clock: Arc::new(SystemClock),
+            lease_ttl: DEFAULT_LEASE_TTL,
+            lease_wait: DEFAULT_LEASE_WAIT,
+            publish: false,
+            orchestration: Orchestration::default(),
+        }
+    }
+
+    /// After every run that changes exposures (and every applied manifest), writes the dbt
+    /// project's exposure YAML beside its manifest, as the Lambda functions do
+    /// (`dbt/<project>/<environment>/exposures/imported_from_tableau/exposures.yml`).
+    pub fn with_publishing(mut self) -> Self {
+        self.publish = true;
+        self
+    }
+
+    /// Uses another clock (tests control time with it).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Sets how long a lease lasts and how long a run waits for a busy one.
+    pub fn with_lease(mut self, ttl: Duration, wait: Duration) -> Self {
+        self.lease_ttl = ttl;
+        self.lease_wait = wait;
+        self
+    }
+
+    /// Sets the deployment's orchestration defaults.
+    pub fn with_orchestration(mut self, orchestration: Orchestration) -> Self {
+        self.orchestration = orchestration;
+        self
+    }
+
+    /// The deployment's orchestration defaults.
+    pub fn orchestration(&self) -> &Orchestration {
+        &self.orchestration
+    }
+
+    /// The store.
+    pub fn store(&self) -> &dyn Store {
+        self.store.as_ref()
+    }
+
+    /// The BI tool (Tableau).
+    pub fn bi(&self) -> &dyn BiTool {
+        self.bi.as_ref()
+    }
+
+    /// The artifact source.
+    pub fn artifacts(&self) -> &dyn Artifacts {
+        self.artifacts.as_ref()
+    }
+
+    /// The secret source.
+    pub fn secrets(&self) -> &dyn Secrets {
+        self.secrets.as_ref()
+    }
+
+    pub(crate) fn now(&self) -> OffsetDateTime {
+        self.clock.now()
+    }
+
+    pub(crate) async fn integration(&self, id: &str) -> Result<Integration, PipelineError> {
+        self.store
+            .get_integration(id)
+            .await?
+            .ok_or_else(|| PipelineError::UnknownIntegration(id.to_string()))
+    }
+
+    pub(crate) async fn read_manifest(
+        &self,
+        location: &ArtifactLocation,
+    ) -> Result<Manifest, PipelineError> {
+        let bytes = self.read_artifact(location).await?;
+        Manifest::from_slice(&bytes).map_err(|e| manifest_error(location, e))
+    }
+
+    /// The bytes of an artifact, with an error naming where it was read from.
+    pub(crate) async fn read_artifact(
+        &self,
+        location: &ArtifactLocation,
+    ) -> Result<Vec<u8>, PipelineError> {
+        self.artifacts
+            .read(location)
+            .await
+            .map_err(|source| PipelineError::Artifact {
+                location: location.clone(),
+                source,
+            })
+    }
+
+    /// The applied manifest of a dbt project, as bytes, and where it was read from.
+    pub(crate) async fn applied_manifest_bytes(
+        &self,
+        dbt_project: &str,
+    ) -> Result<Option<(ArtifactLocation, Vec<u8>)>, PipelineError> {
+        let Some(applied) = self.store.get_applied_manifest(dbt_project).await? else {
+            return Ok(None);
+        };
+        let bytes = self.read_artifact(&applied.location).await?;
+        Ok(Some((applied.location, bytes)))
+    }
+
+    pub(crate) async fn acquire_lease(
+        &self,
+        integration_id: &str,
+        holder: &str,
+    ) -> Result<(), PipelineError> {
+        let deadline = tokio::time::Instant::now() + self.lease_wait;
+        loop {
+            let now = self.now();
+            let lease = Lease {
+                integration_id: integration_id.to_string(),
+                holder: holder.to_string(),
+                expires_at: timestamp_after(now, self.lease_ttl),
+            };
+            if self
+                .store
+                .try_acquire_lease(&lease, &format_timestamp(now))
+                .await?
+            {
+                return Ok(());
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(PipelineError::LeaseBusy(integration_id.to_string()));
+            }
+            tokio::time::sleep(LEASE_POLL).await;
+        }
+    }
+}
+
+/// A manifest that cannot be used, naming where it came from.
+pub(crate) fn manifest_error(
+    location: &ArtifactLocation,
+    error: autoexpose_matcher::ManifestError,
+) -> PipelineError {
+    PipelineError::Manifest {
+        location: location.clone(),
+        message: error.to_string(),
+    }
+}
+
+/// The integration's status, derived from its latest runs.
+pub async fn integration_status(
+    store: &dyn RunStore,
+    integration_id: &str,
+) -> Result<IntegrationStatus, StoreError> {
+    let runs = store.list_runs(integration_id, 50).await?;
+    let last_run = runs.first().cloned();
+    let last_success = runs.iter().find(|r| r.error.is_none()).cloned();
+    let last_error = last_run.as_ref().and_then(|r| r.error.clone());
+    Ok(IntegrationStatus {
+        last_run,
+        last_success,
+        last_error,
+    })
+}
+
+/// The deployment's defaults for integrations that do not set `active_exposures` or
+/// `build_after_minutes` themselves (dbt Cloud's `DBT_ACTIVE_EXPOSURES` and
+/// `DBT_ACTIVE_EXPOSURES_BUILD_AFTER`), and how long jobs are followed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Orchestration {
+    /// Refresh extracts unless an integration says otherwise (default off).
+    pub active_exposures: bool,
+    /// Minimum minutes between refreshes of one target, unless an integration says
+    /// otherwise (default 1440).
+    pub build_after_minutes: u32,
+    /// How long a job is followed before it is recorded as still running.
+    pub job_max_age: Duration,
+}
+
+impl Default for Orchestration {
+    fn default() -> Self {
+        Orchestration {
+            active_exposures: false,
+            build_after_minutes: DEFAULT_BUILD_AFTER_MINUTES,
+            job_max_age: DEFAULT_JOB_MAX_AGE,
+        }
+    }
+}
+
+impl Orchestration {
+    /// Whether extracts of this integration are refreshed: its own setting, else the default.
+    pub fn active(&self, integration: &Integration) -> bool {
+        integration
+            .active_exposures
+            .unwrap_or(self.active_exposures)
+    }
+
+    /// The integration's build-after window: its own setting, else the default.
+    pub fn build_after(&self, integration: &Integration) -> Duration {
+        let minutes = integration
+            .build_after_minutes
+            .unwrap_or(self.build_after_minutes);
+        Duration::from_secs(u64::from(minutes) * 60)
+    }
+}

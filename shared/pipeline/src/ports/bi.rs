@@ -1,0 +1,143 @@
+//! The BI tool an integration reads: Tableau today, another tool as another adapter.
+
+use async_trait::async_trait;
+
+use autoexpose_matcher::Workbook;
+use serde::{Deserialize, Serialize};
+
+use crate::records::{Integration, RefreshTarget};
+use crate::{BoxError, Secret};
+
+/// A Tableau project resolved from a LUID or a path.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResolvedCollection {
+    /// What the person gave (LUID or path).
+    pub requested: String,
+    /// The project LUID.
+    pub luid: String,
+    /// The project path, e.g. `Finance/Quarterly`.
+    pub path: String,
+}
+
+/// One Tableau project of a site, for showing the project tree.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProjectNode {
+    /// Project LUID.
+    pub luid: String,
+    /// Project name.
+    pub name: String,
+    /// Full path, e.g. `Finance/Quarterly`.
+    pub path: String,
+    /// Parent project LUID; `None` at the top level.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_luid: Option<String>,
+}
+
+/// What went wrong talking to the BI tool, by kind, with the client's own error as the
+/// source (its message already says what to do and never carries a secret).
+#[derive(Debug, thiserror::Error)]
+pub enum BiError {
+    /// Sign-in refused: a bad, expired or revoked token, or an unknown site. A person must
+    /// act; a retry cannot help.
+    #[error(transparent)]
+    SignIn(BoxError),
+    /// Some requested collections do not exist on the site.
+    #[error("unknown Tableau collections: {}; check the project LUIDs or paths with `autoexpose collections list`", .0.join(", "))]
+    UnknownCollections(Vec<String>),
+    /// The tool is unreachable, rate limiting, or down; a retry may succeed.
+    #[error(transparent)]
+    Unavailable(BoxError),
+    /// Anything else the tool refused or answered oddly (an API switched off, a payload
+    /// that cannot be read); a retry cannot help.
+    #[error(transparent)]
+    Other(BoxError),
+}
+
+impl BiError {
+    /// True when the same call may succeed later.
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, BiError::Unavailable(_))
+    }
+}
+
+/// The BI tool operations the pipeline needs (Tableau today; Power BI would be another
+/// adapter). Implementations sign in with the integration's token name and the given
+/// secret.
+#[async_trait]
+pub trait BiTool: Send + Sync {
+    /// Resolves project LUIDs or paths to projects. `UnknownCollections` names every one
+    /// that does not exist.
+    async fn resolve_collections(
+        &self,
+        integration: &Integration,
+        secret: &Secret,
+        collections: &[String],
+    ) -> Result<Vec<ResolvedCollection>, BiError>;
+
+    /// Every workbook in the integration's collections (nested projects included). Only a
+    /// complete listing is returned; anything less is an error.
+    async fn list_workbooks(
+        &self,
+        integration: &Integration,
+        secret: &Secret,
+    ) -> Result<Vec<Workbook>, BiError>;
+
+    /// The site's project tree.
+    async fn list_projects(
+        &self,
+        integration: &Integration,
+        secret: &Secret,
+    ) -> Result<Vec<ProjectNode>, BiError>;
+
+    /// Starts an extract refresh of each target, in one session; one reply per target, in
+    /// order. The outer error is a failed sign-in (nothing was asked).
+    async fn refresh_extracts(
+        &self,
+        integration: &Integration,
+        secret: &Secret,
+        targets: &[RefreshTarget],
+    ) -> Result<Vec<Result<RefreshReply, BiError>>, BiError>;
+
+    /// Where a background job stands.
+    async fn job_status(
+        &self,
+        integration: &Integration,
+        secret: &Secret,
+        job_id: &str,
+    ) -> Result<JobState, BiError>;
+}
+
+/// What Tableau said to a refresh request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "reply", rename_all = "snake_case")]
+pub enum RefreshReply {
+    /// A job was queued.
+    Queued {
+        /// The job to follow.
+        job_id: String,
+    },
+    /// A refresh is already queued or running (409093).
+    AlreadyQueued,
+    /// There is no extract to refresh (409090).
+    NotRefreshable,
+}
+
+/// Where a Tableau background job stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum JobState {
+    /// Queued or running.
+    InProgress {
+        /// Percent done, when Tableau says.
+        progress: Option<u32>,
+    },
+    /// Finished successfully (finishCode 0).
+    Succeeded,
+    /// Finished with an error (finishCode 1).
+    Failed {
+        /// Tableau's notes.
+        notes: Option<String>,
+    },
+    /// Cancelled (finishCode 2).
+    Cancelled,
+}

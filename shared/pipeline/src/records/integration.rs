@@ -1,0 +1,175 @@
+//! Integrations and their runs: the settings a person chooses, the lease that serialises
+//! work on one integration, and the record each run leaves.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// The production environment whose manifests count, unless an integration says otherwise.
+pub const DEFAULT_ENVIRONMENT: &str = "prod";
+
+/// One link between a dbt project (its production environment) and one Tableau site
+/// (PRODUCT.md S1). It holds no secret: only `secret_ref`, the name of where the PAT
+/// secret lives.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Integration {
+    /// Unique id chosen by the person who adds it, e.g. `acme-prod`.
+    pub id: String,
+    /// The dbt project name (`metadata.project_name` of its manifests).
+    pub dbt_project: String,
+    /// The production environment whose manifests count (default `prod`).
+    #[serde(default = "default_environment")]
+    pub environment: String,
+    /// Tableau host, optionally with port or scheme, e.g. `10az.online.tableau.com`.
+    pub server_url: String,
+    /// The site's content URL; empty for the Default site of a Tableau Server.
+    pub site: String,
+    /// Name of the personal access token.
+    pub token_name: String,
+    /// Where the PAT secret lives: a Secrets Manager name/ARN, or for the local store the
+    /// name of an environment variable.
+    pub secret_ref: String,
+    /// Selected Tableau projects, by LUID as stored after resolution; their nested
+    /// projects are included at listing time.
+    #[serde(default)]
+    pub collections: Vec<String>,
+    /// Tableau database name → dbt database name, applied before matching.
+    #[serde(default)]
+    pub database_aliases: BTreeMap<String, String>,
+    /// Tableau schema name → dbt schema name, applied before matching.
+    #[serde(default)]
+    pub schema_aliases: BTreeMap<String, String>,
+    /// Also make exposures for workbooks that matched nothing.
+    #[serde(default)]
+    pub include_unmatched: bool,
+    /// Refresh Tableau extracts after dbt builds (PRODUCT.md S8). `None`: the deployment's
+    /// default (`DBT_ACTIVE_EXPOSURES` of the function, else off).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active_exposures: Option<bool>,
+    /// Minimum minutes between extract refreshes of one workbook or data source. `None`:
+    /// the deployment's default (`DBT_ACTIVE_EXPOSURES_BUILD_AFTER`, else 1440).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub build_after_minutes: Option<u32>,
+    /// Optimistic-concurrency version: 0 before it is first stored, then 1, 2, ...
+    #[serde(default)]
+    pub version: u64,
+}
+
+fn default_environment() -> String {
+    DEFAULT_ENVIRONMENT.to_string()
+}
+
+/// dbt Cloud's default for `DBT_ACTIVE_EXPOSURES_BUILD_AFTER`: one day, in minutes.
+pub const DEFAULT_BUILD_AFTER_MINUTES: u32 = 1440;
+
+impl Integration {
+    /// A new integration with defaults for everything but the connection settings.
+    pub fn new(
+        id: impl Into<String>,
+        dbt_project: impl Into<String>,
+        server_url: impl Into<String>,
+        site: impl Into<String>,
+        token_name: impl Into<String>,
+        secret_ref: impl Into<String>,
+    ) -> Integration {
+        Integration {
+            id: id.into(),
+            dbt_project: dbt_project.into(),
+            environment: default_environment(),
+            server_url: server_url.into(),
+            site: site.into(),
+            token_name: token_name.into(),
+            secret_ref: secret_ref.into(),
+            collections: Vec::new(),
+            database_aliases: BTreeMap::new(),
+            schema_aliases: BTreeMap::new(),
+            include_unmatched: false,
+            active_exposures: None,
+            build_after_minutes: None,
+            version: 0,
+        }
+    }
+}
+
+/// What started a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Trigger {
+    /// A person ran `autoexpose sync`.
+    Manual,
+    /// The daily schedule.
+    Schedule,
+    /// The integration's collections were changed.
+    CollectionsUpdated,
+    /// A manifest was applied.
+    Manifest,
+}
+
+impl Trigger {
+    /// The word stored and shown for it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Trigger::Manual => "manual",
+            Trigger::Schedule => "schedule",
+            Trigger::CollectionsUpdated => "collections_updated",
+            Trigger::Manifest => "manifest",
+        }
+    }
+}
+
+impl fmt::Display for Trigger {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The record of one sync or rematch of one integration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncRun {
+    /// Unique id that sorts by start time (`{started_at}-{sequence}-{random}`); stores
+    /// list runs newest first by `started_at`, then `run_id`.
+    pub run_id: String,
+    /// The integration.
+    pub integration_id: String,
+    /// What started it.
+    pub trigger: Trigger,
+    /// Start time.
+    pub started_at: String,
+    /// End time.
+    pub finished_at: String,
+    /// Exposures added.
+    pub added: u32,
+    /// Exposures changed.
+    pub changed: u32,
+    /// Exposures removed.
+    pub removed: u32,
+    /// Workbooks in the listing (or the stored snapshot, for a rematch).
+    pub workbooks: u32,
+    /// What went wrong, in words a person can act on; `None` for success.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// An integration's status, derived from its latest runs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IntegrationStatus {
+    /// The latest run, if any.
+    pub last_run: Option<SyncRun>,
+    /// The latest successful run, if any.
+    pub last_success: Option<SyncRun>,
+    /// The error of the latest run, if it failed.
+    pub last_error: Option<String>,
+}
+
+/// Exclusive right to work on one integration until `expires_at` (PRODUCT.md S1: signing
+/// in with a PAT ends its earlier session, so work is serialised).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lease {
+    /// The integration.
+    pub integration_id: String,
+    /// Who holds it (a run id or process id).
+    pub holder: String,
+    /// When it lapses and another holder may take it over.
+    pub expires_at: String,
+}

@@ -1,0 +1,20 @@
+//! The records the pipeline keeps: integrations and their runs, snapshots and exposures,
+//! and extract refreshes.
+//!
+//! Every timestamp is an RFC 3339 UTC string in one fixed-width form,
+//! `YYYY-MM-DDTHH:MM:SS.mmmZ` (see [`format_timestamp`](crate::format_timestamp)), so a
+//! store can compare two of them as text (DynamoDB condition expressions, SQLite `<`) and
+//! get time order.
+
+mod exposures;
+mod integration;
+mod refresh;
+
+pub use exposures::{AppliedManifest, ExposureDiff, ResultsPointer, Snapshot, StoredExposure};
+pub use integration::{
+    DEFAULT_BUILD_AFTER_MINUTES, DEFAULT_ENVIRONMENT, Integration, IntegrationStatus, Lease,
+    SyncRun, Trigger,
+};
+pub use refresh::{
+    RefreshJob, RefreshRecord, RefreshState, RefreshTarget, RefreshTargetKind, SkippedRefresh,
+};
