@@ -17,7 +17,8 @@
 
 use autoexpose_aws::ArtifactKind;
 use autoexpose_lambda::{
-    Deps, FunctionError, RunOutcome, Settings, artifact_upload, error_kind, is_retryable,
+    Deps, FunctionError, RunOutcome, Settings, artifact_upload, error_kind, handle_records,
+    is_retryable,
 };
 use autoexpose_pipeline::{ApplyOutcome, ArtifactLocation, PipelineError};
 use aws_lambda_events::s3::{S3Event, S3EventRecord};
@@ -108,27 +109,10 @@ pub async fn handler(
     event: LambdaEvent<S3Event>,
     deps: &Deps,
 ) -> Result<ManifestReport, FunctionError> {
-    let (event, context) = event.into_parts();
-    let mut records = Vec::with_capacity(event.records.len());
-    for record in &event.records {
-        records.push(handle_record(record, deps).await);
-    }
-    let retry: Vec<String> = records
-        .iter()
-        .filter_map(|r| match &r.outcome {
-            RecordOutcome::Failed {
-                error,
-                retryable: true,
-                ..
-            } => Some(error.clone()),
-            _ => None,
-        })
-        .collect();
-    if !retry.is_empty() {
-        tracing::error!(request_id = %context.request_id, failed = retry.len(), records = records.len(),
-            "manifest upload failed with a transient error; Lambda will retry the event");
-    }
-    FunctionError::retry_records(&retry, records.len())?;
+    let records = handle_records(event, "manifest upload", async |record| {
+        handle_record(record, deps).await
+    })
+    .await?;
     Ok(ManifestReport { records })
 }
 
@@ -284,6 +268,19 @@ fn log_record(report: &RecordReport) {
                 error,
                 "manifest could not be applied"
             );
+        }
+    }
+}
+
+impl autoexpose_lambda::RecordReport for RecordReport {
+    fn transient_error(&self) -> Option<&str> {
+        match &self.outcome {
+            RecordOutcome::Failed {
+                error,
+                retryable: true,
+                ..
+            } => Some(error),
+            _ => None,
         }
     }
 }

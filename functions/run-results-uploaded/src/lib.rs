@@ -20,7 +20,9 @@
 //! [`Pipeline::queued_jobs`]: autoexpose_pipeline::Pipeline::queued_jobs
 
 use autoexpose_aws::ArtifactKind;
-use autoexpose_lambda::{Deps, FunctionError, Settings, artifact_upload, error_kind, is_retryable};
+use autoexpose_lambda::{
+    Deps, FunctionError, Settings, artifact_upload, error_kind, handle_records, is_retryable,
+};
 use autoexpose_pipeline::PipelineError;
 use autoexpose_pipeline::{
     ArtifactLocation, JobQueue, RefreshJob, ResultsKind, ResultsOutcome, poll_delay,
@@ -104,23 +106,10 @@ pub async fn handler(
     event: LambdaEvent<S3Event>,
     deps: &Deps,
 ) -> Result<ResultsReport, FunctionError> {
-    let (event, _context) = event.into_parts();
-    let mut records = Vec::with_capacity(event.records.len());
-    for record in &event.records {
-        records.push(handle_record(record, deps).await);
-    }
-    let retry: Vec<String> = records
-        .iter()
-        .filter_map(|r| match &r.outcome {
-            RecordOutcome::Failed {
-                error,
-                retryable: true,
-                ..
-            } => Some(error.clone()),
-            _ => None,
-        })
-        .collect();
-    FunctionError::retry_records(&retry, records.len())?;
+    let records = handle_records(event, "results upload", async |record| {
+        handle_record(record, deps).await
+    })
+    .await?;
     Ok(ResultsReport { records })
 }
 
@@ -269,4 +258,17 @@ pub fn results_upload(
         &[ArtifactKind::RunResults, ArtifactKind::Sources],
     )?;
     Ok((upload.dbt_project, upload.location))
+}
+
+impl autoexpose_lambda::RecordReport for RecordReport {
+    fn transient_error(&self) -> Option<&str> {
+        match &self.outcome {
+            RecordOutcome::Failed {
+                error,
+                retryable: true,
+                ..
+            } => Some(error),
+            _ => None,
+        }
+    }
 }

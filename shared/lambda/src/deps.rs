@@ -1,14 +1,15 @@
 //! The pipeline wired to its AWS adapters, built once per container.
 
-use autoexpose_aws::aws_sdk_dynamodb;
 use autoexpose_aws::{DynamoStore, S3Artifacts, SecretsManagerSecrets, SqsJobQueue};
-use autoexpose_pipeline::{Pipeline, TableauHttp};
+use autoexpose_pipeline::Pipeline;
+use autoexpose_tableau_bi::TableauHttp;
 use aws_config::{BehaviorVersion, SdkConfig};
 
 use crate::settings::{ConfigError, Settings};
 
-/// The pipeline as every function runs it: DynamoDB, S3, Secrets Manager, real Tableau.
-pub type FunctionPipeline = Pipeline<DynamoStore, S3Artifacts, SecretsManagerSecrets, TableauHttp>;
+/// The pipeline as every function runs it: DynamoDB, S3, Secrets Manager and real Tableau
+/// in AWS; any adapters in a handler's unit test.
+pub type FunctionPipeline = Pipeline;
 
 /// What a handler needs: the pipeline, the refresh job queue and the settings. Build it
 /// once per container (outside the handler) so SDK clients, their connection pools and
@@ -23,7 +24,7 @@ impl Deps {
     /// Wires the adapters from an SDK configuration and explicit settings (tests point
     /// `config` at moto).
     pub fn new(config: &SdkConfig, settings: Settings) -> Deps {
-        let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(config), &settings.table_name);
+        let store = DynamoStore::from_sdk_config(config, &settings.table_name);
         let pipeline = Pipeline::new(
             store,
             S3Artifacts::from_sdk_config(config),

@@ -25,13 +25,13 @@
 mod deps;
 mod logging;
 mod response;
+mod s3_events;
 mod settings;
-mod uploads;
 
 pub use deps::{Deps, FunctionPipeline};
 pub use logging::{init_tracing, json_subscriber};
 pub use response::{ErrorResponse, FunctionError, RunOutcome, RunStatus, error_kind, is_retryable};
+pub use s3_events::{ArtifactUpload, RecordReport, artifact_upload, handle_records};
 pub use settings::{
     ConfigError, DEFAULT_PRODUCTION_ENVIRONMENT, DEFAULT_SYNC_CONCURRENCY, Settings,
 };
-pub use uploads::{ArtifactUpload, artifact_upload};

@@ -1,7 +1,7 @@
 //! How pipeline results and errors become a function's response, and which errors are
 //! worth a retry.
 
-use autoexpose_pipeline::{ArtifactError, PipelineError, SecretError, SyncRun, TableauError};
+use autoexpose_pipeline::{ArtifactError, BiError, PipelineError, SecretError, SyncRun};
 use lambda_runtime::Diagnostic;
 use serde::Serialize;
 
@@ -157,23 +157,10 @@ impl From<FunctionError> for Diagnostic {
     }
 }
 
-/// True when the same call may succeed later: the store, S3, Secrets Manager or Tableau
-/// were unavailable, or another run held the integration. False for what needs a person
-/// (a malformed manifest, a rejected token, an unknown integration or collection).
+/// True when Lambda should retry the event: the pipeline error's own kind says whether the
+/// same call may succeed later ([`PipelineError::is_retryable`]).
 pub fn is_retryable(error: &PipelineError) -> bool {
-    match error {
-        PipelineError::Store(_)
-        | PipelineError::LeaseBusy(_)
-        | PipelineError::VersionConflict(_) => true,
-        PipelineError::Artifact { source, .. } => matches!(source, ArtifactError::Io(_)),
-        PipelineError::Secret { source, .. } => matches!(source, SecretError::Unavailable(_)),
-        PipelineError::Tableau { source, .. } => matches!(source, TableauError::Unavailable(_)),
-        PipelineError::Manifest { .. }
-        | PipelineError::Results { .. }
-        | PipelineError::NoManifest(_)
-        | PipelineError::UnknownIntegration(_)
-        | PipelineError::UnknownCollections { .. } => false,
-    }
+    error.is_retryable()
 }
 
 /// A stable word for the kind of a pipeline error, for responses and log filters.
@@ -193,11 +180,11 @@ pub fn error_kind(error: &PipelineError) -> &'static str {
         } => "secret_not_found",
         PipelineError::Secret { .. } => "secret",
         PipelineError::Tableau {
-            source: TableauError::SignIn(_),
+            source: BiError::SignIn(_),
             ..
         } => "tableau_sign_in",
         PipelineError::Tableau {
-            source: TableauError::Unavailable(_),
+            source: BiError::Unavailable(_),
             ..
         } => "tableau_unavailable",
         PipelineError::Tableau { .. } => "tableau",
@@ -214,7 +201,7 @@ mod tests {
     use super::*;
     use autoexpose_pipeline::{ArtifactLocation, StoreError};
 
-    fn tableau(source: TableauError) -> PipelineError {
+    fn tableau(source: BiError) -> PipelineError {
         PipelineError::Tableau {
             integration: "acme".into(),
             source,
@@ -222,15 +209,15 @@ mod tests {
     }
 
     #[test]
-    fn outages_are_retried_and_mistakes_are_not() {
+    fn outages_are_retried_and_mistakes_and_corrupt_records_are_not() {
         let location = ArtifactLocation::s3("b", "dbt/shop/prod/manifest.json");
         let retried = [
-            PipelineError::Store(StoreError::Backend("throttled".into())),
+            PipelineError::Store(StoreError::unavailable("writing a run", "throttled")),
             PipelineError::LeaseBusy("acme".into()),
-            tableau(TableauError::Unavailable("503".into())),
+            tableau(BiError::Unavailable("503".into())),
             PipelineError::Artifact {
                 location: location.clone(),
-                source: ArtifactError::Io("reset".into()),
+                source: ArtifactError::Unavailable("reset".into()),
             },
         ];
         for error in &retried {
@@ -242,10 +229,17 @@ mod tests {
                 message: "not JSON".into(),
             },
             PipelineError::Artifact {
-                location,
+                location: location.clone(),
                 source: ArtifactError::NotFound("gone".into()),
             },
-            tableau(TableauError::SignIn("PAT rejected".into())),
+            PipelineError::Artifact {
+                location,
+                source: ArtifactError::Rejected("access denied".into()),
+            },
+            // A damaged item reads the same on every retry: the event goes to a person.
+            PipelineError::Store(StoreError::corrupt("the integration item", "no 'version'")),
+            PipelineError::Store(StoreError::rejected("writing a run", "AccessDenied")),
+            tableau(BiError::SignIn("PAT rejected".into())),
             PipelineError::UnknownIntegration("nope".into()),
             PipelineError::UnknownCollections {
                 integration: "acme".into(),
@@ -260,7 +254,7 @@ mod tests {
     #[test]
     fn a_rejected_token_is_reported_as_a_sign_in_problem() {
         let response =
-            ErrorResponse::from_pipeline(&tableau(TableauError::SignIn("PAT rejected".into())));
+            ErrorResponse::from_pipeline(&tableau(BiError::SignIn("PAT rejected".into())));
         assert_eq!(response.kind, "tableau_sign_in");
         let json = serde_json::to_value(&response).expect("json");
         assert_eq!(json["kind"], "tableau_sign_in");

@@ -1,11 +1,13 @@
-//! Reading an S3 event record as an upload of a dbt artifact: the checks both S3-triggered
-//! functions make before they touch the pipeline.
+//! S3 events: reading a record as an upload of a dbt artifact (the checks both S3-triggered
+//! functions make before they touch the pipeline), and the loop over an event's records
+//! with its retry decision.
 
 use autoexpose_aws::{ArtifactKey, ArtifactKind, decode_event_key};
 use autoexpose_pipeline::ArtifactLocation;
-use aws_lambda_events::s3::S3EventRecord;
+use aws_lambda_events::s3::{S3Event, S3EventRecord};
+use lambda_runtime::LambdaEvent;
 
-use crate::Settings;
+use crate::{FunctionError, Settings};
 
 /// A production dbt artifact that landed in the artifacts bucket.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,4 +82,40 @@ pub fn artifact_upload(
         kind: parsed.kind,
         location,
     })
+}
+
+/// What a function reports of one record: whether it failed with an error that a retry of
+/// the event may get past.
+pub trait RecordReport {
+    /// The error, when the record failed and a retry may help.
+    fn transient_error(&self) -> Option<&str>;
+}
+
+/// Handles every record of an S3 event in order, then asks Lambda to retry the whole event
+/// when any record failed with a transient error (records already done come back as
+/// duplicates, which change nothing). `what` names the function's work in the log line.
+pub async fn handle_records<R, F>(
+    event: LambdaEvent<S3Event>,
+    what: &str,
+    mut handle: F,
+) -> Result<Vec<R>, FunctionError>
+where
+    R: RecordReport,
+    F: AsyncFnMut(&S3EventRecord) -> R,
+{
+    let (event, context) = event.into_parts();
+    let mut reports = Vec::with_capacity(event.records.len());
+    for record in &event.records {
+        reports.push(handle(record).await);
+    }
+    let retry: Vec<String> = reports
+        .iter()
+        .filter_map(|r| r.transient_error().map(str::to_string))
+        .collect();
+    if !retry.is_empty() {
+        tracing::error!(request_id = %context.request_id, failed = retry.len(),
+            records = reports.len(), "{what} failed with a transient error; Lambda will retry the event");
+    }
+    FunctionError::retry_records(&retry, reports.len())?;
+    Ok(reports)
 }
