@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use autoexpose_matcher::lineage::{LineageOptions, lineage_html, read_dag};
-use autoexpose_matcher::{Manifest, MatchOptions, build_exposures};
+use autoexpose_domain::lineage::{LineageOptions, lineage_html, read_dag};
+use autoexpose_domain::{Manifest, MatchOptions, build_exposures};
 
 use crate::match_cmd::AliasArgs;
 use crate::output;

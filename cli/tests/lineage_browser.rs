@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use autoexpose_matcher::lineage::{Dag, LineageOptions, lineage_html, read_dag};
-use autoexpose_matcher::{
+use autoexpose_domain::lineage::{Dag, LineageOptions, lineage_html, read_dag};
+use autoexpose_domain::{
     Exposure, Manifest, MatchOptions, TableauSite, build_exposures, parse_workbooks_response,
 };
 use serde_json::{Value, json};

@@ -7,12 +7,12 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 use std::time::Duration;
 
-use autoexpose_matcher::Workbook;
-use autoexpose_matcher::health::{
+use autoexpose_domain::Workbook;
+use autoexpose_domain::health::{
     RefreshDecision, TestTargets, read_test_targets, refresh_decision,
 };
-use autoexpose_matcher::lineage::{Dag, read_dag};
-use autoexpose_matcher::run_results::{NodeResult, ResultsKind, parse_results};
+use autoexpose_domain::lineage::{Dag, read_dag};
+use autoexpose_domain::run_results::{NodeResult, ResultsKind, parse_results};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 

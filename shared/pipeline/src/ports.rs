@@ -12,8 +12,8 @@ use std::fmt;
 use std::future::Future;
 use std::time::Duration;
 
-pub use autoexpose_matcher::run_results::{NodeResult, ResultsKind};
-use autoexpose_matcher::{Exposure, Workbook};
+pub use autoexpose_domain::run_results::{NodeResult, ResultsKind};
+use autoexpose_domain::{Exposure, Workbook};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 

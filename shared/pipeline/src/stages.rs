@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 use std::time::Duration;
 
-use autoexpose_matcher::{Aliases, Manifest, MatchOptions, TableauSite, build_exposures};
+use autoexpose_domain::{Aliases, Manifest, MatchOptions, TableauSite, build_exposures};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -587,7 +587,7 @@ impl<S: Store, A: Artifacts, K: Secrets, T: TableauApi> Pipeline<S, A, K, T> {
 /// A manifest that cannot be used, naming where it came from.
 pub(crate) fn manifest_error(
     location: &ArtifactLocation,
-    error: autoexpose_matcher::ManifestError,
+    error: autoexpose_domain::ManifestError,
 ) -> PipelineError {
     PipelineError::Manifest {
         location: location.clone(),

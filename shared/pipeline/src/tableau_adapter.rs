@@ -1,6 +1,6 @@
 //! The [`TableauApi`] port over the real Tableau client (`autoexpose-tableau`).
 
-use autoexpose_matcher::Workbook;
+use autoexpose_domain::Workbook;
 use std::sync::{Arc, OnceLock};
 
 use autoexpose_tableau::{

@@ -4,10 +4,10 @@
 
 use std::collections::BTreeMap;
 
-use autoexpose_matcher::diagnose::{Diagnosis, diagnose};
-use autoexpose_matcher::lineage::{Dag, LineageOptions, lineage_html, read_dag};
-use autoexpose_matcher::render::{YamlFile, YamlOptions, dbt_yaml_files};
-use autoexpose_matcher::{Aliases, Exposure, Manifest};
+use autoexpose_domain::diagnose::{Diagnosis, diagnose};
+use autoexpose_domain::lineage::{Dag, LineageOptions, lineage_html, read_dag};
+use autoexpose_domain::render::{YamlFile, YamlOptions, dbt_yaml_files};
+use autoexpose_domain::{Aliases, Exposure, Manifest};
 use serde::{Deserialize, Serialize};
 
 use crate::error::PipelineError;
@@ -16,7 +16,7 @@ use crate::ports::{
     ArtifactLocation, Artifacts, Integration, RefreshRecord, Secrets, Store, TableauApi,
 };
 use crate::stages::Pipeline;
-use autoexpose_matcher::health::{Health, ProjectHealth};
+use autoexpose_domain::health::{Health, ProjectHealth};
 
 /// Whether an exposure was made by autoexpose or declared in the dbt project's YAML.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]

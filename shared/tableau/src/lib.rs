@@ -3,7 +3,7 @@
 //! It signs in with a personal access token (PAT), lists a site's projects, resolves the
 //! selected collections (project LUIDs or paths such as `Finance/Reporting`, with their
 //! nested projects), and lists their workbooks with upstream tables and custom SQL through
-//! the Metadata API, as the matcher's [`Workbook`](autoexpose_matcher::Workbook)s. It can
+//! the Metadata API, as the matcher's [`Workbook`](autoexpose_domain::Workbook)s. It can
 //! also start extract refreshes and follow their jobs.
 //!
 //! What it guarantees:

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use autoexpose_matcher::{
+use autoexpose_domain::{
     CustomSql, GraphQlError, PageInfo, TableNode, Workbook, WorkbookNode, WorkbooksResponse,
 };
 use serde::Deserialize;

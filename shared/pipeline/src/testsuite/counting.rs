@@ -3,7 +3,7 @@
 
 use std::sync::Mutex;
 
-use autoexpose_matcher::run_results::{NodeResult, ResultsKind};
+use autoexpose_domain::run_results::{NodeResult, ResultsKind};
 
 use crate::ports::{
     AppliedManifest, ExposureDiff, Integration, Lease, RefreshRecord, RefreshTargetKind,

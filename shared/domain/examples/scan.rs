@@ -1,11 +1,11 @@
 //! Reads each manifest named on the command line and prints what the matcher takes from it:
 //! schema version, dbt version, adapter, and relations by kind.
 //!
-//! `cargo run --release -p autoexpose-matcher --example scan -- path/to/manifest.json ...`
+//! `cargo run --release -p autoexpose-domain --example scan -- path/to/manifest.json ...`
 
 use std::collections::BTreeMap;
 
-use autoexpose_matcher::Manifest;
+use autoexpose_domain::Manifest;
 
 fn main() {
     let mut failed = false;

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeSet;
 
-use autoexpose_matcher::custom_sql::{CustomSqlError, qualify, tables_in_query};
+use autoexpose_domain::custom_sql::{CustomSqlError, qualify, tables_in_query};
 
 /// One query and the tables it reads.
 struct Case {

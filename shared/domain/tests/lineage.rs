@@ -3,8 +3,8 @@
 
 use std::collections::BTreeSet;
 
-use autoexpose_matcher::lineage::{Dag, LineageOptions, lineage_html, read_dag};
-use autoexpose_matcher::{Exposure, Manifest, ManifestError, Owner};
+use autoexpose_domain::lineage::{Dag, LineageOptions, lineage_html, read_dag};
+use autoexpose_domain::{Exposure, Manifest, ManifestError, Owner};
 use serde_json::{Value, json};
 
 /// A small shop: two sources → staging → marts, a seed, and an orphan model nobody reads.
@@ -483,11 +483,11 @@ fn the_jaffle_shop_example_draws_every_exposure_and_what_it_reads() {
     let manifest = Manifest::from_slice(&bytes).expect("parses");
     let dag = read_dag(&bytes).expect("parses");
     let response = std::fs::read(root.join("tableau-response.json")).expect("example response");
-    let workbooks = autoexpose_matcher::parse_workbooks_response(&response).expect("parses");
-    let outcome = autoexpose_matcher::build_exposures(
+    let workbooks = autoexpose_domain::parse_workbooks_response(&response).expect("parses");
+    let outcome = autoexpose_domain::build_exposures(
         &manifest,
         &workbooks,
-        &autoexpose_matcher::MatchOptions::default(),
+        &autoexpose_domain::MatchOptions::default(),
     );
     let ids = drawn_ids(&page(&manifest, &dag, &outcome.exposures));
     for exposure in &outcome.exposures {

@@ -12,9 +12,9 @@
 //! always give the same output.
 //!
 //! ```
-//! use autoexpose_matcher::health::{Health, ProjectHealth, TestTargets};
-//! use autoexpose_matcher::lineage::Dag;
-//! use autoexpose_matcher::run_results::{NodeResult, ResultsKind};
+//! use autoexpose_domain::health::{Health, ProjectHealth, TestTargets};
+//! use autoexpose_domain::lineage::Dag;
+//! use autoexpose_domain::run_results::{NodeResult, ResultsKind};
 //!
 //! let dag = Dag::from_parents([("model.shop.orders".to_string(), vec!["source.shop.raw.orders".to_string()])]);
 //! let failed = NodeResult { kind: ResultsKind::SourceFreshness, unique_id: "source.shop.raw.orders".into(),

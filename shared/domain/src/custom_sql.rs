@@ -10,7 +10,7 @@
 //! `generate_series`).
 //!
 //! ```
-//! use autoexpose_matcher::custom_sql::tables_in_query;
+//! use autoexpose_domain::custom_sql::tables_in_query;
 //!
 //! let tables = tables_in_query(
 //!     "WITH paid AS (SELECT * FROM raw.stripe.payments WHERE status = 'paid')

@@ -3,9 +3,9 @@
 
 use std::path::PathBuf;
 
-use autoexpose_matcher::inject::{InjectError, InjectOptions, inject_exposures};
-use autoexpose_matcher::render::YamlOptions;
-use autoexpose_matcher::{Exposure, Manifest};
+use autoexpose_domain::inject::{InjectError, InjectOptions, inject_exposures};
+use autoexpose_domain::render::YamlOptions;
+use autoexpose_domain::{Exposure, Manifest};
 use serde_json::{Value, json};
 
 fn fixture_dir(version: &str) -> PathBuf {

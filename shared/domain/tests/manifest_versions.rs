@@ -1,6 +1,6 @@
 //! Manifests of every schema family read into the same relations.
 
-use autoexpose_matcher::{Manifest, ManifestError, RelationKind};
+use autoexpose_domain::{Manifest, ManifestError, RelationKind};
 
 fn fixture(name: &str) -> Vec<u8> {
     let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));

@@ -7,7 +7,7 @@
 //! schema version dbt writes (run-results v4–v6, sources v3) is accepted.
 //!
 //! ```
-//! use autoexpose_matcher::run_results::{ResultsKind, parse_results};
+//! use autoexpose_domain::run_results::{ResultsKind, parse_results};
 //!
 //! let file = parse_results(br#"{
 //!   "metadata": {"dbt_schema_version": "https://schemas.getdbt.com/dbt/run-results/v6.json",

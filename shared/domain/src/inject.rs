@@ -3,8 +3,8 @@
 //! them in the lineage without a `dbt parse`.
 //!
 //! ```
-//! use autoexpose_matcher::inject::{InjectOptions, inject_exposures};
-//! use autoexpose_matcher::{Exposure, Manifest};
+//! use autoexpose_domain::inject::{InjectOptions, inject_exposures};
+//! use autoexpose_domain::{Exposure, Manifest};
 //!
 //! let manifest = br#"{"metadata": {"dbt_schema_version": "https://schemas.getdbt.com/dbt/manifest/v12.json",
 //!     "dbt_version": "1.11.2", "project_name": "shop"},

@@ -1,4 +1,4 @@
-//! The matcher: pure data in, data out.
+//! The domain of autoexpose: pure data in, data out.
 //!
 //! It reads a dbt `manifest.json` into the relations that exist in the warehouse (models,
 //! seeds, snapshots, sources), matches Tableau workbooks' upstream tables against them by
@@ -6,7 +6,7 @@
 //! per workbook. It does no I/O beyond reading bytes it is handed.
 //!
 //! ```
-//! use autoexpose_matcher::{Manifest, MatchOptions, build_exposures, parse_workbooks_response};
+//! use autoexpose_domain::{Manifest, MatchOptions, build_exposures, parse_workbooks_response};
 //!
 //! let manifest = Manifest::from_slice(br#"{
 //!   "metadata": {"dbt_schema_version": "https://schemas.getdbt.com/dbt/manifest/v12.json"},

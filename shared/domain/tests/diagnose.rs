@@ -1,7 +1,7 @@
 //! The mismatch report names the nearest dbt relation and the part that differs.
 
-use autoexpose_matcher::diagnose::{Part, TableStatus, diagnose, to_text};
-use autoexpose_matcher::{Aliases, Manifest, UpstreamTable, Workbook};
+use autoexpose_domain::diagnose::{Part, TableStatus, diagnose, to_text};
+use autoexpose_domain::{Aliases, Manifest, UpstreamTable, Workbook};
 
 fn manifest() -> Manifest {
     Manifest::from_slice(

@@ -1,6 +1,6 @@
 //! Broken inputs get an error that names the problem; nothing panics.
 
-use autoexpose_matcher::{Manifest, ManifestError, TableauResponseError, parse_workbooks_response};
+use autoexpose_domain::{Manifest, ManifestError, TableauResponseError, parse_workbooks_response};
 
 const GOOD: &str = r#"{"metadata": {"dbt_schema_version": "https://schemas.getdbt.com/dbt/manifest/v12.json"},
   "nodes": {"model.p.orders": {"resource_type": "model", "name": "orders", "schema": "s"}}, "sources": {}}"#;

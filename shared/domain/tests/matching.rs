@@ -1,6 +1,6 @@
 //! Tableau tables match dbt relations by `{database}.{schema}.{name}`, as users expect.
 
-use autoexpose_matcher::{
+use autoexpose_domain::{
     Manifest, MatchOptions, TableauSite, UpstreamTable, Workbook, build_exposures,
     parse_workbooks_response,
 };
@@ -424,7 +424,7 @@ fn database_and_schema_aliases_apply_before_matching_whatever_the_case() {
     let without = build_exposures(&m, std::slice::from_ref(&wb), &MatchOptions::default());
     assert!(without.exposures.is_empty());
     let options = MatchOptions {
-        aliases: autoexpose_matcher::Aliases {
+        aliases: autoexpose_domain::Aliases {
             databases: [("prod_analytics".to_string(), "ANALYTICS".to_string())].into(),
             schemas: [("Reporting".to_string(), "dbt_prod".to_string())].into(),
         },
@@ -438,8 +438,8 @@ fn custom_sql(
     query: &str,
     database: Option<&str>,
     tables: Vec<UpstreamTable>,
-) -> autoexpose_matcher::CustomSql {
-    autoexpose_matcher::CustomSql {
+) -> autoexpose_domain::CustomSql {
+    autoexpose_domain::CustomSql {
         id: Some("csql-1".into()),
         query: query.into(),
         database: database.map(str::to_string),
