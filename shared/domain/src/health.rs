@@ -12,8 +12,8 @@
 //! always give the same output.
 //!
 //! ```
-//! use autoexpose_domain::health::{Health, ProjectHealth, TestTargets};
-//! use autoexpose_domain::lineage::Dag;
+//! use autoexpose_domain::dag::{Dag, TestTargets};
+//! use autoexpose_domain::health::{Health, ProjectHealth};
 //! use autoexpose_domain::run_results::{NodeResult, ResultsKind};
 //!
 //! let dag = Dag::from_parents([("model.shop.orders".to_string(), vec!["source.shop.raw.orders".to_string()])]);
@@ -29,11 +29,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use serde::de::{IgnoredAny, MapAccess, Visitor};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 
-use crate::error::ManifestError;
-use crate::lineage::Dag;
+use crate::dag::{Dag, TestTargets, is_test};
 use crate::run_results::{NodeResult, ResultsKind};
 
 /// An exposure's data health signal.
@@ -76,74 +74,13 @@ pub struct HealthReport {
     pub reasons: Vec<String>,
 }
 
-/// Which nodes each test tests (`parent_map` of `test.*` and `unit_test.*` ids).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct TestTargets {
-    by_test: BTreeMap<String, Vec<String>>,
-}
-
-impl TestTargets {
-    /// From `(test id, the nodes it tests)` pairs.
-    pub fn from_pairs(pairs: impl IntoIterator<Item = (String, Vec<String>)>) -> TestTargets {
-        TestTargets {
-            by_test: pairs.into_iter().collect(),
-        }
-    }
-
-    /// The nodes a test tests; empty when unknown.
-    pub fn targets(&self, test_id: &str) -> &[String] {
-        self.by_test.get(test_id).map_or(&[], Vec::as_slice)
-    }
-}
-
-fn is_test(unique_id: &str) -> bool {
-    unique_id.starts_with("test.") || unique_id.starts_with("unit_test.")
-}
-
-/// Reads the tests' entries of a manifest's `parent_map` (what each test tests);
-/// everything else is skipped unread.
-pub fn read_test_targets(manifest_json: &[u8]) -> Result<TestTargets, ManifestError> {
-    #[derive(Deserialize)]
-    struct Raw {
-        #[serde(default)]
-        parent_map: Option<TestMap>,
-    }
-    struct TestMap(TestTargets);
-    impl<'de> Deserialize<'de> for TestMap {
-        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            struct V;
-            impl<'de> Visitor<'de> for V {
-                type Value = TestMap;
-                fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                    f.write_str("a map of dbt unique_id to its parents")
-                }
-                fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<TestMap, A::Error> {
-                    let mut pairs = Vec::new();
-                    while let Some(key) = map.next_key::<String>()? {
-                        if is_test(&key) {
-                            let parents: Option<Vec<String>> = map.next_value()?;
-                            pairs.push((key, parents.unwrap_or_default()));
-                        } else {
-                            map.next_value::<IgnoredAny>()?;
-                        }
-                    }
-                    Ok(TestMap(TestTargets::from_pairs(pairs)))
-                }
-            }
-            d.deserialize_map(V)
-        }
-    }
-    let raw: Raw = serde_json::from_slice(manifest_json).map_err(ManifestError::from_json)?;
-    Ok(raw.parent_map.map(|m| m.0).unwrap_or_default())
-}
-
 /// Every node upstream of `depends_on`, the nodes themselves included.
 pub fn upstream_nodes(depends_on: &[String], dag: &Dag) -> BTreeSet<String> {
     let mut seen: BTreeSet<String> = BTreeSet::new();
     let mut todo: Vec<String> = depends_on.to_vec();
     while let Some(node) = todo.pop() {
         if seen.insert(node.clone()) {
-            todo.extend(dag.parents(&node).iter().cloned());
+            todo.extend(dag.parents(&node).map(str::to_string));
         }
     }
     seen
@@ -225,7 +162,7 @@ impl<'a> ProjectHealth<'a> {
         for result in results {
             if is_test(&result.unique_id) {
                 for target in tests.targets(&result.unique_id) {
-                    tests_of.entry(target.as_str()).or_default().push(result);
+                    tests_of.entry(target).or_default().push(result);
                 }
             } else {
                 by_node.insert((result.unique_id.as_str(), result.kind), result);
@@ -335,7 +272,6 @@ pub fn refresh_decision(
         let relevant = if is_test(&result.unique_id) {
             tests
                 .targets(&result.unique_id)
-                .iter()
                 .any(|t| upstream.contains(t))
         } else {
             upstream.contains(&result.unique_id)
@@ -529,25 +465,5 @@ mod tests {
             matches!(decision, RefreshDecision::UpstreamFailed { ref reasons } if reasons[0].contains("not_null_stg_orders_id")),
             "{decision:?}"
         );
-    }
-
-    #[test]
-    fn test_targets_come_from_the_parent_map_of_tests_only() {
-        let targets = read_test_targets(
-            br#"{"metadata": {}, "parent_map": {
-                "model.shop.orders": ["model.shop.stg_orders"],
-                "test.shop.not_null_orders_id.9": ["model.shop.orders"],
-                "unit_test.shop.orders.t": ["model.shop.orders"]}}"#,
-        )
-        .expect("reads");
-        assert_eq!(
-            targets.targets("test.shop.not_null_orders_id.9"),
-            ["model.shop.orders"]
-        );
-        assert_eq!(
-            targets.targets("unit_test.shop.orders.t"),
-            ["model.shop.orders"]
-        );
-        assert!(targets.targets("model.shop.orders").is_empty());
     }
 }

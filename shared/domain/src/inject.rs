@@ -78,20 +78,19 @@ pub enum InjectError {
 /// unique id is replaced, its old edges removed; every other exposure is left as it is.
 ///
 /// The whole manifest is held as a `serde_json::Value`, unlike [`Manifest::from_slice`]:
-/// this is an output step that must write back every field it does not understand.
+/// this is an output step that must write back every field it does not understand. The
+/// bytes are parsed once ([`Manifest::with_tree`]).
 pub fn inject_exposures(
     manifest_json: &[u8],
     exposures: &[Exposure],
     options: &InjectOptions,
 ) -> Result<Vec<u8>, InjectError> {
-    let manifest = Manifest::from_slice(manifest_json)?;
+    let (manifest, mut doc) = Manifest::with_tree(manifest_json)?;
     let root = manifest
         .metadata
         .project_name
         .clone()
         .ok_or(InjectError::NoRootProject)?;
-    let mut doc: Value =
-        serde_json::from_slice(manifest_json).map_err(|e| ManifestError::NotJson(e.to_string()))?;
     let shape = NodeShape::of(&manifest, &doc);
     let planned = plan(exposures, &manifest, &options.render, shape.target);
     let top = doc

@@ -25,6 +25,7 @@
 //! ```
 
 pub mod custom_sql;
+pub mod dag;
 pub mod diagnose;
 mod error;
 pub mod fqn;

@@ -1,7 +1,7 @@
 //! The lineage page: dbt sources → models → exposures, as one self-contained HTML file.
 //!
-//! [`read_dag`] reads the edges between dbt nodes (the manifest's `parent_map`);
-//! [`lineage_html`] keeps only the nodes upstream of at least one exposure, lays them out
+//! [`lineage_html`] keeps only the nodes upstream of at least one exposure (following the
+//! manifest's [`Dag`]), lays them out
 //! in columns (sources, models by longest-path depth, exposures grouped under
 //! `imported_from_tableau/<project>`) and draws them as inline SVG, with inline CSS and a
 //! small script for search and path highlighting. The page fetches nothing: a strict
@@ -14,109 +14,9 @@
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fmt::{self, Write as _};
 
-use serde::de::{IgnoredAny, MapAccess, Visitor};
-use serde::{Deserialize, Deserializer};
-
-use crate::error::ManifestError;
+use crate::dag::Dag;
 use crate::manifest::{Manifest, Relation, RelationKind};
 use crate::matching::Exposure;
-
-/// The edges between dbt nodes: each node's direct upstream nodes, from `parent_map`.
-///
-/// Only models, seeds, snapshots and sources are kept; tests, metrics and the like are
-/// dropped while reading.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Dag {
-    parents: BTreeMap<String, Vec<String>>,
-}
-
-impl Dag {
-    /// Builds a DAG from `(node, its direct parents)` pairs, e.g. a parent map kept in a store.
-    pub fn from_parents(entries: impl IntoIterator<Item = (String, Vec<String>)>) -> Dag {
-        let mut parents: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for (node, list) in entries {
-            if !is_lineage_node(&node) {
-                continue;
-            }
-            let kept = list.into_iter().filter(|p| is_lineage_node(p));
-            parents.entry(node).or_default().extend(kept);
-        }
-        for list in parents.values_mut() {
-            list.sort();
-            list.dedup();
-        }
-        Dag { parents }
-    }
-
-    /// The direct upstream nodes of `unique_id`, sorted; empty when it has none or is unknown.
-    pub fn parents(&self, unique_id: &str) -> &[String] {
-        self.parents.get(unique_id).map_or(&[], Vec::as_slice)
-    }
-
-    /// How many nodes have an entry.
-    pub fn len(&self) -> usize {
-        self.parents.len()
-    }
-
-    /// Whether the DAG has no nodes (an empty, null or missing `parent_map`).
-    pub fn is_empty(&self) -> bool {
-        self.parents.is_empty()
-    }
-}
-
-/// Reads only the `parent_map` of a `manifest.json`; everything else is skipped unread.
-///
-/// A `parent_map` that is `null` or missing gives an empty [`Dag`] (the page then shows
-/// each exposure with the nodes it reads directly). Fails like [`Manifest::from_slice`]
-/// on bytes that are not a JSON object.
-pub fn read_dag(manifest_json: &[u8]) -> Result<Dag, ManifestError> {
-    let text = std::str::from_utf8(manifest_json).map_err(|e| ManifestError::NotUtf8 {
-        offset: e.valid_up_to(),
-    })?;
-    if text.trim().is_empty() {
-        return Err(ManifestError::Empty);
-    }
-    let raw: RawDag = serde_json::from_str(text).map_err(ManifestError::from_json)?;
-    Ok(raw.parent_map.map(|p| p.0).unwrap_or_default())
-}
-
-#[derive(Deserialize)]
-struct RawDag {
-    #[serde(default)]
-    parent_map: Option<ParentMap>,
-}
-
-/// `parent_map` read entry by entry, dropping tests and other non-relation nodes unread.
-struct ParentMap(Dag);
-
-impl<'de> Deserialize<'de> for ParentMap {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct ParentMapVisitor;
-        impl<'de> Visitor<'de> for ParentMapVisitor {
-            type Value = ParentMap;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a map of dbt unique_id to the list of its parents' unique_ids")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ParentMap, A::Error> {
-                let mut entries = Vec::new();
-                while let Some(key) = map.next_key::<String>()? {
-                    if !is_lineage_node(&key) {
-                        map.next_value::<IgnoredAny>()?;
-                        continue;
-                    }
-                    let list: Option<Vec<String>> = map.next_value()?;
-                    entries.push((key, list.unwrap_or_default()));
-                }
-                Ok(ParentMap(Dag::from_parents(entries)))
-            }
-        }
-        deserializer.deserialize_map(ParentMapVisitor)
-    }
-}
-
-fn is_lineage_node(unique_id: &str) -> bool {
-    NodeKind::of_dbt_id(unique_id).is_some()
-}
 
 /// What the page shows besides the graph.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -161,14 +61,7 @@ enum NodeKind {
 
 impl NodeKind {
     fn of_dbt_id(unique_id: &str) -> Option<NodeKind> {
-        let (prefix, _) = unique_id.split_once('.')?;
-        match prefix {
-            "source" => Some(NodeKind::Source),
-            "seed" => Some(NodeKind::Seed),
-            "snapshot" => Some(NodeKind::Snapshot),
-            "model" => Some(NodeKind::Model),
-            _ => None,
-        }
+        RelationKind::of_unique_id(unique_id).map(NodeKind::of_relation)
     }
 
     fn of_relation(kind: RelationKind) -> NodeKind {

@@ -1,17 +1,19 @@
-//! Reading dbt's `manifest.json` (schema v7..v12 and dbt Fusion's v20) into relations.
+//! Reading dbt's `manifest.json` (schema v7..v12 and dbt Fusion's v20): its relations,
+//! manual exposures, metadata and `parent_map`, in one pass.
 //!
 //! The manifest can be hundreds of megabytes, almost all of it compiled SQL, columns and
-//! docs. It is read with typed serde structs that name only the fields matching needs;
+//! docs. It is read with typed serde structs that name only the fields autoexpose needs;
 //! everything else is skipped by the JSON parser without being allocated, and no tree of
-//! the whole document is ever built.
+//! the whole document is built (unless a writer asks for one, [`Manifest::with_tree`]).
 
 use std::borrow::Cow;
 use std::fmt;
 
 use md5::Digest;
-use serde::de::{self, IgnoredAny, MapAccess, Visitor};
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
+use crate::dag::{Dag, IdLists, TestTargets, is_lineage_node, is_test};
 use crate::error::ManifestError;
 
 /// The oldest manifest schema version autoexpose reads (dbt Core 1.3).
@@ -29,6 +31,21 @@ pub enum RelationKind {
     Snapshot,
     /// A source table (`source('source_name', 'table')`).
     Source,
+}
+
+impl RelationKind {
+    /// The kind a dbt unique id names by its first part (`model.shop.orders` is a model);
+    /// `None` for tests, exposures, metrics and every other node that is no relation.
+    pub fn of_unique_id(unique_id: &str) -> Option<RelationKind> {
+        let (prefix, _) = unique_id.split_once('.')?;
+        match prefix {
+            "model" => Some(RelationKind::Model),
+            "seed" => Some(RelationKind::Seed),
+            "snapshot" => Some(RelationKind::Snapshot),
+            "source" => Some(RelationKind::Source),
+            _ => None,
+        }
+    }
 }
 
 /// A dbt node that exists as a table or view in the warehouse.
@@ -129,8 +146,9 @@ pub struct ManualExposure {
     pub depends_on: Vec<String>,
 }
 
-/// What the matcher takes from a manifest: its metadata, relations and manual exposures.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// What autoexpose takes from a manifest: its metadata, relations, manual exposures and
+/// graph (the DAG between relations and what each test tests).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Manifest {
     /// The `metadata` block.
     pub metadata: ManifestMetadata,
@@ -138,6 +156,8 @@ pub struct Manifest {
     pub relations: Vec<Relation>,
     /// Exposures declared in the project's YAML.
     pub exposures: Vec<ManualExposure>,
+    dag: Dag,
+    test_targets: TestTargets,
 }
 
 impl Manifest {
@@ -146,10 +166,9 @@ impl Manifest {
     /// Fails with a [`ManifestError`] that says what is wrong: not UTF-8, not JSON,
     /// truncated, a missing `metadata`/`nodes` block, or a schema older than v7.
     pub fn from_slice(bytes: &[u8]) -> Result<Manifest, ManifestError> {
-        let text = std::str::from_utf8(bytes).map_err(|e| ManifestError::NotUtf8 {
-            offset: e.valid_up_to(),
-        })?;
-        Self::from_str_checked(text)
+        let text = manifest_text(bytes)?;
+        let raw: RawManifest<'_> = serde_json::from_str(text).map_err(ManifestError::from_json)?;
+        Self::from_raw(raw)
     }
 
     /// Reads and parses a manifest from any reader (a file, an S3 body).
@@ -161,11 +180,30 @@ impl Manifest {
         Self::from_slice(&bytes)
     }
 
-    fn from_str_checked(text: &str) -> Result<Manifest, ManifestError> {
-        if text.trim().is_empty() {
-            return Err(ManifestError::Empty);
-        }
-        let raw: RawManifest<'_> = serde_json::from_str(text).map_err(ManifestError::from_json)?;
+    /// Parses a manifest into its whole JSON tree and reads the [`Manifest`] out of that
+    /// tree, for writers that must give back every field they do not understand. The bytes
+    /// are parsed once; the errors are those of [`Manifest::from_slice`].
+    pub fn with_tree(bytes: &[u8]) -> Result<(Manifest, serde_json::Value), ManifestError> {
+        let text = manifest_text(bytes)?;
+        let tree: serde_json::Value =
+            serde_json::from_str(text).map_err(ManifestError::from_json)?;
+        let raw = RawManifest::deserialize(&tree).map_err(ManifestError::from_json)?;
+        let manifest = Self::from_raw(raw)?;
+        Ok((manifest, tree))
+    }
+
+    /// The edges between the project's relations (`parent_map` without tests and
+    /// exposures); empty when the manifest has no `parent_map`.
+    pub fn dag(&self) -> &Dag {
+        &self.dag
+    }
+
+    /// Which nodes each test tests (the tests' entries of `parent_map`).
+    pub fn test_targets(&self) -> &TestTargets {
+        &self.test_targets
+    }
+
+    fn from_raw(raw: RawManifest<'_>) -> Result<Manifest, ManifestError> {
         let metadata = raw
             .metadata
             .ok_or(ManifestError::MissingField("metadata"))?;
@@ -181,6 +219,7 @@ impl Manifest {
         });
         let mut exposures = raw.exposures.map(|e| e.0).unwrap_or_default();
         exposures.sort_by(|a, b| a.unique_id.cmp(&b.unique_id));
+        let graph = raw.parent_map.unwrap_or_default();
         Ok(Manifest {
             metadata: ManifestMetadata {
                 schema_version,
@@ -192,8 +231,21 @@ impl Manifest {
             },
             relations,
             exposures,
+            dag: graph.dag,
+            test_targets: graph.tests,
         })
     }
+}
+
+/// The manifest's text: UTF-8 and not blank.
+fn manifest_text(bytes: &[u8]) -> Result<&str, ManifestError> {
+    let text = std::str::from_utf8(bytes).map_err(|e| ManifestError::NotUtf8 {
+        offset: e.valid_up_to(),
+    })?;
+    if text.trim().is_empty() {
+        return Err(ManifestError::Empty);
+    }
+    Ok(text)
 }
 
 /// The package whose name hashes (md5, as dbt computes `project_id`) to `project_id`.
@@ -243,6 +295,8 @@ struct RawManifest<'a> {
     nodes: Option<NodeRelations>,
     sources: Option<SourceRelations>,
     exposures: Option<ExposureList>,
+    #[serde(default)]
+    parent_map: Option<ParentMap>,
 }
 
 #[derive(Deserialize)]
@@ -468,7 +522,7 @@ macro_rules! entry_list {
                     }
                     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<$list, A::Error> {
                         let mut out = Vec::new();
-                        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                        while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
                             let value: Option<$raw<'de>> = map.next_value()?;
                             let converted: Option<$out> =
                                 value.and_then(|raw| $convert(raw, key.as_ref()));
@@ -504,6 +558,93 @@ entry_list!(
     |raw: RawExposure<'_>, id: &str| Some(raw.into_manual(id)),
     "a map of dbt exposures by unique_id"
 );
+
+/// A key borrowed from the input when it holds no escapes, so that the keys of skipped
+/// entries are never allocated.
+#[derive(Deserialize)]
+#[serde(transparent)]
+struct Key<'a>(#[serde(borrow)] Cow<'a, str>);
+
+/// `parent_map` read entry by entry: relations' entries become the [`Dag`], tests' entries
+/// the [`TestTargets`], and every other entry (exposures, metrics, ...) is skipped unread.
+#[derive(Default)]
+struct ParentMap {
+    dag: Dag,
+    tests: TestTargets,
+}
+
+impl<'de> Deserialize<'de> for ParentMap {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ParentMapVisitor;
+        impl<'de> Visitor<'de> for ParentMapVisitor {
+            type Value = ParentMap;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a map of dbt unique_id to the list of its parents' unique_ids")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ParentMap, A::Error> {
+                let mut lineage = IdLists::default();
+                let mut tests = IdLists::default();
+                while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+                    let (lists, keep): (&mut IdLists, fn(&str) -> bool) = if is_lineage_node(&key) {
+                        (&mut lineage, is_lineage_node)
+                    } else if is_test(&key) {
+                        (&mut tests, |_| true)
+                    } else {
+                        map.next_value::<IgnoredAny>()?;
+                        continue;
+                    };
+                    let start = lists.open();
+                    map.next_value_seed(ParentList {
+                        lists: &mut *lists,
+                        keep,
+                    })?;
+                    lists.close(&key, start);
+                }
+                Ok(ParentMap {
+                    dag: Dag::from_lists(lineage),
+                    tests: TestTargets::from_lists(tests),
+                })
+            }
+        }
+        deserializer.deserialize_map(ParentMapVisitor)
+    }
+}
+
+/// One node's parents (a list, or null for none), added to `lists` as they are read; ids
+/// that `keep` refuses are skipped without being allocated.
+struct ParentList<'a> {
+    lists: &'a mut IdLists,
+    keep: fn(&str) -> bool,
+}
+
+impl<'de> DeserializeSeed<'de> for ParentList<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ParentList<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list of dbt unique_ids")
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(Key(id)) = seq.next_element::<Key<'de>>()? {
+            if (self.keep)(&id) {
+                self.lists.add(&id);
+            }
+        }
+        Ok(())
+    }
+}
 
 /// Parses only to skip: the baseline the benchmark compares manifest parsing against.
 pub fn skim(bytes: &[u8]) -> Result<(), serde_json::Error> {

@@ -3,8 +3,9 @@
 
 use std::collections::BTreeSet;
 
-use autoexpose_domain::lineage::{Dag, LineageOptions, lineage_html, read_dag};
-use autoexpose_domain::{Exposure, Manifest, ManifestError, Owner};
+use autoexpose_domain::dag::Dag;
+use autoexpose_domain::lineage::{LineageOptions, lineage_html};
+use autoexpose_domain::{Exposure, Manifest, Owner};
 use serde_json::{Value, json};
 
 /// A small shop: two sources → staging → marts, a seed, and an orphan model nobody reads.
@@ -58,7 +59,7 @@ fn shop_manifest_json() -> Value {
 fn shop() -> (Manifest, Dag) {
     let bytes = serde_json::to_vec(&shop_manifest_json()).expect("serializes");
     let manifest = Manifest::from_slice(&bytes).expect("manifest parses");
-    let dag = read_dag(&bytes).expect("parent_map parses");
+    let dag = manifest.dag().clone();
     (manifest, dag)
 }
 
@@ -434,54 +435,11 @@ fn without_exposures_the_page_says_so() {
 }
 
 #[test]
-fn read_dag_reads_parent_map_and_drops_tests_and_exposures() {
-    let (_, dag) = shop();
-    assert_eq!(
-        dag.parents("model.shop.orders"),
-        ["model.shop.stg_customers", "model.shop.stg_orders"]
-    );
-    assert!(dag.parents("test.shop.not_null_orders_id.abc").is_empty());
-    assert!(dag.parents("exposure.shop.weekly_kpis").is_empty());
-    assert!(dag.parents("model.shop.unknown").is_empty());
-    assert_eq!(dag.len(), 7);
-}
-
-#[test]
-fn read_dag_treats_a_null_or_missing_parent_map_as_no_edges() {
-    let null = br#"{"metadata": {}, "nodes": {}, "parent_map": null}"#;
-    assert!(read_dag(null).expect("null is fine").is_empty());
-    let missing = br#"{"metadata": {}, "nodes": {}}"#;
-    assert!(read_dag(missing).expect("missing is fine").is_empty());
-    let null_list = br#"{"parent_map": {"model.a.b": null}}"#;
-    let dag = read_dag(null_list).expect("a null list is no parents");
-    assert!(dag.parents("model.a.b").is_empty());
-}
-
-#[test]
-fn read_dag_rejects_what_is_not_a_manifest() {
-    assert_eq!(read_dag(b""), Err(ManifestError::Empty));
-    assert!(matches!(
-        read_dag(br#"{"parent_map": {"model.a.b": ["#),
-        Err(ManifestError::Truncated { .. })
-    ));
-    assert!(matches!(read_dag(b"{nope"), Err(ManifestError::NotJson(_))));
-    assert!(matches!(read_dag(b"[1, 2]"), Err(ManifestError::Shape(_))));
-    assert!(matches!(
-        read_dag(br#"{"parent_map": {"model.a.b": "model.a.c"}}"#),
-        Err(ManifestError::Shape(_))
-    ));
-    assert!(matches!(
-        read_dag(&[b'{', 0xff, b'}']),
-        Err(ManifestError::NotUtf8 { offset: 1 })
-    ));
-}
-
-#[test]
 fn the_jaffle_shop_example_draws_every_exposure_and_what_it_reads() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/jaffle-shop");
     let bytes = std::fs::read(root.join("manifest.json")).expect("example manifest");
     let manifest = Manifest::from_slice(&bytes).expect("parses");
-    let dag = read_dag(&bytes).expect("parses");
+    let dag = manifest.dag().clone();
     let response = std::fs::read(root.join("tableau-response.json")).expect("example response");
     let workbooks = autoexpose_domain::parse_workbooks_response(&response).expect("parses");
     let outcome = autoexpose_domain::build_exposures(

@@ -4,14 +4,14 @@
 
 use std::collections::BTreeMap;
 
+use autoexpose_domain::dag::Dag;
 use autoexpose_domain::diagnose::{Diagnosis, diagnose};
-use autoexpose_domain::lineage::{Dag, LineageOptions, lineage_html, read_dag};
+use autoexpose_domain::lineage::{LineageOptions, lineage_html};
 use autoexpose_domain::render::{YamlFile, YamlOptions, dbt_yaml_files};
 use autoexpose_domain::{Aliases, Exposure, Manifest};
 use serde::{Deserialize, Serialize};
 
 use crate::error::PipelineError;
-use crate::orchestrate::project_graph_of;
 use crate::ports::{
     ArtifactLocation, Artifacts, Integration, RefreshRecord, Secrets, Store, TableauApi,
 };
@@ -174,6 +174,7 @@ impl<S: Store, A: Artifacts, K: Secrets, T: TableauApi> Pipeline<S, A, K, T> {
                 Some((location, bytes)) => {
                     let manifest = Manifest::from_slice(&bytes)
                         .map_err(|e| crate::stages::manifest_error(&location, e))?;
+                    let graph = (manifest.dag().clone(), manifest.test_targets().clone());
                     for manual in manifest.exposures {
                         entries.push(CatalogEntry {
                             name: manual.name,
@@ -190,7 +191,7 @@ impl<S: Store, A: Artifacts, K: Secrets, T: TableauApi> Pipeline<S, A, K, T> {
                             depends_on: manual.depends_on,
                         });
                     }
-                    project_graph_of(&location, &bytes)?
+                    graph
                 }
                 None => Default::default(),
             };
@@ -333,7 +334,7 @@ impl<S: Store, A: Artifacts, K: Secrets, T: TableauApi> Pipeline<S, A, K, T> {
         };
         let broken = |e| crate::stages::manifest_error(&location, e);
         let manifest = Manifest::from_slice(&bytes).map_err(broken)?;
-        let dag = read_dag(&bytes).map_err(broken)?;
+        let dag = manifest.dag().clone();
         Ok(Some((location, manifest, dag)))
     }
 
