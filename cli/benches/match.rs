@@ -12,7 +12,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use autoexpose_domain::{Manifest, MatchOptions, build_exposures, parse_workbooks_response, skim};
+use autoexpose_domain::{Manifest, MatchOptions, build_exposures, skim};
+use autoexpose_tableau::parse_workbooks_response;
 
 const WORKBOOKS: usize = 10_000;
 const TABLES_PER_WORKBOOK: usize = 10;

@@ -4,7 +4,8 @@ use std::path::Path;
 
 use anyhow::Context;
 use autoexpose_domain::render::{self, YamlOptions};
-use autoexpose_domain::{Manifest, MatchOutcome, Workbook, parse_workbooks_response};
+use autoexpose_domain::{Manifest, MatchOutcome, Workbook};
+use autoexpose_tableau::parse_workbooks_response;
 
 /// How exposures are printed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]

@@ -1,4 +1,4 @@
-//! Errors the matcher reports about its inputs, each naming what is wrong.
+//! Errors the domain reports about the dbt artifacts it reads, each naming what is wrong.
 
 use thiserror::Error;
 
@@ -67,54 +67,6 @@ impl ManifestError {
             Category::Syntax => ManifestError::NotJson(err.to_string()),
             Category::Data => ManifestError::Shape(err.to_string()),
             Category::Io => ManifestError::Io(err.to_string()),
-        }
-    }
-}
-
-/// A Tableau Metadata API response that cannot be used.
-#[derive(Debug, Error, Clone, PartialEq, Eq)]
-pub enum TableauResponseError {
-    /// The file is not UTF-8 text.
-    #[error("the Tableau response is not UTF-8 text (invalid byte at offset {offset})")]
-    NotUtf8 {
-        /// Byte offset of the first invalid byte.
-        offset: usize,
-    },
-    /// The file is empty.
-    #[error("the Tableau response is empty")]
-    Empty,
-    /// The JSON ends before the document does.
-    #[error(
-        "the Tableau response ends early at line {line}, column {column}: the file looks truncated"
-    )]
-    Truncated {
-        /// Line of the end.
-        line: usize,
-        /// Column of the end.
-        column: usize,
-    },
-    /// The text is not valid JSON.
-    #[error("the Tableau response is not valid JSON: {0}")]
-    NotJson(String),
-    /// The JSON is not a Metadata API workbooks response.
-    #[error("the Tableau response does not have the shape of a Metadata API workbooks query: {0}")]
-    Shape(String),
-    /// Tableau answered with GraphQL errors and no data.
-    #[error("Tableau's Metadata API returned errors and no data: {0}")]
-    GraphQl(String),
-}
-
-impl TableauResponseError {
-    pub(crate) fn from_json(err: serde_json::Error) -> TableauResponseError {
-        use serde_json::error::Category;
-        match err.classify() {
-            Category::Eof if err.line() <= 1 && err.column() == 0 => TableauResponseError::Empty,
-            Category::Eof => TableauResponseError::Truncated {
-                line: err.line(),
-                column: err.column(),
-            },
-            Category::Syntax => TableauResponseError::NotJson(err.to_string()),
-            Category::Data | Category::Io => TableauResponseError::Shape(err.to_string()),
         }
     }
 }

@@ -1,6 +1,6 @@
-//! Broken inputs get an error that names the problem; nothing panics.
+//! Broken manifests get an error that names the problem; nothing panics.
 
-use autoexpose_domain::{Manifest, ManifestError, TableauResponseError, parse_workbooks_response};
+use autoexpose_domain::{Manifest, ManifestError};
 
 const GOOD: &str = r#"{"metadata": {"dbt_schema_version": "https://schemas.getdbt.com/dbt/manifest/v12.json"},
   "nodes": {"model.p.orders": {"resource_type": "model", "name": "orders", "schema": "s"}}, "sources": {}}"#;
@@ -62,31 +62,4 @@ fn wrongly_typed_blocks_are_shape_errors() {
     assert!(matches!(err, ManifestError::Shape(_)), "{err:?}");
     let err = Manifest::from_slice(br#"[]"#).unwrap_err();
     assert!(matches!(err, ManifestError::Shape(_)), "{err:?}");
-}
-
-#[test]
-fn graphql_errors_without_data_quote_tableau() {
-    let body = br#"{"data": null, "errors": [{"message": "The Metadata API is disabled", "extensions": {"severity": "ERROR", "code": "FEATURE_DISABLED"}}]}"#;
-    let err = parse_workbooks_response(body).unwrap_err();
-    assert_eq!(
-        err,
-        TableauResponseError::GraphQl("The Metadata API is disabled (FEATURE_DISABLED)".into())
-    );
-}
-
-#[test]
-fn tableau_response_of_the_wrong_shape_is_named() {
-    let err = parse_workbooks_response(br#"{"data": {"publishedDatasources": []}}"#).unwrap_err();
-    assert!(matches!(err, TableauResponseError::Shape(_)), "{err:?}");
-    let err = parse_workbooks_response(br#"{"data": {"workbooks": [{"name": 5}]}}"#).unwrap_err();
-    assert!(matches!(err, TableauResponseError::Shape(_)), "{err:?}");
-}
-
-#[test]
-fn truncated_tableau_response_says_so() {
-    let err = parse_workbooks_response(br#"{"data": {"workbooks": [{"name": "a""#).unwrap_err();
-    assert!(
-        matches!(err, TableauResponseError::Truncated { .. }),
-        "{err:?}"
-    );
 }

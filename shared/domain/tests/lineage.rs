@@ -433,26 +433,3 @@ fn without_exposures_the_page_says_so() {
     assert!(drawn_ids(&html).is_empty());
     assert!(html.contains("No exposures"));
 }
-
-#[test]
-fn the_jaffle_shop_example_draws_every_exposure_and_what_it_reads() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/jaffle-shop");
-    let bytes = std::fs::read(root.join("manifest.json")).expect("example manifest");
-    let manifest = Manifest::from_slice(&bytes).expect("parses");
-    let dag = manifest.dag().clone();
-    let response = std::fs::read(root.join("tableau-response.json")).expect("example response");
-    let workbooks = autoexpose_domain::parse_workbooks_response(&response).expect("parses");
-    let outcome = autoexpose_domain::build_exposures(
-        &manifest,
-        &workbooks,
-        &autoexpose_domain::MatchOptions::default(),
-    );
-    let ids = drawn_ids(&page(&manifest, &dag, &outcome.exposures));
-    for exposure in &outcome.exposures {
-        assert!(ids.contains(&format!("exposure.jaffle_shop.{}", exposure.name)));
-        for id in &exposure.depends_on {
-            assert!(ids.contains(id), "{id}");
-        }
-    }
-    assert!(ids.contains("exposure.jaffle_shop.weekly_jaffle_metrics"));
-}

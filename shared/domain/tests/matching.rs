@@ -2,7 +2,6 @@
 
 use autoexpose_domain::{
     Manifest, MatchOptions, TableauSite, UpstreamTable, Workbook, build_exposures,
-    parse_workbooks_response,
 };
 
 fn manifest(nodes: &str, sources: &str) -> Manifest {
@@ -303,107 +302,6 @@ fn colliding_workbook_names_get_distinct_stable_exposure_names() {
         build_exposures(&m, &reversed, &MatchOptions::default()),
         first
     );
-}
-
-#[test]
-fn paged_connection_responses_gather_tables_through_data_sources() {
-    let pages = br#"[
-      {"data": {"workbooksConnection": {"nodes": [{
-         "luid": "wb-1", "name": "Revenue", "vizportalUrlId": "7", "projectName": "Finance",
-         "owner": {"name": "Ada", "email": "ada@example.com"}, "description": "Monthly revenue",
-         "upstreamTables": [{"id": "t1", "name": "orders", "schema": "s", "database": {"name": "a"}}],
-         "embeddedDatasources": [{"hasExtracts": true,
-            "upstreamTables": [{"id": "t1", "name": "orders", "schema": "s", "database": {"name": "a"}}],
-            "upstreamDatasources": [{"luid": "ds-1", "name": "Customers", "hasExtracts": true,
-               "upstreamTables": [{"id": "t2", "name": "customers", "schema": "s", "database": {"name": "a"}}]}]}]
-      }], "pageInfo": {"hasNextPage": true, "endCursor": "abc"}, "totalCount": 2}}},
-      {"data": {"workbooksConnection": {"nodes": [{"luid": "wb-2", "name": "Other",
-         "upstreamTables": [{"name": "customers", "schema": "s", "database": {"name": "a"}}]}],
-         "pageInfo": {"hasNextPage": false, "endCursor": null}, "totalCount": 2}},
-       "errors": [{"message": "index is still being built", "extensions": {"severity": "WARNING", "code": "BACKFILL_RUNNING"}}]}
-    ]"#;
-    let workbooks = parse_workbooks_response(pages).expect("pages parse");
-    assert_eq!(workbooks.len(), 2);
-    let revenue = &workbooks[0];
-    assert_eq!(
-        revenue.tables.len(),
-        2,
-        "duplicates through data sources are merged"
-    );
-    assert_eq!(revenue.datasources[0].luid, "ds-1");
-    assert!(
-        !revenue.has_embedded_extracts,
-        "an extract that proxies a published source"
-    );
-    let nodes = [
-        model("orders", Some("a"), "s", "orders"),
-        model("customers", Some("a"), "s", "customers"),
-    ]
-    .join(",");
-    let outcome = build_exposures(&manifest(&nodes, ""), &workbooks, &MatchOptions::default());
-    let revenue = &outcome.exposures[1];
-    assert_eq!(
-        revenue.depends_on,
-        ["model.shop.customers", "model.shop.orders"]
-    );
-    assert_eq!(
-        revenue.owner.as_ref().and_then(|o| o.email.as_deref()),
-        Some("ada@example.com")
-    );
-    assert_eq!(revenue.description.as_deref(), Some("Monthly revenue"));
-}
-
-#[test]
-fn the_dbt_troubleshooting_query_response_matches_the_example_project() {
-    let root = format!("{}/../../examples/jaffle-shop", env!("CARGO_MANIFEST_DIR"));
-    let manifest_bytes = std::fs::read(format!("{root}/manifest.json")).expect("example manifest");
-    let response =
-        std::fs::read(format!("{root}/tableau-response.json")).expect("example response");
-    let manifest = Manifest::from_slice(&manifest_bytes).expect("manifest parses");
-    let workbooks = parse_workbooks_response(&response).expect("response parses");
-    let outcome = build_exposures(&manifest, &workbooks, &MatchOptions::default());
-    let summary: Vec<(&str, Vec<&str>)> = outcome
-        .exposures
-        .iter()
-        .map(|e| {
-            (
-                e.name.as_str(),
-                e.depends_on.iter().map(String::as_str).collect(),
-            )
-        })
-        .collect();
-    assert_eq!(
-        summary,
-        [
-            (
-                "executive_overview",
-                vec!["model.jaffle_shop.customers", "model.jaffle_shop.orders"]
-            ),
-            (
-                "marketing_funnel",
-                vec![
-                    "source.jaffle_shop.ecom.raw_orders",
-                    "source.jaffle_shop.legacy.customer_accounts"
-                ]
-            ),
-            ("sales_emea", vec!["model.jaffle_shop.orders_daily"]),
-            (
-                "sales_emea_7e4b2f10",
-                vec![
-                    "model.jaffle_shop.customer_summary.v2",
-                    "model.jaffle_shop.customers"
-                ]
-            ),
-            (
-                "snapshot_review",
-                vec![
-                    "seed.jaffle_shop.raw_payments",
-                    "snapshot.jaffle_shop.orders_snapshot"
-                ]
-            ),
-        ]
-    );
-    assert_eq!(outcome.stats.tables_hidden, 1);
 }
 
 #[test]

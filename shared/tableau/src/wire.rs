@@ -1,45 +1,45 @@
-//! The Tableau Metadata API's workbook shapes, as JSON, and their conversion to [`Workbook`].
+//! The Tableau Metadata API's workbook shapes on the wire, as JSON, and their conversion to
+//! the domain's BI-neutral [`Workbook`].
 //!
-//! Accepted: the response of the GraphiQL query in dbt's troubleshooting guide
-//! (`{"data":{"workbooks":[...]}}`), the paged `workbooksConnection` form, a bare `data`
-//! object, and a JSON array of such pages (a saved multi-page listing). The Tableau client
-//! decodes its pages with the same [`WorkbookNode`] type, so both paths agree.
+//! Accepted by [`parse_workbooks_response`]: the response of the GraphiQL query in dbt's
+//! troubleshooting guide (`{"data":{"workbooks":[...]}}`), the paged `workbooksConnection`
+//! form, a bare `data` object, and a JSON array of such pages (a saved multi-page listing).
+//! The client decodes its live pages with the same [`WorkbookNode`] type, so both paths agree.
 
+use autoexpose_domain::{CustomSql, DatasourceRef, Owner, ProjectRef, UpstreamTable, Workbook};
 use serde::Deserialize;
-
-use crate::error::TableauResponseError;
-use crate::workbook::{CustomSql, DatasourceRef, Owner, ProjectRef, UpstreamTable, Workbook};
+use thiserror::Error;
 
 /// A GraphQL error or warning as Tableau reports it.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
-pub struct GraphQlError {
+pub(crate) struct GraphQlError {
     /// Human-readable message.
     #[serde(default)]
-    pub message: String,
+    pub(crate) message: String,
     /// Tableau's `extensions` (`severity`, `code`); may be null.
     #[serde(default)]
-    pub extensions: Option<GraphQlErrorExtensions>,
+    pub(crate) extensions: Option<GraphQlErrorExtensions>,
 }
 
 /// Tableau's `extensions` block on a GraphQL error.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
-pub struct GraphQlErrorExtensions {
+pub(crate) struct GraphQlErrorExtensions {
     /// `WARNING` or `ERROR`.
     #[serde(default)]
-    pub severity: Option<String>,
+    pub(crate) severity: Option<String>,
     /// e.g. `NODE_LIMIT_EXCEEDED`, `FEATURE_DISABLED`.
     #[serde(default)]
-    pub code: Option<String>,
+    pub(crate) code: Option<String>,
 }
 
 impl GraphQlError {
     /// The error's code, if Tableau gave one.
-    pub fn code(&self) -> Option<&str> {
+    pub(crate) fn code(&self) -> Option<&str> {
         self.extensions.as_ref()?.code.as_deref()
     }
 
     /// `message (CODE)` for error texts.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self.code() {
             Some(code) => format!("{} ({code})", self.message),
             None => self.message.clone(),
@@ -50,57 +50,57 @@ impl GraphQlError {
 /// `pageInfo` of a connection.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
-pub struct PageInfo {
+pub(crate) struct PageInfo {
     /// Whether another page follows.
     #[serde(default)]
-    pub has_next_page: bool,
+    pub(crate) has_next_page: bool,
     /// Cursor to pass as `after` for the next page.
     #[serde(default)]
-    pub end_cursor: Option<String>,
+    pub(crate) end_cursor: Option<String>,
 }
 
 /// A `workbooksConnection` page.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct WorkbooksConnection {
+pub(crate) struct WorkbooksConnection {
     /// The workbooks of this page.
     #[serde(default)]
-    pub nodes: Vec<Option<WorkbookNode>>,
+    pub(crate) nodes: Vec<Option<WorkbookNode>>,
     /// Paging state.
     #[serde(default)]
-    pub page_info: PageInfo,
+    pub(crate) page_info: PageInfo,
     /// Size of the whole filtered set.
     #[serde(default)]
-    pub total_count: Option<u64>,
+    pub(crate) total_count: Option<u64>,
 }
 
 /// The `data` object of a workbooks query.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct WorkbooksData {
+pub(crate) struct WorkbooksData {
     /// Plain list form (`workbooks { ... }`).
     #[serde(default)]
-    pub workbooks: Option<Vec<Option<WorkbookNode>>>,
+    pub(crate) workbooks: Option<Vec<Option<WorkbookNode>>>,
     /// Paged form (`workbooksConnection { nodes ... }`).
     #[serde(default)]
-    pub workbooks_connection: Option<WorkbooksConnection>,
+    pub(crate) workbooks_connection: Option<WorkbooksConnection>,
 }
 
 /// A whole GraphQL response to a workbooks query.
 #[derive(Debug, Clone, Default, Deserialize)]
-pub struct WorkbooksResponse {
+pub(crate) struct WorkbooksResponse {
     /// `data`; null when the query failed.
     #[serde(default)]
-    pub data: Option<WorkbooksData>,
+    pub(crate) data: Option<WorkbooksData>,
     /// Errors and warnings.
     #[serde(default)]
-    pub errors: Option<Vec<GraphQlError>>,
+    pub(crate) errors: Option<Vec<GraphQlError>>,
 }
 
 /// A workbook node with the fields autoexpose asks for; every field is optional.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct WorkbookNode {
+pub(crate) struct WorkbookNode {
     #[serde(default)]
     id: Option<String>,
     #[serde(default)]
@@ -145,7 +145,7 @@ struct OwnerNode {
 /// A `DatabaseTable` (or `CustomSQLTable`) node.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct TableNode {
+pub(crate) struct TableNode {
     #[serde(default, rename = "__typename")]
     typename: Option<String>,
     #[serde(default)]
@@ -223,7 +223,7 @@ impl TableNode {
     }
 
     /// Converts a `CustomSQLTable` node into the domain [`CustomSql`].
-    pub fn into_custom_sql(self) -> CustomSql {
+    pub(crate) fn into_custom_sql(self) -> CustomSql {
         let tables = flatten(self.tables).map(TableNode::into_table).collect();
         let connection_type = self
             .connection_type
@@ -272,7 +272,7 @@ impl TableSink {
 impl WorkbookNode {
     /// Converts the wire node into the domain [`Workbook`], gathering tables reached
     /// directly, through embedded data sources and through published data sources.
-    pub fn into_workbook(self) -> Workbook {
+    pub(crate) fn into_workbook(self) -> Workbook {
         let mut sink = TableSink::default();
         let mut datasources: Vec<DatasourceRef> = Vec::new();
         let mut has_embedded_extracts = false;
@@ -362,7 +362,7 @@ pub fn parse_workbooks_response(bytes: &[u8]) -> Result<Vec<Workbook>, TableauRe
 }
 
 /// The workbooks of one response page, or the page's errors when it has no data.
-pub fn page_workbooks(page: WorkbooksResponse) -> Result<Vec<Workbook>, TableauResponseError> {
+fn page_workbooks(page: WorkbooksResponse) -> Result<Vec<Workbook>, TableauResponseError> {
     let errors = page.errors.unwrap_or_default();
     let Some(data) = page.data else {
         if errors.is_empty() {
@@ -387,4 +387,52 @@ pub fn page_workbooks(page: WorkbooksResponse) -> Result<Vec<Workbook>, TableauR
         .flatten()
         .map(WorkbookNode::into_workbook)
         .collect())
+}
+
+/// A Tableau Metadata API response that cannot be used.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum TableauResponseError {
+    /// The file is not UTF-8 text.
+    #[error("the Tableau response is not UTF-8 text (invalid byte at offset {offset})")]
+    NotUtf8 {
+        /// Byte offset of the first invalid byte.
+        offset: usize,
+    },
+    /// The file is empty.
+    #[error("the Tableau response is empty")]
+    Empty,
+    /// The JSON ends before the document does.
+    #[error(
+        "the Tableau response ends early at line {line}, column {column}: the file looks truncated"
+    )]
+    Truncated {
+        /// Line of the end.
+        line: usize,
+        /// Column of the end.
+        column: usize,
+    },
+    /// The text is not valid JSON.
+    #[error("the Tableau response is not valid JSON: {0}")]
+    NotJson(String),
+    /// The JSON is not a Metadata API workbooks response.
+    #[error("the Tableau response does not have the shape of a Metadata API workbooks query: {0}")]
+    Shape(String),
+    /// Tableau answered with GraphQL errors and no data.
+    #[error("Tableau's Metadata API returned errors and no data: {0}")]
+    GraphQl(String),
+}
+
+impl TableauResponseError {
+    fn from_json(err: serde_json::Error) -> TableauResponseError {
+        use serde_json::error::Category;
+        match err.classify() {
+            Category::Eof if err.line() <= 1 && err.column() == 0 => TableauResponseError::Empty,
+            Category::Eof => TableauResponseError::Truncated {
+                line: err.line(),
+                column: err.column(),
+            },
+            Category::Syntax => TableauResponseError::NotJson(err.to_string()),
+            Category::Data | Category::Io => TableauResponseError::Shape(err.to_string()),
+        }
+    }
 }
