@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use autoexpose_domain::lineage::{LineageOptions, lineage_html};
 use autoexpose_domain::{Manifest, MatchOptions, build_exposures};
+use autoexpose_output::{LineageOptions, lineage_html};
 
 use crate::match_cmd::AliasArgs;
 use crate::output;

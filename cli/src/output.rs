@@ -3,8 +3,8 @@
 use std::path::Path;
 
 use anyhow::Context;
-use autoexpose_domain::render::{self, YamlOptions};
 use autoexpose_domain::{Manifest, MatchOutcome, Workbook};
+use autoexpose_output::{self as render, YamlOptions};
 use autoexpose_tableau::parse_workbooks_response;
 
 /// How exposures are printed.

@@ -1,11 +1,11 @@
 //! The example project in `examples/jaffle-shop` read end to end through the libraries the
-//! CLI wires together: a saved Tableau response (the Tableau crate), matching and the
-//! lineage page (the domain).
+//! CLI wires together: a saved Tableau response (the Tableau crate), matching (the domain)
+//! and the lineage page (the output crate).
 
 use std::path::Path;
 
-use autoexpose_domain::lineage::{LineageOptions, lineage_html};
 use autoexpose_domain::{Manifest, MatchOptions, build_exposures};
+use autoexpose_output::{LineageOptions, lineage_html};
 use autoexpose_tableau::parse_workbooks_response;
 
 #[test]

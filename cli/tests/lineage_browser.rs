@@ -13,8 +13,8 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use autoexpose_domain::dag::Dag;
-use autoexpose_domain::lineage::{LineageOptions, lineage_html};
 use autoexpose_domain::{Exposure, Manifest, MatchOptions, TableauSite, build_exposures};
+use autoexpose_output::{LineageOptions, lineage_html};
 use autoexpose_tableau::parse_workbooks_response;
 use serde_json::{Value, json};
 

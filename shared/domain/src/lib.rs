@@ -1,9 +1,16 @@
 //! The domain of autoexpose: pure data in, data out.
 //!
-//! It reads a dbt `manifest.json` into the relations that exist in the warehouse (models,
-//! seeds, snapshots, sources), matches BI workbooks' upstream tables against them by
-//! `{database}.{schema}.{name}` (quoting removed, case folded) and builds one dbt exposure
-//! per workbook. It does no I/O beyond reading bytes it is handed.
+//! It reads the dbt artifacts autoexpose works from — `manifest.json` in one pass into
+//! relations, manual exposures, the DAG and the tests' targets ([`Manifest`], [`dag`]), and
+//! `run_results.json` / `sources.json` ([`run_results`]) — and matches the upstream tables of
+//! BI workbooks ([`Workbook`]) against the relations by `{database}.{schema}.{name}`
+//! (quoting removed, case folded, see [`fqn`]), reading custom SQL where the BI tool gives no
+//! tables ([`custom_sql`]). Each matched workbook becomes one dbt [`Exposure`] with a stable
+//! name ([`naming`]). It also explains why a table did not match ([`diagnose`]) and how
+//! healthy an exposure's upstream data is ([`health`]).
+//!
+//! It does no I/O beyond reading bytes it is handed, and knows no BI tool's API: the Tableau
+//! client builds [`Workbook`]s, and `autoexpose-output` writes what this crate decides.
 //!
 //! ```
 //! use autoexpose_domain::{Manifest, MatchOptions, UpstreamTable, Workbook, build_exposures};
@@ -13,8 +20,12 @@
 //!   "nodes": {"model.shop.orders": {"resource_type": "model", "name": "orders",
 //!     "alias": "orders", "database": "analytics", "schema": "prod", "package_name": "shop",
 //!     "config": {"materialized": "table"}}},
-//!   "sources": {}
+//!   "sources": {},
+//!   "parent_map": {"model.shop.orders": ["source.shop.raw.orders"]}
 //! }"#).unwrap();
+//! let parents: Vec<&str> = manifest.dag().parents("model.shop.orders").collect();
+//! assert_eq!(parents, ["source.shop.raw.orders"]);
+//!
 //! let workbook = Workbook {
 //!     luid: "wb-1".into(),
 //!     name: "Sales".into(),
@@ -38,12 +49,9 @@ mod error;
 pub mod fqn;
 pub mod health;
 mod index;
-pub mod inject;
-pub mod lineage;
 mod manifest;
 mod matching;
 pub mod naming;
-pub mod render;
 pub mod run_results;
 mod workbook;
 

@@ -6,9 +6,8 @@ use std::collections::BTreeMap;
 
 use autoexpose_domain::dag::Dag;
 use autoexpose_domain::diagnose::{Diagnosis, diagnose};
-use autoexpose_domain::lineage::{LineageOptions, lineage_html};
-use autoexpose_domain::render::{YamlFile, YamlOptions, dbt_yaml_files};
 use autoexpose_domain::{Aliases, Exposure, Manifest};
+use autoexpose_output::{LineageOptions, YamlFile, YamlOptions, dbt_yaml_files, lineage_html};
 use serde::{Deserialize, Serialize};
 
 use crate::error::PipelineError;

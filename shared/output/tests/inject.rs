@@ -3,9 +3,8 @@
 
 use std::path::PathBuf;
 
-use autoexpose_domain::inject::{InjectError, InjectOptions, inject_exposures};
-use autoexpose_domain::render::YamlOptions;
 use autoexpose_domain::{Exposure, Manifest};
+use autoexpose_output::{InjectError, InjectOptions, YamlOptions, inject_exposures};
 use serde_json::{Value, json};
 
 fn fixture_dir(version: &str) -> PathBuf {

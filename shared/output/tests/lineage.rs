@@ -4,8 +4,8 @@
 use std::collections::BTreeSet;
 
 use autoexpose_domain::dag::Dag;
-use autoexpose_domain::lineage::{LineageOptions, lineage_html};
 use autoexpose_domain::{Exposure, Manifest, Owner};
+use autoexpose_output::{LineageOptions, lineage_html};
 use serde_json::{Value, json};
 
 /// A small shop: two sources → staging → marts, a seed, and an orphan model nobody reads.

@@ -2,10 +2,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use autoexpose_domain::{Exposure, Manifest, MatchStats, Relation, RelationKind};
 use serde::Serialize;
-
-use crate::manifest::{Manifest, Relation, RelationKind};
-use crate::matching::{Exposure, MatchStats};
 
 /// The JSON document `autoexpose match --format json` prints.
 #[derive(Debug, Serialize)]

@@ -14,9 +14,8 @@
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fmt::{self, Write as _};
 
-use crate::dag::Dag;
-use crate::manifest::{Manifest, Relation, RelationKind};
-use crate::matching::Exposure;
+use autoexpose_domain::dag::Dag;
+use autoexpose_domain::{Exposure, Manifest, ManualExposure, Relation, RelationKind};
 
 /// What the page shows besides the graph.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -324,7 +323,7 @@ fn auto_exposure_node(exposure: &Exposure, package: Option<&str>) -> Node {
     }
 }
 
-fn manual_exposure_node(exposure: &crate::manifest::ManualExposure) -> Node {
+fn manual_exposure_node(exposure: &ManualExposure) -> Node {
     let mut details = vec![
         ("name", exposure.name.clone()),
         ("mode", "manual".to_string()),

@@ -1,7 +1,7 @@
 //! The dbt YAML uses the right Jinja forms and puts `meta` where the dbt version expects it.
 
-use autoexpose_domain::render::{YamlOptions, dbt_yaml_files, dependency_call, to_dbt_yaml};
 use autoexpose_domain::{Exposure, Manifest, Relation, RelationKind};
+use autoexpose_output::{YamlOptions, dbt_yaml_files, dependency_call, to_dbt_yaml};
 
 fn relation(kind: RelationKind, package: &str, name: &str) -> Relation {
     Relation {

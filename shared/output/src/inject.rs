@@ -3,8 +3,8 @@
 //! them in the lineage without a `dbt parse`.
 //!
 //! ```
-//! use autoexpose_domain::inject::{InjectOptions, inject_exposures};
 //! use autoexpose_domain::{Exposure, Manifest};
+//! use autoexpose_output::{InjectOptions, inject_exposures};
 //!
 //! let manifest = br#"{"metadata": {"dbt_schema_version": "https://schemas.getdbt.com/dbt/manifest/v12.json",
 //!     "dbt_version": "1.11.2", "project_name": "shop"},
@@ -24,12 +24,10 @@
 //! assert_eq!(read.exposures[0].unique_id, "exposure.shop.sales");
 //! ```
 
+use autoexpose_domain::{Exposure, Manifest, ManifestError, RelationKind};
 use serde_json::{Map, Value, json};
 use thiserror::Error;
 
-use crate::error::ManifestError;
-use crate::manifest::{Manifest, RelationKind};
-use crate::matching::Exposure;
 use crate::render::{
     DbtTarget, EXPOSURES_FILE, EXPOSURES_FOLDER, PlannedExposure, YamlOptions, plan,
 };
