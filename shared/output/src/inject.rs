@@ -28,9 +28,8 @@ use autoexpose_domain::{Exposure, Manifest, ManifestError, RelationKind};
 use serde_json::{Map, Value, json};
 use thiserror::Error;
 
-use crate::render::{
-    DbtTarget, EXPOSURES_FILE, EXPOSURES_FOLDER, PlannedExposure, YamlOptions, plan,
-};
+use crate::dbt_yaml::{EXPOSURES_FILE, EXPOSURES_FOLDER};
+use crate::plan::{DbtTarget, PlannedExposure, YamlOptions, plan};
 
 /// How the injected exposures are described.
 #[derive(Debug, Clone)]

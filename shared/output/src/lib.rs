@@ -4,7 +4,7 @@
 //! depends on it, never the other way. It writes:
 //!
 //! - the dbt properties file with the auto exposures ([`dbt_yaml_files`], [`to_dbt_yaml`]),
-//!   with every string YAML 1.1 would misread quoted;
+//!   through a YAML serializer that quotes what YAML 1.1 would misread;
 //! - the match report as JSON or a text table ([`to_json`], [`to_table`]);
 //! - a copy of `manifest.json` with the exposures injected as dbt would write them
 //!   ([`inject_exposures`]), for `dbt docs serve` without a `dbt parse`;
@@ -35,13 +35,16 @@
 //! assert!(yaml.contains("      - ref('orders')\n"));
 //! ```
 
+mod dbt_yaml;
 mod inject;
 mod lineage;
-mod render;
+mod plan;
+mod report;
 
+pub use dbt_yaml::{
+    EXPOSURES_FILE, EXPOSURES_FOLDER, YamlFile, dbt_yaml_files, dependency_call, to_dbt_yaml,
+};
 pub use inject::{InjectError, InjectOptions, inject_exposures};
 pub use lineage::{LineageOptions, lineage_html};
-pub use render::{
-    DEFAULT_OWNER, EXPOSURES_FILE, EXPOSURES_FOLDER, YamlFile, YamlOptions, dbt_yaml_files,
-    dependency_call, to_dbt_yaml, to_json, to_table,
-};
+pub use plan::{DEFAULT_OWNER, YamlOptions};
+pub use report::{to_json, to_table};
