@@ -20,17 +20,7 @@ pub struct Dag {
 impl Dag {
     /// Builds a DAG from `(node, its direct parents)` pairs, e.g. a parent map kept in a store.
     pub fn from_parents(entries: impl IntoIterator<Item = (String, Vec<String>)>) -> Dag {
-        let mut lists = IdLists::default();
-        for (node, parents) in entries {
-            if is_lineage_node(&node) {
-                let start = lists.open();
-                for parent in parents.iter().filter(|p| is_lineage_node(p)) {
-                    lists.add(parent);
-                }
-                lists.close(&node, start);
-            }
-        }
-        Dag::from_lists(lists)
+        Dag::from_lists(IdLists::from_entries(entries, is_lineage_node))
     }
 
     /// The DAG of lists read straight from a manifest, lineage nodes only.
@@ -65,15 +55,7 @@ pub struct TestTargets {
 impl TestTargets {
     /// From `(test id, the nodes it tests)` pairs.
     pub fn from_pairs(pairs: impl IntoIterator<Item = (String, Vec<String>)>) -> TestTargets {
-        let mut lists = IdLists::default();
-        for (test, targets) in pairs {
-            let start = lists.open();
-            for target in &targets {
-                lists.add(target);
-            }
-            lists.close(&test, start);
-        }
-        TestTargets::from_lists(lists)
+        TestTargets::from_lists(IdLists::from_entries(pairs, |_| true))
     }
 
     /// The targets read straight from a manifest.
@@ -106,6 +88,22 @@ pub(crate) struct IdLists {
 }
 
 impl IdLists {
+    /// The `(node, ids)` entries whose node `keep` accepts, each with the ids it accepts.
+    fn from_entries(
+        entries: impl IntoIterator<Item = (String, Vec<String>)>,
+        keep: fn(&str) -> bool,
+    ) -> IdLists {
+        let mut lists = IdLists::default();
+        for (node, ids) in entries.into_iter().filter(|(node, _)| keep(node)) {
+            let start = lists.open();
+            for id in ids.iter().filter(|id| keep(id)) {
+                lists.add(id);
+            }
+            lists.close(&node, start);
+        }
+        lists
+    }
+
     /// Where the next list starts: pass it to [`IdLists::close`] after adding its ids.
     pub(crate) fn open(&self) -> usize {
         self.ids.len()
@@ -209,4 +207,44 @@ pub(crate) fn is_test(unique_id: &str) -> bool {
 /// Whether a unique id names a node that lineage follows: a model, seed, snapshot or source.
 pub(crate) fn is_lineage_node(unique_id: &str) -> bool {
     RelationKind::of_unique_id(unique_id).is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(node: &str, parents: &[&str]) -> (String, Vec<String>) {
+        let parents = parents.iter().map(|p| p.to_string()).collect();
+        (node.to_string(), parents)
+    }
+
+    #[test]
+    fn a_node_given_twice_gets_both_lists_sorted_without_duplicates() {
+        let dag = Dag::from_parents([
+            entry("model.a.z", &["model.a.y"]),
+            entry("model.a.b", &["source.a.s.t", "model.a.c", "source.a.s.t"]),
+            entry("model.a.b", &["model.a.a", "model.a.c", "test.a.x.1"]),
+        ]);
+        let parents: Vec<&str> = dag.parents("model.a.b").collect();
+        assert_eq!(parents, ["model.a.a", "model.a.c", "source.a.s.t"]);
+        assert_eq!(dag.parents("model.a.z").collect::<Vec<_>>(), ["model.a.y"]);
+        assert_eq!(dag.len(), 2);
+    }
+
+    #[test]
+    fn the_same_lists_are_equal_whatever_the_order_they_came_in() {
+        let forward = Dag::from_parents([
+            entry("model.a.b", &["model.a.a", "source.a.s.t"]),
+            entry("model.a.c", &["model.a.b"]),
+        ]);
+        let backward = Dag::from_parents([
+            entry("model.a.c", &["model.a.b"]),
+            entry("model.a.b", &["source.a.s.t", "model.a.a"]),
+        ]);
+        assert_eq!(forward, backward);
+        assert_ne!(
+            forward,
+            Dag::from_parents([entry("model.a.c", &["model.a.b"])])
+        );
+    }
 }
