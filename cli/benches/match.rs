@@ -1,10 +1,11 @@
 //! `cargo bench -p autoexpose --bench match`: manifest parsing speed, matching time and the
 //! peak memory of a whole `autoexpose match` run, on generated inputs of realistic shape.
 //!
-//! For 1k, 10k and 50k models (about 10 KB a node: compiled and raw SQL, columns, docs) it
-//! prints the manifest size, parse speed against `serde_json`'s `IgnoredAny` over the same
-//! bytes (the floor for any JSON reader), the time to match 10,000 workbooks of 10 tables,
-//! and the peak resident memory of the process measured by `/usr/bin/time -v`.
+//! For 1k, 10k and 50k models (about 10 KB a node: compiled and raw SQL, columns, docs; in
+//! `parent_map` and `child_map` with two tests each) it prints the manifest size, parse
+//! speed against `serde_json`'s `IgnoredAny` over the same bytes (the floor for any JSON
+//! reader), the time to match 10,000 workbooks of 10 tables, and the peak resident memory
+//! of the process measured by `/usr/bin/time -v`.
 //! Set `AUTOEXPOSE_BENCH_SIZES=1000,10000` to choose the sizes.
 
 use std::fmt::Write as _;
@@ -12,7 +13,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use autoexpose_matcher::{Manifest, MatchOptions, build_exposures, parse_workbooks_response, skim};
+use autoexpose_domain::{Manifest, MatchOptions, build_exposures, skim};
+use autoexpose_tableau::parse_workbooks_response;
 
 const WORKBOOKS: usize = 10_000;
 const TABLES_PER_WORKBOOK: usize = 10;
@@ -78,8 +80,57 @@ fn manifest_json(models: usize) -> String {
         }
         model_json(&mut out, i);
     }
-    out.push_str(r#"}, "sources": {"source.bench.raw.events": {"database": "ANALYTICS", "schema": "RAW", "name": "events", "source_name": "raw", "identifier": "events", "resource_type": "source", "package_name": "bench"}}, "macros": {}, "docs": {}, "exposures": {}, "disabled": {}, "parent_map": {}, "child_map": {}}"#);
+    out.push_str(r#"}, "sources": {"source.bench.raw.events": {"database": "ANALYTICS", "schema": "RAW", "name": "events", "source_name": "raw", "identifier": "events", "resource_type": "source", "package_name": "bench"}}, "macros": {}, "docs": {}, "exposures": {}, "disabled": {}, "#);
+    graph_json(&mut out, models);
+    out.push('}');
     out
+}
+
+/// `parent_map` and `child_map` as dbt writes them: every model reads the source (and,
+/// after the first, the model before it) and has two tests.
+fn graph_json(out: &mut String, models: usize) {
+    let test = |i: usize, t: usize| format!("test.bench.not_null_model_{i:06}_col_{t}.{i:08x}{t}");
+    out.push_str(r#""parent_map": {"source.bench.raw.events": []"#);
+    for i in 0..models {
+        let previous = if i == 0 {
+            String::new()
+        } else {
+            format!(r#", "model.bench.model_{:06}""#, i - 1)
+        };
+        let _ = write!(
+            out,
+            r#", "model.bench.model_{i:06}": ["source.bench.raw.events"{previous}]"#
+        );
+        for t in 0..2 {
+            let _ = write!(out, r#", "{}": ["model.bench.model_{i:06}"]"#, test(i, t));
+        }
+    }
+    out.push_str(r#"}, "child_map": {"source.bench.raw.events": ["#);
+    for i in 0..models {
+        let _ = write!(
+            out,
+            r#"{}"model.bench.model_{i:06}""#,
+            if i == 0 { "" } else { ", " }
+        );
+    }
+    out.push(']');
+    for i in 0..models {
+        let next = if i + 1 < models {
+            format!(r#", "model.bench.model_{:06}""#, i + 1)
+        } else {
+            String::new()
+        };
+        let _ = write!(
+            out,
+            r#", "model.bench.model_{i:06}": ["{}", "{}"{next}]"#,
+            test(i, 0),
+            test(i, 1)
+        );
+        for t in 0..2 {
+            let _ = write!(out, r#", "{}": []"#, test(i, t));
+        }
+    }
+    out.push('}');
 }
 
 fn tableau_json(models: usize, rng: &mut Rng) -> String {

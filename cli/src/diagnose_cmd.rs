@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use autoexpose_matcher::diagnose::{diagnose, to_text};
+use autoexpose_domain::diagnose::{diagnose, to_text};
 
 use crate::match_cmd::AliasArgs;
 use crate::output;

@@ -6,9 +6,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use autoexpose_matcher::inject::{InjectOptions, inject_exposures};
-use autoexpose_matcher::render::{YamlOptions, dbt_yaml_files};
-use autoexpose_matcher::{Exposure, Manifest, MatchOptions, build_exposures, parse_minor_version};
+use autoexpose_domain::{Exposure, Manifest, MatchOptions, build_exposures, parse_minor_version};
+use autoexpose_output::{InjectOptions, YamlOptions, dbt_yaml_files, inject_exposures};
 
 use crate::match_cmd::AliasArgs;
 use crate::output;

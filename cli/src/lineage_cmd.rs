@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use autoexpose_matcher::lineage::{LineageOptions, lineage_html, read_dag};
-use autoexpose_matcher::{Manifest, MatchOptions, build_exposures};
+use autoexpose_domain::{Manifest, MatchOptions, build_exposures};
+use autoexpose_output::{LineageOptions, lineage_html};
 
 use crate::match_cmd::AliasArgs;
 use crate::output;
@@ -57,8 +57,6 @@ pub async fn run(args: LineageArgs, store: &crate::backend::StoreArgs) -> anyhow
         .with_context(|| format!("cannot read manifest '{}'", manifest_path.display()))?;
     let manifest = Manifest::from_slice(&bytes)
         .with_context(|| format!("manifest '{}'", manifest_path.display()))?;
-    let dag = read_dag(&bytes)
-        .with_context(|| format!("parent_map of manifest '{}'", manifest_path.display()))?;
     drop(bytes);
     let workbooks = output::read_tableau_response(&response)?;
     let options = MatchOptions {
@@ -75,7 +73,7 @@ pub async fn run(args: LineageArgs, store: &crate::backend::StoreArgs) -> anyhow
         });
     let page = lineage_html(
         &manifest,
-        &dag,
+        manifest.dag(),
         &outcome.exposures,
         &LineageOptions {
             title,

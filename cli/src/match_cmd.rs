@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use autoexpose_matcher::{Aliases, MatchOptions, build_exposures};
+use autoexpose_domain::{Aliases, MatchOptions, build_exposures};
 
 use crate::output::{self, Format};
 

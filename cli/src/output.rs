@@ -3,8 +3,9 @@
 use std::path::Path;
 
 use anyhow::Context;
-use autoexpose_matcher::render::{self, YamlOptions};
-use autoexpose_matcher::{Manifest, MatchOutcome, Workbook, parse_workbooks_response};
+use autoexpose_domain::{Manifest, MatchOutcome, Workbook};
+use autoexpose_output::{self as render, YamlOptions};
+use autoexpose_tableau::parse_workbooks_response;
 
 /// How exposures are printed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -84,9 +85,9 @@ pub struct SiteArgs {
 
 impl SiteArgs {
     /// The site for workbook URLs, when a server was given.
-    pub fn tableau_site(&self) -> Option<autoexpose_matcher::TableauSite> {
+    pub fn tableau_site(&self) -> Option<autoexpose_domain::TableauSite> {
         let server_url = self.server_url.clone()?;
-        Some(autoexpose_matcher::TableauSite {
+        Some(autoexpose_domain::TableauSite {
             server_url,
             content_url: self.site.clone(),
         })

@@ -8,7 +8,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use autoexpose_matcher::{MatchOptions, TableauSite, build_exposures};
+use autoexpose_domain::{MatchOptions, TableauSite, build_exposures};
 use autoexpose_tableau::{ClientOptions, ConnectionSettings, Progress, TableauClient, TokenSecret};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 

@@ -5,15 +5,14 @@
 //! dbt-duckdb); it fails, rather than skips, without them. `dbt parse` connects to nothing.
 //!
 //! Set `AUTOEXPOSE_WRITE_INJECT_FIXTURES=<dir>` to also write what dbt produced, trimmed,
-//! as the fixtures of `shared/matcher/tests/inject.rs`.
+//! as the fixtures of `shared/output/tests/inject.rs`.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use autoexpose_matcher::Exposure;
-use autoexpose_matcher::inject::{InjectOptions, inject_exposures};
-use autoexpose_matcher::render::YamlOptions;
+use autoexpose_domain::Exposure;
+use autoexpose_output::{InjectOptions, YamlOptions, inject_exposures};
 use serde_json::{Value, json};
 
 fn workspace_root() -> PathBuf {
@@ -344,7 +343,7 @@ fn dbt_accepts_the_generated_yaml(version: &str, meta_in_config: bool) {
     }
 }
 
-/// Writes the inputs and dbt's output for `shared/matcher/tests/inject.rs`, trimmed of
+/// Writes the inputs and dbt's output for `shared/output/tests/inject.rs`, trimmed of
 /// macros and docs (thousands of lines that exposures do not touch).
 fn write_inject_fixtures(dir: &Path, mut before: Value, exposures: &[Exposure], after: &Value) {
     std::fs::create_dir_all(dir).expect("create fixture directory");

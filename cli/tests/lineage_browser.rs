@@ -12,10 +12,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use autoexpose_matcher::lineage::{Dag, LineageOptions, lineage_html, read_dag};
-use autoexpose_matcher::{
-    Exposure, Manifest, MatchOptions, TableauSite, build_exposures, parse_workbooks_response,
-};
+use autoexpose_domain::dag::Dag;
+use autoexpose_domain::{Exposure, Manifest, MatchOptions, TableauSite, build_exposures};
+use autoexpose_output::{LineageOptions, lineage_html};
+use autoexpose_tableau::parse_workbooks_response;
 use serde_json::{Value, json};
 
 // ---- driving Chromium ----
@@ -369,7 +369,7 @@ struct Built {
 
 fn build_page(dir: &Path, manifest_bytes: &[u8], tableau_bytes: &[u8]) -> Built {
     let manifest = Manifest::from_slice(manifest_bytes).expect("manifest parses");
-    let dag = read_dag(manifest_bytes).expect("parent_map parses");
+    let dag = manifest.dag().clone();
     let workbooks = parse_workbooks_response(tableau_bytes).expect("response parses");
     let options = MatchOptions {
         site: Some(TableauSite {
@@ -418,7 +418,7 @@ fn ancestors_of(built: &Built, exposure: &Exposure) -> Vec<String> {
     let mut queue: Vec<String> = exposure.depends_on.clone();
     while let Some(id) = queue.pop() {
         if seen.insert(id.clone()) {
-            queue.extend(built.dag.parents(&id).iter().cloned());
+            queue.extend(built.dag.parents(&id).map(str::to_string));
         }
     }
     seen.into_iter().collect()

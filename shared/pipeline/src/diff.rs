@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use autoexpose_matcher::Exposure;
+use autoexpose_domain::Exposure;
 
 use crate::{ExposureDiff, StoredExposure};
 

@@ -49,7 +49,7 @@ mod stages;
 #[cfg(feature = "testsuite")]
 pub mod testsuite;
 
-pub use autoexpose_matcher::run_results::{NodeResult, ResultsKind};
+pub use autoexpose_domain::run_results::{NodeResult, ResultsKind};
 pub use diff::{DiffOutcome, diff_exposures};
 pub use error::PipelineError;
 pub use memory::MemoryStore;

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
 
 use async_trait::async_trait;
-use autoexpose_matcher::run_results::{NodeResult, ResultsKind};
+use autoexpose_domain::run_results::{NodeResult, ResultsKind};
 
 use crate::records::{
     AppliedManifest, ExposureDiff, Integration, Lease, RefreshRecord, RefreshTargetKind,

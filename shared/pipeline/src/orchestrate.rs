@@ -7,12 +7,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 use std::time::Duration;
 
-use autoexpose_matcher::Workbook;
-use autoexpose_matcher::health::{
-    RefreshDecision, TestTargets, read_test_targets, refresh_decision,
-};
-use autoexpose_matcher::lineage::{Dag, read_dag};
-use autoexpose_matcher::run_results::{NodeResult, ResultsKind, parse_results};
+use autoexpose_domain::dag::{Dag, TestTargets};
+use autoexpose_domain::health::{RefreshDecision, refresh_decision};
+use autoexpose_domain::run_results::{NodeResult, ResultsKind, parse_results};
+use autoexpose_domain::{Manifest, Workbook};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -524,16 +522,14 @@ fn new_record(
     }
 }
 
-/// The DAG and test targets of a manifest already read.
+/// The DAG and test targets of a manifest already downloaded.
 pub(crate) fn project_graph_of(
     location: &ArtifactLocation,
     bytes: &[u8],
 ) -> Result<(Dag, TestTargets), PipelineError> {
-    let broken = |e| crate::pipeline::manifest_error(location, e);
-    Ok((
-        read_dag(bytes).map_err(broken)?,
-        read_test_targets(bytes).map_err(broken)?,
-    ))
+    let manifest =
+        Manifest::from_slice(bytes).map_err(|e| crate::pipeline::manifest_error(location, e))?;
+    Ok((manifest.dag().clone(), manifest.test_targets().clone()))
 }
 
 #[cfg(test)]

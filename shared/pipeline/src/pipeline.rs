@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use autoexpose_matcher::Manifest;
+use autoexpose_domain::Manifest;
 use time::OffsetDateTime;
 
 use crate::error::PipelineError;
@@ -201,7 +201,7 @@ impl Pipeline {
 /// A manifest that cannot be used, naming where it came from.
 pub(crate) fn manifest_error(
     location: &ArtifactLocation,
-    error: autoexpose_matcher::ManifestError,
+    error: autoexpose_domain::ManifestError,
 ) -> PipelineError {
     PipelineError::Manifest {
         location: location.clone(),

@@ -4,17 +4,16 @@
 
 use std::collections::BTreeMap;
 
-use autoexpose_matcher::diagnose::{Diagnosis, diagnose};
-use autoexpose_matcher::lineage::{Dag, LineageOptions, lineage_html, read_dag};
-use autoexpose_matcher::render::{YamlFile, YamlOptions, dbt_yaml_files};
-use autoexpose_matcher::{Aliases, Exposure, Manifest};
+use autoexpose_domain::dag::Dag;
+use autoexpose_domain::diagnose::{Diagnosis, diagnose};
+use autoexpose_domain::{Aliases, Exposure, Manifest};
+use autoexpose_output::{LineageOptions, YamlFile, YamlOptions, dbt_yaml_files, lineage_html};
 use serde::{Deserialize, Serialize};
 
 use crate::error::PipelineError;
-use crate::orchestrate::project_graph_of;
 use crate::pipeline::Pipeline;
 use crate::{ArtifactLocation, Integration, RefreshRecord};
-use autoexpose_matcher::health::{Health, ProjectHealth};
+use autoexpose_domain::health::{Health, ProjectHealth};
 
 /// Whether an exposure was made by autoexpose or declared in the dbt project's YAML.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -172,6 +171,7 @@ impl Pipeline {
                 Some((location, bytes)) => {
                     let manifest = Manifest::from_slice(&bytes)
                         .map_err(|e| crate::pipeline::manifest_error(&location, e))?;
+                    let graph = (manifest.dag().clone(), manifest.test_targets().clone());
                     for manual in manifest.exposures {
                         entries.push(CatalogEntry {
                             name: manual.name,
@@ -188,7 +188,7 @@ impl Pipeline {
                             depends_on: manual.depends_on,
                         });
                     }
-                    project_graph_of(&location, &bytes)?
+                    graph
                 }
                 None => Default::default(),
             };
@@ -331,7 +331,7 @@ impl Pipeline {
         };
         let broken = |e| crate::pipeline::manifest_error(&location, e);
         let manifest = Manifest::from_slice(&bytes).map_err(broken)?;
-        let dag = read_dag(&bytes).map_err(broken)?;
+        let dag = manifest.dag().clone();
         Ok(Some((location, manifest, dag)))
     }
 

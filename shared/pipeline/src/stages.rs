@@ -7,7 +7,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 
-use autoexpose_matcher::{Aliases, Manifest, MatchOptions, TableauSite, build_exposures};
+use autoexpose_domain::{Aliases, Manifest, MatchOptions, TableauSite, build_exposures};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 

@@ -8,7 +8,7 @@
 //! # let _ = bi;
 //! ```
 
-use autoexpose_matcher::Workbook;
+use autoexpose_domain::Workbook;
 use std::sync::{Arc, OnceLock};
 
 use autoexpose_tableau::{

@@ -3,8 +3,10 @@
 //! It signs in with a personal access token (PAT), lists a site's projects, resolves the
 //! selected collections (project LUIDs or paths such as `Finance/Reporting`, with their
 //! nested projects), and lists their workbooks with upstream tables and custom SQL through
-//! the Metadata API, as the matcher's [`Workbook`](autoexpose_matcher::Workbook)s. It can
-//! also start extract refreshes and follow their jobs.
+//! the Metadata API, as the domain's [`Workbook`](autoexpose_domain::Workbook)s. It can
+//! also start extract refreshes and follow their jobs. [`parse_workbooks_response`] reads a
+//! saved Metadata API response (the CLI's offline `match` and `diagnose`) through the same
+//! wire types as a live listing, so both read a workbook alike.
 //!
 //! What it guarantees:
 //! - one sign-in per run, one token shared by every request, sign-out at the end (also
@@ -51,6 +53,7 @@ mod refresh;
 mod rest;
 mod settings;
 mod transport;
+mod wire;
 
 pub use client::{Session, TableauClient};
 pub use error::TableauError;
@@ -60,6 +63,7 @@ pub use refresh::{JobStatus, RefreshOutcome};
 pub use reqwest::Client as HttpClient;
 pub use settings::{ClientOptions, ConnectionSettings, MAX_IN_FLIGHT, RetryPolicy, TokenSecret};
 pub use transport::build_http_client;
+pub use wire::{TableauResponseError, parse_workbooks_response};
 
 /// The selected projects and every workbook in them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

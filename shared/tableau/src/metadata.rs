@@ -2,22 +2,21 @@
 //!
 //! A listing is all or nothing: node/time-limit warnings mean Tableau cut the page short,
 //! so the same page is fetched again at half the size; any other failure fails the whole
-//! listing. Pages are decoded with the matcher's wire types so that a live listing and a
+//! listing. Pages are decoded with the [`wire`](crate::wire) types so that a live listing and a
 //! saved response read the same way.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use autoexpose_matcher::{
-    CustomSql, GraphQlError, PageInfo, TableNode, Workbook, WorkbookNode, WorkbooksResponse,
-};
+use autoexpose_domain::{CustomSql, Workbook};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 
 use crate::client::Session;
 use crate::error::TableauError;
+use crate::wire::{GraphQlError, PageInfo, TableNode, WorkbookNode, WorkbooksResponse};
 
 /// The largest page the Metadata API serves.
 const MAX_PAGE_SIZE: u32 = 1000;

@@ -103,7 +103,7 @@ async fn custom_sql_is_attached_to_its_workbook() {
 }
 
 /// The whole generated site, listed with a roomy page size and no faults.
-async fn full_listing(sim: &Simulator) -> Vec<autoexpose_matcher::Workbook> {
+async fn full_listing(sim: &Simulator) -> Vec<autoexpose_domain::Workbook> {
     let roots = top_level_projects(sim);
     generated_client(sim, 500)
         .list_collections(&roots, |_| {})

@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 
-use autoexpose_matcher::Workbook;
+use autoexpose_domain::Workbook;
 use serde::{Deserialize, Serialize};
 
 use crate::records::{Integration, RefreshTarget};

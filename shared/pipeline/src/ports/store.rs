@@ -5,7 +5,7 @@
 use std::error::Error as StdError;
 
 use async_trait::async_trait;
-use autoexpose_matcher::run_results::{NodeResult, ResultsKind};
+use autoexpose_domain::run_results::{NodeResult, ResultsKind};
 
 use crate::records::{
     AppliedManifest, ExposureDiff, Integration, Lease, RefreshRecord, RefreshTargetKind,

@@ -1,8 +1,8 @@
 //! What the pipeline keeps of the outside world: Tableau snapshots, the applied manifest
 //! and results pointers, and the exposures with the diffs that change them.
 
-use autoexpose_matcher::run_results::ResultsKind;
-use autoexpose_matcher::{Exposure, Workbook};
+use autoexpose_domain::run_results::ResultsKind;
+use autoexpose_domain::{Exposure, Workbook};
 use serde::{Deserialize, Serialize};
 
 use crate::ArtifactLocation;

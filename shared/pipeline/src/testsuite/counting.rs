@@ -8,7 +8,7 @@ use crate::{
 use async_trait::async_trait;
 use std::sync::Mutex;
 
-use autoexpose_matcher::run_results::{NodeResult, ResultsKind};
+use autoexpose_domain::run_results::{NodeResult, ResultsKind};
 
 use crate::{
     AppliedManifest, ExposureDiff, Integration, Lease, RefreshRecord, RefreshTargetKind,

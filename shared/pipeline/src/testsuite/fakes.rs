@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use autoexpose_matcher::{ProjectRef, UpstreamTable, Workbook};
+use autoexpose_domain::{ProjectRef, UpstreamTable, Workbook};
 use time::OffsetDateTime;
 
 use crate::{
@@ -50,8 +50,8 @@ impl Artifacts for MemoryArtifacts {
 }
 
 /// An exposure of workbook `luid` named `name`, reading `model.shop.orders`.
-pub fn sample_exposure(luid: &str, name: &str) -> autoexpose_matcher::Exposure {
-    autoexpose_matcher::Exposure {
+pub fn sample_exposure(luid: &str, name: &str) -> autoexpose_domain::Exposure {
+    autoexpose_domain::Exposure {
         name: name.into(),
         label: name.into(),
         exposure_type: "dashboard".into(),

@@ -4,8 +4,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use autoexpose_matcher::DatasourceRef;
-use autoexpose_matcher::run_results::{NodeResult, ResultsKind};
+use autoexpose_domain::DatasourceRef;
+use autoexpose_domain::run_results::{NodeResult, ResultsKind};
 use time::macros::datetime;
 
 use super::fakes::{

@@ -81,7 +81,7 @@ pub fn client(sim: &Simulator, options: ClientOptions) -> TableauClient {
 }
 
 /// The LUIDs of a listing's workbooks, sorted.
-pub fn luids(workbooks: &[autoexpose_matcher::Workbook]) -> Vec<String> {
+pub fn luids(workbooks: &[autoexpose_domain::Workbook]) -> Vec<String> {
     let mut luids: Vec<String> = workbooks.iter().map(|w| w.luid.clone()).collect();
     luids.sort();
     luids

@@ -1,0 +1,307 @@
+//! The HTML page around the graph: header, inline SVG, details panel, and the CSS and
+//! script from `assets/`. Every text from a manifest or a workbook is escaped for where it
+//! goes (element content or a double-quoted attribute) by `html-escape`.
+
+use std::fmt::Write as _;
+
+use autoexpose_domain::Manifest;
+use html_escape::{encode_double_quoted_attribute as escape_attr, encode_text as escape_text};
+
+use super::LineageOptions;
+use super::graph::{Graph, Node, NodeKind};
+use super::layout::{Layout, NODE_H, PAD, SUB_CHAR, TITLE_CHAR, TOP, text_x};
+
+/// Tableau's logo, simplified, and the arrow heads: `<defs>` the page's SVG refers to.
+const SVG_DEFS: &str = include_str!("../../assets/lineage-defs.svg");
+
+const TABLEAU_MARK_SMALL: &str = r##"<svg class="logo" width="30" height="30" viewBox="0 0 24 24" aria-hidden="true"><use href="#tableau-mark"/></svg>"##;
+
+const CSS: &str = include_str!("../../assets/lineage.css");
+
+const SCRIPT: &str = include_str!("../../assets/lineage.js");
+
+pub(super) fn write_page(
+    out: &mut String,
+    manifest: &Manifest,
+    graph: &Graph,
+    layout: &Layout,
+    options: &LineageOptions,
+) {
+    let title = if options.title.trim().is_empty() {
+        "dbt lineage"
+    } else {
+        options.title.as_str()
+    };
+    let dbt_nodes = graph.nodes.len() - graph.exposure_count;
+    out.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
+    out.push_str(
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; \
+         style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\n",
+    );
+    out.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
+    let _ = writeln!(out, "<title>{}</title>", escape_text(title));
+    let _ = writeln!(out, "<style>\n{CSS}</style>\n</head>");
+    let _ = writeln!(
+        out,
+        "<body data-ready=\"false\" data-exposures=\"{}\" data-nodes=\"{}\" data-edges=\"{}\">",
+        graph.exposure_count,
+        dbt_nodes,
+        graph.edge_count()
+    );
+    write_header(out, manifest, graph, title, options);
+    out.push_str("<main>\n<div id=\"canvas\">\n");
+    write_svg(out, graph, layout);
+    out.push_str("</div>\n");
+    write_panel(out, graph);
+    out.push_str("</main>\n");
+    let _ = writeln!(out, "<script>\n{SCRIPT}</script>\n</body>\n</html>");
+}
+
+fn write_header(
+    out: &mut String,
+    manifest: &Manifest,
+    graph: &Graph,
+    title: &str,
+    options: &LineageOptions,
+) {
+    out.push_str("<header>\n<div class=\"brand\">");
+    out.push_str(TABLEAU_MARK_SMALL);
+    let _ = write!(
+        out,
+        "<div><h1>{}</h1><p class=\"meta\">",
+        escape_text(title)
+    );
+    let mut facts = vec![format!(
+        "{} exposures · {} dbt nodes upstream",
+        graph.exposure_count,
+        graph.nodes.len() - graph.exposure_count
+    )];
+    if let Some(version) = &manifest.metadata.dbt_version {
+        facts.push(format!("dbt {version}"));
+    }
+    if let Some(at) = &manifest.metadata.generated_at {
+        facts.push(format!("manifest of {at}"));
+    }
+    if let Some(at) = &options.generated_at {
+        facts.push(format!("generated {at}"));
+    }
+    let _ = writeln!(out, "{}</p></div></div>", escape_text(&facts.join(" · ")));
+    out.push_str(
+        "<div class=\"search\"><input id=\"search\" type=\"search\" placeholder=\"Search nodes by name…\" \
+         autocomplete=\"off\" aria-label=\"Search nodes by name\"><span id=\"count\" aria-live=\"polite\"></span></div>\n\
+         <div class=\"zoom\"><button id=\"zoom-out\" type=\"button\" title=\"Zoom out\">−</button>\
+         <button id=\"zoom-fit\" type=\"button\" title=\"Fit the whole graph\">Fit</button>\
+         <button id=\"zoom-in\" type=\"button\" title=\"Zoom in\">+</button>\
+         <span id=\"zoom-level\">100%</span></div>\n",
+    );
+    out.push_str("<ul class=\"legend\">");
+    for (kind, label) in [
+        (NodeKind::Source, "source"),
+        (NodeKind::Seed, "seed"),
+        (NodeKind::Snapshot, "snapshot"),
+        (NodeKind::Model, "model"),
+        (NodeKind::Exposure, "Tableau exposure"),
+        (NodeKind::ManualExposure, "manual exposure"),
+    ] {
+        let _ = write!(
+            out,
+            "<li><span class=\"swatch k-{}\"></span>{label}</li>",
+            kind.slug()
+        );
+    }
+    out.push_str("</ul>\n</header>\n");
+}
+
+fn write_svg(out: &mut String, graph: &Graph, layout: &Layout) {
+    let (w, h) = (num(layout.width), num(layout.height));
+    let _ = writeln!(
+        out,
+        "<svg id=\"graph\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" \
+         viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"Lineage of {} exposures\">",
+        graph.exposure_count
+    );
+    out.push_str(SVG_DEFS);
+    let _ = writeln!(
+        out,
+        "<rect class=\"bg\" x=\"0\" y=\"0\" width=\"{w}\" height=\"{h}\"/>"
+    );
+    out.push_str("<g class=\"columns\">");
+    for (c, text) in layout.col_titles.iter().enumerate() {
+        let _ = write!(
+            out,
+            "<text class=\"col-head\" x=\"{}\" y=\"30\">{}</text>",
+            num(layout.col_x[c]),
+            escape_text(text)
+        );
+    }
+    out.push_str("</g>\n");
+    if graph.exposure_count == 0 {
+        let _ = writeln!(
+            out,
+            "<text class=\"empty\" x=\"{}\" y=\"{}\">No exposures: no Tableau workbook matched a dbt node.</text>",
+            num(PAD),
+            num(TOP + 20.0)
+        );
+    }
+    write_edges(out, graph, layout);
+    out.push_str("<g class=\"groups\">");
+    let last = layout.col_x.len() - 1;
+    for (y, text) in &layout.group_heads {
+        let _ = write!(
+            out,
+            "<g class=\"group-head\" transform=\"translate({},{})\"><path class=\"folder\" d=\"M0 3h5l2 2h7v8H0z\"/><text x=\"20\" y=\"12\">{}</text></g>",
+            num(layout.col_x[last]),
+            num(*y),
+            escape_text(text)
+        );
+    }
+    out.push_str("</g>\n<g class=\"nodes\">\n");
+    for index in draw_order(graph, layout) {
+        write_node(out, graph, layout, index);
+    }
+    out.push_str("</g>\n</svg>\n");
+}
+
+/// Column by column, top to bottom: the order a person reads (and tabs through) the page.
+fn draw_order(graph: &Graph, layout: &Layout) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..graph.nodes.len()).collect();
+    order.sort_by(|&a, &b| {
+        layout.column[a]
+            .cmp(&layout.column[b])
+            .then_with(|| layout.y[a].total_cmp(&layout.y[b]))
+            .then_with(|| graph.nodes[a].id.cmp(&graph.nodes[b].id))
+    });
+    order
+}
+
+fn write_edges(out: &mut String, graph: &Graph, layout: &Layout) {
+    let mut edges: Vec<(usize, usize)> = Vec::with_capacity(graph.edge_count());
+    for (child, parents) in graph.parents.iter().enumerate() {
+        edges.extend(parents.iter().map(|&parent| (parent, child)));
+    }
+    edges.sort_by(|a, b| {
+        let key = |&(p, c): &(usize, usize)| (&graph.nodes[p].id, &graph.nodes[c].id);
+        key(a).cmp(&key(b))
+    });
+    out.push_str("<g class=\"edges\">\n");
+    for (parent, child) in edges {
+        let x1 = layout.x(parent) + layout.w(parent);
+        let y1 = layout.y[parent] + NODE_H / 2.0;
+        let x2 = layout.x(child) - 3.0;
+        let y2 = layout.y[child] + NODE_H / 2.0;
+        let bend = ((x2 - x1) / 2.0).abs().max(40.0);
+        let _ = writeln!(
+            out,
+            "<path class=\"edge\" data-from=\"{}\" data-to=\"{}\" d=\"M{} {} C{} {} {} {} {} {}\"/>",
+            escape_attr(&graph.nodes[parent].id),
+            escape_attr(&graph.nodes[child].id),
+            num(x1),
+            num(y1),
+            num(x1 + bend),
+            num(y1),
+            num(x2 - bend),
+            num(y2),
+            num(x2),
+            num(y2)
+        );
+    }
+    out.push_str("</g>\n");
+}
+
+fn write_node(out: &mut String, graph: &Graph, layout: &Layout, index: usize) {
+    let node = &graph.nodes[index];
+    let (x, y, w) = (layout.x(index), layout.y[index], layout.w(index));
+    let text_x = text_x(node.kind);
+    let _ = write!(
+        out,
+        "<g class=\"node k-{kind}\" data-id=\"{id}\" data-kind=\"{kind}\" data-title=\"{title}\" \
+         data-search=\"{search}\"",
+        kind = node.kind.slug(),
+        id = escape_attr(&node.id),
+        title = escape_attr(&node.title),
+        search = escape_attr(&node.search),
+    );
+    for (key, value) in &node.details {
+        let _ = write!(out, " data-{key}=\"{}\"", escape_attr(value));
+    }
+    let _ = writeln!(
+        out,
+        " tabindex=\"0\" transform=\"translate({},{})\">",
+        num(x),
+        num(y)
+    );
+    let _ = writeln!(out, "<title>{}</title>", escape_text(&tooltip(node)));
+    let _ = write!(
+        out,
+        "<rect class=\"box\" width=\"{}\" height=\"{}\" rx=\"7\"/><rect class=\"bar\" width=\"6\" height=\"{}\" rx=\"3\"/>",
+        num(w),
+        num(NODE_H),
+        num(NODE_H)
+    );
+    match node.kind {
+        NodeKind::Exposure => out
+            .push_str("<use href=\"#tableau-mark\" x=\"12\" y=\"11\" width=\"20\" height=\"20\"/>"),
+        NodeKind::ManualExposure => out.push_str(
+            "<use href=\"#dashboard-mark\" x=\"13\" y=\"12\" width=\"18\" height=\"18\"/>",
+        ),
+        _ => {}
+    }
+    let title_chars = ((w - text_x - 10.0) / TITLE_CHAR).floor() as usize;
+    let sub_chars = ((w - text_x - 10.0) / SUB_CHAR).floor() as usize;
+    let _ = writeln!(
+        out,
+        "<text class=\"name\" x=\"{tx}\" y=\"18\">{}</text><text class=\"sub\" x=\"{tx}\" y=\"33\">{}</text>\n</g>",
+        escape_text(&truncate(&node.title, title_chars)),
+        escape_text(&truncate(&node.subtitle, sub_chars)),
+        tx = num(text_x),
+    );
+}
+
+fn tooltip(node: &Node) -> String {
+    let mut lines = vec![node.title.clone(), node.id.clone()];
+    for (key, value) in &node.details {
+        if matches!(*key, "owner" | "email" | "url" | "relation" | "project") {
+            lines.push(format!("{key}: {value}"));
+        }
+    }
+    lines.join("\n")
+}
+
+fn write_panel(out: &mut String, graph: &Graph) {
+    out.push_str("<aside id=\"details\">\n<div id=\"details-empty\">\n<h2>Lineage</h2>\n");
+    let _ = writeln!(
+        out,
+        "<p>{} exposures read from {} dbt nodes through {} edges.</p>",
+        graph.exposure_count,
+        graph.nodes.len() - graph.exposure_count,
+        graph.edge_count()
+    );
+    out.push_str(
+        "<p>Click an exposure to highlight the sources and models it reads from; click the \
+         background to clear. Type in the search box to find a node by name.</p>\n\
+         <p class=\"hint\">Links: <code>#q=orders</code> searches, <code>#select=name</code> \
+         selects an exposure, <code>#zoom=fit</code> shows the whole graph.</p>\n</div>\n\
+         <div id=\"details-node\" hidden><p class=\"kind\" id=\"d-kind\"></p><h2 id=\"d-title\"></h2>\
+         <p class=\"id\" id=\"d-id\"></p><dl id=\"d-fields\"></dl></div>\n</aside>\n",
+    );
+}
+
+/// Shortens `text` to at most `max` characters, ending with an ellipsis when cut.
+fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut short: String = text.chars().take(max.saturating_sub(1)).collect();
+    short.push('…');
+    short
+}
+
+/// A coordinate as SVG wants it: rounded to a tenth, no trailing `.0`.
+fn num(value: f64) -> String {
+    let tenths = (value * 10.0).round() as i64;
+    if tenths % 10 == 0 {
+        (tenths / 10).to_string()
+    } else {
+        format!("{:.1}", tenths as f64 / 10.0)
+    }
+}
