@@ -16,8 +16,6 @@ use autoexpose_tableau::{
     TokenSecret, build_http_client,
 };
 
-use autoexpose_tableau::{JobStatus, RefreshOutcome};
-
 use autoexpose_pipeline::{
     BiError, BiTool, Integration, JobState, ProjectNode, RefreshReply, RefreshTarget,
     RefreshTargetKind, ResolvedCollection, Secret,
@@ -181,14 +179,7 @@ impl BiTool for TableauHttp {
                             session.refresh_datasource(&target.luid).await
                         }
                     };
-                    replies.push(match outcome {
-                        Ok(RefreshOutcome::Queued { job_id }) => {
-                            Ok(RefreshReply::Queued { job_id })
-                        }
-                        Ok(RefreshOutcome::AlreadyQueued) => Ok(RefreshReply::AlreadyQueued),
-                        Ok(RefreshOutcome::NotRefreshable) => Ok(RefreshReply::NotRefreshable),
-                        Err(e) => Err(port_error(e)),
-                    });
+                    replies.push(outcome.map_err(port_error));
                 }
                 Ok(replies)
             })
@@ -203,15 +194,9 @@ impl BiTool for TableauHttp {
         job_id: &str,
     ) -> Result<JobState, BiError> {
         let client = self.client(integration, secret)?;
-        let status = client
+        client
             .with_session(async |session| session.job(job_id).await)
             .await
-            .map_err(port_error)?;
-        Ok(match status {
-            JobStatus::InProgress { progress } => JobState::InProgress { progress },
-            JobStatus::Succeeded => JobState::Succeeded,
-            JobStatus::Failed { notes } => JobState::Failed { notes },
-            JobStatus::Cancelled => JobState::Cancelled,
-        })
+            .map_err(port_error)
     }
 }

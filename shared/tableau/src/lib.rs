@@ -55,11 +55,11 @@ mod settings;
 mod transport;
 mod wire;
 
+pub use autoexpose_domain::refresh::{JobState, RefreshReply};
 pub use client::{Session, TableauClient};
 pub use error::TableauError;
 pub use metadata::{Progress, WorkbookListing};
 pub use projects::{Project, ProjectTree};
-pub use refresh::{JobStatus, RefreshOutcome};
 pub use reqwest::Client as HttpClient;
 pub use settings::{ClientOptions, ConnectionSettings, MAX_IN_FLIGHT, RetryPolicy, TokenSecret};
 pub use transport::build_http_client;

@@ -1,5 +1,6 @@
 //! Extract refreshes ("Update Now") and following the jobs they start.
 
+use autoexpose_domain::refresh::{JobState, RefreshReply};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -7,48 +8,15 @@ use crate::client::Session;
 use crate::error::TableauError;
 use crate::rest;
 
-/// What Tableau did with a refresh request.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RefreshOutcome {
-    /// A refresh job was queued.
-    Queued {
-        /// The job to follow with [`Session::job`].
-        job_id: String,
-    },
-    /// A refresh of the same content is already queued or running (409093).
-    AlreadyQueued,
-    /// The content has no extract to refresh (409090).
-    NotRefreshable,
-}
-
-/// Where a background job stands.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum JobStatus {
-    /// Queued or running.
-    InProgress {
-        /// Percent done, when Tableau says.
-        progress: Option<u32>,
-    },
-    /// Finished successfully.
-    Succeeded,
-    /// Finished with an error.
-    Failed {
-        /// Tableau's notes on the failure (e.g. the database's login error).
-        notes: Option<String>,
-    },
-    /// Cancelled before it finished.
-    Cancelled,
-}
-
 impl Session {
     /// Starts an extract refresh of a workbook ("Update Workbook Now").
-    pub async fn refresh_workbook(&self, luid: &str) -> Result<RefreshOutcome, TableauError> {
+    pub async fn refresh_workbook(&self, luid: &str) -> Result<RefreshReply, TableauError> {
         self.refresh("workbooks", luid, "refreshing a workbook's extracts")
             .await
     }
 
     /// Starts an extract refresh of a published data source ("Update Data Source Now").
-    pub async fn refresh_datasource(&self, luid: &str) -> Result<RefreshOutcome, TableauError> {
+    pub async fn refresh_datasource(&self, luid: &str) -> Result<RefreshReply, TableauError> {
         self.refresh("datasources", luid, "refreshing a data source's extract")
             .await
     }
@@ -58,7 +26,7 @@ impl Session {
         kind: &str,
         luid: &str,
         operation: &'static str,
-    ) -> Result<RefreshOutcome, TableauError> {
+    ) -> Result<RefreshReply, TableauError> {
         let url = format!("{}/{kind}/{luid}/refresh", self.site_url());
         let reply = self
             .call(operation, |http| {
@@ -74,18 +42,18 @@ impl Session {
                     operation,
                     detail: "it has no `job.id`".into(),
                 })?;
-            return Ok(RefreshOutcome::Queued { job_id });
+            return Ok(RefreshReply::Queued { job_id });
         }
         let code = rest::error_body(&reply.body).map(|e| e.code);
         match (reply.status, code.as_deref()) {
-            (StatusCode::CONFLICT, Some("409093")) => Ok(RefreshOutcome::AlreadyQueued),
-            (StatusCode::CONFLICT, Some("409090")) => Ok(RefreshOutcome::NotRefreshable),
+            (StatusCode::CONFLICT, Some("409093")) => Ok(RefreshReply::AlreadyQueued),
+            (StatusCode::CONFLICT, Some("409090")) => Ok(RefreshReply::NotRefreshable),
             _ => Err(self.site_refusal(operation, &reply)),
         }
     }
 
     /// The status of a background job ("Query Job").
-    pub async fn job(&self, job_id: &str) -> Result<JobStatus, TableauError> {
+    pub async fn job(&self, job_id: &str) -> Result<JobState, TableauError> {
         let operation = "reading a job's status";
         let url = format!("{}/jobs/{job_id}", self.site_url());
         let reply = self
@@ -111,22 +79,22 @@ impl Session {
 }
 
 /// Reads `finishCode` (0 success, 1 failed, 2 cancelled, 3 completed) and `progress`.
-fn job_status(job: &Value) -> Result<JobStatus, String> {
+fn job_status(job: &Value) -> Result<JobState, String> {
     let finished = rest::text(job.get("completedAt")).is_some_and(|t| !t.is_empty());
     let finish_code = rest::number(job.get("finishCode"));
     match finish_code {
-        None if !finished => Ok(JobStatus::InProgress {
+        None if !finished => Ok(JobState::InProgress {
             progress: rest::number(job.get("progress")).map(|p| p.min(100) as u32),
         }),
         // Tableau writes finishCode 0 while a job runs too: only completedAt ends it.
-        Some(0) if !finished => Ok(JobStatus::InProgress {
+        Some(0) if !finished => Ok(JobState::InProgress {
             progress: rest::number(job.get("progress")).map(|p| p.min(100) as u32),
         }),
-        Some(0) | Some(3) => Ok(JobStatus::Succeeded),
-        Some(1) => Ok(JobStatus::Failed {
+        Some(0) | Some(3) => Ok(JobState::Succeeded),
+        Some(1) => Ok(JobState::Failed {
             notes: job_notes(job),
         }),
-        Some(2) => Ok(JobStatus::Cancelled),
+        Some(2) => Ok(JobState::Cancelled),
         Some(other) => Err(format!("finishCode {other} is not one Tableau documents")),
         None => Err("the job has completedAt but no finishCode".into()),
     }
@@ -147,7 +115,7 @@ fn job_notes(job: &Value) -> Option<String> {
 mod tests {
     use super::*;
 
-    fn job(json: &str) -> JobStatus {
+    fn job(json: &str) -> JobState {
         let value: Value = serde_json::from_str(json).unwrap();
         job_status(&value).unwrap()
     }
@@ -156,7 +124,7 @@ mod tests {
     fn running_job_has_no_finish_code() {
         assert_eq!(
             job(r#"{"id": "j", "progress": "40", "createdAt": "2021-10-05T18:53:34Z"}"#),
-            JobStatus::InProgress { progress: Some(40) }
+            JobState::InProgress { progress: Some(40) }
         );
     }
 
@@ -171,7 +139,7 @@ mod tests {
         );
         assert_eq!(
             status,
-            JobStatus::Failed {
+            JobState::Failed {
                 notes: Some("java.lang.RuntimeException: Login failed for user.".into())
             }
         );
@@ -181,11 +149,11 @@ mod tests {
     fn finish_codes_map_to_outcomes() {
         assert_eq!(
             job(r#"{"completedAt": "2021-10-05T18:53:35Z", "finishCode": 0}"#),
-            JobStatus::Succeeded
+            JobState::Succeeded
         );
         assert_eq!(
             job(r#"{"completedAt": "2021-10-05T18:53:35Z", "finishCode": "2"}"#),
-            JobStatus::Cancelled
+            JobState::Cancelled
         );
     }
 }

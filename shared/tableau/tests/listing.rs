@@ -5,7 +5,7 @@ mod common;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use autoexpose_tableau::{JobStatus, Progress, RefreshOutcome, TableauError};
+use autoexpose_tableau::{JobState, Progress, RefreshReply, TableauError};
 use common::*;
 use tableau_sim::{GENERATED_PAT, ProjectSpec, Simulator, generate_site};
 
@@ -235,7 +235,7 @@ async fn refresh_queues_a_job_that_can_be_followed() {
             let no_extract = s
                 .refresh_workbook("e1e1e1e1-0001-4000-8000-0000000000e1")
                 .await?;
-            let RefreshOutcome::Queued { job_id } = &first else {
+            let RefreshReply::Queued { job_id } = &first else {
                 return Ok((first, second, no_extract, None));
             };
             let status = s.job(job_id).await?;
@@ -243,11 +243,11 @@ async fn refresh_queues_a_job_that_can_be_followed() {
         })
         .await
         .unwrap();
-    assert!(matches!(first, RefreshOutcome::Queued { .. }), "{first:?}");
-    assert_eq!(second, RefreshOutcome::AlreadyQueued);
-    assert_eq!(no_extract, RefreshOutcome::NotRefreshable);
+    assert!(matches!(first, RefreshReply::Queued { .. }), "{first:?}");
+    assert_eq!(second, RefreshReply::AlreadyQueued);
+    assert_eq!(no_extract, RefreshReply::NotRefreshable);
     assert!(
-        matches!(status, Some(JobStatus::InProgress { .. })),
+        matches!(status, Some(JobState::InProgress { .. })),
         "{status:?}"
     );
 }
@@ -258,7 +258,7 @@ async fn failed_refresh_job_reports_tableau_notes() {
     let client = client(&sim, options(100));
     let status = client
         .with_session(async |s| {
-            let RefreshOutcome::Queued { job_id } = s
+            let RefreshReply::Queued { job_id } = s
                 .refresh_workbook("e1e1e1e1-0006-4000-8000-0000000000e6")
                 .await?
             else {
@@ -266,7 +266,7 @@ async fn failed_refresh_job_reports_tableau_notes() {
             };
             loop {
                 let status = s.job(&job_id).await?;
-                if !matches!(status, JobStatus::InProgress { .. }) {
+                if !matches!(status, JobState::InProgress { .. }) {
                     return Ok(status);
                 }
                 tokio::time::sleep(Duration::from_millis(200)).await;
@@ -275,7 +275,7 @@ async fn failed_refresh_job_reports_tableau_notes() {
         .await
         .unwrap();
     match status {
-        JobStatus::Failed { notes } => assert!(notes.unwrap().contains("Login failed")),
+        JobState::Failed { notes } => assert!(notes.unwrap().contains("Login failed")),
         other => panic!("expected a failed job, got {other:?}"),
     }
 }

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::records::{Integration, RefreshTarget};
 use crate::{BoxError, Secret};
+pub use autoexpose_domain::refresh::{JobState, RefreshReply};
 
 /// A Tableau project resolved from a LUID or a path.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -105,39 +106,4 @@ pub trait BiTool: Send + Sync {
         secret: &Secret,
         job_id: &str,
     ) -> Result<JobState, BiError>;
-}
-
-/// What Tableau said to a refresh request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "reply", rename_all = "snake_case")]
-pub enum RefreshReply {
-    /// A job was queued.
-    Queued {
-        /// The job to follow.
-        job_id: String,
-    },
-    /// A refresh is already queued or running (409093).
-    AlreadyQueued,
-    /// There is no extract to refresh (409090).
-    NotRefreshable,
-}
-
-/// Where a Tableau background job stands.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
-pub enum JobState {
-    /// Queued or running.
-    InProgress {
-        /// Percent done, when Tableau says.
-        progress: Option<u32>,
-    },
-    /// Finished successfully (finishCode 0).
-    Succeeded,
-    /// Finished with an error (finishCode 1).
-    Failed {
-        /// Tableau's notes.
-        notes: Option<String>,
-    },
-    /// Cancelled (finishCode 2).
-    Cancelled,
 }
