@@ -15,11 +15,11 @@
 //! (a malformed manifest, an object that is gone) is reported as failed and the event
 //! succeeds, so it is not retried for ever.
 
-use autoexpose_aws::ArtifactKind;
 use autoexpose_lambda::{
     Deps, FunctionError, RunOutcome, Settings, artifact_upload, error_kind, handle_records,
     is_retryable,
 };
+use autoexpose_pipeline::ArtifactKind;
 use autoexpose_pipeline::{ApplyOutcome, ArtifactLocation, PipelineError};
 use aws_lambda_events::s3::{S3Event, S3EventRecord};
 use lambda_runtime::LambdaEvent;

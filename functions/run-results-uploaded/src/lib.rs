@@ -19,10 +19,10 @@
 //!
 //! [`Pipeline::queued_jobs`]: autoexpose_pipeline::Pipeline::queued_jobs
 
-use autoexpose_aws::ArtifactKind;
 use autoexpose_lambda::{
     Deps, FunctionError, Settings, artifact_upload, error_kind, handle_records, is_retryable,
 };
+use autoexpose_pipeline::ArtifactKind;
 use autoexpose_pipeline::PipelineError;
 use autoexpose_pipeline::{
     ArtifactLocation, JobQueue, RefreshJob, ResultsKind, ResultsOutcome, poll_delay,

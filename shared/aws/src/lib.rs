@@ -6,9 +6,9 @@
 //!
 //! * [`DynamoStore`] — [`autoexpose_pipeline::Store`] on one DynamoDB table; the key
 //!   design is documented in [`dynamodb`].
-//! * [`S3Artifacts`] — [`autoexpose_pipeline::Artifacts`] on S3, plus
-//!   [`ArtifactKey::parse`] for `dbt/<project>/<environment>/manifest.json` keys and
-//!   [`decode_event_key`] for keys as S3 events carry them.
+//! * [`S3Artifacts`] — [`autoexpose_pipeline::Artifacts`] on S3 (the bucket layout it
+//!   serves, `dbt/<project>/<environment>/<file>`, is the pipeline's `layout`; S3 event
+//!   keys are decoded by `autoexpose-lambda`).
 //! * [`SecretsManagerSecrets`] — [`autoexpose_pipeline::Secrets`] on Secrets Manager,
 //!   cached for a few minutes per warm container.
 //! * [`SqsJobQueue`] — [`autoexpose_pipeline::JobQueue`] on SQS: refresh jobs wait there,
@@ -32,7 +32,7 @@ mod secrets;
 mod sqs;
 
 pub use dynamodb::{CreateTableError, DynamoStore, RUN_RETENTION_SECS, TTL_ATTRIBUTE};
-pub use s3::{ArtifactKey, ArtifactKind, KeyError, S3Artifacts, decode_event_key};
+pub use s3::S3Artifacts;
 pub use secrets::{DEFAULT_CACHE_TTL, SecretsManagerSecrets};
 pub use sqs::{SQS_MAX_DELAY, SqsJobQueue};
 

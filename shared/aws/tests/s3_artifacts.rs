@@ -2,8 +2,8 @@
 
 mod common;
 
-use autoexpose_aws::{ArtifactKey, S3Artifacts, decode_event_key};
-use autoexpose_pipeline::{ArtifactError, ArtifactLocation, Artifacts};
+use autoexpose_aws::S3Artifacts;
+use autoexpose_pipeline::{ArtifactError, ArtifactKey, ArtifactLocation, Artifacts};
 use autoexpose_testkit::unique_name;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{BucketVersioningStatus, VersioningConfiguration};
@@ -47,7 +47,7 @@ async fn reads_an_uploaded_manifest() {
 }
 
 #[tokio::test]
-async fn key_with_spaces_from_an_event_is_decoded_and_read() {
+async fn key_with_spaces_is_read_and_fits_the_layout() {
     let (artifacts, bucket) = fresh_bucket().await;
     upload(
         &artifacts,
@@ -56,12 +56,12 @@ async fn key_with_spaces_from_an_event_is_decoded_and_read() {
         "spaced",
     )
     .await;
-    // As an S3 event carries it.
-    let key = decode_event_key("dbt/my+shop/prod/manifest.json").expect("decode");
-    let parsed = ArtifactKey::parse(&key).expect("layout");
+    // As `autoexpose_lambda::decode_event_key` gives it from the event's `dbt/my+shop/…`.
+    let key = "dbt/my shop/prod/manifest.json";
+    let parsed = ArtifactKey::parse(key).expect("layout");
     assert_eq!(parsed.project, "my shop");
     let bytes = artifacts
-        .read(&ArtifactLocation::s3(&bucket, &key))
+        .read(&ArtifactLocation::s3(&bucket, key))
         .await
         .expect("read");
     assert_eq!(bytes, b"spaced");

@@ -31,7 +31,9 @@ mod settings;
 pub use deps::{Deps, FunctionPipeline};
 pub use logging::{init_tracing, json_subscriber};
 pub use response::{ErrorResponse, FunctionError, RunOutcome, RunStatus, error_kind, is_retryable};
-pub use s3_events::{ArtifactUpload, RecordReport, artifact_upload, handle_records};
+pub use s3_events::{
+    ArtifactUpload, EncodingError, RecordReport, artifact_upload, decode_event_key, handle_records,
+};
 pub use settings::{
     ConfigError, DEFAULT_PRODUCTION_ENVIRONMENT, DEFAULT_SYNC_CONCURRENCY, Settings,
 };

@@ -2,12 +2,58 @@
 //! functions make before they touch the pipeline), and the loop over an event's records
 //! with its retry decision.
 
-use autoexpose_aws::{ArtifactKey, ArtifactKind, decode_event_key};
-use autoexpose_pipeline::ArtifactLocation;
+use autoexpose_pipeline::{ArtifactKey, ArtifactKind, ArtifactLocation};
 use aws_lambda_events::s3::{S3Event, S3EventRecord};
 use lambda_runtime::LambdaEvent;
 
 use crate::{FunctionError, Settings};
+
+/// An object key whose URL encoding is broken.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("S3 event key '{key}' is not valid URL encoding: {problem}")]
+pub struct EncodingError {
+    /// The key as it arrived.
+    pub key: String,
+    /// What is wrong with it.
+    pub problem: String,
+}
+
+/// Decodes an object key as S3 event notifications carry it: `+` is a space, then
+/// `%XX` escapes are decoded (`dbt/my+project/prod/manifest.json` →
+/// `dbt/my project/prod/manifest.json`; a real `+` arrives as `%2B`).
+pub fn decode_event_key(raw: &str) -> Result<String, EncodingError> {
+    let encoding = |problem: &str| EncodingError {
+        key: raw.to_string(),
+        problem: problem.to_string(),
+    };
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            b'%' => {
+                let hex = bytes
+                    .get(i + 1..i + 3)
+                    .ok_or_else(|| encoding("'%' is not followed by two hex digits"))?;
+                let hex = std::str::from_utf8(hex)
+                    .ok()
+                    .and_then(|h| u8::from_str_radix(h, 16).ok())
+                    .ok_or_else(|| encoding("'%' is not followed by two hex digits"))?;
+                out.push(hex);
+                i += 3;
+            }
+            byte => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).map_err(|_| encoding("the decoded bytes are not UTF-8"))
+}
 
 /// A production dbt artifact that landed in the artifacts bucket.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -118,4 +164,43 @@ where
     }
     FunctionError::retry_records(&retry, reports.len())?;
     Ok(reports)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plus_decodes_to_space_and_percent_escapes_decode() {
+        assert_eq!(
+            decode_event_key("dbt/my+project/prod/manifest.json").as_deref(),
+            Ok("dbt/my project/prod/manifest.json")
+        );
+        assert_eq!(
+            decode_event_key("dbt%2Fa%2Bb/prod/manifest.json").as_deref(),
+            Ok("dbt/a+b/prod/manifest.json")
+        );
+        assert_eq!(decode_event_key("caf%C3%A9").as_deref(), Ok("café"));
+    }
+
+    #[test]
+    fn plain_keys_decode_to_themselves() {
+        let key = "dbt/jaffle_shop/prod/manifest.json";
+        assert_eq!(decode_event_key(key).as_deref(), Ok(key));
+    }
+
+    #[test]
+    fn broken_percent_escapes_are_errors_naming_the_key() {
+        for raw in ["dbt/%2", "dbt/%zz/x", "dbt/%FF"] {
+            let err = decode_event_key(raw).expect_err(raw);
+            assert!(err.to_string().contains(raw), "{err}");
+        }
+    }
+
+    #[test]
+    fn decoded_event_key_with_spaces_parses() {
+        let decoded = decode_event_key("dbt/my+project/prod/manifest.json").expect("decodes");
+        let key = ArtifactKey::parse(&decoded).expect("valid");
+        assert_eq!(key.project, "my project");
+    }
 }

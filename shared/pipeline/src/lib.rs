@@ -39,6 +39,7 @@
 
 mod diff;
 mod error;
+mod layout;
 mod memory;
 mod orchestrate;
 mod pipeline;
@@ -52,6 +53,7 @@ pub mod testsuite;
 pub use autoexpose_domain::run_results::{NodeResult, ResultsKind};
 pub use diff::{DiffOutcome, diff_exposures};
 pub use error::PipelineError;
+pub use layout::{ArtifactKey, ArtifactKind, LayoutError, exposures_location};
 pub use memory::MemoryStore;
 pub use orchestrate::{JobCheck, MAX_POLL_DELAY, ResultsOutcome, poll_delay};
 pub use pipeline::{
@@ -60,9 +62,7 @@ pub use pipeline::{
 };
 pub use ports::*;
 pub use records::*;
-pub use reports::{
-    CatalogEntry, ExposureDetail, ExposureMode, ProjectExposures, exposures_location,
-};
+pub use reports::{CatalogEntry, ExposureDetail, ExposureMode, ProjectExposures};
 pub use stages::{ApplyOutcome, RunCounts, manifest_order, parse_collection_list};
 
 /// The store's narrow traits, to bring their methods into scope on a concrete store

@@ -11,6 +11,7 @@ use autoexpose_output::{LineageOptions, YamlFile, YamlOptions, dbt_yaml_files, l
 use serde::{Deserialize, Serialize};
 
 use crate::error::PipelineError;
+use crate::layout::exposures_location;
 use crate::pipeline::Pipeline;
 use crate::{ArtifactLocation, Integration, RefreshRecord};
 use autoexpose_domain::health::{Health, ProjectHealth};
@@ -108,25 +109,6 @@ fn render_lineage(
             generated_at,
         },
     )
-}
-
-/// Where the published YAML of a dbt project goes: `exposures/` beside its applied manifest.
-pub fn exposures_location(manifest: &ArtifactLocation, file: &YamlFile) -> ArtifactLocation {
-    let dir = manifest
-        .key
-        .rsplit_once('/')
-        .map_or("", |(dir, _)| dir)
-        .to_string();
-    let key = if dir.is_empty() {
-        format!("exposures/{}", file.path)
-    } else {
-        format!("{dir}/exposures/{}", file.path)
-    };
-    ArtifactLocation {
-        bucket: manifest.bucket.clone(),
-        key,
-        version_id: None,
-    }
 }
 
 impl Pipeline {
