@@ -17,7 +17,7 @@ use crate::dag::{Dag, IdLists, TestTargets, is_lineage_node, is_test};
 use crate::error::ManifestError;
 
 /// The oldest manifest schema version autoexpose reads (dbt Core 1.3).
-pub const OLDEST_SCHEMA_VERSION: u32 = 7;
+pub(crate) const OLDEST_SCHEMA_VERSION: u32 = 7;
 
 /// What kind of dbt node a relation comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -397,6 +397,7 @@ impl World {
         String::from_utf8(bytes.to_vec()).ok()
     }
 
+    /// The integration's stored exposures, sorted by name.
     pub async fn exposures(&self, integration_id: &str) -> Vec<StoredExposure> {
         self.store()
             .list_exposures(integration_id)

@@ -7,7 +7,7 @@ use autoexpose_testkit::{MotoServer, unique_name};
 use aws_config::SdkConfig;
 
 /// The SDK config for this test binary's moto server.
-pub async fn moto_config() -> SdkConfig {
+pub(crate) async fn moto_config() -> SdkConfig {
     MotoServer::shared()
         .expect("moto starts (run `bash infra/setup-venv.sh`)")
         .sdk_config()
@@ -15,12 +15,12 @@ pub async fn moto_config() -> SdkConfig {
 }
 
 /// A DynamoDB client on moto.
-pub async fn dynamodb() -> aws_sdk_dynamodb::Client {
+pub(crate) async fn dynamodb() -> aws_sdk_dynamodb::Client {
     aws_sdk_dynamodb::Client::new(&moto_config().await)
 }
 
 /// A store on a new, empty table of its own.
-pub async fn fresh_store() -> DynamoStore {
+pub(crate) async fn fresh_store() -> DynamoStore {
     let client = dynamodb().await;
     let table = unique_name("autoexpose");
     DynamoStore::create_table(&client, &table)

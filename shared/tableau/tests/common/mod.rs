@@ -11,33 +11,33 @@ use autoexpose_tableau::{
 use tableau_sim::{Simulator, SiteData, load_site_file};
 
 /// The example site's PAT: name and secret.
-pub const PAT: (&str, &str) = ("autoexpose-ci", "ci-secret-0123456789");
+pub(crate) const PAT: (&str, &str) = ("autoexpose-ci", "ci-secret-0123456789");
 /// The example site's content URL.
-pub const SITE: &str = "acme";
+pub(crate) const SITE: &str = "acme";
 
 /// Project LUIDs of the example site.
-pub const FINANCE: &str = "1f0e1a6c-0001-4000-8000-00000000f001";
-pub const REPORTING: &str = "1f0e1a6c-0002-4000-8000-00000000f002";
-pub const ARCHIVE: &str = "1f0e1a6c-0003-4000-8000-00000000f003";
-pub const MARKETING: &str = "1f0e1a6c-0004-4000-8000-00000000f004";
-pub const SANDBOX: &str = "1f0e1a6c-0005-4000-8000-00000000f005";
+pub(crate) const FINANCE: &str = "1f0e1a6c-0001-4000-8000-00000000f001";
+pub(crate) const REPORTING: &str = "1f0e1a6c-0002-4000-8000-00000000f002";
+pub(crate) const ARCHIVE: &str = "1f0e1a6c-0003-4000-8000-00000000f003";
+pub(crate) const MARKETING: &str = "1f0e1a6c-0004-4000-8000-00000000f004";
+pub(crate) const SANDBOX: &str = "1f0e1a6c-0005-4000-8000-00000000f005";
 
 /// The hand-made example site (`acme`).
-pub fn example_site() -> SiteData {
+pub(crate) fn example_site() -> SiteData {
     let path =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/simulator/sites/example.json");
     load_site_file(&path).expect("the example site loads")
 }
 
 /// A simulator serving the example site.
-pub async fn start_example() -> Simulator {
+pub(crate) async fn start_example() -> Simulator {
     Simulator::start(example_site())
         .await
         .expect("the simulator starts")
 }
 
 /// Retries fast enough for tests, few enough to give up quickly.
-pub fn fast_retry() -> RetryPolicy {
+pub(crate) fn fast_retry() -> RetryPolicy {
     RetryPolicy {
         max_retries: 3,
         base_delay: Duration::from_millis(5),
@@ -47,7 +47,7 @@ pub fn fast_retry() -> RetryPolicy {
 }
 
 /// Test options: fast retries, the given page size.
-pub fn options(page_size: u32) -> ClientOptions {
+pub(crate) fn options(page_size: u32) -> ClientOptions {
     ClientOptions {
         page_size,
         retry: fast_retry(),
@@ -57,7 +57,7 @@ pub fn options(page_size: u32) -> ClientOptions {
 }
 
 /// A client for `site` with the given PAT.
-pub fn client_for(
+pub(crate) fn client_for(
     sim: &Simulator,
     site: &str,
     pat: (&str, &str),
@@ -76,12 +76,12 @@ pub fn client_for(
 }
 
 /// A client for the example site with its CI token.
-pub fn client(sim: &Simulator, options: ClientOptions) -> TableauClient {
+pub(crate) fn client(sim: &Simulator, options: ClientOptions) -> TableauClient {
     client_for(sim, SITE, PAT, options)
 }
 
 /// The LUIDs of a listing's workbooks, sorted.
-pub fn luids(workbooks: &[autoexpose_domain::Workbook]) -> Vec<String> {
+pub(crate) fn luids(workbooks: &[autoexpose_domain::Workbook]) -> Vec<String> {
     let mut luids: Vec<String> = workbooks.iter().map(|w| w.luid.clone()).collect();
     luids.sort();
     luids

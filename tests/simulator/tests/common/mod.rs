@@ -7,31 +7,36 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tableau_sim::{SimConfig, Simulator, load_site_file};
 
-pub const SITE_ID: &str = "9a8b7c6d-1111-4e2f-8a3b-5c6d7e8f9a0b";
-pub const PAT: (&str, &str) = ("autoexpose-ci", "ci-secret-0123456789");
-pub const API: &str = "3.25";
+pub(crate) const SITE_ID: &str = "9a8b7c6d-1111-4e2f-8a3b-5c6d7e8f9a0b";
+pub(crate) const PAT: (&str, &str) = ("autoexpose-ci", "ci-secret-0123456789");
+pub(crate) const API: &str = "3.25";
 
-pub fn example_path() -> PathBuf {
+pub(crate) fn example_path() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("sites/example.json")
 }
 
-pub async fn start() -> Simulator {
+pub(crate) async fn start() -> Simulator {
     start_with(SimConfig::default()).await
 }
 
-pub async fn start_with(config: SimConfig) -> Simulator {
+pub(crate) async fn start_with(config: SimConfig) -> Simulator {
     let data = load_site_file(&example_path()).expect("example site loads");
     Simulator::start_with(data, config)
         .await
         .expect("simulator starts")
 }
 
-pub fn client() -> reqwest::Client {
+pub(crate) fn client() -> reqwest::Client {
     reqwest::Client::new()
 }
 
 /// Signs in with JSON and returns the HTTP status and body.
-pub async fn sign_in(sim: &Simulator, name: &str, secret: &str, site: &str) -> (StatusCode, Value) {
+pub(crate) async fn sign_in(
+    sim: &Simulator,
+    name: &str,
+    secret: &str,
+    site: &str,
+) -> (StatusCode, Value) {
     let body = json!({"credentials": {"personalAccessTokenName": name, "personalAccessTokenSecret": secret, "site": {"contentUrl": site}}});
     let response = client()
         .post(format!("{}/api/{API}/auth/signin", sim.base_url()))
@@ -45,7 +50,7 @@ pub async fn sign_in(sim: &Simulator, name: &str, secret: &str, site: &str) -> (
 }
 
 /// Signs in with the example's CI PAT and returns the token.
-pub async fn token(sim: &Simulator) -> String {
+pub(crate) async fn token(sim: &Simulator) -> String {
     let (status, body) = sign_in(sim, PAT.0, PAT.1, "acme").await;
     assert_eq!(status, StatusCode::OK, "{body}");
     body["credentials"]["token"]
@@ -55,7 +60,7 @@ pub async fn token(sim: &Simulator) -> String {
 }
 
 /// GET a site-relative REST path as JSON.
-pub async fn get_json(sim: &Simulator, token: &str, path: &str) -> (StatusCode, Value) {
+pub(crate) async fn get_json(sim: &Simulator, token: &str, path: &str) -> (StatusCode, Value) {
     let response = client()
         .get(format!(
             "{}/api/{API}/sites/{SITE_ID}/{path}",
@@ -71,7 +76,7 @@ pub async fn get_json(sim: &Simulator, token: &str, path: &str) -> (StatusCode, 
 }
 
 /// POST to a site-relative REST path with an empty `<tsRequest/>`, as JSON.
-pub async fn post_json(sim: &Simulator, token: &str, path: &str) -> (StatusCode, Value) {
+pub(crate) async fn post_json(sim: &Simulator, token: &str, path: &str) -> (StatusCode, Value) {
     let response = client()
         .post(format!(
             "{}/api/{API}/sites/{SITE_ID}/{path}",
@@ -89,7 +94,7 @@ pub async fn post_json(sim: &Simulator, token: &str, path: &str) -> (StatusCode,
 }
 
 /// Runs a GraphQL query on the Metadata API.
-pub async fn graphql(
+pub(crate) async fn graphql(
     sim: &Simulator,
     token: &str,
     query: &str,
@@ -107,6 +112,6 @@ pub async fn graphql(
 }
 
 /// The `code` of the first GraphQL error.
-pub fn first_error_code(body: &Value) -> Option<&str> {
+pub(crate) fn first_error_code(body: &Value) -> Option<&str> {
     body["errors"][0]["extensions"]["code"].as_str()
 }
