@@ -396,3 +396,40 @@ fn same_error(error: &BiError) -> BiError {
         BiError::Other(_) => BiError::Other(message.into()),
     }
 }
+
+/// A pipeline over the in-memory store with fakes, as a handler's unit test wants it: one
+/// integration `acme` (dbt project `shop`) selecting `collections`, a Tableau site with
+/// workbooks `wb-1` (Finance, reads `orders`), `wb-2` (Ops, reads `orders`) and `wb-3`
+/// (Finance/Q1, reads `customers`), and a manifest with those two models applied. Returns
+/// the pipeline and the store, to look at afterwards.
+pub async fn memory_pipeline(collections: &[&str]) -> (crate::Pipeline, Arc<crate::MemoryStore>) {
+    use crate::prelude::*;
+    let store = Arc::new(crate::MemoryStore::new());
+    let artifacts = MemoryArtifacts::default();
+    let location = ArtifactLocation::local("manifest.json");
+    artifacts.put(
+        &location,
+        manifest_json("2025-03-01T07:00:00Z", "inv-1", &["orders", "customers"]),
+    );
+    let tableau = FakeTableau::with_projects();
+    tableau.set_workbooks(vec![
+        workbook("wb-1", "Sales", "p-fin", &["orders"]),
+        workbook("wb-2", "Operations", "p-ops", &["orders"]),
+        workbook("wb-3", "Quarterly", "p-q1", &["customers"]),
+    ]);
+    let pipeline = crate::Pipeline::from_shared(
+        store.clone(),
+        Arc::new(artifacts),
+        Arc::new(StaticSecrets(Secret::new("pat-secret-value"))),
+        Arc::new(tableau),
+    );
+    store
+        .create_integration(&sample_integration("acme", collections))
+        .await
+        .expect("create integration");
+    pipeline
+        .apply_manifest("shop", &location)
+        .await
+        .expect("apply manifest");
+    (pipeline, store)
+}

@@ -23,8 +23,8 @@ mod store_behaviour;
 
 pub use counting::{CountingStore, WriteCounts};
 pub use fakes::{
-    FakeTableau, ManualClock, MemoryArtifacts, StaticSecrets, manifest_json, sample_exposure,
-    sample_integration, workbook,
+    FakeTableau, ManualClock, MemoryArtifacts, StaticSecrets, manifest_json, memory_pipeline,
+    sample_exposure, sample_integration, workbook,
 };
 pub use orchestrate_behaviour::*;
 pub use pipeline_behaviour::*;
