@@ -165,7 +165,7 @@ impl OfflineArgs {
         let workbooks = output::read_tableau_response(response)?;
         let options = MatchOptions {
             include_unmatched: self.include_unmatched,
-            site: self.site.tableau_site(),
+            urls: self.site.workbook_urls(),
             aliases: self.aliases.to_aliases(),
             ..MatchOptions::default()
         };

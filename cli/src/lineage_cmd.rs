@@ -60,7 +60,7 @@ pub async fn run(args: LineageArgs, store: &crate::backend::StoreArgs) -> anyhow
     drop(bytes);
     let workbooks = output::read_tableau_response(&response)?;
     let options = MatchOptions {
-        site: args.site.tableau_site(),
+        urls: args.site.workbook_urls(),
         aliases: args.aliases.to_aliases(),
         ..MatchOptions::default()
     };

@@ -69,7 +69,7 @@ pub fn run(args: MatchArgs) -> anyhow::Result<()> {
     let workbooks = output::read_tableau_response(&args.tableau_response)?;
     let options = MatchOptions {
         include_unmatched: args.include_unmatched,
-        site: args.site.tableau_site(),
+        urls: args.site.workbook_urls(),
         aliases: args.aliases.to_aliases(),
         ..MatchOptions::default()
     };

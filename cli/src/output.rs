@@ -84,13 +84,13 @@ pub struct SiteArgs {
 }
 
 impl SiteArgs {
-    /// The site for workbook URLs, when a server was given.
-    pub fn tableau_site(&self) -> Option<autoexpose_domain::TableauSite> {
+    /// The site's rule for workbook URLs, when a server was given.
+    pub fn workbook_urls(&self) -> Option<std::sync::Arc<dyn autoexpose_domain::WorkbookUrls>> {
         let server_url = self.server_url.clone()?;
-        Some(autoexpose_domain::TableauSite {
+        Some(std::sync::Arc::new(autoexpose_tableau::TableauSite {
             server_url,
             content_url: self.site.clone(),
-        })
+        }))
     }
 
     /// The site's content URL, unless it is the Default site.

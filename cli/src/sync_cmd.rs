@@ -8,8 +8,10 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use autoexpose_domain::{MatchOptions, TableauSite, build_exposures};
-use autoexpose_tableau::{ClientOptions, ConnectionSettings, Progress, TableauClient, TokenSecret};
+use autoexpose_domain::{MatchOptions, build_exposures};
+use autoexpose_tableau::{
+    ClientOptions, ConnectionSettings, Progress, TableauClient, TableauSite, TokenSecret,
+};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::match_cmd::AliasArgs;
@@ -119,10 +121,10 @@ async fn run_live(args: SyncArgs, manifest_path: &Path) -> anyhow::Result<()> {
 
     let options = MatchOptions {
         include_unmatched: args.include_unmatched,
-        site: Some(TableauSite {
+        urls: Some(std::sync::Arc::new(TableauSite {
             server_url,
             content_url: args.site.clone(),
-        }),
+        })),
         aliases: args.aliases.to_aliases(),
         ..MatchOptions::default()
     };

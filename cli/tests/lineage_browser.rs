@@ -13,8 +13,9 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use autoexpose_domain::dag::Dag;
-use autoexpose_domain::{Exposure, Manifest, MatchOptions, TableauSite, build_exposures};
+use autoexpose_domain::{Exposure, Manifest, MatchOptions, build_exposures};
 use autoexpose_output::{LineageOptions, lineage_html};
+use autoexpose_tableau::TableauSite;
 use autoexpose_tableau::parse_workbooks_response;
 use serde_json::{Value, json};
 
@@ -372,10 +373,10 @@ fn build_page(dir: &Path, manifest_bytes: &[u8], tableau_bytes: &[u8]) -> Built 
     let dag = manifest.dag().clone();
     let workbooks = parse_workbooks_response(tableau_bytes).expect("response parses");
     let options = MatchOptions {
-        site: Some(TableauSite {
+        urls: Some(std::sync::Arc::new(TableauSite {
             server_url: "10az.online.tableau.com".into(),
             content_url: "acme".into(),
-        }),
+        })),
         ..MatchOptions::default()
     };
     let exposures = build_exposures(&manifest, &workbooks, &options).exposures;

@@ -63,6 +63,6 @@ pub use manifest::{
     Manifest, ManifestMetadata, ManualExposure, Relation, RelationKind, parse_minor_version, skim,
 };
 pub use matching::{
-    Exposure, MatchOptions, MatchOutcome, MatchStats, TableauSite, build_exposures,
+    Exposure, MatchOptions, MatchOutcome, MatchStats, WorkbookUrls, build_exposures,
 };
 pub use workbook::{CustomSql, DatasourceRef, Owner, ProjectRef, UpstreamTable, Workbook};

@@ -7,51 +7,19 @@ use rustc_hash::FxHasher;
 use serde::{Deserialize, Serialize};
 
 use crate::index::{AliasMap, Aliases, Lookup, RelationIndex, custom_sql_tables, table_fqn};
+use std::fmt;
+use std::sync::Arc;
+
 use crate::manifest::Manifest;
 use crate::naming::assign_names;
 use crate::workbook::{Owner, Workbook};
 
-/// The Tableau site that workbooks come from, for building browser URLs.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TableauSite {
-    /// Host (`10az.online.tableau.com`), host and port, or a full URL with scheme.
-    pub server_url: String,
-    /// The site's content URL; empty for the Default site of a Tableau Server.
-    pub content_url: String,
-}
-
-impl TableauSite {
-    /// `https://host[:port]` (or the scheme given), without a trailing slash.
-    pub fn base_url(&self) -> String {
-        let url = self.server_url.trim().trim_end_matches('/');
-        if url.contains("://") {
-            url.to_string()
-        } else {
-            format!("https://{url}")
-        }
-    }
-
-    /// The URL a person opens to see a workbook, from its numeric (vizportal) id.
-    pub fn workbook_url(&self, workbook: &Workbook) -> Option<String> {
-        let numeric = workbook
-            .vizportal_url_id
-            .clone()
-            .filter(|id| !id.is_empty())
-            .or_else(|| {
-                let uri = workbook.uri.as_deref()?;
-                let (_, id) = uri.rsplit_once("/workbooks/")?;
-                Some(id.trim_matches('/').to_string()).filter(|id| !id.is_empty())
-            })?;
-        let base = self.base_url();
-        Some(if self.content_url.is_empty() {
-            format!("{base}/#/workbooks/{numeric}/views")
-        } else {
-            format!(
-                "{base}/#/site/{}/workbooks/{numeric}/views",
-                self.content_url
-            )
-        })
-    }
+/// How a BI tool turns a workbook into the URL a person opens in a browser. Each BI
+/// adapter has its own rule (Tableau's is `autoexpose_tableau::TableauSite`), so the
+/// matcher stays BI-neutral.
+pub trait WorkbookUrls: fmt::Debug + Send + Sync {
+    /// The workbook's browser URL, when its ids allow one.
+    fn workbook_url(&self, workbook: &Workbook) -> Option<String>;
 }
 
 /// A dbt exposure built from a Tableau workbook (PRODUCT.md S4).
@@ -94,8 +62,8 @@ pub struct Exposure {
 pub struct MatchOptions {
     /// Also make exposures for workbooks that matched nothing.
     pub include_unmatched: bool,
-    /// The site, for workbook URLs; without it exposures have no `url`.
-    pub site: Option<TableauSite>,
+    /// The BI site's URL rule; without it exposures have no `url`.
+    pub urls: Option<Arc<dyn WorkbookUrls>>,
     /// Exposure names given in earlier syncs (workbook LUID → name), kept where possible.
     pub previous_names: HashMap<String, String>,
     /// Tableau database and schema names mapped to dbt's, applied before matching.
@@ -255,7 +223,7 @@ pub fn build_exposures(
             label: m.workbook.name.clone(),
             exposure_type: "dashboard".into(),
             url: options
-                .site
+                .urls
                 .as_ref()
                 .and_then(|s| s.workbook_url(m.workbook)),
             owner: m.workbook.owner.clone(),

@@ -1,8 +1,6 @@
 //! Tableau tables match dbt relations by `{database}.{schema}.{name}`, as users expect.
 
-use autoexpose_domain::{
-    Manifest, MatchOptions, TableauSite, UpstreamTable, Workbook, build_exposures,
-};
+use autoexpose_domain::{Manifest, MatchOptions, UpstreamTable, Workbook, build_exposures};
 
 fn manifest(nodes: &str, sources: &str) -> Manifest {
     let text = format!(
@@ -249,41 +247,6 @@ fn workbooks_without_matches_are_left_out_unless_asked_for() {
             .iter()
             .any(|e| e.name == "unmatched" && e.depends_on.is_empty())
     );
-}
-
-#[test]
-fn workbook_urls_follow_tableau_rules_for_sites() {
-    let wb = workbook("wb-1", "W", vec![]);
-    let cloud = TableauSite {
-        server_url: "10az.online.tableau.com".into(),
-        content_url: "acme".into(),
-    };
-    assert_eq!(
-        cloud.workbook_url(&wb).as_deref(),
-        Some("https://10az.online.tableau.com/#/site/acme/workbooks/42/views")
-    );
-    let default_site = TableauSite {
-        server_url: "http://tableau.local:8080/".into(),
-        content_url: String::new(),
-    };
-    assert_eq!(
-        default_site.workbook_url(&wb).as_deref(),
-        Some("http://tableau.local:8080/#/workbooks/42/views")
-    );
-    let from_uri = Workbook {
-        vizportal_url_id: None,
-        uri: Some("sites/4989/workbooks/15995".into()),
-        ..wb.clone()
-    };
-    assert_eq!(
-        cloud.workbook_url(&from_uri).as_deref(),
-        Some("https://10az.online.tableau.com/#/site/acme/workbooks/15995/views")
-    );
-    let no_id = Workbook {
-        vizportal_url_id: None,
-        ..wb
-    };
-    assert_eq!(cloud.workbook_url(&no_id), None);
 }
 
 #[test]

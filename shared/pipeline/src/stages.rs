@@ -7,7 +7,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 
-use autoexpose_domain::{Aliases, Manifest, MatchOptions, TableauSite, build_exposures};
+use autoexpose_domain::{Aliases, Manifest, MatchOptions, build_exposures};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -410,10 +410,7 @@ impl Pipeline {
             .collect();
         let options = MatchOptions {
             include_unmatched: integration.include_unmatched,
-            site: Some(TableauSite {
-                server_url: integration.server_url.clone(),
-                content_url: integration.site.clone(),
-            }),
+            urls: Some(self.bi.workbook_urls(integration)),
             previous_names,
             aliases: Aliases {
                 databases: integration.database_aliases.clone(),

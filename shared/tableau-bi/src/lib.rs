@@ -8,12 +8,12 @@
 //! # let _ = bi;
 //! ```
 
-use autoexpose_domain::Workbook;
+use autoexpose_domain::{Workbook, WorkbookUrls};
 use std::sync::{Arc, OnceLock};
 
 use autoexpose_tableau::{
     ClientOptions, ConnectionSettings, HttpClient, TableauClient, TableauError as ClientError,
-    TokenSecret, build_http_client,
+    TableauSite, TokenSecret, build_http_client,
 };
 
 use autoexpose_pipeline::{
@@ -82,6 +82,13 @@ fn port_error(error: ClientError) -> BiError {
 
 #[async_trait::async_trait]
 impl BiTool for TableauHttp {
+    fn workbook_urls(&self, integration: &Integration) -> Arc<dyn WorkbookUrls> {
+        Arc::new(TableauSite {
+            server_url: integration.server_url.clone(),
+            content_url: integration.site.clone(),
+        })
+    }
+
     async fn resolve_collections(
         &self,
         integration: &Integration,

@@ -52,6 +52,7 @@ mod projects;
 mod refresh;
 mod rest;
 mod settings;
+mod site;
 mod transport;
 mod wire;
 
@@ -62,6 +63,7 @@ pub use metadata::{Progress, WorkbookListing};
 pub use projects::{Project, ProjectTree};
 pub use reqwest::Client as HttpClient;
 pub use settings::{ClientOptions, ConnectionSettings, MAX_IN_FLIGHT, RetryPolicy, TokenSecret};
+pub use site::TableauSite;
 pub use transport::build_http_client;
 pub use wire::{TableauResponseError, parse_workbooks_response};
 

@@ -2,7 +2,9 @@
 
 use async_trait::async_trait;
 
-use autoexpose_domain::Workbook;
+use std::sync::Arc;
+
+use autoexpose_domain::{Workbook, WorkbookUrls};
 use serde::{Deserialize, Serialize};
 
 use crate::records::{Integration, RefreshTarget};
@@ -66,6 +68,9 @@ impl BiError {
 /// secret.
 #[async_trait]
 pub trait BiTool: Send + Sync {
+    /// The integration's rule for the browser URL of a workbook (its exposure's `url`).
+    fn workbook_urls(&self, integration: &Integration) -> Arc<dyn WorkbookUrls>;
+
     /// Resolves project LUIDs or paths to projects. `UnknownCollections` names every one
     /// that does not exist.
     async fn resolve_collections(

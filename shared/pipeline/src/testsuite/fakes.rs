@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use autoexpose_domain::{ProjectRef, UpstreamTable, Workbook};
+use autoexpose_domain::{ProjectRef, UpstreamTable, Workbook, WorkbookUrls};
 use time::OffsetDateTime;
 
 use crate::{
@@ -210,6 +210,10 @@ impl FakeTableau {
 
 #[async_trait::async_trait]
 impl BiTool for FakeTableau {
+    fn workbook_urls(&self, integration: &Integration) -> Arc<dyn WorkbookUrls> {
+        Arc::new(FakeUrls(integration.server_url.clone()))
+    }
+
     async fn resolve_collections(
         &self,
         _integration: &Integration,
@@ -432,4 +436,14 @@ pub async fn memory_pipeline(collections: &[&str]) -> (crate::Pipeline, Arc<crat
         .await
         .expect("apply manifest");
     (pipeline, store)
+}
+
+/// The fake site's URL rule: `https://{server}/workbooks/{luid}`.
+#[derive(Debug)]
+struct FakeUrls(String);
+
+impl WorkbookUrls for FakeUrls {
+    fn workbook_url(&self, workbook: &Workbook) -> Option<String> {
+        Some(format!("https://{}/workbooks/{}", self.0, workbook.luid))
+    }
 }
