@@ -2,27 +2,43 @@
 //!
 //! `autoexpose match` and `autoexpose diagnose` work offline on a saved Tableau response;
 //! the stateful commands (`integrations`, `collections`, `sync`, `apply-manifest`,
-//! `exposures`) run the same pipeline as the AWS functions on a local store.
+//! `exposures`, `record-results`) run the same pipeline as the AWS functions on a local
+//! store or a deployed stack's.
+//!
+//! Layout (arrows point down: `main` → `commands` → helpers):
+//! - `commands/`: one module per command group (`matching`, `diagnose`, `lineage`, `sync`,
+//!   `integrations`, `collections`, `manifest` for apply-manifest, `results` for
+//!   record-results, `exposures` with its `export` of YAML and injected manifests);
+//! - `store_choice`: the local SQLite store or a deployed stack's DynamoDB/S3/Secrets
+//!   Manager behind one pipeline; `lookups`: finding stored records, with helpful errors;
+//! - `match_flags`: alias and site flags; `files`: reading inputs, writing output;
+//!   `exposure_format`: table/JSON/YAML of a match; `tables`: aligned columns and the
+//!   catalog's rows and CSV; `run_summary`: one line per sync run.
 
-mod backend;
-mod diagnose_cmd;
-mod export_cmd;
-mod lineage_cmd;
-mod match_cmd;
-mod output;
-mod state_cmd;
-mod sync_cmd;
+mod commands;
+mod exposure_format;
+mod files;
+mod lookups;
+mod match_flags;
+mod run_summary;
+mod store_choice;
+mod tables;
 
+use std::future::Future;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+
+use commands::{
+    collections, diagnose, exposures, integrations, lineage, manifest, matching, results, sync,
+};
 
 /// Keep dbt exposures in step with Tableau.
 #[derive(Parser)]
 #[command(name = "autoexpose", version, about, long_about = None)]
 struct Cli {
     #[command(flatten)]
-    store: backend::StoreArgs,
+    store: store_choice::StoreArgs,
     #[command(subcommand)]
     command: Command,
 }
@@ -30,34 +46,43 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Match a saved Tableau Metadata API response against a dbt manifest, offline.
-    Match(match_cmd::MatchArgs),
+    Match(matching::MatchArgs),
     /// List every Tableau table, whether it matched, and the nearest dbt relations of those that did not.
-    Diagnose(diagnose_cmd::DiagnoseArgs),
+    Diagnose(diagnose::DiagnoseArgs),
     /// Draw the lineage page (dbt nodes → exposures) as one self-contained HTML file.
-    Lineage(lineage_cmd::LineageArgs),
+    Lineage(lineage::LineageArgs),
     /// Import Tableau workbooks and update exposures: a stored integration (`ID` or `--all`),
     /// or live with `--manifest` and the connection flags (no store).
-    Sync(sync_cmd::SyncArgs),
-    #[command(flatten)]
-    State(state_cmd::StateCommand),
+    Sync(sync::SyncArgs),
+    /// Add, list and show integrations (a dbt project linked to a Tableau site).
+    #[command(subcommand)]
+    Integrations(integrations::IntegrationsCommand),
+    /// Choose and show an integration's Tableau collections (projects).
+    #[command(subcommand)]
+    Collections(collections::CollectionsCommand),
+    /// Apply a dbt manifest.json and rematch every integration of its dbt project.
+    ApplyManifest(manifest::ApplyManifestArgs),
+    /// Show the stored exposures.
+    #[command(subcommand)]
+    Exposures(exposures::ExposuresCommand),
+    /// Record a dbt run_results.json (and sources.json): exposure health, and extract
+    /// refreshes of rebuilt exposures where active exposures are on.
+    RecordResults(results::RecordResultsArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let store = &cli.store;
     let result = match cli.command {
-        Command::Match(args) => match_cmd::run(args),
-        Command::Diagnose(args) => {
-            runtime().and_then(|rt| rt.block_on(diagnose_cmd::run(args, &cli.store)))
-        }
-        Command::Lineage(args) => {
-            runtime().and_then(|rt| rt.block_on(lineage_cmd::run(args, &cli.store)))
-        }
-        Command::Sync(args) => {
-            runtime().and_then(|rt| rt.block_on(sync_cmd::run(args, &cli.store)))
-        }
-        Command::State(cmd) => {
-            runtime().and_then(|rt| rt.block_on(state_cmd::run(cmd, &cli.store)))
-        }
+        Command::Match(args) => matching::run(args),
+        Command::Diagnose(args) => block_on(diagnose::run(args, store)),
+        Command::Lineage(args) => block_on(lineage::run(args, store)),
+        Command::Sync(args) => block_on(sync::run(args, store)),
+        Command::Integrations(cmd) => block_on(integrations::run(cmd, store)),
+        Command::Collections(cmd) => block_on(collections::run(cmd, store)),
+        Command::ApplyManifest(args) => block_on(manifest::run(args, store)),
+        Command::Exposures(cmd) => block_on(exposures::run(cmd, store)),
+        Command::RecordResults(args) => block_on(results::run(args, store)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -66,6 +91,11 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Runs an async command on a small runtime.
+fn block_on(command: impl Future<Output = anyhow::Result<()>>) -> anyhow::Result<()> {
+    runtime().and_then(|rt| rt.block_on(command))
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {

@@ -9,8 +9,7 @@ use autoexpose_aws::DynamoStore;
 use autoexpose_aws::aws_sdk_dynamodb;
 use autoexpose_aws::aws_sdk_s3;
 use autoexpose_aws::aws_sdk_secretsmanager;
-use autoexpose_testkit::{MotoServer, unique_name};
-use tableau_sim::{Simulator, load_site_file};
+use autoexpose_testkit::{MotoServer, example_site, unique_name};
 
 fn workspace() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -82,12 +81,7 @@ async fn a_deployed_integration_is_managed_with_the_same_commands() {
         .send()
         .await
         .expect("create secret");
-    let sim = Simulator::start(
-        load_site_file(&workspace().join("tests/simulator/sites/example.json"))
-            .expect("example site"),
-    )
-    .await
-    .expect("simulator");
+    let sim = example_site().await;
 
     let cli = Cli {
         endpoint: moto.endpoint(),

@@ -4,7 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use tableau_sim::{Simulator, load_site_file};
+use autoexpose_testkit::example_site;
+use tableau_sim::Simulator;
 
 const SECRET: &str = "ci-secret-0123456789";
 
@@ -60,15 +61,9 @@ fn add_integration(store: &Path, sim: &Simulator) {
     ));
 }
 
-async fn simulator() -> Simulator {
-    let site = load_site_file(&workspace().join("tests/simulator/sites/example.json"))
-        .expect("example site");
-    Simulator::start(site).await.expect("simulator starts")
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_stage_runs_from_the_command_line_on_a_local_store() {
-    let sim = simulator().await;
+    let sim = example_site().await;
     let dir = scratch("stages");
     let store = dir.join("state.db");
     let manifest = workspace().join("examples/jaffle-shop/manifest.json");
@@ -134,7 +129,7 @@ async fn every_stage_runs_from_the_command_line_on_a_local_store() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_token_is_reported_as_such_and_keeps_the_exposures() {
-    let sim = simulator().await;
+    let sim = example_site().await;
     let dir = scratch("wrong-token");
     let store = dir.join("state.db");
     let manifest = workspace().join("examples/jaffle-shop/manifest.json");
@@ -181,7 +176,7 @@ async fn a_wrong_token_is_reported_as_such_and_keeps_the_exposures() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn live_sync_prints_exposures_without_a_store() {
-    let sim = simulator().await;
+    let sim = example_site().await;
     let dir = scratch("live");
     let manifest = workspace().join("examples/jaffle-shop/manifest.json");
     let out = ok(autoexpose(
@@ -244,7 +239,7 @@ async fn live_sync_prints_exposures_without_a_store() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_alias_set_on_the_integration_rematches_without_tableau() {
-    let sim = simulator().await;
+    let sim = example_site().await;
     let dir = scratch("alias");
     let store = dir.join("state.db");
     let manifest = workspace().join("examples/jaffle-shop/manifest.json");

@@ -12,7 +12,8 @@ use autoexpose_pipeline::{
 };
 use autoexpose_store_local::{LocalArtifacts, LocalStore};
 use autoexpose_tableau_bi::TableauHttp;
-use tableau_sim::{Simulator, load_site_file};
+use autoexpose_testkit::example_site;
+use tableau_sim::Simulator;
 
 const E1_REVENUE: &str = "e1e1e1e1-0001-4000-8000-0000000000e1";
 const E2_DAILY: &str = "e1e1e1e1-0002-4000-8000-0000000000e2";
@@ -70,11 +71,7 @@ fn write_manifest(name: &str, generated_at: &str) -> ArtifactLocation {
 }
 
 async fn start() -> (Simulator, SimPipeline) {
-    let site =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/simulator/sites/example.json");
-    let sim = Simulator::start(load_site_file(&site).expect("site file"))
-        .await
-        .expect("start simulator");
+    let sim = example_site().await;
     let store = LocalStore::open(scratch("state.db")).expect("open store");
     let counting = Arc::new(CountingStore::new(store));
     let pipeline = SimPipeline {

@@ -11,7 +11,7 @@ use tableau_sim::{GENERATED_PAT, ProjectSpec, Simulator, generate_site};
 
 #[tokio::test]
 async fn collection_path_includes_nested_projects() {
-    let sim = start_example().await;
+    let sim = example_site().await;
     let listing = client(&sim, options(100))
         .list_collections(&["Finance".to_string()], |_| {})
         .await
@@ -31,7 +31,7 @@ async fn collection_path_includes_nested_projects() {
 
 #[tokio::test]
 async fn nested_path_and_luid_resolve_to_the_same_projects() {
-    let sim = start_example().await;
+    let sim = example_site().await;
     let client = client(&sim, options(100));
     let by_path = client
         .with_session(async |s| s.resolve_collections(&["Finance/Reporting".into()]).await)
@@ -48,7 +48,7 @@ async fn nested_path_and_luid_resolve_to_the_same_projects() {
 
 #[tokio::test]
 async fn unknown_collection_is_a_typed_error() {
-    let sim = start_example().await;
+    let sim = example_site().await;
     let err = client(&sim, options(100))
         .list_collections(&["Finance/Nowhere".to_string()], |_| {})
         .await
@@ -59,7 +59,7 @@ async fn unknown_collection_is_a_typed_error() {
 
 #[tokio::test]
 async fn duplicate_project_path_is_ambiguous() {
-    let sim = start_example().await;
+    let sim = example_site().await;
     sim.edit_site(SITE, |site| {
         site.projects.push(ProjectSpec {
             id: "1f0e1a6c-0099-4000-8000-00000000f099".into(),
@@ -82,7 +82,7 @@ async fn duplicate_project_path_is_ambiguous() {
 
 #[tokio::test]
 async fn custom_sql_is_attached_to_its_workbook() {
-    let sim = start_example().await;
+    let sim = example_site().await;
     let listing = client(&sim, options(100))
         .list_collections(&[MARKETING.to_string()], |_| {})
         .await
@@ -182,7 +182,7 @@ async fn time_limit_halves_the_page_too() {
 
 #[tokio::test]
 async fn node_limit_at_one_workbook_per_page_is_an_error() {
-    let sim = start_example().await;
+    let sim = example_site().await;
     sim.faults().set_node_limit(2);
     let err = client(&sim, options(4))
         .list_collections(&[FINANCE.to_string()], |_| {})
@@ -222,7 +222,7 @@ async fn never_more_than_four_requests_in_flight() {
 
 #[tokio::test]
 async fn refresh_queues_a_job_that_can_be_followed() {
-    let sim = start_example().await;
+    let sim = example_site().await;
     let client = client(&sim, options(100));
     let (first, second, no_extract, status) = client
         .with_session(async |s| {
@@ -254,7 +254,7 @@ async fn refresh_queues_a_job_that_can_be_followed() {
 
 #[tokio::test]
 async fn failed_refresh_job_reports_tableau_notes() {
-    let sim = start_example().await;
+    let sim = example_site().await;
     let client = client(&sim, options(100));
     let status = client
         .with_session(async |s| {

@@ -80,7 +80,7 @@ fn token_shape_detector_finds_tokens() {
 #[tokio::test]
 async fn no_secret_or_token_in_logs_or_errors() {
     let logs = captured_logs();
-    let sim = start_example().await;
+    let sim = example_site().await;
     let mut errors: Vec<TableauError> = Vec::new();
 
     // A successful run, with a re-sign-in and retries on the way.

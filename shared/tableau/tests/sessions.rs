@@ -11,7 +11,7 @@ use tokio::sync::Notify;
 
 #[tokio::test]
 async fn signs_out_after_success() {
-    let sim = start_example().await;
+    let sim = example_site().await;
     client(&sim, options(100))
         .list_collections(&[FINANCE.to_string()], |_| {})
         .await
@@ -23,7 +23,7 @@ async fn signs_out_after_success() {
 
 #[tokio::test]
 async fn signs_out_after_an_error_in_the_work() {
-    let sim = start_example().await;
+    let sim = example_site().await;
     sim.faults().set_metadata_disabled(true);
     let err = client(&sim, options(100))
         .list_collections(&[FINANCE.to_string()], |_| {})
@@ -39,7 +39,7 @@ async fn signs_out_after_an_error_in_the_work() {
 
 #[tokio::test]
 async fn bad_secret_is_rejected_with_the_token_name() {
-    let sim = start_example().await;
+    let sim = example_site().await;
     let err = client_for(&sim, SITE, ("autoexpose-ci", "wrong"), options(100))
         .list_collections(&[FINANCE.to_string()], |_| {})
         .await
@@ -59,7 +59,7 @@ async fn bad_secret_is_rejected_with_the_token_name() {
 
 #[tokio::test]
 async fn expired_pat_is_rejected() {
-    let sim = start_example().await;
+    let sim = example_site().await;
     let err = client_for(&sim, SITE, ("old-token", "old-secret"), options(100))
         .list_collections(&[FINANCE.to_string()], |_| {})
         .await
@@ -71,7 +71,7 @@ async fn expired_pat_is_rejected() {
 
 #[tokio::test]
 async fn revoked_pat_is_rejected() {
-    let sim = start_example().await;
+    let sim = example_site().await;
     sim.faults().revoke_pat("autoexpose-ci");
     let err = client(&sim, options(100))
         .list_collections(&[FINANCE.to_string()], |_| {})
@@ -83,7 +83,7 @@ async fn revoked_pat_is_rejected() {
 #[tokio::test]
 async fn unknown_site_is_rejected_naming_the_site() {
     // Tableau answers a sign-in to a site that does not exist like a bad PAT (401001).
-    let sim = start_example().await;
+    let sim = example_site().await;
     let err = client_for(&sim, "no-such-site", PAT, options(100))
         .list_collections(&[FINANCE.to_string()], |_| {})
         .await
@@ -94,7 +94,7 @@ async fn unknown_site_is_rejected_naming_the_site() {
 
 #[tokio::test]
 async fn unreachable_server_names_the_host() {
-    let sim = start_example().await;
+    let sim = example_site().await;
     let url = sim.base_url();
     sim.shutdown().await;
     let client = autoexpose_tableau::TableauClient::new(
@@ -120,7 +120,7 @@ async fn unreachable_server_names_the_host() {
 
 #[tokio::test]
 async fn too_many_requests_with_retry_after_is_waited_out() {
-    let sim = start_example().await;
+    let sim = example_site().await;
     sim.faults().fail_next(
         2,
         HttpFailure::TooManyRequests {
@@ -143,7 +143,7 @@ async fn too_many_requests_with_retry_after_is_waited_out() {
 
 #[tokio::test]
 async fn service_unavailable_is_retried() {
-    let sim = start_example().await;
+    let sim = example_site().await;
     sim.faults().fail_next(3, HttpFailure::ServiceUnavailable);
     let listing = client(&sim, options(100))
         .list_collections(&[FINANCE.to_string()], |_| {})
@@ -155,7 +155,7 @@ async fn service_unavailable_is_retried() {
 
 #[tokio::test]
 async fn server_errors_give_up_after_the_retries() {
-    let sim = start_example().await;
+    let sim = example_site().await;
     sim.faults()
         .fail_next(100, HttpFailure::InternalServerError);
     let err = client(&sim, options(100))
@@ -177,7 +177,7 @@ async fn server_errors_give_up_after_the_retries() {
 
 #[tokio::test]
 async fn rate_limiting_gives_up_after_the_retries() {
-    let sim = start_example().await;
+    let sim = example_site().await;
     sim.faults()
         .fail_next(100, HttpFailure::TooManyRequests { retry_after: None });
     let err = client(&sim, options(100))
@@ -192,7 +192,7 @@ async fn rate_limiting_gives_up_after_the_retries() {
 
 #[tokio::test]
 async fn metadata_rate_exceeded_is_retried() {
-    let sim = start_example().await;
+    let sim = example_site().await;
     sim.faults().rate_limit_next_metadata(2);
     let listing = client(&sim, options(100))
         .list_collections(&[FINANCE.to_string()], |_| {})
@@ -203,7 +203,7 @@ async fn metadata_rate_exceeded_is_retried() {
 
 #[tokio::test]
 async fn metadata_rate_exceeded_gives_up() {
-    let sim = start_example().await;
+    let sim = example_site().await;
     sim.faults().rate_limit_next_metadata(100);
     let err = client(&sim, options(100))
         .list_collections(&[FINANCE.to_string()], |_| {})
@@ -217,7 +217,7 @@ async fn metadata_rate_exceeded_gives_up() {
 
 #[tokio::test]
 async fn expired_session_signs_in_again_once() {
-    let sim = start_example().await;
+    let sim = example_site().await;
     let client = client(&sim, options(100));
     let listing = client
         .with_session(async |s| {
@@ -239,7 +239,7 @@ async fn expired_session_signs_in_again_once() {
 
 #[tokio::test]
 async fn session_lost_twice_is_an_error() {
-    let sim = start_example().await;
+    let sim = example_site().await;
     let err = client(&sim, options(100))
         .with_session(async |s| {
             sim.faults().expire_all_tokens();

@@ -17,14 +17,14 @@ use autoexpose_pipeline::{
     integration_status,
 };
 use autoexpose_tableau::{ClientOptions, RetryPolicy};
-use autoexpose_testkit::{MotoServer, unique_name, workspace_root};
+use autoexpose_testkit::{MotoServer, example_site_with, unique_name, workspace_root};
 use aws_config::SdkConfig;
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use aws_lambda_events::s3::S3Event;
 use aws_lambda_events::sqs::SqsEvent;
 use lambda_runtime::{Context, LambdaEvent};
 use serde_json::{Value, json};
-use tableau_sim::{SimConfig, Simulator, load_site_file};
+use tableau_sim::{SimConfig, Simulator};
 
 /// The example site's PAT that autoexpose signs in with.
 pub const PAT_NAME: &str = "autoexpose-ci";
@@ -136,10 +136,7 @@ impl World {
             .await
             .expect("create secret");
 
-        let site = workspace_root().join("tests/simulator/sites/example.json");
-        let sim = Simulator::start_with(load_site_file(&site).expect("example site"), sim_config)
-            .await
-            .expect("start simulator");
+        let sim = example_site_with(sim_config).await;
         let sqs = aws_sdk_sqs::Client::new(&config);
         let queue_url = sqs
             .create_queue()

@@ -10,10 +10,21 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! ```no_run
+//! # async fn demo() {
+//! // The Tableau simulator serving tests/simulator/sites/example.json on a free port.
+//! let sim = autoexpose_testkit::example_site().await;
+//! let server_url = sim.base_url(); // sign in to site `acme` as `autoexpose-ci`
+//! # let _ = server_url;
+//! # }
+//! ```
 
 mod moto;
+mod simulator;
 
 pub use moto::{
     MOTO_SERVER_ENV, MotoError, MotoServer, TEST_REGION, moto_executable, unique_name,
     workspace_root,
 };
+pub use simulator::{example_site, example_site_data, example_site_path, example_site_with};

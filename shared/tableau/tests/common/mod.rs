@@ -1,14 +1,17 @@
-//! The one place integration tests start the simulator and build clients against it.
+//! The one place these integration tests build clients against the simulator (which the
+//! testkit starts).
 
 #![allow(dead_code)] // each test binary uses a different part of it
 
-use std::path::Path;
 use std::time::Duration;
 
 use autoexpose_tableau::{
     ClientOptions, ConnectionSettings, RetryPolicy, TableauClient, TokenSecret,
 };
-use tableau_sim::{Simulator, SiteData, load_site_file};
+use tableau_sim::Simulator;
+
+/// A simulator serving the hand-made example site (`acme`), started the workspace's one way.
+pub(crate) use autoexpose_testkit::example_site;
 
 /// The example site's PAT: name and secret.
 pub(crate) const PAT: (&str, &str) = ("autoexpose-ci", "ci-secret-0123456789");
@@ -21,20 +24,6 @@ pub(crate) const REPORTING: &str = "1f0e1a6c-0002-4000-8000-00000000f002";
 pub(crate) const ARCHIVE: &str = "1f0e1a6c-0003-4000-8000-00000000f003";
 pub(crate) const MARKETING: &str = "1f0e1a6c-0004-4000-8000-00000000f004";
 pub(crate) const SANDBOX: &str = "1f0e1a6c-0005-4000-8000-00000000f005";
-
-/// The hand-made example site (`acme`).
-pub(crate) fn example_site() -> SiteData {
-    let path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/simulator/sites/example.json");
-    load_site_file(&path).expect("the example site loads")
-}
-
-/// A simulator serving the example site.
-pub(crate) async fn start_example() -> Simulator {
-    Simulator::start(example_site())
-        .await
-        .expect("the simulator starts")
-}
 
 /// Retries fast enough for tests, few enough to give up quickly.
 pub(crate) fn fast_retry() -> RetryPolicy {

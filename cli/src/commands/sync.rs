@@ -1,30 +1,34 @@
-//! `autoexpose sync`: import workbooks from a live Tableau site and match them against a
-//! dbt manifest.
+//! `autoexpose sync`: import workbooks from Tableau and match them against a dbt manifest,
+//! for stored integrations through the pipeline (`ID` or `--all`), or live with no store.
 //!
-//! The PAT secret is read only from `AUTOEXPOSE_TABLEAU_TOKEN_SECRET`, never from a flag,
-//! so that it stays out of shell history and process listings.
+//! In live mode the PAT secret is read only from `AUTOEXPOSE_TABLEAU_TOKEN_SECRET`, never
+//! from a flag, so that it stays out of shell history and process listings.
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
+use anyhow::{Context, bail};
 use autoexpose_domain::{MatchOptions, build_exposures};
+use autoexpose_pipeline::Trigger;
 use autoexpose_tableau::{
     ClientOptions, ConnectionSettings, Progress, TableauClient, TableauSite, TokenSecret,
 };
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::match_cmd::AliasArgs;
-use crate::output::{self, Format};
+use crate::exposure_format::{self, Format};
+use crate::files;
+use crate::match_flags::AliasArgs;
+use crate::run_summary::print_run;
+use crate::store_choice::{self, CliPipeline, StoreArgs};
 
 /// The environment variable that holds the personal access token's secret.
-pub const TOKEN_SECRET_ENV: &str = "AUTOEXPOSE_TABLEAU_TOKEN_SECRET";
+pub(crate) const TOKEN_SECRET_ENV: &str = "AUTOEXPOSE_TABLEAU_TOKEN_SECRET";
 
 /// Arguments of `autoexpose sync`: a stored integration (`ID` or `--all`), or a live run
 /// with no store (`--manifest` with the Tableau connection flags).
 #[derive(Debug, clap::Args)]
 #[command(group(clap::ArgGroup::new("mode").required(true).args(["id", "all", "manifest"])))]
-pub struct SyncArgs {
+pub(crate) struct SyncArgs {
     /// A stored integration to sync (see `autoexpose integrations list`).
     id: Option<String>,
     /// Sync every stored integration.
@@ -65,12 +69,46 @@ pub struct SyncArgs {
 }
 
 /// Runs `autoexpose sync`: a stored integration through the pipeline, or a live run.
-pub async fn run(args: SyncArgs, store: &crate::backend::StoreArgs) -> anyhow::Result<()> {
+pub(crate) async fn run(args: SyncArgs, store: &StoreArgs) -> anyhow::Result<()> {
     match args.manifest.clone() {
         Some(manifest) => run_live(args, &manifest).await,
         // `--all` and an id are exclusive (the `mode` group), so no id means all.
-        None => crate::state_cmd::sync_stored(args.id, store).await,
+        None => {
+            let pipeline = store_choice::open_pipeline(store).await?;
+            sync_stored(&pipeline, args.id).await
+        }
     }
+}
+
+/// Syncs a stored integration, or every one when `id` is `None`, and prints each run.
+async fn sync_stored(pipeline: &CliPipeline, id: Option<String>) -> anyhow::Result<()> {
+    let ids: Vec<String> = match id {
+        Some(id) => vec![id],
+        None => pipeline
+            .store()
+            .list_integrations(None)
+            .await?
+            .into_iter()
+            .map(|i| i.id)
+            .collect(),
+    };
+    let mut failed = Vec::new();
+    for id in &ids {
+        match pipeline.sync_integration(id, Trigger::Manual).await {
+            Ok(run) => print_run(&run),
+            Err(e) => {
+                eprintln!("{id}: {e}");
+                failed.push(id.clone());
+            }
+        }
+    }
+    if !failed.is_empty() {
+        bail!(
+            "sync failed for {}; their exposures were left as they were",
+            failed.join(", ")
+        );
+    }
+    Ok(())
 }
 
 /// The live run: sign in, list the collections' workbooks, match, print.
@@ -78,7 +116,7 @@ async fn run_live(args: SyncArgs, manifest_path: &Path) -> anyhow::Result<()> {
     let server_url = args.server_url.clone().unwrap_or_default();
     let token_name = args.token_name.clone().unwrap_or_default();
     let secret = token_secret(std::env::var_os(TOKEN_SECRET_ENV))?;
-    let manifest = output::read_manifest(manifest_path)?;
+    let manifest = files::read_manifest(manifest_path)?;
     let collections: Vec<String> = args
         .collections
         .iter()
@@ -130,8 +168,8 @@ async fn run_live(args: SyncArgs, manifest_path: &Path) -> anyhow::Result<()> {
     };
     let outcome = build_exposures(&manifest, &listing.workbooks.workbooks, &options);
     let site = (!args.site.is_empty()).then_some(args.site.as_str());
-    let text = output::render(args.format, &outcome, &manifest, site);
-    output::emit(&text, args.out.as_deref())
+    let text = exposure_format::render(args.format, &outcome, &manifest, site);
+    files::emit(&text, args.out.as_deref())
 }
 
 /// The PAT secret from the environment variable's value, or an error saying how to set it.

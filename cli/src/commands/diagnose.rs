@@ -4,12 +4,13 @@ use std::path::PathBuf;
 
 use autoexpose_domain::diagnose::{diagnose, to_text};
 
-use crate::match_cmd::AliasArgs;
-use crate::output;
+use crate::files;
+use crate::match_flags::AliasArgs;
+use crate::store_choice::{self, StoreArgs};
 
 /// Output of `autoexpose diagnose`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
-pub enum DiagnoseFormat {
+pub(crate) enum DiagnoseFormat {
     /// Grouped by workbook, for people.
     #[default]
     Table,
@@ -19,7 +20,7 @@ pub enum DiagnoseFormat {
 
 /// Arguments of `autoexpose diagnose`.
 #[derive(Debug, clap::Args)]
-pub struct DiagnoseArgs {
+pub(crate) struct DiagnoseArgs {
     /// A stored integration: its last Tableau listing against its applied manifest.
     #[arg(long, conflicts_with_all = ["manifest", "tableau_response"], required_unless_present = "manifest")]
     integration: Option<String>,
@@ -40,15 +41,15 @@ pub struct DiagnoseArgs {
 }
 
 /// Runs `autoexpose diagnose`, for a stored integration or offline.
-pub async fn run(args: DiagnoseArgs, store: &crate::backend::StoreArgs) -> anyhow::Result<()> {
+pub(crate) async fn run(args: DiagnoseArgs, store: &StoreArgs) -> anyhow::Result<()> {
     let report = match (&args.integration, &args.manifest, &args.tableau_response) {
         (Some(id), _, _) => {
-            let pipeline = crate::state_cmd::open_pipeline(store).await?;
+            let pipeline = store_choice::open_pipeline(store).await?;
             pipeline.diagnose_integration(id).await?
         }
         (None, Some(manifest), Some(response)) => {
-            let manifest = output::read_manifest(manifest)?;
-            let workbooks = output::read_tableau_response(response)?;
+            let manifest = files::read_manifest(manifest)?;
+            let workbooks = files::read_tableau_response(response)?;
             diagnose(&manifest, &workbooks, &args.aliases.to_aliases())
         }
         _ => anyhow::bail!("give --integration ID, or --manifest and --tableau-response"),
@@ -57,5 +58,5 @@ pub async fn run(args: DiagnoseArgs, store: &crate::backend::StoreArgs) -> anyho
         DiagnoseFormat::Table => to_text(&report),
         DiagnoseFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
     };
-    output::emit(&text, args.out.as_deref())
+    files::emit(&text, args.out.as_deref())
 }

@@ -9,13 +9,15 @@ use anyhow::Context;
 use autoexpose_domain::{Exposure, Manifest, MatchOptions, build_exposures, parse_minor_version};
 use autoexpose_output::{InjectOptions, YamlOptions, dbt_yaml_files, inject_exposures};
 
-use crate::match_cmd::AliasArgs;
-use crate::output;
+use crate::files;
+use crate::lookups;
+use crate::match_flags::{AliasArgs, SiteArgs};
+use crate::store_choice::{self, StoreArgs};
 
 /// The inputs and exposure settings that `export` and `inject` share: the stored exposures
 /// of a dbt project, or offline those of a saved Tableau response.
 #[derive(Debug, clap::Args)]
-pub struct OfflineArgs {
+pub(crate) struct OfflineArgs {
     /// dbt `manifest.json`; by default the manifest applied to the dbt project.
     #[arg(long)]
     manifest: Option<PathBuf>,
@@ -27,7 +29,7 @@ pub struct OfflineArgs {
     #[arg(long, conflicts_with = "tableau_response")]
     dbt_project: Option<String>,
     #[command(flatten)]
-    site: crate::output::SiteArgs,
+    site: SiteArgs,
     /// Also make exposures for workbooks that matched no dbt node.
     #[arg(long)]
     include_unmatched: bool,
@@ -50,7 +52,7 @@ pub struct OfflineArgs {
 
 /// Output format of `autoexpose exposures export`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
-pub enum ExportFormat {
+pub(crate) enum ExportFormat {
     /// dbt properties files under `imported_from_tableau/`.
     #[default]
     Yaml,
@@ -58,7 +60,7 @@ pub enum ExportFormat {
 
 /// Arguments of `autoexpose exposures export`.
 #[derive(Debug, clap::Args)]
-pub struct ExportArgs {
+pub(crate) struct ExportArgs {
     #[command(flatten)]
     input: OfflineArgs,
     /// Output format.
@@ -76,7 +78,7 @@ pub struct ExportArgs {
 
 /// Arguments of `autoexpose exposures inject`.
 #[derive(Debug, clap::Args)]
-pub struct InjectArgs {
+pub(crate) struct InjectArgs {
     #[command(flatten)]
     input: OfflineArgs,
     /// Where to write the manifest with the exposures added (never the input file itself).
@@ -111,7 +113,7 @@ struct Source {
 
 impl OfflineArgs {
     /// The stored exposures of a dbt project, or offline those of the saved response.
-    async fn source(&self, store: &crate::backend::StoreArgs) -> anyhow::Result<Source> {
+    async fn source(&self, store: &StoreArgs) -> anyhow::Result<Source> {
         if let (Some(manifest), Some(response)) = (&self.manifest, &self.tableau_response) {
             let (parsed, exposures) = self.exposures(manifest, response)?;
             return Ok(Source {
@@ -122,9 +124,9 @@ impl OfflineArgs {
                 fallback_owner: None,
             });
         }
-        let pipeline = crate::state_cmd::open_pipeline(store).await?;
+        let pipeline = store_choice::open_pipeline(store).await?;
         let given = match &self.manifest {
-            Some(path) => Some(output::read_manifest(path)?),
+            Some(path) => Some(files::read_manifest(path)?),
             None => None,
         };
         let project = match (
@@ -133,7 +135,7 @@ impl OfflineArgs {
         ) {
             (Some(project), _) => project.clone(),
             (None, Some(project)) => project,
-            (None, None) => crate::state_cmd::only_dbt_project(&pipeline).await?,
+            (None, None) => lookups::only_dbt_project(&pipeline).await?,
         };
         let manifest = match given {
             Some(manifest) => manifest,
@@ -161,8 +163,8 @@ impl OfflineArgs {
         manifest_path: &Path,
         response: &Path,
     ) -> anyhow::Result<(Manifest, Vec<Exposure>)> {
-        let manifest = output::read_manifest(manifest_path)?;
-        let workbooks = output::read_tableau_response(response)?;
+        let manifest = files::read_manifest(manifest_path)?;
+        let workbooks = files::read_tableau_response(response)?;
         let options = MatchOptions {
             include_unmatched: self.include_unmatched,
             urls: self.site.workbook_urls(),
@@ -195,7 +197,7 @@ impl OfflineArgs {
 
 /// Runs `autoexpose exposures export`: writes `OUT/imported_from_tableau/exposures.yml`, or
 /// prints it without `--out`.
-pub async fn run_export(args: ExportArgs, store: &crate::backend::StoreArgs) -> anyhow::Result<()> {
+pub(crate) async fn run_export(args: ExportArgs, store: &StoreArgs) -> anyhow::Result<()> {
     let source = args.input.source(store).await?;
     let ExportFormat::Yaml = args.format;
     let options = args.input.yaml_options(args.dbt_version, &source);
@@ -203,7 +205,7 @@ pub async fn run_export(args: ExportArgs, store: &crate::backend::StoreArgs) -> 
     let files = dbt_yaml_files(exposures, &source.manifest, &options);
     let Some(dir) = args.out else {
         let text: String = files.iter().map(|f| f.contents.as_str()).collect();
-        return output::emit(&text, None);
+        return files::emit(&text, None);
     };
     for file in files {
         let path = dir.join(&file.path);
@@ -211,7 +213,7 @@ pub async fn run_export(args: ExportArgs, store: &crate::backend::StoreArgs) -> 
             std::fs::create_dir_all(parent)
                 .with_context(|| format!("cannot create directory '{}'", parent.display()))?;
         }
-        output::emit(&file.contents, Some(&path))?;
+        files::emit(&file.contents, Some(&path))?;
         eprintln!("wrote {} ({} exposures)", path.display(), exposures.len());
     }
     Ok(())
@@ -219,7 +221,7 @@ pub async fn run_export(args: ExportArgs, store: &crate::backend::StoreArgs) -> 
 
 /// Runs `autoexpose exposures inject`: a copy of the manifest with the auto exposures added,
 /// for `dbt docs serve`.
-pub async fn run_inject(args: InjectArgs, store: &crate::backend::StoreArgs) -> anyhow::Result<()> {
+pub(crate) async fn run_inject(args: InjectArgs, store: &StoreArgs) -> anyhow::Result<()> {
     let source = args.input.source(store).await?;
     let Some(path) = source.manifest_path.clone() else {
         anyhow::bail!("give the manifest to copy with --manifest (e.g. target/manifest.json)");

@@ -7,12 +7,14 @@ use anyhow::Context;
 use autoexpose_domain::{Manifest, MatchOptions, build_exposures};
 use autoexpose_output::{LineageOptions, lineage_html};
 
-use crate::match_cmd::AliasArgs;
-use crate::output;
+use crate::files;
+use crate::lookups;
+use crate::match_flags::{AliasArgs, SiteArgs};
+use crate::store_choice::{self, StoreArgs};
 
 /// Arguments of `autoexpose lineage`.
 #[derive(Debug, clap::Args)]
-pub struct LineageArgs {
+pub(crate) struct LineageArgs {
     /// Offline: a dbt `manifest.json` (its `parent_map` gives the edges); needs
     /// `--tableau-response`. Without both, the page shows the stored exposures.
     #[arg(long, requires = "tableau_response")]
@@ -25,7 +27,7 @@ pub struct LineageArgs {
     #[arg(long, conflicts_with = "manifest")]
     dbt_project: Option<String>,
     #[command(flatten)]
-    site: crate::output::SiteArgs,
+    site: SiteArgs,
     /// Page title; defaults to the dbt project's name.
     #[arg(long)]
     title: Option<String>,
@@ -38,14 +40,14 @@ pub struct LineageArgs {
 
 /// Runs `autoexpose lineage`: the stored exposures of a dbt project, or offline those of a
 /// saved Tableau response.
-pub async fn run(args: LineageArgs, store: &crate::backend::StoreArgs) -> anyhow::Result<()> {
+pub(crate) async fn run(args: LineageArgs, store: &StoreArgs) -> anyhow::Result<()> {
     let (Some(manifest_path), Some(response)) =
         (args.manifest.clone(), args.tableau_response.clone())
     else {
-        let pipeline = crate::state_cmd::open_pipeline(store).await?;
+        let pipeline = store_choice::open_pipeline(store).await?;
         let project = match &args.dbt_project {
             Some(project) => project.clone(),
-            None => crate::state_cmd::only_dbt_project(&pipeline).await?,
+            None => lookups::only_dbt_project(&pipeline).await?,
         };
         let page = pipeline.lineage_page(&project, None).await?;
         std::fs::write(&args.out, page)
@@ -58,7 +60,7 @@ pub async fn run(args: LineageArgs, store: &crate::backend::StoreArgs) -> anyhow
     let manifest = Manifest::from_slice(&bytes)
         .with_context(|| format!("manifest '{}'", manifest_path.display()))?;
     drop(bytes);
-    let workbooks = output::read_tableau_response(&response)?;
+    let workbooks = files::read_tableau_response(&response)?;
     let options = MatchOptions {
         urls: args.site.workbook_urls(),
         aliases: args.aliases.to_aliases(),
@@ -82,5 +84,5 @@ pub async fn run(args: LineageArgs, store: &crate::backend::StoreArgs) -> anyhow
             generated_at: None,
         },
     );
-    output::emit(&page, Some(&args.out))
+    files::emit(&page, Some(&args.out))
 }

@@ -15,11 +15,11 @@ use autoexpose_store_local::{EnvSecrets, LocalArtifacts, LocalStore};
 use autoexpose_tableau_bi::TableauHttp;
 
 /// The pipeline the commands run, over either backend.
-pub type CliPipeline = Pipeline;
+pub(crate) type CliPipeline = Pipeline;
 
 /// The state options shared by every stateful command.
 #[derive(Debug, Clone, clap::Args)]
-pub struct StoreArgs {
+pub(crate) struct StoreArgs {
     /// The local state file (SQLite).
     #[arg(
         id = "store",
@@ -28,22 +28,22 @@ pub struct StoreArgs {
         env = "AUTOEXPOSE_STORE",
         default_value = ".autoexpose/state.db"
     )]
-    pub path: PathBuf,
+    pub(crate) path: PathBuf,
     /// Use a deployed stack's DynamoDB table instead of the local file (the `StateTableName`
     /// output of the stack); AWS credentials and region come from the usual AWS settings.
     #[arg(long, global = true, env = "AUTOEXPOSE_DYNAMODB_TABLE")]
-    pub dynamodb_table: Option<String>,
+    pub(crate) dynamodb_table: Option<String>,
 }
 
 impl StoreArgs {
     /// Whether the commands work on a deployed stack.
-    pub fn is_aws(&self) -> bool {
+    pub(crate) fn is_aws(&self) -> bool {
         self.dynamodb_table.is_some()
     }
 }
 
 /// Opens the pipeline over the chosen backend.
-pub async fn open_pipeline(args: &StoreArgs) -> anyhow::Result<CliPipeline> {
+pub(crate) async fn open_pipeline(args: &StoreArgs) -> anyhow::Result<CliPipeline> {
     let (store, artifacts, secrets): (Arc<dyn Store>, Arc<dyn Artifacts>, Arc<dyn Secrets>) =
         match &args.dynamodb_table {
             Some(table) => {
@@ -73,7 +73,7 @@ fn open_local(path: &Path) -> anyhow::Result<LocalStore> {
 }
 
 /// A manifest location as the user wrote it: `s3://bucket/key` or a local path.
-pub fn artifact_location(text: &str) -> ArtifactLocation {
+pub(crate) fn artifact_location(text: &str) -> ArtifactLocation {
     match text
         .strip_prefix("s3://")
         .and_then(|rest| rest.split_once('/'))

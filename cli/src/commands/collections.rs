@@ -1,0 +1,96 @@
+//! `autoexpose collections set|list`: which Tableau projects an integration imports.
+
+use std::collections::BTreeSet;
+
+use anyhow::bail;
+use autoexpose_pipeline::parse_collection_list;
+
+use crate::lookups::stored_integration;
+use crate::run_summary::print_run;
+use crate::store_choice::{self, CliPipeline, StoreArgs};
+
+/// `autoexpose collections ...`
+#[derive(Debug, clap::Subcommand)]
+pub(crate) enum CollectionsCommand {
+    /// Select collections (comma-separated project LUIDs or paths such as Finance/Reporting)
+    /// and sync at once.
+    Set {
+        /// Integration id.
+        id: String,
+        /// Project LUIDs or paths, comma-separated; nested projects are included.
+        collections: String,
+    },
+    /// Show the site's project tree with what is selected.
+    List {
+        /// Integration id.
+        id: String,
+    },
+}
+
+/// Runs `autoexpose collections ...` against the chosen store.
+pub(crate) async fn run(cmd: CollectionsCommand, store: &StoreArgs) -> anyhow::Result<()> {
+    let pipeline = store_choice::open_pipeline(store).await?;
+    match cmd {
+        CollectionsCommand::Set { id, collections } => {
+            set_collections(&pipeline, &id, &collections).await
+        }
+        CollectionsCommand::List { id } => list_collections(&pipeline, &id).await,
+    }
+}
+
+/// Stores the selection and syncs the integration at once.
+async fn set_collections(
+    pipeline: &CliPipeline,
+    id: &str,
+    collections: &str,
+) -> anyhow::Result<()> {
+    let collections = parse_collection_list(collections);
+    if collections.is_empty() {
+        bail!("give at least one collection (a project LUID or path such as Finance/Reporting)");
+    }
+    let run = pipeline.update_collections(id, &collections).await?;
+    println!("collections of '{id}' set to {}", collections.join(", "));
+    print_run(&run);
+    Ok(())
+}
+
+async fn list_collections(pipeline: &CliPipeline, id: &str) -> anyhow::Result<()> {
+    let i = stored_integration(pipeline, id).await?;
+    let secret = pipeline.secrets().tableau_secret(&i.secret_ref).await?;
+    let projects = pipeline.bi().list_projects(&i, &secret).await?;
+    let selected: BTreeSet<&str> = i.collections.iter().map(String::as_str).collect();
+    // A project is included when it or one of its ancestors is selected.
+    let parent_of = |luid: &str| {
+        projects
+            .iter()
+            .find(|p| p.luid == luid)
+            .and_then(|p| p.parent_luid.as_deref())
+    };
+    let mut sorted: Vec<_> = projects.iter().collect();
+    sorted.sort_by(|a, b| a.path.cmp(&b.path));
+    for p in sorted {
+        let mut mark = " ";
+        let mut cursor = Some(p.luid.as_str());
+        let mut steps = 0;
+        while let Some(luid) = cursor {
+            if selected.contains(luid) {
+                mark = if luid == p.luid { "x" } else { "+" };
+                break;
+            }
+            cursor = parent_of(luid);
+            steps += 1;
+            if steps > projects.len() {
+                break;
+            }
+        }
+        println!("[{mark}] {}  ({})", p.path, p.luid);
+    }
+    println!("[x] selected  [+] included as a nested project");
+    let known: BTreeSet<&str> = projects.iter().map(|p| p.luid.as_str()).collect();
+    for gone in selected.difference(&known) {
+        println!(
+            "warning: selected project {gone} no longer exists on the site; set the collections again"
+        );
+    }
+    Ok(())
+}

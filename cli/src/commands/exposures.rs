@@ -1,0 +1,176 @@
+//! `autoexpose exposures list|show|export|inject`: the exposures catalog and one exposure
+//! from the chosen store; `export` and `inject` (in [`export`]) write them as files.
+
+mod export;
+
+use anyhow::bail;
+
+use crate::lookups::stored_integration;
+use crate::store_choice::{self, CliPipeline, StoreArgs};
+use crate::tables::{CATALOG_COLUMNS, catalog_csv, catalog_row, print_table};
+
+/// How the catalog is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum ListFormat {
+    /// Aligned columns for people.
+    Table,
+    /// JSON for machines.
+    Json,
+    /// CSV for spreadsheets.
+    Csv,
+}
+
+/// `autoexpose exposures ...`
+#[derive(Debug, clap::Subcommand)]
+pub(crate) enum ExposuresCommand {
+    /// The exposures catalog: auto exposures beside the manifest's manual ones, with dbt's
+    /// columns (Name, Health, Type, Owner, Owner email, Integration, Exposure mode).
+    List {
+        /// Only this integration's auto exposures (and no manual ones).
+        #[arg(long)]
+        integration: Option<String>,
+        /// Only this dbt project's.
+        #[arg(long)]
+        dbt_project: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+        format: ListFormat,
+    },
+    /// Write the auto exposures as dbt YAML (`imported_from_tableau/exposures.yml`).
+    Export(export::ExportArgs),
+    /// Add the auto exposures to a copy of manifest.json, for `dbt docs serve`.
+    Inject(export::InjectArgs),
+    /// One exposure: its fields, depends_on, health with the reasons, and last refreshes.
+    Show {
+        /// Exposure name.
+        name: String,
+        /// Only this dbt project's.
+        #[arg(long)]
+        dbt_project: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Runs `autoexpose exposures ...`.
+pub(crate) async fn run(cmd: ExposuresCommand, store: &StoreArgs) -> anyhow::Result<()> {
+    match cmd {
+        // Export and inject open the store only when they need it (not offline).
+        ExposuresCommand::Export(args) => export::run_export(args, store).await,
+        ExposuresCommand::Inject(args) => export::run_inject(args, store).await,
+        ExposuresCommand::List {
+            integration,
+            dbt_project,
+            format,
+        } => {
+            let pipeline = store_choice::open_pipeline(store).await?;
+            list_exposures(
+                &pipeline,
+                integration.as_deref(),
+                dbt_project.as_deref(),
+                format,
+            )
+            .await
+        }
+        ExposuresCommand::Show {
+            name,
+            dbt_project,
+            json,
+        } => {
+            let pipeline = store_choice::open_pipeline(store).await?;
+            show_exposure(&pipeline, &name, dbt_project.as_deref(), json).await
+        }
+    }
+}
+
+async fn list_exposures(
+    pipeline: &CliPipeline,
+    only_integration: Option<&str>,
+    dbt_project: Option<&str>,
+    format: ListFormat,
+) -> anyhow::Result<()> {
+    let project = match only_integration {
+        Some(id) => Some(stored_integration(pipeline, id).await?.dbt_project),
+        None => dbt_project.map(str::to_string),
+    };
+    let mut entries = pipeline.catalog(project.as_deref()).await?;
+    if let Some(id) = only_integration {
+        entries.retain(|e| e.integration.as_deref() == Some(id));
+    }
+    match format {
+        ListFormat::Json => println!("{}", serde_json::to_string_pretty(&entries)?),
+        ListFormat::Csv => print!("{}", catalog_csv(&entries)),
+        ListFormat::Table => {
+            let mut rows = vec![CATALOG_COLUMNS.map(String::from).to_vec()];
+            rows.extend(entries.iter().map(catalog_row));
+            print_table(&rows);
+        }
+    }
+    Ok(())
+}
+
+async fn show_exposure(
+    pipeline: &CliPipeline,
+    name: &str,
+    dbt_project: Option<&str>,
+    json: bool,
+) -> anyhow::Result<()> {
+    let Some(detail) = pipeline.exposure_detail(name, dbt_project).await? else {
+        bail!("there is no exposure '{name}'; `autoexpose exposures list` shows them");
+    };
+    if json {
+        println!("{}", serde_json::to_string_pretty(&detail)?);
+        return Ok(());
+    }
+    let e = &detail.entry;
+    println!("name:         {}", e.name);
+    println!("type:         {}", e.exposure_type);
+    println!(
+        "owner:        {} <{}>",
+        e.owner.as_deref().unwrap_or("-"),
+        e.owner_email.as_deref().unwrap_or("-")
+    );
+    println!("integration:  {}", e.integration.as_deref().unwrap_or("-"));
+    println!("dbt project:  {}", e.dbt_project);
+    if let Some(url) = &e.url {
+        println!("url:          {url}");
+    }
+    println!("depends_on:");
+    for node in &e.depends_on {
+        println!("  - {node}");
+    }
+    println!("health:       {}", e.health);
+    for reason in &e.health_reasons {
+        println!("  - {reason}");
+    }
+    if detail.refreshes.is_empty() {
+        println!("last refresh: none");
+    }
+    for r in &detail.refreshes {
+        let state = r.state.map_or("never requested", |s| s.as_str());
+        println!(
+            "last refresh: {} '{}': {state}{}{}",
+            r.target.kind.as_str(),
+            r.target.name,
+            r.requested_at
+                .as_deref()
+                .map(|t| format!(", requested {t}"))
+                .unwrap_or_default(),
+            r.job_id
+                .as_deref()
+                .map(|j| format!(", job {j}"))
+                .unwrap_or_default(),
+        );
+        if let Some(code) = r.finish_code {
+            println!("  finish code {code}");
+        }
+        if let Some(notes) = &r.notes {
+            println!("  {notes}");
+        }
+        if let Some(skipped) = &r.skipped {
+            println!("  skipped at {}: {}", skipped.at, skipped.reason);
+        }
+    }
+    Ok(())
+}

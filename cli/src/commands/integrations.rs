@@ -1,0 +1,276 @@
+//! `autoexpose integrations add|list|show|set`: the integrations (a dbt project linked to a
+//! Tableau site) kept in the chosen store.
+//!
+//! Locally the PAT secret is read from the environment variable the integration names
+//! (`--secret-env`, default `AUTOEXPOSE_TABLEAU_TOKEN_SECRET`), never from a flag or the
+//! store; a deployed stack's integration names a Secrets Manager secret.
+
+use autoexpose_pipeline::{
+    DEFAULT_ENVIRONMENT, Integration, PipelineError, Trigger, integration_status,
+};
+use autoexpose_store_local::DEFAULT_SECRET_ENV;
+
+use crate::lookups::stored_integration;
+use crate::match_flags::AliasArgs;
+use crate::run_summary::{print_run, run_summary};
+use crate::store_choice::{self, CliPipeline, StoreArgs};
+use crate::tables::print_table;
+
+/// `autoexpose integrations ...`
+#[derive(Debug, clap::Subcommand)]
+pub(crate) enum IntegrationsCommand {
+    /// Add an integration.
+    Add(AddIntegrationArgs),
+    /// List the integrations with their last run.
+    List,
+    /// Show one integration's settings and status.
+    Show {
+        /// Integration id.
+        id: String,
+    },
+    /// Change an integration's matching and refresh settings, then rematch its stored
+    /// workbooks (no Tableau call).
+    Set(SetIntegrationArgs),
+}
+
+/// Arguments of `autoexpose integrations set`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct SetIntegrationArgs {
+    /// Integration id.
+    pub(crate) id: String,
+    #[command(flatten)]
+    pub(crate) aliases: AliasArgs,
+    /// Remove every database and schema alias first.
+    #[arg(long)]
+    pub(crate) clear_aliases: bool,
+    /// Also make exposures for workbooks that match no dbt node.
+    #[arg(long)]
+    pub(crate) include_unmatched: Option<bool>,
+    /// Refresh Tableau extracts after dbt builds.
+    #[arg(long)]
+    pub(crate) active_exposures: Option<bool>,
+    /// Minimum minutes between refreshes of one workbook.
+    #[arg(long)]
+    pub(crate) build_after_minutes: Option<u32>,
+}
+
+/// Arguments of `autoexpose integrations add`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct AddIntegrationArgs {
+    /// A short id of your choice, e.g. acme-prod.
+    #[arg(long)]
+    pub(crate) id: String,
+    /// The dbt project name (`name:` in dbt_project.yml).
+    #[arg(long)]
+    pub(crate) dbt_project: String,
+    /// The production environment whose manifests count.
+    #[arg(long, default_value = DEFAULT_ENVIRONMENT)]
+    pub(crate) environment: String,
+    /// Tableau server: a host (https implied, e.g. 10az.online.tableau.com) or a full URL.
+    #[arg(long)]
+    pub(crate) server_url: String,
+    /// Tableau site content URL (the part after `#/site/`); empty for the Default site.
+    #[arg(long, default_value = "")]
+    pub(crate) site: String,
+    /// Name of the personal access token.
+    #[arg(long)]
+    pub(crate) token_name: String,
+    /// Environment variable that holds the token's secret (local store).
+    #[arg(long, default_value = DEFAULT_SECRET_ENV)]
+    pub(crate) secret_env: String,
+    /// Secrets Manager secret (name or ARN) that holds the token's secret, with
+    /// `--dynamodb-table`; default `autoexpose/<id>`, inside the stack's `SecretNamePrefix`.
+    #[arg(long)]
+    pub(crate) secret_id: Option<String>,
+    /// Refresh Tableau extracts after dbt builds (`1`/`0`). Unset: the deployment's
+    /// default (`DBT_ACTIVE_EXPOSURES` on the function, else off).
+    #[arg(long, env = "DBT_ACTIVE_EXPOSURES", value_parser = clap::builder::BoolishValueParser::new())]
+    pub(crate) active_exposures: Option<bool>,
+    /// Minimum minutes between refreshes of one workbook. Unset: the deployment's default
+    /// (`DBT_ACTIVE_EXPOSURES_BUILD_AFTER` on the function, else 1440).
+    #[arg(long, env = "DBT_ACTIVE_EXPOSURES_BUILD_AFTER")]
+    pub(crate) build_after_minutes: Option<u32>,
+}
+
+/// Runs `autoexpose integrations ...` against the chosen store.
+pub(crate) async fn run(cmd: IntegrationsCommand, store: &StoreArgs) -> anyhow::Result<()> {
+    let pipeline = store_choice::open_pipeline(store).await?;
+    match cmd {
+        IntegrationsCommand::Add(args) => add(&pipeline, args, store.is_aws()).await,
+        IntegrationsCommand::List => list(&pipeline).await,
+        IntegrationsCommand::Show { id } => show(&pipeline, &id).await,
+        IntegrationsCommand::Set(args) => set(&pipeline, args).await,
+    }
+}
+
+async fn add(pipeline: &CliPipeline, args: AddIntegrationArgs, aws: bool) -> anyhow::Result<()> {
+    // Only a reference to the secret is stored: an environment variable's name locally,
+    // a Secrets Manager secret for a deployed stack.
+    let (secret_ref, where_secret) = if aws {
+        let id = args
+            .secret_id
+            .clone()
+            .unwrap_or_else(|| format!("autoexpose/{}", args.id));
+        (id.clone(), format!("Secrets Manager secret '{id}'"))
+    } else {
+        (args.secret_env.clone(), format!("${}", args.secret_env))
+    };
+    let mut integration = Integration::new(
+        &args.id,
+        &args.dbt_project,
+        &args.server_url,
+        &args.site,
+        &args.token_name,
+        &secret_ref,
+    );
+    integration.environment = args.environment;
+    integration.active_exposures = args.active_exposures;
+    integration.build_after_minutes = args.build_after_minutes;
+    pipeline.store().create_integration(&integration).await?;
+    println!(
+        "added integration '{}'; choose its collections with `autoexpose collections set {} Finance,Marketing/Campaigns` (the secret is read from {where_secret})",
+        args.id, args.id
+    );
+    Ok(())
+}
+
+async fn set(pipeline: &CliPipeline, args: SetIntegrationArgs) -> anyhow::Result<()> {
+    let mut integration = stored_integration(pipeline, &args.id).await?;
+    if args.clear_aliases {
+        integration.database_aliases.clear();
+        integration.schema_aliases.clear();
+    }
+    let aliases = args.aliases.to_aliases();
+    integration.database_aliases.extend(aliases.databases);
+    integration.schema_aliases.extend(aliases.schemas);
+    if let Some(include) = args.include_unmatched {
+        integration.include_unmatched = include;
+    }
+    if let Some(active) = args.active_exposures {
+        integration.active_exposures = Some(active);
+    }
+    if let Some(minutes) = args.build_after_minutes {
+        integration.build_after_minutes = Some(minutes);
+    }
+    pipeline.store().update_integration(&integration).await?;
+    println!("updated integration '{}'", args.id);
+    match pipeline
+        .rematch_integration(&args.id, Trigger::Manual)
+        .await
+    {
+        Ok(run) => print_run(&run),
+        // Settings are stored; exposures follow the first manifest.
+        Err(PipelineError::NoManifest(project)) => println!(
+            "no manifest applied for dbt project '{project}' yet: exposures follow the first one"
+        ),
+        Err(e) => return Err(e.into()),
+    }
+    Ok(())
+}
+async fn list(pipeline: &CliPipeline) -> anyhow::Result<()> {
+    let integrations = pipeline.store().list_integrations(None).await?;
+    if integrations.is_empty() {
+        println!("no integrations yet; add one with `autoexpose integrations add`");
+        return Ok(());
+    }
+    let mut rows = vec![
+        [
+            "ID",
+            "DBT PROJECT",
+            "SERVER",
+            "SITE",
+            "COLLECTIONS",
+            "LAST RUN",
+        ]
+        .map(String::from)
+        .to_vec(),
+    ];
+    for i in &integrations {
+        let status = integration_status(pipeline.store(), &i.id).await?;
+        rows.push(vec![
+            i.id.clone(),
+            i.dbt_project.clone(),
+            i.server_url.clone(),
+            i.site.clone(),
+            i.collections.len().to_string(),
+            status
+                .last_run
+                .as_ref()
+                .map(run_summary)
+                .unwrap_or_else(|| "never".into()),
+        ]);
+    }
+    print_table(&rows);
+    Ok(())
+}
+
+async fn show(pipeline: &CliPipeline, id: &str) -> anyhow::Result<()> {
+    let i = stored_integration(pipeline, id).await?;
+    let status = integration_status(pipeline.store(), id).await?;
+    let exposures = pipeline.store().list_exposures(id).await?;
+    let applied = pipeline
+        .store()
+        .get_applied_manifest(&i.dbt_project)
+        .await?;
+    println!("integration:   {}", i.id);
+    println!(
+        "dbt project:   {} (environment {})",
+        i.dbt_project, i.environment
+    );
+    println!("server:        {}", i.server_url);
+    println!(
+        "site:          {}",
+        if i.site.is_empty() {
+            "(Default)"
+        } else {
+            &i.site
+        }
+    );
+    println!(
+        "token name:    {} (secret from ${})",
+        i.token_name, i.secret_ref
+    );
+    println!(
+        "collections:   {}",
+        if i.collections.is_empty() {
+            "(none selected)".to_string()
+        } else {
+            i.collections.join(", ")
+        }
+    );
+    let aliases: Vec<String> = i
+        .database_aliases
+        .iter()
+        .map(|(from, to)| format!("database {from} -> {to}"))
+        .chain(
+            i.schema_aliases
+                .iter()
+                .map(|(from, to)| format!("schema {from} -> {to}")),
+        )
+        .collect();
+    if !aliases.is_empty() {
+        println!("aliases:       {}", aliases.join(", "));
+    }
+    println!("exposures:     {}", exposures.len());
+    match applied {
+        Some(m) => println!(
+            "manifest:      {} (generated {})",
+            m.location, m.generated_at
+        ),
+        None => println!(
+            "manifest:      none applied yet (`autoexpose apply-manifest PATH --dbt-project {}`)",
+            i.dbt_project
+        ),
+    }
+    match &status.last_run {
+        Some(run) => println!("last run:      {} {}", run.trigger, run_summary(run)),
+        None => println!("last run:      never (`autoexpose sync {}`)", i.id),
+    }
+    if let Some(ok) = &status.last_success {
+        println!("last success:  {}", ok.finished_at);
+    }
+    if let Some(error) = &status.last_error {
+        println!("last error:    {error}");
+    }
+    Ok(())
+}

@@ -1,0 +1,40 @@
+//! The files the commands read and write: a manifest and a saved Tableau response read
+//! with the file named in any error, and output written to a file or stdout.
+
+use std::path::Path;
+
+use anyhow::Context;
+use autoexpose_domain::{Manifest, Workbook};
+use autoexpose_tableau::parse_workbooks_response;
+
+/// Writes `text` to `out`, or to stdout when no file is given.
+pub(crate) fn emit(text: &str, out: Option<&Path>) -> anyhow::Result<()> {
+    match out {
+        Some(path) => {
+            std::fs::write(path, text).with_context(|| format!("cannot write '{}'", path.display()))
+        }
+        None => {
+            use std::io::Write;
+            let mut stdout = std::io::stdout().lock();
+            stdout
+                .write_all(text.as_bytes())
+                .and_then(|()| stdout.flush())
+                .context("cannot write to stdout")
+        }
+    }
+}
+
+/// Reads and parses a manifest, naming the file in any error.
+pub(crate) fn read_manifest(path: &Path) -> anyhow::Result<Manifest> {
+    let bytes = std::fs::read(path)
+        .with_context(|| format!("cannot read manifest '{}'", path.display()))?;
+    Manifest::from_slice(&bytes).with_context(|| format!("manifest '{}'", path.display()))
+}
+
+/// Reads a saved Metadata API response, naming the file in any error.
+pub(crate) fn read_tableau_response(path: &Path) -> anyhow::Result<Vec<Workbook>> {
+    let bytes = std::fs::read(path)
+        .with_context(|| format!("cannot read Tableau response '{}'", path.display()))?;
+    parse_workbooks_response(&bytes)
+        .with_context(|| format!("Tableau response '{}'", path.display()))
+}
