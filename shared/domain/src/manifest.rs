@@ -203,6 +203,12 @@ impl Manifest {
         &self.test_targets
     }
 
+    /// The DAG and the test targets, for a caller that needs nothing else of the manifest
+    /// (health, refresh decisions): moved out, not copied.
+    pub fn into_graph(self) -> (Dag, TestTargets) {
+        (self.dag, self.test_targets)
+    }
+
     fn from_raw(raw: RawManifest<'_>) -> Result<Manifest, ManifestError> {
         let metadata = raw
             .metadata

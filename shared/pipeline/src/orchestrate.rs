@@ -529,7 +529,7 @@ pub(crate) fn project_graph_of(
 ) -> Result<(Dag, TestTargets), PipelineError> {
     let manifest =
         Manifest::from_slice(bytes).map_err(|e| crate::pipeline::manifest_error(location, e))?;
-    Ok((manifest.dag().clone(), manifest.test_targets().clone()))
+    Ok(manifest.into_graph())
 }
 
 #[cfg(test)]

@@ -4,7 +4,6 @@
 
 use std::collections::BTreeMap;
 
-use autoexpose_domain::dag::Dag;
 use autoexpose_domain::diagnose::{Diagnosis, diagnose};
 use autoexpose_domain::{Aliases, Exposure, Manifest};
 use autoexpose_output::{LineageOptions, YamlFile, YamlOptions, dbt_yaml_files, lineage_html};
@@ -96,13 +95,12 @@ impl ProjectExposures {
 fn render_lineage(
     dbt_project: &str,
     manifest: &Manifest,
-    dag: &Dag,
     project: &ProjectExposures,
     generated_at: Option<String>,
 ) -> String {
     lineage_html(
         manifest,
-        dag,
+        manifest.dag(),
         &project.exposures,
         &LineageOptions {
             title: format!("{dbt_project} · dbt lineage"),
@@ -151,10 +149,9 @@ impl Pipeline {
         for project in &projects {
             let (dag, tests) = match self.applied_manifest_bytes(project).await? {
                 Some((location, bytes)) => {
-                    let manifest = Manifest::from_slice(&bytes)
+                    let mut manifest = Manifest::from_slice(&bytes)
                         .map_err(|e| crate::pipeline::manifest_error(&location, e))?;
-                    let graph = (manifest.dag().clone(), manifest.test_targets().clone());
-                    for manual in manifest.exposures {
+                    for manual in std::mem::take(&mut manifest.exposures) {
                         entries.push(CatalogEntry {
                             name: manual.name,
                             health: Health::Unknown.as_str().into(),
@@ -170,7 +167,7 @@ impl Pipeline {
                             depends_on: manual.depends_on,
                         });
                     }
-                    graph
+                    manifest.into_graph()
                 }
                 None => Default::default(),
             };
@@ -231,8 +228,7 @@ impl Pipeline {
     /// a pull request can pick it up, and the lineage page (`.../exposures/lineage.html`).
     /// Called after every run that changed exposures.
     pub async fn publish_exposure_files(&self, dbt_project: &str) -> Result<(), PipelineError> {
-        let Some((location, manifest, dag)) = self.applied_manifest_with_dag(dbt_project).await?
-        else {
+        let Some((location, manifest)) = self.applied_manifest(dbt_project).await? else {
             return Ok(());
         };
         let project = self.project_exposures(dbt_project).await?;
@@ -240,7 +236,7 @@ impl Pipeline {
         let mut files = dbt_yaml_files(&project.exposures, &manifest, &options);
         files.push(YamlFile {
             path: "lineage.html".into(),
-            contents: render_lineage(dbt_project, &manifest, &dag, &project, None),
+            contents: render_lineage(dbt_project, &manifest, &project, None),
         });
         for file in files {
             let target = exposures_location(&location, &file);
@@ -290,31 +286,16 @@ impl Pipeline {
         dbt_project: &str,
         generated_at: Option<String>,
     ) -> Result<String, PipelineError> {
-        let Some((_, manifest, dag)) = self.applied_manifest_with_dag(dbt_project).await? else {
+        let Some((_, manifest)) = self.applied_manifest(dbt_project).await? else {
             return Err(PipelineError::NoManifest(dbt_project.to_string()));
         };
         let project = self.project_exposures(dbt_project).await?;
         Ok(render_lineage(
             dbt_project,
             &manifest,
-            &dag,
             &project,
             generated_at,
         ))
-    }
-
-    /// The applied manifest and its DAG, read from one download of the file.
-    async fn applied_manifest_with_dag(
-        &self,
-        dbt_project: &str,
-    ) -> Result<Option<(ArtifactLocation, Manifest, Dag)>, PipelineError> {
-        let Some((location, bytes)) = self.applied_manifest_bytes(dbt_project).await? else {
-            return Ok(None);
-        };
-        let broken = |e| crate::pipeline::manifest_error(&location, e);
-        let manifest = Manifest::from_slice(&bytes).map_err(broken)?;
-        let dag = manifest.dag().clone();
-        Ok(Some((location, manifest, dag)))
     }
 
     async fn render_files(
