@@ -52,6 +52,7 @@ mod index;
 mod manifest;
 mod matching;
 pub mod naming;
+pub mod printable;
 pub mod refresh;
 pub mod run_results;
 mod workbook;
