@@ -316,6 +316,7 @@ async fn lease_is_exclusive_renewable_and_taken_over_after_expiry() {
         integration_id: "acme".into(),
         holder: holder.into(),
         expires_at: expires_at.into(),
+        acquired_at: String::new(),
     };
     let now = "2025-03-01T08:00:00.000Z";
     assert!(
@@ -373,6 +374,7 @@ async fn two_acquirers_at_once_exactly_one_wins() {
                 integration_id: integration_id.clone(),
                 holder: holder.into(),
                 expires_at: "2025-03-01T08:15:00.000Z".into(),
+                acquired_at: String::new(),
             };
             tokio::spawn(async move {
                 store

@@ -188,7 +188,8 @@ pub fn error_kind(error: &PipelineError) -> &'static str {
             ..
         } => "tableau_unavailable",
         PipelineError::Tableau { .. } => "tableau",
-        PipelineError::LeaseBusy(_) => "busy",
+        PipelineError::LeaseBusy { .. } => "busy",
+        PipelineError::Stopped { .. } => "stopped",
         PipelineError::VersionConflict(_) => "version_conflict",
         PipelineError::NoManifest(_) => "no_manifest",
         PipelineError::UnknownIntegration(_) => "unknown_integration",
@@ -213,7 +214,14 @@ mod tests {
         let location = ArtifactLocation::s3("b", "dbt/shop/prod/manifest.json");
         let retried = [
             PipelineError::Store(StoreError::unavailable("writing a run", "throttled")),
-            PipelineError::LeaseBusy("acme".into()),
+            PipelineError::LeaseBusy {
+                integration: "acme".into(),
+                held_by: "'run-1' holds its lease until 2025-01-01T00:15:00.000Z".into(),
+            },
+            PipelineError::Stopped {
+                integration: "acme".into(),
+                reason: "stopped 10 s before the function's timeout".into(),
+            },
             tableau(BiError::Unavailable("503".into())),
             PipelineError::Artifact {
                 location: location.clone(),

@@ -50,9 +50,23 @@ pub enum PipelineError {
     },
     /// Another run holds the integration's lease.
     #[error(
-        "integration '{0}' is busy: another sync is running on it; try again when it has finished"
+        "integration '{integration}' is busy: {held_by}; try again when that run has finished, or, if it died (a killed process, a timed-out function), clear its lease with `autoexpose integrations break-lease {integration}`"
     )]
-    LeaseBusy(String),
+    LeaseBusy {
+        /// The integration.
+        integration: String,
+        /// Who holds the lease, since when and until when.
+        held_by: String,
+    },
+    /// The run was stopped before it finished (Ctrl-C, SIGTERM, a function's timeout);
+    /// it was recorded and its lease released.
+    #[error("the run of integration '{integration}' was stopped before it finished: {reason}")]
+    Stopped {
+        /// The integration.
+        integration: String,
+        /// Why.
+        reason: String,
+    },
     /// An optimistic version check failed.
     #[error("integration '{0}' was changed by someone else meanwhile; read it again and retry")]
     VersionConflict(String),
@@ -84,6 +98,12 @@ impl From<StoreError> for PipelineError {
 }
 
 impl PipelineError {
+    /// Whether the request itself was refused before anything ran (unknown collections):
+    /// a mistake of the caller's, not a failed run of the integration.
+    pub fn is_refusal(&self) -> bool {
+        matches!(self, PipelineError::UnknownCollections { .. })
+    }
+
     /// True when the same call may succeed later, as each port's error says of itself: an
     /// unreachable store, S3, Secrets Manager or Tableau, a lost race, or another run
     /// holding the integration. False for what needs a person (a malformed manifest, a
@@ -94,7 +114,9 @@ impl PipelineError {
             PipelineError::Artifact { source, .. } => source.is_retryable(),
             PipelineError::Secret { source, .. } => source.is_retryable(),
             PipelineError::Tableau { source, .. } => source.is_retryable(),
-            PipelineError::LeaseBusy(_) | PipelineError::VersionConflict(_) => true,
+            PipelineError::LeaseBusy { .. }
+            | PipelineError::Stopped { .. }
+            | PipelineError::VersionConflict(_) => true,
             PipelineError::Manifest { .. }
             | PipelineError::Results { .. }
             | PipelineError::NoManifest(_)

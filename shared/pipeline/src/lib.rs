@@ -47,6 +47,7 @@ mod ports;
 mod records;
 mod reports;
 mod stages;
+mod stop;
 #[cfg(feature = "testsuite")]
 pub mod testsuite;
 
@@ -58,12 +59,14 @@ pub use memory::MemoryStore;
 pub use orchestrate::{JobCheck, MAX_POLL_DELAY, ResultsOutcome, poll_delay};
 pub use pipeline::{
     DEFAULT_JOB_MAX_AGE, DEFAULT_LEASE_TTL, DEFAULT_LEASE_WAIT, Orchestration, Pipeline,
-    integration_status,
+    describe_lease, integration_status,
 };
 pub use ports::*;
 pub use records::*;
 pub use reports::{CatalogEntry, ExposureDetail, ExposureMode, ProjectExposures};
 pub use stages::{ApplyOutcome, RunCounts, manifest_order, parse_collection_list};
+pub use stop::Stop;
+pub use tokio_util::sync::CancellationToken;
 
 /// The store's narrow traits, to bring their methods into scope on a concrete store
 /// (`use autoexpose_pipeline::prelude::*;`), as `std::io::prelude` does for readers.

@@ -234,6 +234,14 @@ impl LeaseStore for MemoryStore {
         }
         Ok(())
     }
+
+    async fn get_lease(&self, integration_id: &str) -> Result<Option<Lease>, StoreError> {
+        Ok(self.state().leases.get(integration_id).cloned())
+    }
+
+    async fn break_lease(&self, integration_id: &str) -> Result<Option<Lease>, StoreError> {
+        Ok(self.state().leases.remove(integration_id))
+    }
 }
 
 #[async_trait]

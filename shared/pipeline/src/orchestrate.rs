@@ -488,7 +488,10 @@ impl Pipeline {
         );
         self.acquire_lease(integration_id, &holder).await?;
         let result = match self.secrets().tableau_secret(&integration.secret_ref).await {
-            Ok(secret) => work(&secret).await,
+            Ok(secret) => self
+                .until_stopped(integration_id, work(&secret))
+                .await
+                .and_then(|result| result),
             Err(source) => Err(PipelineError::Secret {
                 integration: integration.id.clone(),
                 source,

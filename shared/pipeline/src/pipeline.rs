@@ -13,6 +13,7 @@ use crate::ports::{
     format_timestamp, timestamp_after,
 };
 use crate::records::{DEFAULT_BUILD_AFTER_MINUTES, Integration, IntegrationStatus, Lease};
+use crate::stop::Stop;
 
 /// How long a refresh job is followed before autoexpose gives up on it.
 pub const DEFAULT_JOB_MAX_AGE: Duration = Duration::from_secs(6 * 60 * 60);
@@ -24,6 +25,9 @@ pub const DEFAULT_LEASE_WAIT: Duration = Duration::from_secs(10);
 const LEASE_POLL: Duration = Duration::from_millis(100);
 /// The pipeline: the stages over a store, artifacts, secrets and a BI tool, each a trait
 /// object, so the same code runs over SQLite or DynamoDB, files or S3, Tableau or a fake.
+/// Cloning it is cheap (the adapters are shared), so a function can give each invocation
+/// its own [`Stop`].
+#[derive(Clone)]
 pub struct Pipeline {
     pub(crate) store: Arc<dyn Store>,
     pub(crate) artifacts: Arc<dyn Artifacts>,
@@ -34,6 +38,7 @@ pub struct Pipeline {
     pub(crate) lease_wait: Duration,
     pub(crate) publish: bool,
     pub(crate) orchestration: Orchestration,
+    pub(crate) stop: Stop,
 }
 
 impl Pipeline {
@@ -70,6 +75,7 @@ impl Pipeline {
             lease_wait: DEFAULT_LEASE_WAIT,
             publish: false,
             orchestration: Orchestration::default(),
+            stop: Stop::never(),
         }
     }
 
@@ -91,6 +97,13 @@ impl Pipeline {
     pub fn with_lease(mut self, ttl: Duration, wait: Duration) -> Self {
         self.lease_ttl = ttl;
         self.lease_wait = wait;
+        self
+    }
+
+    /// Stops runs early when `stop` says so (Ctrl-C, a function's timeout): the work in
+    /// flight is dropped, the run is recorded with the reason and its lease released.
+    pub fn with_stop(mut self, stop: Stop) -> Self {
+        self.stop = stop;
         self
     }
 
@@ -182,6 +195,7 @@ impl Pipeline {
                 integration_id: integration_id.to_string(),
                 holder: holder.to_string(),
                 expires_at: timestamp_after(now, self.lease_ttl),
+                acquired_at: format_timestamp(now),
             };
             if self
                 .store
@@ -191,11 +205,47 @@ impl Pipeline {
                 return Ok(());
             }
             if tokio::time::Instant::now() >= deadline {
-                return Err(PipelineError::LeaseBusy(integration_id.to_string()));
+                let held = self.store.get_lease(integration_id).await?;
+                return Err(PipelineError::LeaseBusy {
+                    integration: integration_id.to_string(),
+                    held_by: held
+                        .map(|lease| describe_lease(&lease))
+                        .unwrap_or_else(|| "another run (released just now)".to_string()),
+                });
             }
-            tokio::time::sleep(LEASE_POLL).await;
+            self.until_stopped(integration_id, tokio::time::sleep(LEASE_POLL))
+                .await?;
         }
     }
+
+    /// Runs `work` unless a stop is asked for first; then drops it and says why.
+    pub(crate) async fn until_stopped<T>(
+        &self,
+        integration_id: &str,
+        work: impl Future<Output = T>,
+    ) -> Result<T, PipelineError> {
+        tokio::select! {
+            biased;
+            reason = self.stop.requested() => Err(PipelineError::Stopped {
+                integration: integration_id.to_string(),
+                reason,
+            }),
+            value = work => Ok(value),
+        }
+    }
+}
+
+/// Who holds a lease, since when and until when, in words.
+pub fn describe_lease(lease: &Lease) -> String {
+    let since = if lease.acquired_at.is_empty() {
+        String::new()
+    } else {
+        format!(" since {}", lease.acquired_at)
+    };
+    format!(
+        "'{}' holds its lease{since} until {}",
+        lease.holder, lease.expires_at
+    )
 }
 
 /// A manifest that cannot be used, naming where it came from.

@@ -163,15 +163,76 @@ impl Pipeline {
         }
     }
 
-    /// Checks that the collections exist on the site (nothing is stored if one does not),
-    /// stores their LUIDs with an optimistic version check, then syncs at once, so
-    /// workbooks that left the selection lose their exposures and new ones gain them.
+    /// Checks that the collections exist on the site, stores their LUIDs with an
+    /// optimistic version check, then syncs, so workbooks that left the selection lose
+    /// their exposures and new ones gain them. All of it happens under the integration's
+    /// lease: when another run holds it, nothing is stored ([`PipelineError::LeaseBusy`]),
+    /// and an unknown collection stores nothing either.
     pub async fn update_collections(
         &self,
         integration_id: &str,
         collections: &[String],
     ) -> Result<SyncRun, PipelineError> {
-        let integration = self.integration(integration_id).await?;
+        let run = self
+            .run_locked(
+                integration_id,
+                Trigger::CollectionsUpdated,
+                |counts| async move {
+                    let integration = self.integration(integration_id).await?;
+                    let luids = self.resolve_collections(&integration, collections).await?;
+                    let mut updated = integration.clone();
+                    updated.collections = luids;
+                    self.store_settings(&updated).await?;
+                    self.sync_locked(counts).await
+                },
+            )
+            .await?;
+        if self.publish && run.added + run.changed + run.removed > 0 {
+            let integration = self.integration(integration_id).await?;
+            self.publish_logged(&integration.dbt_project).await;
+        }
+        Ok(run)
+    }
+
+    /// Stores an integration's changed settings (aliases, include-unmatched, refresh
+    /// windows) and rematches its stored snapshot, under its lease: either both happen,
+    /// or, when another run holds the lease, nothing is stored
+    /// ([`PipelineError::LeaseBusy`]). `updated.version` must be the version it was read
+    /// at. Returns the run, and whether a manifest was applied to rematch against.
+    pub async fn update_settings(
+        &self,
+        updated: &Integration,
+    ) -> Result<(SyncRun, bool), PipelineError> {
+        let rematched = std::sync::atomic::AtomicBool::new(false);
+        let run = self
+            .run_locked(&updated.id, Trigger::Manual, |counts| async {
+                self.store_settings(updated).await?;
+                let integration = self.integration(&updated.id).await?;
+                let Some(applied) = self
+                    .store
+                    .get_applied_manifest(&integration.dbt_project)
+                    .await?
+                else {
+                    return Ok(counts);
+                };
+                let manifest = self.read_manifest(&applied.location).await?;
+                rematched.store(true, AtomicOrdering::Relaxed);
+                self.rematch_stored(integration, &manifest, counts).await
+            })
+            .await?;
+        if self.publish && run.added + run.changed + run.removed > 0 {
+            self.publish_logged(&updated.dbt_project).await;
+        }
+        Ok((run, rematched.load(AtomicOrdering::Relaxed)))
+    }
+
+    /// The LUIDs of the named collections, each once, in the order given; an error naming
+    /// those the site does not have.
+    async fn resolve_collections(
+        &self,
+        integration: &Integration,
+        collections: &[String],
+    ) -> Result<Vec<String>, PipelineError> {
         let secret = self
             .secrets
             .tableau_secret(&integration.secret_ref)
@@ -181,9 +242,12 @@ impl Pipeline {
                 source,
             })?;
         let resolved = self
-            .bi
-            .resolve_collections(&integration, &secret, collections)
-            .await
+            .until_stopped(
+                &integration.id,
+                self.bi
+                    .resolve_collections(integration, &secret, collections),
+            )
+            .await?
             .map_err(|source| match source {
                 BiError::UnknownCollections(names) => PipelineError::UnknownCollections {
                     integration: integration.id.clone(),
@@ -200,17 +264,18 @@ impl Pipeline {
                 luids.push(collection.luid);
             }
         }
-        let mut updated = integration.clone();
-        updated.collections = luids;
+        Ok(luids)
+    }
+
+    async fn store_settings(&self, updated: &Integration) -> Result<(), PipelineError> {
         self.store
-            .update_integration(&updated)
+            .update_integration(updated)
             .await
             .map_err(|e| match e {
-                StoreError::Conflict(_) => PipelineError::VersionConflict(integration.id.clone()),
+                StoreError::Conflict(_) => PipelineError::VersionConflict(updated.id.clone()),
                 e => e.into(),
             })?;
-        self.sync_integration(integration_id, Trigger::CollectionsUpdated)
-            .await
+        Ok(())
     }
 
     /// Runs `work` under the integration's lease and records the run, success or failure.
@@ -235,20 +300,38 @@ impl Pipeline {
             RUN_SEQUENCE.fetch_add(1, AtomicOrdering::Relaxed),
             RandomState::new().hash_one(integration_id) as u32
         );
-        self.acquire_lease(&integration.id, &run_id).await?;
-        let result = work(RunCounts::new(integration.id.clone())).await;
         let mut run = SyncRun {
             run_id: run_id.clone(),
             integration_id: integration.id.clone(),
             trigger,
             started_at: format_timestamp(started),
-            finished_at: format_timestamp(self.now()),
+            finished_at: String::new(),
             added: 0,
             changed: 0,
             removed: 0,
             workbooks: 0,
             error: None,
         };
+        if let Err(busy) = self.acquire_lease(&integration.id, &run_id).await {
+            // Recorded, so `integrations show` tells why nothing happened.
+            run.finished_at = format_timestamp(self.now());
+            run.error = Some(busy.to_string());
+            tracing::warn!(integration = %integration.id, %trigger, error = %busy, "run did not start");
+            if let Err(e) = self.store.record_run(&run).await {
+                tracing::warn!(integration = %integration.id, error = %e, "could not record the run that did not start");
+            }
+            return Err(busy);
+        }
+        let result = work(RunCounts::new(integration.id.clone())).await;
+        if let Err(refused) = &result
+            && refused.is_refusal()
+        {
+            // Nothing ran: the request itself was wrong, which says nothing of the
+            // integration's health.
+            self.store.release_lease(&integration.id, &run_id).await?;
+            return Err(result.expect_err("checked above"));
+        }
+        run.finished_at = format_timestamp(self.now());
         match &result {
             Ok(counts) => {
                 run.added = counts.added;
@@ -286,9 +369,11 @@ impl Pipeline {
                 source,
             })?;
         let mut workbooks = self
-            .bi
-            .list_workbooks(&integration, &secret)
-            .await
+            .until_stopped(
+                &integration.id,
+                self.bi.list_workbooks(&integration, &secret),
+            )
+            .await?
             .map_err(|source| PipelineError::Tableau {
                 integration: integration.id.clone(),
                 source,

@@ -55,6 +55,8 @@ const MIGRATIONS: &[&str] = &[
      CREATE TABLE refreshes (
          integration_id TEXT NOT NULL, target_kind TEXT NOT NULL, luid TEXT NOT NULL,
          body TEXT NOT NULL, PRIMARY KEY (integration_id, target_kind, luid));",
+    // 3: when a lease was taken, so a person can tell a dead holder from a slow one.
+    "ALTER TABLE leases ADD COLUMN acquired_at TEXT NOT NULL DEFAULT '';",
 ];
 
 /// The local store could not be opened.
@@ -491,11 +493,19 @@ impl LeaseStore for LocalStore {
             // statement, so two processes cannot both take it.
             let changed = conn
                 .execute(
-                    "INSERT INTO leases (integration_id, holder, expires_at) VALUES (?1, ?2, ?3)
+                    "INSERT INTO leases (integration_id, holder, expires_at, acquired_at)
+                     VALUES (?1, ?2, ?3, ?5)
                      ON CONFLICT (integration_id) DO UPDATE SET
-                         holder = excluded.holder, expires_at = excluded.expires_at
+                         holder = excluded.holder, expires_at = excluded.expires_at,
+                         acquired_at = excluded.acquired_at
                      WHERE leases.expires_at <= ?4 OR leases.holder = excluded.holder",
-                    params![lease.integration_id, lease.holder, lease.expires_at, now],
+                    params![
+                        lease.integration_id,
+                        lease.holder,
+                        lease.expires_at,
+                        now,
+                        lease.acquired_at
+                    ],
                 )
                 .map_err(backend)?;
             Ok(changed == 1)
@@ -516,6 +526,43 @@ impl LeaseStore for LocalStore {
         })
         .await
     }
+
+    async fn get_lease(&self, integration_id: &str) -> Result<Option<Lease>, StoreError> {
+        let id = integration_id.to_string();
+        self.call(move |conn| read_lease(conn, &id)).await
+    }
+
+    async fn break_lease(&self, integration_id: &str) -> Result<Option<Lease>, StoreError> {
+        let id = integration_id.to_string();
+        self.call(move |conn| {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(backend)?;
+            let held = read_lease(&tx, &id)?;
+            tx.execute("DELETE FROM leases WHERE integration_id = ?1", params![id])
+                .map_err(backend)?;
+            tx.commit().map_err(backend)?;
+            Ok(held)
+        })
+        .await
+    }
+}
+
+fn read_lease(conn: &Connection, integration_id: &str) -> Result<Option<Lease>, StoreError> {
+    conn.query_row(
+        "SELECT holder, expires_at, acquired_at FROM leases WHERE integration_id = ?1",
+        params![integration_id],
+        |row| {
+            Ok(Lease {
+                integration_id: integration_id.to_string(),
+                holder: row.get(0)?,
+                expires_at: row.get(1)?,
+                acquired_at: row.get(2)?,
+            })
+        },
+    )
+    .optional()
+    .map_err(backend)
 }
 
 #[async_trait]

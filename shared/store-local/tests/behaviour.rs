@@ -33,6 +33,7 @@ async fn two_handles_on_one_file_share_the_lease() {
         integration_id: "shared".into(),
         holder: holder.into(),
         expires_at: "2030-01-01T00:00:00.000Z".into(),
+        acquired_at: String::new(),
     };
     let now = "2025-01-01T00:00:00.000Z";
     let (lx, ly) = (lease("x"), lease("y"));

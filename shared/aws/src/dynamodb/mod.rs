@@ -72,7 +72,7 @@ use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use crate::sdk_error::{describe, is_transient};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, DeleteRequest, KeySchemaElement, KeyType,
-    PutRequest, ScalarAttributeType, TimeToLiveSpecification, WriteRequest,
+    PutRequest, ReturnValue, ScalarAttributeType, TimeToLiveSpecification, WriteRequest,
 };
 
 use items::{Item, ItemExt};

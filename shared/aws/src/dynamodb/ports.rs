@@ -310,6 +310,7 @@ impl LeaseStore for DynamoStore {
             ("sk", s("LEASE")),
             ("holder", s(&lease.holder)),
             ("expires_at", s(&lease.expires_at)),
+            ("acquired_at", s(&lease.acquired_at)),
         ]);
         self.conditional_put(
             item,
@@ -346,6 +347,43 @@ impl LeaseStore for DynamoStore {
             )),
         }
     }
+
+    async fn get_lease(&self, integration_id: &str) -> Result<Option<Lease>, StoreError> {
+        let item = self.get_item(&lease_pk(integration_id), "LEASE").await?;
+        item.map(|item| lease_from(integration_id, &item))
+            .transpose()
+    }
+
+    async fn break_lease(&self, integration_id: &str) -> Result<Option<Lease>, StoreError> {
+        self.lease_writes.fetch_add(1, Ordering::SeqCst);
+        let removed = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key(&lease_pk(integration_id), "LEASE")))
+            .return_values(ReturnValue::AllOld)
+            .send()
+            .await
+            .map_err(|err| {
+                self.backend(
+                    &format!("breaking the lease of integration '{integration_id}'"),
+                    err,
+                )
+            })?;
+        removed
+            .attributes
+            .map(|item| lease_from(integration_id, &item))
+            .transpose()
+    }
+}
+
+fn lease_from(integration_id: &str, item: &Item) -> Result<Lease, StoreError> {
+    Ok(Lease {
+        integration_id: integration_id.to_string(),
+        holder: item.string("holder", "lease")?,
+        expires_at: item.string("expires_at", "lease")?,
+        acquired_at: item.optional_string("acquired_at").unwrap_or_default(),
+    })
 }
 
 #[async_trait]

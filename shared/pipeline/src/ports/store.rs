@@ -174,6 +174,13 @@ pub trait LeaseStore: Send + Sync {
 
     /// Gives the lease up if `holder` still holds it; does nothing otherwise.
     async fn release_lease(&self, integration_id: &str, holder: &str) -> Result<(), StoreError>;
+
+    /// The lease as stored, lapsed or not; `None` when nobody took it or it was released.
+    async fn get_lease(&self, integration_id: &str) -> Result<Option<Lease>, StoreError>;
+
+    /// Removes the lease whoever holds it, and returns what was removed: for a person
+    /// clearing the lease of a holder that died (a killed process, a timed-out function).
+    async fn break_lease(&self, integration_id: &str) -> Result<Option<Lease>, StoreError>;
 }
 
 /// The record every sync or rematch leaves.

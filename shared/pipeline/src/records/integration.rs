@@ -172,4 +172,7 @@ pub struct Lease {
     pub holder: String,
     /// When it lapses and another holder may take it over.
     pub expires_at: String,
+    /// When the holder took it (empty for leases stored before this was kept).
+    #[serde(default)]
+    pub acquired_at: String,
 }

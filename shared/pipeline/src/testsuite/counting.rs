@@ -167,6 +167,15 @@ impl<S: Store + 'static> LeaseStore for CountingStore<S> {
         self.count(|c| c.lease_ops += 1);
         self.inner.release_lease(id, holder).await
     }
+
+    async fn get_lease(&self, id: &str) -> Result<Option<Lease>, StoreError> {
+        self.inner.get_lease(id).await
+    }
+
+    async fn break_lease(&self, id: &str) -> Result<Option<Lease>, StoreError> {
+        self.count(|c| c.lease_ops += 1);
+        self.inner.break_lease(id).await
+    }
 }
 
 #[async_trait]

@@ -299,6 +299,80 @@ pub async fn unknown_collections_store_nothing<S: Store + 'static>(store: S) {
     assert_eq!(stored.version, 1);
 }
 
+/// While another run holds the lease, a settings change stores nothing and says so:
+/// neither new collections nor new aliases are kept without the sync that applies them.
+pub async fn settings_change_while_busy_stores_nothing<S: Store + 'static>(store: S) {
+    let h = Harness::synced(store, Duration::ZERO).await;
+    let other = crate::Lease {
+        integration_id: "acme".into(),
+        holder: "other-run".into(),
+        expires_at: "2999-01-01T00:00:00.000Z".into(),
+        acquired_at: "2025-03-01T07:59:00.000Z".into(),
+    };
+    assert!(
+        h.store()
+            .try_acquire_lease(&other, "2025-03-01T08:00:00.000Z")
+            .await
+            .expect("hold")
+    );
+    let busy = h
+        .pipeline
+        .update_collections("acme", &["p-ops".into()])
+        .await
+        .expect_err("busy");
+    assert!(
+        matches!(busy, PipelineError::LeaseBusy { .. }),
+        "got {busy:?}"
+    );
+    let mut changed = h
+        .store()
+        .get_integration("acme")
+        .await
+        .expect("get")
+        .expect("stored");
+    assert_eq!(
+        changed.collections,
+        ["p-fin"],
+        "the collections were not stored"
+    );
+    changed
+        .database_aliases
+        .insert("ANALYTICS_OLD".into(), "analytics".into());
+    let busy = h
+        .pipeline
+        .update_settings(&changed)
+        .await
+        .expect_err("busy");
+    assert!(
+        matches!(busy, PipelineError::LeaseBusy { .. }),
+        "got {busy:?}"
+    );
+    let stored = h
+        .store()
+        .get_integration("acme")
+        .await
+        .expect("get")
+        .expect("stored");
+    assert!(
+        stored.database_aliases.is_empty(),
+        "the aliases were not stored"
+    );
+    h.store().break_lease("acme").await.expect("break");
+    let (run, rematched) = h.pipeline.update_settings(&changed).await.expect("update");
+    assert!(rematched && run.error.is_none(), "{run:?}");
+    let stored = h
+        .store()
+        .get_integration("acme")
+        .await
+        .expect("get")
+        .expect("stored");
+    assert_eq!(
+        stored.database_aliases.len(),
+        1,
+        "stored once the lease was free"
+    );
+}
+
 /// Two syncs at once with no patience: one runs, the other gives up with `LeaseBusy`;
 /// nothing is lost and Tableau is signed into once.
 pub async fn concurrent_syncs_one_gives_up_nothing_lost<S: Store + 'static>(store: S) {
@@ -317,7 +391,20 @@ pub async fn concurrent_syncs_one_gives_up_nothing_lost<S: Store + 'static>(stor
         (Ok(run), Err(e)) | (Err(e), Ok(run)) => (run, e),
         other => panic!("exactly one sync must run: {other:?}"),
     };
-    assert!(matches!(busy, PipelineError::LeaseBusy(_)), "got {busy:?}");
+    assert!(
+        matches!(busy, PipelineError::LeaseBusy { .. }),
+        "got {busy:?}"
+    );
+    assert!(
+        busy.to_string().contains("holds its lease since"),
+        "the message names the holder and since when: {busy}"
+    );
+    let runs = h.store().list_runs("acme", 10).await.expect("runs");
+    assert!(
+        runs.iter()
+            .any(|r| r.error.as_deref().is_some_and(|e| e.contains("is busy"))),
+        "the run that could not start is recorded, so `integrations show` tells why: {runs:?}"
+    );
     assert_eq!((ok.added, ok.removed), (1, 1));
     assert_eq!(h.tableau.listings(), listings + 1);
     assert_eq!(h.exposure_luids().await, ["wb-1", "wb-4"]);
@@ -327,6 +414,49 @@ pub async fn concurrent_syncs_one_gives_up_nothing_lost<S: Store + 'static>(stor
         .sync_integration("acme", Trigger::Manual)
         .await
         .expect("sync after the race");
+}
+
+/// A sync stopped mid-listing (Ctrl-C, SIGTERM, a function's timeout) records why and
+/// releases its lease: the next sync runs at once instead of waiting for it to lapse, and
+/// nothing stored changed.
+pub async fn interrupted_sync_releases_its_lease_and_records_why<S: Store + 'static>(store: S) {
+    let h = Harness::synced(store, Duration::ZERO).await;
+    let before = h.exposure_luids().await;
+    h.tableau
+        .set_workbooks(vec![workbook("wb-4", "Forecast", "p-fin", &["orders"])]);
+    h.tableau.set_delay(Duration::from_secs(3600));
+    let interrupt = crate::CancellationToken::new();
+    let pipeline = h
+        .pipeline
+        .clone()
+        .with_stop(crate::Stop::never().on(interrupt.clone(), "interrupted (Ctrl-C)"));
+    let (stopped, ()) = tokio::join!(pipeline.sync_integration("acme", Trigger::Manual), async {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        interrupt.cancel();
+    });
+    let stopped = stopped.expect_err("the sync was stopped");
+    assert!(
+        matches!(stopped, PipelineError::Stopped { .. }),
+        "got {stopped:?}"
+    );
+    assert!(
+        stopped.to_string().contains("interrupted (Ctrl-C)"),
+        "{stopped}"
+    );
+    assert_eq!(h.store().get_lease("acme").await.expect("lease"), None);
+    let last = &h.store().list_runs("acme", 1).await.expect("runs")[0];
+    assert!(
+        last.error
+            .as_deref()
+            .is_some_and(|e| e.contains("stopped before it finished")),
+        "{last:?}"
+    );
+    assert_eq!(h.exposure_luids().await, before, "nothing stored changed");
+    h.tableau.set_delay(Duration::ZERO);
+    h.pipeline
+        .sync_integration("acme", Trigger::Manual)
+        .await
+        .expect("the next sync takes the lease at once");
 }
 
 /// Two syncs at once with patience: the second waits for the first; both are recorded and

@@ -11,6 +11,7 @@ fn lease(holder: &str, expires_at: &str) -> Lease {
         integration_id: "acme".into(),
         holder: holder.into(),
         expires_at: expires_at.into(),
+        acquired_at: String::new(),
     }
 }
 
@@ -173,6 +174,34 @@ pub async fn lease_release_by_a_stranger_changes_nothing<S: Store + 'static>(sto
             .try_acquire_lease(&lease("b", "2025-01-01T00:15:00.000Z"), t0)
             .await
             .expect("b")
+    );
+}
+
+/// The lease reads back as taken, lapsed or not, and a person can break it whoever holds
+/// it; afterwards anyone may take it.
+pub async fn lease_can_be_read_and_broken_whoever_holds_it<S: Store + 'static>(store: S) {
+    let t0 = "2025-01-01T00:00:00.000Z";
+    assert_eq!(store.get_lease("acme").await.expect("get"), None);
+    let mut held = lease("crashed-run", "2025-01-01T00:15:00.000Z");
+    held.acquired_at = t0.to_string();
+    assert!(store.try_acquire_lease(&held, t0).await.expect("take"));
+    assert_eq!(
+        store.get_lease("acme").await.expect("get"),
+        Some(held.clone())
+    );
+    assert_eq!(
+        store.break_lease("acme").await.expect("break"),
+        Some(held),
+        "breaking returns what was removed"
+    );
+    assert_eq!(store.get_lease("acme").await.expect("get"), None);
+    assert_eq!(store.break_lease("acme").await.expect("break again"), None);
+    assert!(
+        store
+            .try_acquire_lease(&lease("next", "2025-01-01T00:15:00.000Z"), t0)
+            .await
+            .expect("after break"),
+        "a broken lease is free at once, long before it would lapse"
     );
 }
 
