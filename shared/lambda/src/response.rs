@@ -190,6 +190,8 @@ pub fn error_kind(error: &PipelineError) -> &'static str {
         PipelineError::Tableau { .. } => "tableau",
         PipelineError::LeaseBusy { .. } => "busy",
         PipelineError::Stopped { .. } => "stopped",
+        PipelineError::RemovalHeld { .. } => "removal_held",
+        PipelineError::StoredNotApplied { source, .. } => error_kind(source),
         PipelineError::VersionConflict(_) => "version_conflict",
         PipelineError::NoManifest(_) => "no_manifest",
         PipelineError::UnknownIntegration(_) => "unknown_integration",

@@ -58,6 +58,32 @@ pub enum PipelineError {
         /// Who holds the lease, since when and until when.
         held_by: String,
     },
+    /// New settings were stored, but the run that applies them failed; the next run of
+    /// the integration applies them.
+    #[error(
+        "the new settings of integration '{integration}' are stored, but applying them failed: {source}; the next sync applies them"
+    )]
+    StoredNotApplied {
+        /// The integration.
+        integration: String,
+        /// Why applying them failed.
+        source: Box<PipelineError>,
+    },
+    /// A run would remove more of an integration's exposures than it allows; nothing was
+    /// changed.
+    #[error(
+        "held back: this run would remove {removed} of the {total} exposures of integration '{integration}', more than the {limit_percent}% it allows; nothing was changed. If the removal is intended, run again with `--allow-mass-removal`, or raise the limit with `autoexpose integrations set {integration} --max-removal-percent 100`"
+    )]
+    RemovalHeld {
+        /// The integration.
+        integration: String,
+        /// How many exposures the run would remove.
+        removed: u32,
+        /// How many it has.
+        total: usize,
+        /// The share it allows, in percent.
+        limit_percent: u8,
+    },
     /// The run was stopped before it finished (Ctrl-C, SIGTERM, a function's timeout);
     /// it was recorded and its lease released.
     #[error("the run of integration '{integration}' was stopped before it finished: {reason}")]
@@ -114,10 +140,12 @@ impl PipelineError {
             PipelineError::Artifact { source, .. } => source.is_retryable(),
             PipelineError::Secret { source, .. } => source.is_retryable(),
             PipelineError::Tableau { source, .. } => source.is_retryable(),
+            PipelineError::StoredNotApplied { source, .. } => source.is_retryable(),
             PipelineError::LeaseBusy { .. }
             | PipelineError::Stopped { .. }
             | PipelineError::VersionConflict(_) => true,
             PipelineError::Manifest { .. }
+            | PipelineError::RemovalHeld { .. }
             | PipelineError::Results { .. }
             | PipelineError::NoManifest(_)
             | PipelineError::UnknownIntegration(_)

@@ -39,6 +39,7 @@ pub struct Pipeline {
     pub(crate) publish: bool,
     pub(crate) orchestration: Orchestration,
     pub(crate) stop: Stop,
+    pub(crate) allow_mass_removal: bool,
 }
 
 impl Pipeline {
@@ -76,6 +77,7 @@ impl Pipeline {
             publish: false,
             orchestration: Orchestration::default(),
             stop: Stop::never(),
+            allow_mass_removal: false,
         }
     }
 
@@ -104,6 +106,13 @@ impl Pipeline {
     /// flight is dropped, the run is recorded with the reason and its lease released.
     pub fn with_stop(mut self, stop: Stop) -> Self {
         self.stop = stop;
+        self
+    }
+
+    /// Lets runs remove more exposures than an integration's `max_removal_percent`: a
+    /// person confirming a removal that was held back.
+    pub fn with_mass_removal_allowed(mut self) -> Self {
+        self.allow_mass_removal = true;
         self
     }
 

@@ -15,8 +15,8 @@ use crate::diff::diff_exposures;
 use crate::error::PipelineError;
 use crate::pipeline::Pipeline;
 use crate::{
-    AppliedManifest, ArtifactLocation, BiError, Integration, Snapshot, StoreError, SyncRun,
-    Trigger, format_timestamp,
+    AppliedManifest, ArtifactLocation, BiError, DEFAULT_MAX_REMOVAL_PERCENT, Integration, Snapshot,
+    StoreError, SyncRun, Trigger, format_timestamp,
 };
 
 const MANIFEST_RETRIES: usize = 5;
@@ -54,6 +54,14 @@ impl Pipeline {
         location: &ArtifactLocation,
     ) -> Result<ApplyOutcome, PipelineError> {
         let manifest = self.read_manifest(location).await?;
+        if manifest.relations.is_empty() {
+            return Err(PipelineError::Manifest {
+                location: location.clone(),
+                message: format!(
+                    "it has no models, seeds, snapshots or sources to match, so it would remove every exposure of dbt project '{dbt_project}'; it was not applied (is it the manifest of the right project, written by a dbt run that finished?)"
+                ),
+            });
+        }
         if let Some(name) = manifest.metadata.project_name.as_deref()
             && name != dbt_project
         {
@@ -183,7 +191,12 @@ impl Pipeline {
                     let mut updated = integration.clone();
                     updated.collections = luids;
                     self.store_settings(&updated).await?;
-                    self.sync_locked(counts).await
+                    self.sync_locked(counts.unguarded())
+                        .await
+                        .map_err(|source| PipelineError::StoredNotApplied {
+                            integration: integration_id.to_string(),
+                            source: Box::new(source),
+                        })
                 },
             )
             .await?;
@@ -217,7 +230,12 @@ impl Pipeline {
                 };
                 let manifest = self.read_manifest(&applied.location).await?;
                 rematched.store(true, AtomicOrdering::Relaxed);
-                self.rematch_stored(integration, &manifest, counts).await
+                self.rematch_stored(integration, &manifest, counts.unguarded())
+                    .await
+                    .map_err(|source| PipelineError::StoredNotApplied {
+                        integration: updated.id.clone(),
+                        source: Box::new(source),
+                    })
             })
             .await?;
         if self.publish && run.added + run.changed + run.removed > 0 {
@@ -505,6 +523,13 @@ impl Pipeline {
         };
         let outcome = build_exposures(manifest, &snapshot.workbooks, &options);
         let diff = diff_exposures(&stored, &outcome.exposures);
+        if counts.guarded && !self.allow_mass_removal {
+            guard_removal(integration, stored.len(), diff.removed).inspect_err(|held| {
+                // At error level: in AWS this is what the alarm watches.
+                tracing::error!(integration = %integration.id, removed = diff.removed,
+                    total = stored.len(), error = %held, "mass removal held back");
+            })?;
+        }
         if !diff.diff.is_empty() {
             self.store
                 .apply_exposure_diff(&integration.id, &diff.diff, &format_timestamp(self.now()))
@@ -526,6 +551,9 @@ pub struct RunCounts {
     changed: u32,
     removed: u32,
     workbooks: u32,
+    /// Whether the guard against mass removal applies: not when a person changed the
+    /// settings that decide what is imported (collections, include-unmatched).
+    guarded: bool,
 }
 
 impl RunCounts {
@@ -536,8 +564,36 @@ impl RunCounts {
             changed: 0,
             removed: 0,
             workbooks: 0,
+            guarded: true,
         }
     }
+
+    fn unguarded(mut self) -> RunCounts {
+        self.guarded = false;
+        self
+    }
+}
+
+/// Refuses a diff that removes more than the integration allows of its exposures.
+fn guard_removal(
+    integration: &Integration,
+    total: usize,
+    removed: u32,
+) -> Result<(), PipelineError> {
+    let limit = integration
+        .max_removal_percent
+        .unwrap_or(DEFAULT_MAX_REMOVAL_PERCENT);
+    let removed_share = u64::from(removed) * 100;
+    // One exposure going is never a mass removal, whatever the share.
+    if removed < 2 || limit >= 100 || removed_share <= u64::from(limit) * total as u64 {
+        return Ok(());
+    }
+    Err(PipelineError::RemovalHeld {
+        integration: integration.id.clone(),
+        removed,
+        total,
+        limit_percent: limit,
+    })
 }
 
 /// Orders two manifests of one project: by `generated_at` (as times where both parse as

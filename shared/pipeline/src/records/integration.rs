@@ -51,10 +51,18 @@ pub struct Integration {
     /// the deployment's default (`DBT_ACTIVE_EXPOSURES_BUILD_AFTER`, else 1440).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub build_after_minutes: Option<u32>,
+    /// The largest share of this integration's exposures, in percent, that one manifest
+    /// or one Tableau listing may remove before it is held back for a person to confirm.
+    /// `None`: [`DEFAULT_MAX_REMOVAL_PERCENT`]; 100 lets every removal through.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_removal_percent: Option<u8>,
     /// Optimistic-concurrency version: 0 before it is first stored, then 1, 2, ...
     #[serde(default)]
     pub version: u64,
 }
+
+/// How much of an integration's exposures one run may remove unasked: half.
+pub const DEFAULT_MAX_REMOVAL_PERCENT: u8 = 50;
 
 fn default_environment() -> String {
     DEFAULT_ENVIRONMENT.to_string()
@@ -87,6 +95,7 @@ impl Integration {
             include_unmatched: false,
             active_exposures: None,
             build_after_minutes: None,
+            max_removal_percent: None,
             version: 0,
         }
     }

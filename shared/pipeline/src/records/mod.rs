@@ -12,8 +12,8 @@ mod refresh;
 
 pub use exposures::{AppliedManifest, ExposureDiff, ResultsPointer, Snapshot, StoredExposure};
 pub use integration::{
-    DEFAULT_BUILD_AFTER_MINUTES, DEFAULT_ENVIRONMENT, Integration, IntegrationStatus, Lease,
-    SyncRun, Trigger,
+    DEFAULT_BUILD_AFTER_MINUTES, DEFAULT_ENVIRONMENT, DEFAULT_MAX_REMOVAL_PERCENT, Integration,
+    IntegrationStatus, Lease, SyncRun, Trigger,
 };
 pub use refresh::{
     RefreshJob, RefreshRecord, RefreshState, RefreshTarget, RefreshTargetKind, SkippedRefresh,

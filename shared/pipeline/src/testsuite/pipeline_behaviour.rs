@@ -373,6 +373,121 @@ pub async fn settings_change_while_busy_stores_nothing<S: Store + 'static>(store
     );
 }
 
+/// A newer manifest with no relations at all is refused before it is applied: the
+/// exposures stay, and the applied manifest stays the one before.
+pub async fn manifest_without_relations_is_refused_and_changes_nothing<S: Store + 'static>(
+    store: S,
+) {
+    let h = Harness::synced(store, Duration::ZERO).await;
+    let applied = h.store().get_applied_manifest("shop").await.expect("get");
+    h.store().reset();
+    let location = ArtifactLocation::local("empty.json");
+    h.artifacts.put(
+        &location,
+        manifest_json("2025-03-02T07:00:00Z", "empty", &[]),
+    );
+    let err = h
+        .pipeline
+        .apply_manifest("shop", &location)
+        .await
+        .expect_err("refused");
+    assert!(matches!(err, PipelineError::Manifest { .. }), "got {err:?}");
+    assert!(
+        err.to_string()
+            .contains("no models, seeds, snapshots or sources"),
+        "{err}"
+    );
+    assert_eq!(h.store().counts().data_writes(), 0);
+    assert_eq!(
+        h.store().get_applied_manifest("shop").await.expect("get"),
+        applied
+    );
+    assert_eq!(h.exposure_luids().await, ["wb-1", "wb-3"]);
+}
+
+/// A manifest that would remove most exposures is held back: nothing removed, the run
+/// recorded with the numbers; a person's `--allow-mass-removal` applies it.
+pub async fn mass_removal_by_a_manifest_is_held_until_allowed<S: Store + 'static>(store: S) {
+    let h = Harness::synced(store, Duration::ZERO).await;
+    // `customers` goes: wb-3 loses its only table, and `orders` is renamed away.
+    let outcome = h
+        .apply("m2.json", "2025-03-02T07:00:00Z", &["orders_v2"])
+        .await;
+    let ApplyOutcome::Applied { rematches, .. } = outcome else {
+        panic!("applied: {outcome:?}");
+    };
+    let error = rematches[0].1.as_ref().expect_err("held back");
+    assert!(
+        error.contains("would remove 2 of the 2 exposures"),
+        "{error}"
+    );
+    assert_eq!(
+        h.exposure_luids().await,
+        ["wb-1", "wb-3"],
+        "nothing removed"
+    );
+    let status = integration_status(h.store(), "acme").await.expect("status");
+    assert!(
+        status
+            .last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("held back")),
+        "recorded on the status: {status:?}"
+    );
+    let forced = h.pipeline.clone().with_mass_removal_allowed();
+    let run = forced
+        .sync_integration("acme", Trigger::Manual)
+        .await
+        .expect("forced");
+    assert_eq!(run.removed, 2);
+    assert!(h.exposure_luids().await.is_empty());
+}
+
+/// A Tableau listing that would remove most exposures is held back the same way, unless
+/// the integration allows it.
+pub async fn mass_removal_by_a_listing_is_held_unless_the_integration_allows_it<
+    S: Store + 'static,
+>(
+    store: S,
+) {
+    let h = Harness::synced(store, Duration::ZERO).await;
+    h.tableau.set_workbooks(vec![]);
+    let held = h
+        .pipeline
+        .sync_integration("acme", Trigger::Schedule)
+        .await
+        .expect_err("held back");
+    assert!(
+        matches!(
+            held,
+            PipelineError::RemovalHeld {
+                removed: 2,
+                total: 2,
+                ..
+            }
+        ),
+        "{held:?}"
+    );
+    assert_eq!(h.exposure_luids().await, ["wb-1", "wb-3"]);
+    let mut integration = h
+        .store()
+        .get_integration("acme")
+        .await
+        .expect("get")
+        .expect("stored");
+    integration.max_removal_percent = Some(100);
+    h.store()
+        .update_integration(&integration)
+        .await
+        .expect("allow");
+    let run = h
+        .pipeline
+        .sync_integration("acme", Trigger::Schedule)
+        .await
+        .expect("allowed");
+    assert_eq!(run.removed, 2);
+}
+
 /// Two syncs at once with no patience: one runs, the other gives up with `LeaseBusy`;
 /// nothing is lost and Tableau is signed into once.
 pub async fn concurrent_syncs_one_gives_up_nothing_lost<S: Store + 'static>(store: S) {
@@ -422,8 +537,11 @@ pub async fn concurrent_syncs_one_gives_up_nothing_lost<S: Store + 'static>(stor
 pub async fn interrupted_sync_releases_its_lease_and_records_why<S: Store + 'static>(store: S) {
     let h = Harness::synced(store, Duration::ZERO).await;
     let before = h.exposure_luids().await;
-    h.tableau
-        .set_workbooks(vec![workbook("wb-4", "Forecast", "p-fin", &["orders"])]);
+    h.tableau.set_workbooks(vec![
+        workbook("wb-1", "Sales", "p-fin", &["orders"]),
+        workbook("wb-3", "Quarterly", "p-q1", &["customers"]),
+        workbook("wb-4", "Forecast", "p-fin", &["orders"]),
+    ]);
     h.tableau.set_delay(Duration::from_secs(3600));
     let interrupt = crate::CancellationToken::new();
     let pipeline = h
