@@ -18,6 +18,7 @@
 mod commands;
 mod exposure_format;
 mod files;
+mod interrupt;
 mod lookups;
 mod match_flags;
 mod run_summary;
@@ -39,6 +40,10 @@ use commands::{
 struct Cli {
     #[command(flatten)]
     store: store_choice::StoreArgs,
+    /// Log what happens to stderr: `-v` steps, `-vv` details, `-vvv` every request.
+    /// `RUST_LOG` (e.g. `autoexpose_tableau=debug`) overrides it.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
     #[command(subcommand)]
     command: Command,
 }
@@ -72,6 +77,7 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    init_logging(cli.verbose);
     let store = &cli.store;
     let result = match cli.command {
         Command::Match(args) => matching::run(args),
@@ -93,9 +99,35 @@ fn main() -> ExitCode {
     }
 }
 
-/// Runs an async command on a small runtime.
+/// Runs an async command on a small runtime, stopping it cleanly on Ctrl-C or SIGTERM.
 fn block_on(command: impl Future<Output = anyhow::Result<()>>) -> anyhow::Result<()> {
-    runtime().and_then(|rt| rt.block_on(command))
+    runtime().and_then(|rt| {
+        rt.block_on(async {
+            interrupt::listen();
+            command.await
+        })
+    })
+}
+
+/// Logs to stderr at the level `-v` asks for (errors only without it), or as `RUST_LOG`
+/// says when it is set.
+fn init_logging(verbose: u8) {
+    use tracing_subscriber::EnvFilter;
+    let level = match verbose {
+        0 => "error",
+        1 => "info",
+        2 => "debug",
+        _ => "trace",
+    };
+    let filter = match std::env::var("RUST_LOG") {
+        Ok(directives) if !directives.trim().is_empty() => EnvFilter::new(directives),
+        _ => EnvFilter::new(level),
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(verbose >= 2)
+        .try_init();
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {

@@ -14,6 +14,8 @@ use autoexpose_pipeline::{ArtifactLocation, Artifacts, Pipeline, Secrets, Store}
 use autoexpose_store_local::{EnvSecrets, LocalArtifacts, LocalStore};
 use autoexpose_tableau_bi::TableauHttp;
 
+use crate::interrupt;
+
 /// The pipeline the commands run, over either backend.
 pub(crate) type CliPipeline = Pipeline;
 
@@ -33,6 +35,10 @@ pub(crate) struct StoreArgs {
     /// output of the stack); AWS credentials and region come from the usual AWS settings.
     #[arg(long, global = true, env = "AUTOEXPOSE_DYNAMODB_TABLE")]
     pub(crate) dynamodb_table: Option<String>,
+    /// Apply a run that removes more of an integration's exposures than its
+    /// `--max-removal-percent` allows (such runs are otherwise held back).
+    #[arg(long, global = true)]
+    pub(crate) allow_mass_removal: bool,
 }
 
 impl StoreArgs {
@@ -60,12 +66,14 @@ pub(crate) async fn open_pipeline(args: &StoreArgs) -> anyhow::Result<CliPipelin
                 Arc::new(EnvSecrets),
             ),
         };
-    Ok(Pipeline::from_shared(
-        store,
-        artifacts,
-        secrets,
-        Arc::new(TableauHttp::default()),
-    ))
+    let pipeline =
+        Pipeline::from_shared(store, artifacts, secrets, Arc::new(TableauHttp::default()))
+            .with_stop(interrupt::stop());
+    Ok(if args.allow_mass_removal {
+        pipeline.with_mass_removal_allowed()
+    } else {
+        pipeline
+    })
 }
 
 fn open_local(path: &Path) -> anyhow::Result<LocalStore> {

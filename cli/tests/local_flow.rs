@@ -1,65 +1,12 @@
 //! The README's main path as a person runs it: the `autoexpose` binary on a local store
 //! against the Tableau simulator on loopback, every stage, plus the store-less live sync.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+
+use std::process::Command;
 
 use autoexpose_testkit::example_site;
-use tableau_sim::Simulator;
-
-const SECRET: &str = "ci-secret-0123456789";
-
-fn workspace() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("autoexpose-flow-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    dir
-}
-
-fn autoexpose(store: &Path, secret: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_autoexpose"))
-        .args(args)
-        .env("AUTOEXPOSE_STORE", store)
-        .env("AUTOEXPOSE_TABLEAU_TOKEN_SECRET", secret)
-        .env_remove("AUTOEXPOSE_DYNAMODB_TABLE")
-        .output()
-        .expect("autoexpose runs")
-}
-
-fn ok(out: Output) -> String {
-    assert!(
-        out.status.success(),
-        "failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8 stdout")
-}
-
-/// Runs `integrations add` for the simulator's site `acme` with the example PAT.
-fn add_integration(store: &Path, sim: &Simulator) {
-    ok(autoexpose(
-        store,
-        SECRET,
-        &[
-            "integrations",
-            "add",
-            "--id",
-            "acme",
-            "--dbt-project",
-            "jaffle_shop",
-            "--server-url",
-            &sim.base_url(),
-            "--site",
-            "acme",
-            "--token-name",
-            "autoexpose-ci",
-        ],
-    ));
-}
+use common::{SECRET, add_integration, autoexpose, ok, scratch, workspace};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_stage_runs_from_the_command_line_on_a_local_store() {

@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 
 use anyhow::bail;
-use autoexpose_pipeline::parse_collection_list;
+use autoexpose_pipeline::{PipelineError, parse_collection_list};
 
 use crate::lookups::stored_integration;
 use crate::run_summary::print_run;
@@ -48,7 +48,14 @@ async fn set_collections(
     if collections.is_empty() {
         bail!("give at least one collection (a project LUID or path such as Finance/Reporting)");
     }
-    let run = pipeline.update_collections(id, &collections).await?;
+    let run = match pipeline.update_collections(id, &collections).await {
+        Ok(run) => run,
+        Err(e @ PipelineError::StoredNotApplied { .. }) => return Err(e.into()),
+        Err(e) => {
+            return Err(anyhow::Error::new(e)
+                .context(format!("the collections of '{id}' were not changed")));
+        }
+    };
     println!("collections of '{id}' set to {}", collections.join(", "));
     print_run(&run);
     Ok(())

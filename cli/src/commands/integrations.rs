@@ -1,4 +1,4 @@
-//! `autoexpose integrations add|list|show|set`: the integrations (a dbt project linked to a
+//! `autoexpose integrations add|list|show|set|break-lease`: the integrations (a dbt project linked to a
 //! Tableau site) kept in the chosen store.
 //!
 //! Locally the PAT secret is read from the environment variable the integration names
@@ -6,7 +6,7 @@
 //! store; a deployed stack's integration names a Secrets Manager secret.
 
 use autoexpose_pipeline::{
-    DEFAULT_ENVIRONMENT, Integration, PipelineError, Trigger, integration_status,
+    DEFAULT_ENVIRONMENT, Integration, PipelineError, describe_lease, integration_status,
 };
 use autoexpose_store_local::DEFAULT_SECRET_ENV;
 
@@ -31,6 +31,13 @@ pub(crate) enum IntegrationsCommand {
     /// Change an integration's matching and refresh settings, then rematch its stored
     /// workbooks (no Tableau call).
     Set(SetIntegrationArgs),
+    /// Remove the lease a dead run left (a killed process, a timed-out function), so the
+    /// next sync need not wait for it to lapse. Only when no run is alive: two runs at
+    /// once sign in twice with one token and end each other's sessions.
+    BreakLease {
+        /// Integration id.
+        id: String,
+    },
 }
 
 /// Arguments of `autoexpose integrations set`.
@@ -52,6 +59,10 @@ pub(crate) struct SetIntegrationArgs {
     /// Minimum minutes between refreshes of one workbook.
     #[arg(long)]
     pub(crate) build_after_minutes: Option<u32>,
+    /// The largest share of the exposures, in percent, one run may remove before it is
+    /// held back for `--allow-mass-removal` (default 50; 100 allows any).
+    #[arg(long, value_parser = clap::value_parser!(u8).range(0..=100))]
+    pub(crate) max_removal_percent: Option<u8>,
 }
 
 /// Arguments of `autoexpose integrations add`.
@@ -100,6 +111,7 @@ pub(crate) async fn run(cmd: IntegrationsCommand, store: &StoreArgs) -> anyhow::
         IntegrationsCommand::List => list(&pipeline).await,
         IntegrationsCommand::Show { id } => show(&pipeline, &id).await,
         IntegrationsCommand::Set(args) => set(&pipeline, args).await,
+        IntegrationsCommand::BreakLease { id } => break_lease(&pipeline, &id).await,
     }
 }
 
@@ -152,21 +164,44 @@ async fn set(pipeline: &CliPipeline, args: SetIntegrationArgs) -> anyhow::Result
     if let Some(minutes) = args.build_after_minutes {
         integration.build_after_minutes = Some(minutes);
     }
-    pipeline.store().update_integration(&integration).await?;
-    println!("updated integration '{}'", args.id);
-    match pipeline
-        .rematch_integration(&args.id, Trigger::Manual)
-        .await
-    {
-        Ok(run) => print_run(&run),
-        // Settings are stored; exposures follow the first manifest.
-        Err(PipelineError::NoManifest(project)) => println!(
-            "no manifest applied for dbt project '{project}' yet: exposures follow the first one"
-        ),
-        Err(e) => return Err(e.into()),
+    if let Some(percent) = args.max_removal_percent {
+        integration.max_removal_percent = Some(percent);
+    }
+    let dbt_project = integration.dbt_project.clone();
+    match pipeline.update_settings(&integration).await {
+        Ok((run, rematched)) => {
+            println!("updated integration '{}'", args.id);
+            if rematched {
+                print_run(&run);
+            } else {
+                println!(
+                    "no manifest applied for dbt project '{dbt_project}' yet: exposures follow the first one"
+                );
+            }
+            Ok(())
+        }
+        Err(e @ PipelineError::StoredNotApplied { .. }) => Err(e.into()),
+        Err(e) => {
+            Err(anyhow::Error::new(e).context(format!("integration '{}' was not changed", args.id)))
+        }
+    }
+}
+
+async fn break_lease(pipeline: &CliPipeline, id: &str) -> anyhow::Result<()> {
+    stored_integration(pipeline, id).await?;
+    match pipeline.store().break_lease(id).await? {
+        Some(lease) => {
+            eprintln!(
+                "warning: broke the lease of integration '{id}': {}. If that run is still alive, it and the next run may overlap, and two sign-ins with one token end each other's sessions.",
+                describe_lease(&lease)
+            );
+            println!("lease of '{id}' cleared");
+        }
+        None => println!("integration '{id}' holds no lease; nothing to break"),
     }
     Ok(())
 }
+
 async fn list(pipeline: &CliPipeline) -> anyhow::Result<()> {
     let integrations = pipeline.store().list_integrations(None).await?;
     if integrations.is_empty() {
@@ -271,6 +306,17 @@ async fn show(pipeline: &CliPipeline, id: &str) -> anyhow::Result<()> {
     }
     if let Some(error) = &status.last_error {
         println!("last error:    {error}");
+    }
+    if let Some(lease) = pipeline.store().get_lease(id).await? {
+        let since = if lease.acquired_at.is_empty() {
+            "an unknown time".to_string()
+        } else {
+            lease.acquired_at.clone()
+        };
+        println!(
+            "lease:         held by '{}' since {since}, expires {} (a dead holder's lease can be cleared with `autoexpose integrations break-lease {id}`)",
+            lease.holder, lease.expires_at
+        );
     }
     Ok(())
 }

@@ -2,7 +2,7 @@
 //! EventBridge schedule.
 
 use autoexpose_lambda::{Deps, init_tracing};
-use lambda_runtime::{Error, run, service_fn};
+use lambda_runtime::{Error, LambdaEvent, run, service_fn};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -11,5 +11,10 @@ async fn main() -> Result<(), Error> {
         .await
         .inspect_err(|error| tracing::error!(%error, "the function cannot start"))?;
     let deps = &deps;
-    run(service_fn(move |event| daily_sync::handler(event, deps))).await
+    run(service_fn(move |event: LambdaEvent<_>| {
+        // Each invocation stops its runs before the function's timeout.
+        let deps = deps.for_invocation(&event.context);
+        async move { daily_sync::handler(event, &deps).await }
+    }))
+    .await
 }

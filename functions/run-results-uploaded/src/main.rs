@@ -2,7 +2,7 @@
 //! refresh queue once, serve S3 events.
 
 use autoexpose_lambda::{Deps, init_tracing};
-use lambda_runtime::{Error, run, service_fn};
+use lambda_runtime::{Error, LambdaEvent, run, service_fn};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -14,8 +14,10 @@ async fn main() -> Result<(), Error> {
     deps.job_queue()
         .inspect_err(|error| tracing::error!(%error, "the function cannot start"))?;
     let deps = &deps;
-    run(service_fn(move |event| {
-        run_results_uploaded::handler(event, deps)
+    run(service_fn(move |event: LambdaEvent<_>| {
+        // Each invocation stops its runs before the function's timeout.
+        let deps = deps.for_invocation(&event.context);
+        async move { run_results_uploaded::handler(event, &deps).await }
     }))
     .await
 }

@@ -2,10 +2,29 @@
 
 use autoexpose_aws::{DynamoStore, S3Artifacts, SecretsManagerSecrets, SqsJobQueue};
 use autoexpose_pipeline::Pipeline;
+use autoexpose_pipeline::Stop;
 use autoexpose_tableau_bi::TableauHttp;
 use aws_config::{BehaviorVersion, SdkConfig};
+use lambda_runtime::Context;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::settings::{ConfigError, Settings};
+
+/// How long before an invocation's deadline its runs stop, to record themselves and
+/// release their leases.
+pub const STOP_MARGIN: Duration = Duration::from_secs(10);
+
+/// Time left until a Lambda deadline (milliseconds since the Unix epoch); `None` for no
+/// deadline (0).
+fn time_left(deadline_ms: u64) -> Option<Duration> {
+    if deadline_ms == 0 {
+        return None;
+    }
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    Some(Duration::from_millis(deadline_ms).saturating_sub(now))
+}
 
 /// The pipeline as every function runs it: DynamoDB, S3, Secrets Manager and real Tableau
 /// in AWS; any adapters in a handler's unit test.
@@ -13,7 +32,9 @@ pub type FunctionPipeline = Pipeline;
 
 /// What a handler needs: the pipeline, the refresh job queue and the settings. Build it
 /// once per container (outside the handler) so SDK clients, their connection pools and
-/// the Secrets Manager cache live across invocations.
+/// the Secrets Manager cache live across invocations; [`Deps::for_invocation`] gives
+/// each invocation a copy (sharing the clients) that stops before the function's timeout.
+#[derive(Clone)]
 pub struct Deps {
     pipeline: FunctionPipeline,
     job_queue: Option<SqsJobQueue>,
@@ -68,6 +89,20 @@ impl Deps {
         Ok(Deps::new(&config, settings))
     }
 
+    /// A copy for one invocation whose runs stop [`STOP_MARGIN`] before the invocation's
+    /// deadline, so that a run cut short still records itself and releases its lease
+    /// instead of being killed holding it. A context without a deadline (a unit test's
+    /// `Context::default()`) never stops early.
+    pub fn for_invocation(&self, context: &Context) -> Deps {
+        let mut deps = self.clone();
+        if let Some(remaining) = time_left(context.deadline) {
+            deps.pipeline = deps
+                .pipeline
+                .with_stop(Stop::never().before(remaining, STOP_MARGIN));
+        }
+        deps
+    }
+
     /// The pipeline.
     pub fn pipeline(&self) -> &FunctionPipeline {
         &self.pipeline
@@ -84,5 +119,26 @@ impl Deps {
     /// The settings.
     pub fn settings(&self) -> &Settings {
         &self.settings
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_context_without_deadline_gives_no_time_limit() {
+        assert_eq!(time_left(0), None);
+    }
+
+    #[test]
+    fn time_left_counts_down_to_the_deadline_and_not_below_zero() {
+        let now_ms = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .expect("after 1970")
+            .as_millis() as u64;
+        let left = time_left(now_ms + 60_000).expect("a deadline");
+        assert!(left <= Duration::from_secs(60) && left > Duration::from_secs(50));
+        assert_eq!(time_left(now_ms - 5_000), Some(Duration::ZERO));
     }
 }

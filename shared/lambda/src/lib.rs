@@ -28,7 +28,7 @@ mod response;
 mod s3_events;
 mod settings;
 
-pub use deps::{Deps, FunctionPipeline};
+pub use deps::{Deps, FunctionPipeline, STOP_MARGIN};
 pub use logging::{init_tracing, json_subscriber};
 pub use response::{ErrorResponse, FunctionError, RunOutcome, RunStatus, error_kind, is_retryable};
 pub use s3_events::{
