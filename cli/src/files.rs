@@ -1,10 +1,12 @@
 //! The files the commands read and write: a manifest and a saved Tableau response read
-//! with the file named in any error, and output written to a file or stdout.
+//! with the file named in any error and within a size limit, and output written to a file
+//! or stdout.
 
 use std::path::Path;
 
 use anyhow::Context;
 use autoexpose_domain::{Manifest, Workbook};
+use autoexpose_store_local::{max_input_bytes, read_bounded};
 use autoexpose_tableau::parse_workbooks_response;
 
 /// Writes `text` to `out`, or to stdout when no file is given.
@@ -24,17 +26,23 @@ pub(crate) fn emit(text: &str, out: Option<&Path>) -> anyhow::Result<()> {
     }
 }
 
+/// Reads a whole input file (`what` names it in errors: "manifest"), refusing one past the
+/// size limit (`AUTOEXPOSE_MAX_INPUT_MB`) before it costs that much memory: a device such
+/// as `/dev/zero` or a wrong file gets a clear error instead of eating the machine.
+pub(crate) fn read_input(path: &Path, what: &str) -> anyhow::Result<Vec<u8>> {
+    let limit = max_input_bytes().map_err(anyhow::Error::msg)?;
+    read_bounded(path, limit).with_context(|| format!("cannot read {what} '{}'", path.display()))
+}
+
 /// Reads and parses a manifest, naming the file in any error.
 pub(crate) fn read_manifest(path: &Path) -> anyhow::Result<Manifest> {
-    let bytes = std::fs::read(path)
-        .with_context(|| format!("cannot read manifest '{}'", path.display()))?;
+    let bytes = read_input(path, "manifest")?;
     Manifest::from_slice(&bytes).with_context(|| format!("manifest '{}'", path.display()))
 }
 
 /// Reads a saved Metadata API response, naming the file in any error.
 pub(crate) fn read_tableau_response(path: &Path) -> anyhow::Result<Vec<Workbook>> {
-    let bytes = std::fs::read(path)
-        .with_context(|| format!("cannot read Tableau response '{}'", path.display()))?;
+    let bytes = read_input(path, "Tableau response")?;
     parse_workbooks_response(&bytes)
         .with_context(|| format!("Tableau response '{}'", path.display()))
 }

@@ -28,6 +28,7 @@ mod tables;
 use std::future::Future;
 use std::process::ExitCode;
 
+use autoexpose_domain::printable::printable_within;
 use clap::{Parser, Subcommand};
 
 use commands::{
@@ -93,11 +94,32 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", error_message(&err));
             ExitCode::FAILURE
         }
     }
 }
+
+/// The error and its causes on one line, each said once (a cause whose words its
+/// error already repeats is not said again), without control characters from a file or a
+/// server that would reach the terminal.
+fn error_message(err: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in err.chain() {
+        let part = cause.to_string();
+        if part.is_empty() || text.contains(&part) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&part);
+    }
+    printable_within(&text, MAX_MESSAGE_CHARS)
+}
+
+/// A message longer than this is cut: the values in it are already cut one by one.
+const MAX_MESSAGE_CHARS: usize = 4000;
 
 /// Runs an async command on a small runtime, stopping it cleanly on Ctrl-C or SIGTERM.
 fn block_on(command: impl Future<Output = anyhow::Result<()>>) -> anyhow::Result<()> {

@@ -55,8 +55,7 @@ pub(crate) async fn run(args: LineageArgs, store: &StoreArgs) -> anyhow::Result<
         eprintln!("wrote {}", args.out.display());
         return Ok(());
     };
-    let bytes = std::fs::read(&manifest_path)
-        .with_context(|| format!("cannot read manifest '{}'", manifest_path.display()))?;
+    let bytes = files::read_input(&manifest_path, "manifest")?;
     let manifest = Manifest::from_slice(&bytes)
         .with_context(|| format!("manifest '{}'", manifest_path.display()))?;
     drop(bytes);

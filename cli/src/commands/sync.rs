@@ -174,14 +174,18 @@ async fn run_live(args: SyncArgs, manifest_path: &Path) -> anyhow::Result<()> {
 
 /// The PAT secret from the environment variable's value, or an error saying how to set it.
 fn token_secret(value: Option<std::ffi::OsString>) -> anyhow::Result<TokenSecret> {
-    let value = value.unwrap_or_default();
+    let Some(value) = value else {
+        anyhow::bail!(
+            "{TOKEN_SECRET_ENV} is not set: export the personal access token's secret in it (it is never taken from a flag)"
+        );
+    };
     let Some(secret) = value.to_str() else {
         anyhow::bail!("{TOKEN_SECRET_ENV} is not valid UTF-8");
     };
     let secret = secret.trim();
     anyhow::ensure!(
         !secret.is_empty(),
-        "{TOKEN_SECRET_ENV} is not set: export the personal access token's secret in it (it is never taken from a flag)"
+        "{TOKEN_SECRET_ENV} is set but empty: export the personal access token's secret in it"
     );
     Ok(TokenSecret::new(secret))
 }
@@ -217,7 +221,13 @@ mod tests {
     fn missing_secret_says_which_variable_to_set() {
         let err = token_secret(None).unwrap_err().to_string();
         assert!(err.contains(TOKEN_SECRET_ENV), "{err}");
-        assert!(token_secret(Some("  ".into())).is_err());
+        assert!(err.contains("is not set"), "{err}");
+    }
+
+    #[test]
+    fn an_empty_secret_is_reported_as_empty_not_as_unset() {
+        let err = token_secret(Some("  ".into())).unwrap_err().to_string();
+        assert!(err.contains("is set but empty"), "{err}");
     }
 
     #[test]

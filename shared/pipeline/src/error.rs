@@ -8,8 +8,9 @@ pub enum PipelineError {
     /// The store failed.
     #[error("the state store failed: {0}")]
     Store(StoreError),
-    /// An artifact could not be read or written.
-    #[error("could not read {location}: {source}")]
+    /// An artifact could not be read or written. The source names the location (each
+    /// adapter's errors do), so it is not said twice.
+    #[error("{source}")]
     Artifact {
         /// Where.
         location: ArtifactLocation,

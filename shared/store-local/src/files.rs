@@ -7,6 +7,71 @@ use autoexpose_pipeline::{
 /// The environment variable that holds the PAT secret when an integration names none.
 pub const DEFAULT_SECRET_ENV: &str = "AUTOEXPOSE_TABLEAU_TOKEN_SECRET";
 
+/// The environment variable that sets the size limit of local input files, in MiB.
+pub const MAX_INPUT_ENV: &str = "AUTOEXPOSE_MAX_INPUT_MB";
+/// The largest local input file read by default: 1 GiB, twice the largest manifest seen
+/// (a 50,000-model project writes ~460 MB).
+pub const DEFAULT_MAX_INPUT_MB: u64 = 1024;
+
+/// The size limit of local input files in bytes: [`MAX_INPUT_ENV`] if set, else
+/// [`DEFAULT_MAX_INPUT_MB`]; an error naming the variable when it is not a number.
+pub fn max_input_bytes() -> Result<u64, String> {
+    match std::env::var(MAX_INPUT_ENV) {
+        Ok(text) => text
+            .trim()
+            .parse::<u64>()
+            .map(|mb| mb.saturating_mul(1024 * 1024))
+            .map_err(|_| {
+                format!(
+                    "{MAX_INPUT_ENV} must be a whole number of MiB, not '{}'",
+                    autoexpose_domain::printable::printable(text.trim())
+                )
+            }),
+        Err(_) => Ok(DEFAULT_MAX_INPUT_MB * 1024 * 1024),
+    }
+}
+
+/// Reads a whole local file of at most `limit` bytes; refuses a larger one (or an endless
+/// device such as `/dev/zero`) before it costs that much memory. The error names the file.
+pub fn read_bounded(path: &std::path::Path, limit: u64) -> Result<Vec<u8>, ReadError> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(ReadError::Io)?;
+    let known_len = file
+        .metadata()
+        .ok()
+        .filter(|m| m.is_file())
+        .map(|m| m.len());
+    if known_len.is_some_and(|len| len > limit) {
+        return Err(ReadError::TooLarge { limit });
+    }
+    let capacity = usize::try_from(known_len.unwrap_or(0)).unwrap_or(0);
+    let mut bytes = Vec::with_capacity(capacity);
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(ReadError::Io)?;
+    if bytes.len() as u64 > limit {
+        return Err(ReadError::TooLarge { limit });
+    }
+    Ok(bytes)
+}
+
+/// Why [`read_bounded`] could not read a file.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// The operating system refused or failed.
+    #[error("{0}")]
+    Io(std::io::Error),
+    /// The file is larger than the limit.
+    #[error(
+        "it is larger than {} MiB, the most autoexpose reads; if it really is that large, raise the limit with {MAX_INPUT_ENV}",
+        limit / (1024 * 1024)
+    )]
+    TooLarge {
+        /// The limit, in bytes.
+        limit: u64,
+    },
+}
+
 /// Reads and writes artifacts as local files (`ArtifactLocation::key` is the path).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct LocalArtifacts;
@@ -23,11 +88,20 @@ fn local_path(location: &ArtifactLocation) -> Result<&str, ArtifactError> {
 #[async_trait::async_trait]
 impl Artifacts for LocalArtifacts {
     async fn read(&self, location: &ArtifactLocation) -> Result<Vec<u8>, ArtifactError> {
-        let path = local_path(location)?;
-        match tokio::fs::read(path).await {
+        let path = local_path(location)?.to_string();
+        let limit = max_input_bytes().map_err(|e| ArtifactError::Rejected(e.into()))?;
+        let read = {
+            let file = path.clone();
+            tokio::task::spawn_blocking(move || read_bounded(std::path::Path::new(&file), limit))
+                .await
+                .map_err(|e| {
+                    ArtifactError::Unavailable(format!("could not read {path}: {e}").into())
+                })?
+        };
+        match read {
             Ok(bytes) => Ok(bytes),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                Err(ArtifactError::NotFound(path.to_string()))
+            Err(ReadError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
+                Err(ArtifactError::NotFound(path))
             }
             Err(e) => Err(ArtifactError::Rejected(
                 format!("could not read {path}: {e}").into(),

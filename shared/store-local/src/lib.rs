@@ -22,5 +22,8 @@
 mod files;
 mod sqlite;
 
-pub use files::{DEFAULT_SECRET_ENV, EnvSecrets, LocalArtifacts};
+pub use files::{
+    DEFAULT_MAX_INPUT_MB, DEFAULT_SECRET_ENV, EnvSecrets, LocalArtifacts, MAX_INPUT_ENV, ReadError,
+    max_input_bytes, read_bounded,
+};
 pub use sqlite::{LocalStore, OpenError};

@@ -234,8 +234,7 @@ pub(crate) async fn run_inject(args: InjectArgs, store: &StoreArgs) -> anyhow::R
             args.out.display()
         );
     }
-    let bytes = std::fs::read(path)
-        .with_context(|| format!("cannot read manifest '{}'", path.display()))?;
+    let bytes = files::read_input(path, "manifest")?;
     let created_at = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs_f64())
@@ -257,9 +256,20 @@ pub(crate) async fn run_inject(args: InjectArgs, store: &StoreArgs) -> anyhow::R
     Ok(())
 }
 
+/// Whether two paths name one file: the same path after links are resolved, or (on
+/// Unix) two hard links to one inode.
 fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
-    match (a.canonicalize(), b.canonicalize()) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => false,
+    if let (Ok(x), Ok(y)) = (a.canonicalize(), b.canonicalize())
+        && x == y
+    {
+        return true;
     }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if let (Ok(x), Ok(y)) = (std::fs::metadata(a), std::fs::metadata(b)) {
+            return x.dev() == y.dev() && x.ino() == y.ino();
+        }
+    }
+    false
 }
