@@ -74,14 +74,10 @@ pub enum JobCheck {
 }
 
 fn results_order(a: &ResultsPointer, b: &ResultsPointer) -> Ordering {
-    let by_time = match (
-        OffsetDateTime::parse(&a.generated_at, &Rfc3339),
-        OffsetDateTime::parse(&b.generated_at, &Rfc3339),
-    ) {
-        (Ok(x), Ok(y)) => x.cmp(&y),
-        _ => a.generated_at.cmp(&b.generated_at),
-    };
-    by_time.then_with(|| a.invocation_id.cmp(&b.invocation_id))
+    crate::stages::generated_order(
+        (&a.generated_at, &a.invocation_id),
+        (&b.generated_at, &b.invocation_id),
+    )
 }
 
 fn minutes_left(d: Duration) -> u64 {

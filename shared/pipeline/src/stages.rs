@@ -596,17 +596,28 @@ fn guard_removal(
     })
 }
 
-/// Orders two manifests of one project: by `generated_at` (as times where both parse as
-/// RFC 3339, else as text), then by `invocation_id`.
+/// Orders two manifests of one project: by `generated_at`, then by `invocation_id`.
 pub fn manifest_order(a: &AppliedManifest, b: &AppliedManifest) -> Ordering {
+    generated_order(
+        (&a.generated_at, &a.invocation_id),
+        (&b.generated_at, &b.invocation_id),
+    )
+}
+
+/// Orders two dbt artifacts by `(generated_at, invocation_id)`: as times where both are
+/// RFC 3339 times. A time that is not one (stored by a version that did not check) is
+/// older than any real time, so it can never hold back a newer file.
+pub(crate) fn generated_order(a: (&str, &str), b: (&str, &str)) -> Ordering {
     let by_time = match (
-        OffsetDateTime::parse(&a.generated_at, &Rfc3339),
-        OffsetDateTime::parse(&b.generated_at, &Rfc3339),
+        OffsetDateTime::parse(a.0, &Rfc3339),
+        OffsetDateTime::parse(b.0, &Rfc3339),
     ) {
         (Ok(x), Ok(y)) => x.cmp(&y),
-        _ => a.generated_at.cmp(&b.generated_at),
+        (Ok(_), Err(_)) => Ordering::Greater,
+        (Err(_), Ok(_)) => Ordering::Less,
+        (Err(_), Err(_)) => a.0.cmp(b.0),
     };
-    by_time.then_with(|| a.invocation_id.cmp(&b.invocation_id))
+    by_time.then_with(|| a.1.cmp(b.1))
 }
 
 /// Collections as typed on a command line: comma-separated, trimmed, without empties or
@@ -642,6 +653,16 @@ mod tests {
         let same_time = applied("2024-05-01T12:00:00.500000Z", "c");
         assert_eq!(manifest_order(&same_time, &early), Ordering::Greater);
         assert_eq!(manifest_order(&early, &early.clone()), Ordering::Equal);
+    }
+
+    #[test]
+    fn a_stored_time_that_is_not_a_time_never_holds_back_a_real_one() {
+        let frozen = applied("not a date", "a");
+        let real = applied("2024-05-01T12:00:00Z", "b");
+        assert_eq!(manifest_order(&real, &frozen), Ordering::Greater);
+        assert_eq!(manifest_order(&frozen, &real), Ordering::Less);
+        let zzz = applied("zzz", "c");
+        assert_eq!(manifest_order(&real, &zzz), Ordering::Greater);
     }
 
     #[test]
