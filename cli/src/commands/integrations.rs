@@ -6,7 +6,8 @@
 //! store; a deployed stack's integration names a Secrets Manager secret.
 
 use autoexpose_pipeline::{
-    DEFAULT_ENVIRONMENT, Integration, PipelineError, describe_lease, integration_status,
+    DEFAULT_ENVIRONMENT, DEFAULT_MAX_REMOVAL_PERCENT, Integration, PipelineError, describe_lease,
+    integration_status,
 };
 use autoexpose_store_local::DEFAULT_SECRET_ENV;
 
@@ -287,6 +288,10 @@ async fn show(pipeline: &CliPipeline, id: &str) -> anyhow::Result<()> {
         println!("aliases:       {}", aliases.join(", "));
     }
     println!("exposures:     {}", exposures.len());
+    println!(
+        "removal guard: a run may remove up to {}% of them; more is held back for `--allow-mass-removal`",
+        i.max_removal_percent.unwrap_or(DEFAULT_MAX_REMOVAL_PERCENT)
+    );
     match applied {
         Some(m) => println!(
             "manifest:      {} (generated {})",

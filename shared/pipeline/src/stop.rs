@@ -62,6 +62,18 @@ impl Stop {
 
     /// Waits until a stop is asked for and says why; pending for ever if it never is.
     pub(crate) async fn requested(&self) -> String {
+        // A timer already past its deadline still waits for the timer's next tick; a stop
+        // already due is said at once.
+        if let Some((token, reason)) = &self.signal
+            && token.is_cancelled()
+        {
+            return reason.clone();
+        }
+        if let Some((at, reason)) = &self.deadline
+            && Instant::now() >= *at
+        {
+            return reason.clone();
+        }
         let signal = async {
             match &self.signal {
                 Some((token, reason)) => {
