@@ -19,10 +19,23 @@ pub(crate) fn emit(text: &str, out: Option<&Path>) -> anyhow::Result<()> {
             use std::io::Write;
             let mut stdout = std::io::stdout().lock();
             stdout
-                .write_all(text.as_bytes())
+                .write_all(terminal_safe(text).as_bytes())
                 .and_then(|()| stdout.flush())
                 .context("cannot write to stdout")
         }
+    }
+}
+
+/// `text` without the control characters (escape sequences, bells, carriage returns)
+/// that a workbook or model name could carry to repaint a terminal; newlines and tabs
+/// stay. JSON and YAML output never hold such characters raw, so this changes only what
+/// should not have reached the terminal.
+pub(crate) fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| c.is_control() && c != '\n' && c != '\t';
+    if text.chars().any(unsafe_char) {
+        text.chars().filter(|&c| !unsafe_char(c)).collect()
+    } else {
+        std::borrow::Cow::Borrowed(text)
     }
 }
 
@@ -45,4 +58,21 @@ pub(crate) fn read_tableau_response(path: &Path) -> anyhow::Result<Vec<Workbook>
     let bytes = read_input(path, "Tableau response")?;
     parse_workbooks_response(&bytes)
         .with_context(|| format!("Tableau response '{}'", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_terminal_escape_in_a_name_is_dropped_but_lines_stay() {
+        assert_eq!(
+            terminal_safe("Sales\u{1b}[2J\nnext\tcol"),
+            "Sales[2J\nnext\tcol"
+        );
+        assert!(matches!(
+            terminal_safe("plain"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+    }
 }

@@ -73,6 +73,6 @@ pub(crate) fn print_table(rows: &[Vec<String>]) {
                 line.push_str(&format!("{cell:<width$}  ", width = widths[c]));
             }
         }
-        println!("{}", line.trim_end());
+        println!("{}", crate::files::terminal_safe(line.trim_end()));
     }
 }

@@ -90,7 +90,8 @@ async fn list_collections(pipeline: &CliPipeline, id: &str) -> anyhow::Result<()
                 break;
             }
         }
-        println!("[{mark}] {}  ({})", p.path, p.luid);
+        let line = format!("[{mark}] {}  ({})", p.path, p.luid);
+        println!("{}", crate::files::terminal_safe(&line));
     }
     println!("[x] selected  [+] included as a nested project");
     let known: BTreeSet<&str> = projects.iter().map(|p| p.luid.as_str()).collect();
