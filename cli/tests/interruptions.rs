@@ -4,7 +4,7 @@
 
 mod common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -37,6 +37,19 @@ fn signal(child: &Child, name: &str) {
     assert!(status.success(), "kill -{name}");
 }
 
+/// The example site as integration `acme`, selecting Finance, on a fresh local store.
+async fn finance_site(name: &str) -> (tableau_sim::Simulator, PathBuf) {
+    let sim = example_site().await;
+    let store = scratch(name).join("state.db");
+    add_integration(&store, &sim);
+    ok(autoexpose(
+        &store,
+        SECRET,
+        &["collections", "set", "acme", "Finance"],
+    ));
+    (sim, store)
+}
+
 fn apply_example_manifest(store: &Path) {
     let manifest = workspace().join("examples/jaffle-shop/manifest.json");
     ok(autoexpose(
@@ -53,15 +66,7 @@ fn apply_example_manifest(store: &Path) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_mid_listing_releases_the_lease_and_the_next_sync_runs_at_once() {
-    let sim = example_site().await;
-    let dir = scratch("sigterm");
-    let store = dir.join("state.db");
-    add_integration(&store, &sim);
-    ok(autoexpose(
-        &store,
-        SECRET,
-        &["collections", "set", "acme", "Finance"],
-    ));
+    let (sim, store) = finance_site("sigterm").await;
     apply_example_manifest(&store);
     let before = ok(autoexpose(&store, SECRET, &["exposures", "list"]));
 
@@ -100,15 +105,7 @@ async fn sigterm_mid_listing_releases_the_lease_and_the_next_sync_runs_at_once()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_sync_leaves_a_lease_that_is_shown_and_can_be_broken() {
-    let sim = example_site().await;
-    let dir = scratch("sigkill");
-    let store = dir.join("state.db");
-    add_integration(&store, &sim);
-    ok(autoexpose(
-        &store,
-        SECRET,
-        &["collections", "set", "acme", "Finance"],
-    ));
+    let (sim, store) = finance_site("sigkill").await;
 
     sim.faults().set_latency(Duration::from_secs(30));
     let mut child = start_sync_holding_the_lease(&store);

@@ -74,6 +74,15 @@ impl<S: Store + 'static> Harness<S> {
         &self.store
     }
 
+    /// The integration `acme` as stored now.
+    async fn integration(&self) -> crate::Integration {
+        self.store()
+            .get_integration("acme")
+            .await
+            .expect("get")
+            .expect("stored")
+    }
+
     /// Puts a manifest of dbt project `shop` at `name` and applies it.
     async fn apply(&self, name: &str, generated_at: &str, models: &[&str]) -> ApplyOutcome {
         let location = ArtifactLocation::local(name);
@@ -264,12 +273,7 @@ pub async fn collections_update_drops_workbooks_outside_the_selection<S: Store +
     assert_eq!(run.trigger, Trigger::CollectionsUpdated);
     assert_eq!((run.added, run.changed, run.removed), (1, 0, 2));
     assert_eq!(h.exposure_luids().await, ["wb-2"]);
-    let stored = h
-        .store()
-        .get_integration("acme")
-        .await
-        .expect("get")
-        .expect("stored");
+    let stored = h.integration().await;
     assert_eq!(stored.collections, ["p-ops"]);
     assert_eq!(stored.version, 2);
 }
@@ -289,12 +293,7 @@ pub async fn unknown_collections_store_nothing<S: Store + 'static>(store: S) {
     assert_eq!(names, &["Nope", "p-zzz"]);
     assert!(err.to_string().contains("Nope"));
     assert_eq!(h.store().counts().data_writes(), 0);
-    let stored = h
-        .store()
-        .get_integration("acme")
-        .await
-        .expect("get")
-        .expect("stored");
+    let stored = h.integration().await;
     assert_eq!(stored.collections, ["p-fin"]);
     assert_eq!(stored.version, 1);
 }
@@ -324,12 +323,7 @@ pub async fn settings_change_while_busy_stores_nothing<S: Store + 'static>(store
         matches!(busy, PipelineError::LeaseBusy { .. }),
         "got {busy:?}"
     );
-    let mut changed = h
-        .store()
-        .get_integration("acme")
-        .await
-        .expect("get")
-        .expect("stored");
+    let mut changed = h.integration().await;
     assert_eq!(
         changed.collections,
         ["p-fin"],
@@ -347,12 +341,7 @@ pub async fn settings_change_while_busy_stores_nothing<S: Store + 'static>(store
         matches!(busy, PipelineError::LeaseBusy { .. }),
         "got {busy:?}"
     );
-    let stored = h
-        .store()
-        .get_integration("acme")
-        .await
-        .expect("get")
-        .expect("stored");
+    let stored = h.integration().await;
     assert!(
         stored.database_aliases.is_empty(),
         "the aliases were not stored"
@@ -360,12 +349,7 @@ pub async fn settings_change_while_busy_stores_nothing<S: Store + 'static>(store
     h.store().break_lease("acme").await.expect("break");
     let (run, rematched) = h.pipeline.update_settings(&changed).await.expect("update");
     assert!(rematched && run.error.is_none(), "{run:?}");
-    let stored = h
-        .store()
-        .get_integration("acme")
-        .await
-        .expect("get")
-        .expect("stored");
+    let stored = h.integration().await;
     assert_eq!(
         stored.database_aliases.len(),
         1,
@@ -469,12 +453,7 @@ pub async fn mass_removal_by_a_listing_is_held_unless_the_integration_allows_it<
         "{held:?}"
     );
     assert_eq!(h.exposure_luids().await, ["wb-1", "wb-3"]);
-    let mut integration = h
-        .store()
-        .get_integration("acme")
-        .await
-        .expect("get")
-        .expect("stored");
+    let mut integration = h.integration().await;
     integration.max_removal_percent = Some(100);
     h.store()
         .update_integration(&integration)
