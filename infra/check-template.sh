@@ -31,7 +31,7 @@ expect_rejected() { # name, python expression editing text `t`
   fi
 }
 expect_rejected "a runtime typo" "t.replace('provided.al2023', 'provided.al2024')"
-expect_rejected "an unknown architecture" "t.replace('[arm64]', '[arm65]')"
+expect_rejected "an unknown architecture" "t.replace('Default: arm64', 'Default: arm65').replace('AllowedValues: [arm64, x86_64]', 'AllowedValues: [arm65, x86_64]')"
 expect_rejected "a dangling !Ref in an env var" "t.replace('TABLE_NAME: !Ref StateTable', 'TABLE_NAME: !Ref StateTabel')"
 expect_rejected "a dangling !Ref to the refresh queue" "t.replace('REFRESH_QUEUE_URL: !Ref RefreshQueue', 'REFRESH_QUEUE_URL: !Ref RefreshQueu', 1)"
 expect_rejected "a circular bucket dependency" "t.replace('Resource: !GetAtt StateTable.Arn', 'Resource: !GetAtt ArtifactsBucket.Arn', 1)"
