@@ -45,6 +45,18 @@ pub enum ManifestError {
     /// `dbt_schema_version` is not a manifest schema URL.
     #[error("the manifest's dbt_schema_version '{0}' is not a dbt manifest schema")]
     UnknownSchema(String),
+    /// A timestamp dbt writes is there but is no timestamp.
+    #[error(
+        "the manifest's {field} '{value}' is not a timestamp (dbt writes e.g. {example}): \
+         it cannot be ordered against other manifests; upload the manifest.json dbt wrote",
+        example = crate::timestamp::GENERATED_AT_EXAMPLE
+    )]
+    InvalidTimestamp {
+        /// The field, e.g. `metadata.generated_at`.
+        field: &'static str,
+        /// What it holds, made printable and cut.
+        value: String,
+    },
     /// The manifest was written by a dbt older than 1.3.
     #[error(
         "the manifest uses schema v{version}, written by a dbt older than 1.3; autoexpose reads v7 (dbt 1.3) and later: re-run `dbt parse` with a newer dbt"

@@ -55,6 +55,7 @@ pub mod naming;
 pub mod printable;
 pub mod refresh;
 pub mod run_results;
+pub mod timestamp;
 mod workbook;
 
 pub use error::ManifestError;

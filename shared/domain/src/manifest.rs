@@ -15,6 +15,8 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::dag::{Dag, IdLists, TestTargets, is_lineage_node, is_test};
 use crate::error::ManifestError;
+use crate::printable::printable;
+use crate::timestamp::canonical_generated_at;
 
 /// The oldest manifest schema version autoexpose reads (dbt Core 1.3).
 pub(crate) const OLDEST_SCHEMA_VERSION: u32 = 7;
@@ -92,7 +94,9 @@ pub struct ManifestMetadata {
     /// `dbt_version`, e.g. `1.11.16` or `2.0.0-beta.46`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dbt_version: Option<String>,
-    /// When dbt wrote the manifest (UTC, RFC 3339).
+    /// When dbt wrote the manifest: UTC, RFC 3339 with nine digits of fraction, so that
+    /// string order is time order (see [`crate::timestamp`]). A manifest whose
+    /// `generated_at` is there but no timestamp is refused.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generated_at: Option<String>,
     /// The dbt invocation that wrote it.
@@ -214,6 +218,16 @@ impl Manifest {
             .metadata
             .ok_or(ManifestError::MissingField("metadata"))?;
         let schema_version = schema_version_of(metadata.dbt_schema_version.as_deref())?;
+        let generated_at = metadata
+            .generated_at
+            .as_deref()
+            .map(|text| {
+                canonical_generated_at(text).ok_or_else(|| ManifestError::InvalidTimestamp {
+                    field: "metadata.generated_at",
+                    value: printable(text),
+                })
+            })
+            .transpose()?;
         let mut relations = raw.nodes.ok_or(ManifestError::MissingField("nodes"))?.0;
         relations.extend(raw.sources.map(|s| s.0).unwrap_or_default());
         // Sorted so that everything downstream is deterministic whatever the key order.
@@ -230,7 +244,7 @@ impl Manifest {
             metadata: ManifestMetadata {
                 schema_version,
                 dbt_version: metadata.dbt_version.map(Cow::into_owned),
-                generated_at: metadata.generated_at.map(Cow::into_owned),
+                generated_at,
                 invocation_id: metadata.invocation_id.map(Cow::into_owned),
                 adapter_type: metadata.adapter_type.map(Cow::into_owned),
                 project_name,

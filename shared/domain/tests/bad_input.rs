@@ -63,3 +63,47 @@ fn wrongly_typed_blocks_are_shape_errors() {
     let err = Manifest::from_slice(br#"[]"#).unwrap_err();
     assert!(matches!(err, ManifestError::Shape(_)), "{err:?}");
 }
+
+fn with_generated_at(value: &str) -> String {
+    GOOD.replace(
+        r#""dbt_schema_version""#,
+        &format!(r#""generated_at": {value}, "dbt_schema_version""#),
+    )
+}
+
+#[test]
+fn a_generated_at_that_is_no_timestamp_is_refused_naming_the_field_and_value() {
+    let err = Manifest::from_slice(with_generated_at(r#""not a date""#).as_bytes()).unwrap_err();
+    assert_eq!(
+        err,
+        ManifestError::InvalidTimestamp {
+            field: "metadata.generated_at",
+            value: "not a date".into()
+        }
+    );
+    let message = err.to_string();
+    assert!(
+        message.contains("metadata.generated_at 'not a date' is not a timestamp"),
+        "{message}"
+    );
+    assert!(message.contains("2024-05-01T12:00:00.123456Z"), "{message}");
+}
+
+#[test]
+fn a_missing_or_null_generated_at_is_left_for_the_caller_to_report() {
+    let manifest = Manifest::from_slice(GOOD.as_bytes()).expect("reads");
+    assert_eq!(manifest.metadata.generated_at, None);
+    let manifest = Manifest::from_slice(with_generated_at("null").as_bytes()).expect("reads");
+    assert_eq!(manifest.metadata.generated_at, None);
+}
+
+#[test]
+fn a_generated_at_in_another_zone_is_read_as_canonical_utc() {
+    let manifest =
+        Manifest::from_slice(with_generated_at(r#""2024-05-01T14:00:00+02:00""#).as_bytes())
+            .expect("reads");
+    assert_eq!(
+        manifest.metadata.generated_at.as_deref(),
+        Some("2024-05-01T12:00:00.000000000Z")
+    );
+}

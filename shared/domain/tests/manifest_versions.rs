@@ -145,3 +145,14 @@ fn manifests_older_than_v7_are_refused_with_the_reason() {
     assert_eq!(err, ManifestError::TooOld { version: 4 });
     assert!(err.to_string().contains("v7 (dbt 1.3)"));
 }
+
+#[test]
+fn generated_at_of_core_and_fusion_is_canonical_so_string_order_is_time_order() {
+    let core = Manifest::from_slice(&fixture("manifest-v7.json")).expect("v7 parses");
+    let fusion = Manifest::from_slice(&fixture("manifest-fusion-v20.json")).expect("v20 parses");
+    let core_at = core.metadata.generated_at.clone().unwrap_or_default();
+    let fusion_at = fusion.metadata.generated_at.clone().unwrap_or_default();
+    assert_eq!(core_at, "2026-01-05T10:00:00.000000000Z");
+    assert_eq!(fusion_at, "2025-08-01T13:24:08.738968065Z");
+    assert!(fusion_at < core_at);
+}
