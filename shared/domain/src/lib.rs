@@ -62,7 +62,8 @@ pub use error::ManifestError;
 pub use fqn::Fqn;
 pub use index::{Aliases, RelationIndex, TableMatch, table_fqn};
 pub use manifest::{
-    Manifest, ManifestMetadata, ManualExposure, Relation, RelationKind, parse_minor_version, skim,
+    Manifest, ManifestMetadata, ManifestWarning, ManualExposure, NEWEST_SCHEMA_VERSION, Relation,
+    RelationKind, parse_minor_version, skim,
 };
 pub use matching::{
     Exposure, MatchOptions, MatchOutcome, MatchStats, WorkbookUrls, build_exposures,

@@ -1,5 +1,6 @@
-//! Reading dbt's `manifest.json` (schema v7..v12 and dbt Fusion's v20): its relations,
-//! manual exposures, metadata and `parent_map`, in one pass.
+//! Reading dbt's `manifest.json` (schema v7..v12 and dbt Fusion's v20; newer ones are read
+//! as v12, with a [`ManifestWarning`]): its relations, manual exposures, metadata and
+//! `parent_map`, in one pass.
 //!
 //! The manifest can be hundreds of megabytes, almost all of it compiled SQL, columns and
 //! docs. It is read with typed serde structs that name only the fields autoexpose needs;
@@ -20,6 +21,12 @@ use crate::timestamp::canonical_generated_at;
 
 /// The oldest manifest schema version autoexpose reads (dbt Core 1.3).
 pub(crate) const OLDEST_SCHEMA_VERSION: u32 = 7;
+
+/// The newest dbt Core manifest schema version autoexpose knows (dbt Core 1.8 to 1.11).
+pub const NEWEST_SCHEMA_VERSION: u32 = 12;
+
+/// The manifest schema version of dbt Fusion's early releases, known as well.
+const FUSION_SCHEMA_VERSION: u32 = 20;
 
 /// What kind of dbt node a relation comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -89,7 +96,8 @@ impl Relation {
 /// The manifest's `metadata` block, the fields autoexpose uses.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ManifestMetadata {
-    /// Schema version number from `dbt_schema_version` (7..12, 20 for early Fusion).
+    /// Schema version number from `dbt_schema_version` (7..12, 20 for early Fusion; a
+    /// newer one is kept as written, see [`ManifestMetadata::newer_schema`]).
     pub schema_version: u32,
     /// `dbt_version`, e.g. `1.11.16` or `2.0.0-beta.46`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -111,6 +119,14 @@ pub struct ManifestMetadata {
 }
 
 impl ManifestMetadata {
+    /// The schema version when it is newer than any autoexpose knows (over
+    /// [`NEWEST_SCHEMA_VERSION`], and not Fusion's v20): such a manifest is read as the
+    /// newest known, which a person should be told ([`Manifest::warnings`]).
+    pub fn newer_schema(&self) -> Option<u32> {
+        let version = self.schema_version;
+        (version > NEWEST_SCHEMA_VERSION && version != FUSION_SCHEMA_VERSION).then_some(version)
+    }
+
     /// `(major, minor)` of `dbt_version`, when it parses.
     pub fn dbt_minor_version(&self) -> Option<(u32, u32)> {
         parse_minor_version(self.dbt_version.as_deref()?)
@@ -127,6 +143,31 @@ pub fn parse_minor_version(text: &str) -> Option<(u32, u32)> {
         .take_while(|c| c.is_ascii_digit())
         .collect();
     Some((major, minor_text.parse().ok()?))
+}
+
+/// Something about a manifest that autoexpose reads past but a person should know, with a
+/// message ready for a log line or the CLI.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ManifestWarning {
+    /// `dbt_schema_version` is newer than autoexpose knows; it is read as the newest known.
+    NewerSchema {
+        /// The schema version found, e.g. `13`.
+        version: u32,
+    },
+}
+
+impl fmt::Display for ManifestWarning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ManifestWarning::NewerSchema { version } => write!(
+                f,
+                "manifest schema v{version} is newer than autoexpose knows \
+                 (v{NEWEST_SCHEMA_VERSION}, and dbt Fusion's v{FUSION_SCHEMA_VERSION}); \
+                 reading it as v{NEWEST_SCHEMA_VERSION}: fields dbt has renamed or moved \
+                 since are missed, so upgrade autoexpose if matches look wrong"
+            ),
+        }
+    }
 }
 
 /// An exposure declared by hand in the dbt project's YAML.
@@ -194,6 +235,16 @@ impl Manifest {
         let raw = RawManifest::deserialize(&tree).map_err(ManifestError::from_json)?;
         let manifest = Self::from_raw(raw)?;
         Ok((manifest, tree))
+    }
+
+    /// What a person should know about this manifest although it was read: today only
+    /// a schema newer than autoexpose knows ([`ManifestMetadata::newer_schema`]).
+    pub fn warnings(&self) -> Vec<ManifestWarning> {
+        let mut warnings = Vec::new();
+        if let Some(version) = self.metadata.newer_schema() {
+            warnings.push(ManifestWarning::NewerSchema { version });
+        }
+        warnings
     }
 
     /// The edges between the project's relations (`parent_map` without tests and
