@@ -38,6 +38,8 @@ use sqlparser::keywords::Keyword;
 use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer};
 
+use crate::printable::printable;
+
 /// What a Tableau parameter reference (`<Parameters.Region>`) becomes before parsing.
 ///
 /// A number is valid wherever Tableau lets a parameter stand (a comparison, a `LIMIT`,
@@ -127,7 +129,7 @@ pub enum CustomSqlError {
     Parse {
         /// The dialect the query was parsed in, e.g. `snowflake`.
         dialect: &'static str,
-        /// The parser's message, with line and column.
+        /// The parser's message, with line and column (printable, cut).
         message: String,
     },
     /// The query is longer than autoexpose will parse.
@@ -321,9 +323,10 @@ fn parse(
             .parse_statements()
             .map_err(Unread::Parse)
     };
+    // The parser quotes the token it stopped at, which may be anything.
     let parse_error = |error: ParserError| CustomSqlError::Parse {
         dialect: dialect_name,
-        message: error.to_string(),
+        message: printable(&error.to_string()),
     };
     match run(dialect) {
         Ok(statements) => Ok(statements),
@@ -930,6 +933,15 @@ mod tests {
             ),
             "{error:?}"
         );
+    }
+
+    #[test]
+    fn a_parse_error_quoting_control_characters_prints_without_them() {
+        let error = tables_in_query("SELECT * FROM t WHERE \u{1b}[2J", Some("postgres"));
+        let Err(CustomSqlError::Parse { message, .. }) = error else {
+            panic!("expected a parse error, got {error:?}");
+        };
+        assert!(!message.contains('\u{1b}'), "{message}");
     }
 
     #[test]

@@ -341,7 +341,7 @@ fn schema_version_of(url: Option<&str>) -> Result<u32, ManifestError> {
     let kind = segments.nth(1).unwrap_or_default();
     if !kind.is_empty() && kind != "manifest" && !kind.contains(':') {
         return Err(ManifestError::WrongArtifact {
-            kind: kind.to_string(),
+            kind: printable(kind),
         });
     }
     let version = url
@@ -350,7 +350,7 @@ fn schema_version_of(url: Option<&str>) -> Result<u32, ManifestError> {
         .next()
         .and_then(|last| last.strip_prefix('v'))
         .and_then(|n| n.parse::<u32>().ok())
-        .ok_or_else(|| ManifestError::UnknownSchema(url.to_string()))?;
+        .ok_or_else(|| ManifestError::UnknownSchema(printable(url)))?;
     if version < OLDEST_SCHEMA_VERSION {
         return Err(ManifestError::TooOld { version });
     }

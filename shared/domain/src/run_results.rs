@@ -20,6 +20,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::json_error;
 use crate::printable::printable;
 use crate::timestamp::canonical_generated_at;
 
@@ -154,14 +155,14 @@ struct RawResult {
 /// `metadata.dbt_schema_version` (or, without one, from the results' shape).
 pub fn parse_results(bytes: &[u8]) -> Result<ResultsFile, ResultsError> {
     let raw: RawFile =
-        serde_json::from_slice(bytes).map_err(|e| ResultsError::Shape(e.to_string()))?;
+        serde_json::from_slice(bytes).map_err(|e| ResultsError::Shape(json_error(&e)))?;
     let results = raw
         .results
         .ok_or_else(|| ResultsError::Shape("it has no `results` list".into()))?;
     let kind = match raw.metadata.dbt_schema_version.as_deref() {
         Some(v) if v.contains("/sources/") => ResultsKind::SourceFreshness,
         Some(v) if v.contains("/run-results/") => ResultsKind::RunResults,
-        Some(v) => return Err(ResultsError::WrongArtifact(v.to_string())),
+        Some(v) => return Err(ResultsError::WrongArtifact(printable(v))),
         None if results
             .iter()
             .any(|r| r.max_loaded_at_time_ago_in_s.is_some()) =>
@@ -330,6 +331,17 @@ mod tests {
         let err = parse_results(&with_generated_at("run-results/v6", "x\\u001b[2Jy"))
             .expect_err("refused");
         assert!(!err.to_string().contains('\u{1b}'), "{err}");
+    }
+
+    #[test]
+    fn a_huge_schema_url_is_cut_in_the_wrong_artifact_message() {
+        let huge = format!(
+            r#"{{"metadata": {{"dbt_schema_version": "https://schemas.getdbt.com/dbt/catalog/{}"}}, "results": []}}"#,
+            "v".repeat(1024 * 1024)
+        );
+        let err = parse_results(huge.as_bytes()).expect_err("wrong artifact");
+        assert!(matches!(err, ResultsError::WrongArtifact(_)), "{err}");
+        assert!(err.to_string().len() < 1_000);
     }
 
     #[test]
