@@ -227,7 +227,10 @@ impl Manifest {
 
     /// Parses a manifest into its whole JSON tree and reads the [`Manifest`] out of that
     /// tree, for writers that must give back every field they do not understand. The bytes
-    /// are parsed once; the errors are those of [`Manifest::from_slice`].
+    /// are parsed once; the errors are those of [`Manifest::from_slice`], and one more: a
+    /// number no `f64` holds (`1e400`), which `from_slice` skips, is refused here as not
+    /// JSON. A writer that must accept whatever the reader accepts keeps the blocks it does
+    /// not change as raw text instead, as `autoexpose-output`'s inject does.
     pub fn with_tree(bytes: &[u8]) -> Result<(Manifest, serde_json::Value), ManifestError> {
         let text = manifest_text(bytes)?;
         let tree: serde_json::Value =
