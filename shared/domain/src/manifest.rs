@@ -102,7 +102,7 @@ pub struct ManifestMetadata {
     /// `dbt_version`, e.g. `1.11.16` or `2.0.0-beta.46`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dbt_version: Option<String>,
-    /// When dbt wrote the manifest: UTC, RFC 3339 with nine digits of fraction, so that
+    /// When dbt wrote the manifest: UTC, RFC 3339 with six digits of fraction as dbt Core writes it, so that
     /// string order is time order (see [`crate::timestamp`]). A manifest whose
     /// `generated_at` is there but no timestamp is refused.
     #[serde(default, skip_serializing_if = "Option::is_none")]

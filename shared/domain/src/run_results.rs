@@ -84,7 +84,7 @@ pub struct NodeResult {
 pub struct ResultsFile {
     /// Which of the two it is.
     pub kind: ResultsKind,
-    /// `metadata.generated_at`, canonical: UTC with nine digits of fraction, so that
+    /// `metadata.generated_at`, canonical: UTC with six digits of fraction as dbt Core writes it, so that
     /// string order is time order (see [`crate::timestamp`]).
     pub generated_at: Option<String>,
     /// `metadata.invocation_id`.
@@ -321,7 +321,7 @@ mod tests {
     fn generated_at_is_canonical_in_the_file_and_in_each_result() {
         let file = parse_results(&with_generated_at("run-results/v6", "2025-03-01T07:10:00Z"))
             .expect("reads");
-        let canonical = Some("2025-03-01T07:10:00.000000000Z".to_string());
+        let canonical = Some("2025-03-01T07:10:00.000000Z".to_string());
         assert_eq!(file.generated_at, canonical);
         assert_eq!(file.results[0].generated_at, canonical);
     }

@@ -1,16 +1,18 @@
 //! The `metadata.generated_at` of dbt's artifacts, read as a time and written back in one
 //! canonical form, so that comparing two stored values as strings orders them in time.
 //!
-//! dbt Core writes UTC with microseconds and a `Z` (`2024-05-01T12:00:00.123456Z`), dbt
-//! Fusion nanoseconds (`2025-08-01T13:24:08.738968065Z`). An offset (`+00:00`, `+02:00`),
-//! no fraction, or no zone at all (read as UTC, as dbt's naive times are) is accepted too.
+//! dbt Core writes UTC with microseconds and a `Z` (`2024-05-01T12:00:00.123456Z`), which is
+//! the canonical form, so what dbt Core writes is kept as it is. dbt Fusion writes
+//! nanoseconds (`2025-08-01T13:24:08.738968065Z`), cut to microseconds. An offset (`+00:00`,
+//! `+02:00`), no fraction, or no zone at all (read as UTC, as dbt's naive times are) is
+//! accepted too.
 //!
 //! ```
 //! use autoexpose_domain::timestamp::{canonical_generated_at, parse_generated_at};
 //!
 //! assert_eq!(
 //!     canonical_generated_at("2024-05-01T14:00:00+02:00").as_deref(),
-//!     Some("2024-05-01T12:00:00.000000000Z")
+//!     Some("2024-05-01T12:00:00.000000Z")
 //! );
 //! assert!(parse_generated_at("2024-05-01T12:00:00.5Z") < parse_generated_at("2024-05-01T12:00:01Z"));
 //! assert_eq!(parse_generated_at("not a date"), None);
@@ -42,12 +44,12 @@ pub fn parse_generated_at(text: &str) -> Option<OffsetDateTime> {
     (0..=9999).contains(&utc.year()).then_some(utc)
 }
 
-/// `text` as UTC with nine digits of fraction and a `Z`
-/// (`2024-05-01T12:00:00.123456000Z`), so that string order is time order; `None` when
-/// it is not a timestamp ([`parse_generated_at`]).
+/// `text` as dbt Core writes it: UTC with six digits of fraction (more are cut, never
+/// rounded up) and a `Z` (`2024-05-01T12:00:00.123456Z`), so that string order is time
+/// order; `None` when it is not a timestamp ([`parse_generated_at`]).
 pub fn canonical_generated_at(text: &str) -> Option<String> {
     let canonical =
-        format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:9]Z");
+        format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z");
     parse_generated_at(text)?.format(canonical).ok()
 }
 
@@ -60,20 +62,20 @@ mod tests {
     }
 
     #[test]
-    fn what_dbt_core_and_fusion_write_is_made_canonical() {
+    fn what_dbt_core_writes_is_kept_and_fusion_nanoseconds_are_cut() {
         assert_eq!(
             canonical("2024-05-01T12:00:00.123456Z").as_deref(),
-            Some("2024-05-01T12:00:00.123456000Z")
+            Some("2024-05-01T12:00:00.123456Z")
         );
         assert_eq!(
-            canonical("2025-08-01T13:24:08.738968065Z").as_deref(),
-            Some("2025-08-01T13:24:08.738968065Z")
+            canonical("2025-08-01T13:24:08.738968965Z").as_deref(),
+            Some("2025-08-01T13:24:08.738968Z")
         );
     }
 
     #[test]
     fn offsets_missing_fractions_and_missing_zones_are_read_as_utc() {
-        let noon = Some("2024-05-01T12:00:00.000000000Z".to_string());
+        let noon = Some("2024-05-01T12:00:00.000000Z".to_string());
         assert_eq!(canonical("2024-05-01T12:00:00Z"), noon);
         assert_eq!(canonical("2024-05-01T12:00:00+00:00"), noon);
         assert_eq!(canonical("2024-05-01T14:00:00.000+02:00"), noon);
@@ -94,10 +96,10 @@ mod tests {
         assert_eq!(
             written,
             [
-                "2024-05-01T11:00:00.000000000Z",
-                "2024-05-01T12:00:00.123456000Z",
-                "2024-05-01T12:00:00.500000000Z",
-                "2024-05-01T12:00:01.000000000Z",
+                "2024-05-01T11:00:00.000000Z",
+                "2024-05-01T12:00:00.123456Z",
+                "2024-05-01T12:00:00.500000Z",
+                "2024-05-01T12:00:01.000000Z",
             ]
         );
     }

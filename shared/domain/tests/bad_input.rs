@@ -104,7 +104,7 @@ fn a_generated_at_in_another_zone_is_read_as_canonical_utc() {
             .expect("reads");
     assert_eq!(
         manifest.metadata.generated_at.as_deref(),
-        Some("2024-05-01T12:00:00.000000000Z")
+        Some("2024-05-01T12:00:00.000000Z")
     );
 }
 
