@@ -21,7 +21,7 @@
 //! assert_eq!(names, ["raw.stripe.payments", "analytics.orders"]);
 //! ```
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::ops::ControlFlow;
 
@@ -34,7 +34,11 @@ use sqlparser::dialect::{
     HiveDialect, MsSqlDialect, MySqlDialect, OracleDialect, PostgreSqlDialect, RedshiftSqlDialect,
     SQLiteDialect, SnowflakeDialect, TeradataDialect,
 };
-use sqlparser::parser::Parser;
+use sqlparser::keywords::Keyword;
+use sqlparser::parser::{Parser, ParserError};
+use sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer};
+
+use crate::printable::printable;
 
 /// What a Tableau parameter reference (`<Parameters.Region>`) becomes before parsing.
 ///
@@ -46,8 +50,20 @@ const PARAMETER_PLACEHOLDER: &str = "0";
 /// queries; deeper input is still refused with an error, never a stack overflow.
 const RECURSION_LIMIT: usize = 100;
 
-/// Longer queries are refused: no hand-written custom SQL comes near a megabyte.
-const MAX_QUERY_BYTES: usize = 1024 * 1024;
+/// Longer queries are refused before they are read. `sqlparser` keeps 88 bytes per token
+/// and a token can be one byte long, so this bounds the token list to about 23 MB.
+pub const MAX_QUERY_BYTES: usize = 256 * 1024;
+
+/// Queries of more tokens (whitespace and comments aside) are refused before they are
+/// parsed. The syntax tree costs up to about 700 bytes per token (a `FROM a, b, ...` list)
+/// and release builds parse about a million tokens a second, so this keeps the parse
+/// within about 30 MB and 40 ms. A hand-written query of 150 KB has fewer.
+pub const MAX_QUERY_TOKENS: usize = 40_000;
+
+/// Queries with more `SELECT`s are refused before they are parsed: each costs about 12 KB
+/// of syntax tree, whatever little text it takes (`SELECT 1 UNION SELECT 1 ...`, a chain
+/// of CTEs), so this keeps them within about 12 MB.
+pub const MAX_QUERY_SELECTS: usize = 1_000;
 
 /// Stack for parsing a query: a base, plus enough per byte of SQL for the deepest tree
 /// that many bytes can build (one level per two bytes, `1+1+...`), measured in debug
@@ -113,14 +129,34 @@ pub enum CustomSqlError {
     Parse {
         /// The dialect the query was parsed in, e.g. `snowflake`.
         dialect: &'static str,
-        /// The parser's message, with line and column.
+        /// The parser's message, with line and column (printable, cut).
         message: String,
     },
     /// The query is longer than autoexpose will parse.
-    #[error("the custom SQL query is {bytes} bytes long; queries over 1 MiB are not parsed")]
+    #[error(
+        "the custom SQL query is {bytes} bytes long; queries over {max} KiB are not parsed, \
+         so its tables are not matched (add them to the workbook's data source as tables)",
+        max = MAX_QUERY_BYTES / 1024
+    )]
     TooLong {
         /// Length of the query text.
         bytes: usize,
+    },
+    /// The query holds more than autoexpose reads within its budget of time and memory
+    /// per query ([`MAX_QUERY_TOKENS`] tokens, [`MAX_QUERY_SELECTS`] `SELECT`s).
+    #[error(
+        "the custom SQL query is too large to read: it has {count} {what}, and autoexpose \
+         reads at most {limit} {what} per query (to keep each within a small budget of time \
+         and memory); its tables are not matched (add them to the workbook's data source \
+         as tables)"
+    )]
+    TooLarge {
+        /// What was counted: `tokens` or `SELECTs`.
+        what: &'static str,
+        /// How many the query has.
+        count: usize,
+        /// The most autoexpose reads.
+        limit: usize,
     },
     /// The query parsed but runs no `SELECT`, e.g. a stored procedure call.
     #[error(
@@ -154,6 +190,11 @@ pub fn unescape_tableau_sql(query: &str) -> String {
 /// (`snowflake`, `bigquery`, `postgres`, `redshift`, `databricks`, `sqlserver`, `mysql`,
 /// ...), which picks the dialect; unknown or missing classes use a generic dialect.
 /// Names are as the query wrote them: qualify one- and two-part names with [`qualify`].
+///
+/// Each query is read within a fixed budget ([`MAX_QUERY_BYTES`], [`MAX_QUERY_TOKENS`],
+/// [`MAX_QUERY_SELECTS`]), counted before it is parsed, so that one hostile query costs
+/// at most tens of milliseconds and megabytes; a query over it is
+/// [`CustomSqlError::TooLong`] or [`CustomSqlError::TooLarge`], never fatal.
 pub fn tables_in_query(
     query: &str,
     connection_type: Option<&str>,
@@ -206,6 +247,7 @@ pub fn qualify(
 ) -> Vec<QueryTable> {
     let default = |part: Option<&str>| part.filter(|p| !p.is_empty()).map(str::to_string);
     let mut qualified: Vec<QueryTable> = Vec::with_capacity(tables.len());
+    let mut seen: HashSet<QueryTable> = HashSet::with_capacity(tables.len());
     for mut table in tables {
         if table.schema.is_none() {
             table.schema = default(default_schema);
@@ -213,7 +255,7 @@ pub fn qualify(
         if table.database.is_none() {
             table.database = default(default_database);
         }
-        if !qualified.contains(&table) {
+        if seen.insert(table.clone()) {
             qualified.push(table);
         }
     }
@@ -263,62 +305,124 @@ fn dialect_for(connection_type: Option<&str>) -> (&'static str, Box<dyn Dialect>
 /// Parses in the connection's dialect, then generically, reporting the first error.
 ///
 /// The fallback helps when Tableau's connection class is vaguer than the SQL (an ODBC
-/// connection, a dialect feature `sqlparser` only knows generically).
+/// connection, a dialect feature `sqlparser` only knows generically). A query over the
+/// budget ([`within_budget`]) is refused in either dialect without being parsed.
 fn parse(
     sql: &str,
     dialect_name: &'static str,
     dialect: &dyn Dialect,
 ) -> Result<Vec<Statement>, CustomSqlError> {
-    let run = |dialect: &dyn Dialect| {
+    let run = |dialect: &dyn Dialect| -> Result<Vec<Statement>, Unread> {
+        let tokens = Tokenizer::new(dialect, sql)
+            .tokenize_with_location()
+            .map_err(|error| Unread::Parse(error.into()))?;
+        within_budget(&tokens).map_err(Unread::TooLarge)?;
         Parser::new(dialect)
             .with_recursion_limit(RECURSION_LIMIT)
-            .try_with_sql(sql)
-            .and_then(|mut parser| parser.parse_statements())
+            .with_tokens_with_locations(tokens)
+            .parse_statements()
+            .map_err(Unread::Parse)
+    };
+    // The parser quotes the token it stopped at, which may be anything.
+    let parse_error = |error: ParserError| CustomSqlError::Parse {
+        dialect: dialect_name,
+        message: printable(&error.to_string()),
     };
     match run(dialect) {
         Ok(statements) => Ok(statements),
-        Err(first) if dialect_name != "generic" => {
-            run(&GenericDialect {}).map_err(|_| CustomSqlError::Parse {
-                dialect: dialect_name,
-                message: first.to_string(),
+        Err(Unread::TooLarge(error)) => Err(error),
+        Err(Unread::Parse(first)) if dialect_name != "generic" => {
+            run(&GenericDialect {}).map_err(|second| match second {
+                Unread::TooLarge(error) => error,
+                Unread::Parse(_) => parse_error(first),
             })
         }
-        Err(error) => Err(CustomSqlError::Parse {
-            dialect: dialect_name,
-            message: error.to_string(),
-        }),
+        Err(Unread::Parse(error)) => Err(parse_error(error)),
     }
+}
+
+/// Why one dialect did not give statements.
+enum Unread {
+    Parse(ParserError),
+    TooLarge(CustomSqlError),
+}
+
+/// Refuses a token list that would take more than the per-query budget to parse: over
+/// [`MAX_QUERY_TOKENS`] tokens or [`MAX_QUERY_SELECTS`] `SELECT`s. Counting the tokens is
+/// linear and allocates nothing, where the syntax tree they would build is not small.
+fn within_budget(tokens: &[TokenWithSpan]) -> Result<(), CustomSqlError> {
+    let mut counted = 0;
+    let mut selects = 0;
+    for token in tokens {
+        match &token.token {
+            Token::Whitespace(_) | Token::EOF => continue,
+            Token::Word(word) if word.keyword == Keyword::SELECT => selects += 1,
+            _ => {}
+        }
+        counted += 1;
+    }
+    let over = |what, count, limit| CustomSqlError::TooLarge { what, count, limit };
+    if counted > MAX_QUERY_TOKENS {
+        return Err(over("tokens", counted, MAX_QUERY_TOKENS));
+    }
+    if selects > MAX_QUERY_SELECTS {
+        return Err(over("SELECTs", selects, MAX_QUERY_SELECTS));
+    }
+    Ok(())
 }
 
 /// Walks the AST, keeping the tables that queries read.
 ///
-/// CTE scoping: each query pushes the CTE names visible in it. The body of a CTE sees
-/// the enclosing names plus the CTEs declared before it (all of its `WITH`, if
-/// `RECURSIVE`), so `WITH orders AS (SELECT * FROM orders)` still reads the real
-/// `orders`. Bodies are recognised by address, since the visitor reaches them as
-/// ordinary queries.
+/// CTE scoping: the body of a CTE sees the enclosing names plus the CTEs declared before
+/// it (all of its `WITH`, if `RECURSIVE`), so `WITH orders AS (SELECT * FROM orders)`
+/// still reads the real `orders`; the rest of the query sees all of its `WITH`. The
+/// visitor reaches a `WITH`'s bodies in order, as ordinary queries (recognised by
+/// address), so each query's names are made visible one at a time as its bodies are
+/// passed, and all at once when anything else of the query is reached. Visibility is a
+/// count per name, so every name is added and removed once: a `WITH` of N CTEs costs N,
+/// not N² (copying the visible names into each body's scope did).
 struct Collector {
-    /// CTE names (lower-cased) visible in each query being walked, innermost last.
-    scopes: Vec<Vec<String>>,
-    /// What each CTE body, keyed by address, may see once the visitor reaches it.
-    cte_scopes: HashMap<*const Query, Vec<String>>,
+    /// The queries being walked, innermost last.
+    frames: Vec<QueryFrame>,
+    /// How many of the frames' shown CTE names are each (lower-cased) name.
+    visible: HashMap<String, usize>,
     tables: Vec<QueryTable>,
+    /// The same tables, to deduplicate in constant time.
+    seen: HashSet<QueryTable>,
     /// Tables the SQL itself creates (`SELECT ... INTO`, `CREATE TABLE`): not upstream.
-    created: Vec<QueryTable>,
+    created: HashSet<QueryTable>,
     queries_seen: usize,
     /// BigQuery writes `project.dataset.table` inside one pair of backticks.
     split_quoted_dots: bool,
+    /// How many times a CTE name was made visible: the scoping's work, which tests bound.
+    #[cfg(test)]
+    names_shown: usize,
+}
+
+/// One query being walked: its `WITH`, and how much of it is visible so far.
+struct QueryFrame {
+    /// Its CTE names, lower-cased, in declaration order.
+    names: Vec<String>,
+    /// The address of each CTE's body, in the same order.
+    bodies: Vec<*const Query>,
+    /// The next body the visitor should reach.
+    next_body: usize,
+    /// How many of `names` are counted in [`Collector::visible`].
+    shown: usize,
 }
 
 impl Collector {
     fn new(split_quoted_dots: bool) -> Self {
         Collector {
-            scopes: Vec::new(),
-            cte_scopes: HashMap::new(),
+            frames: Vec::new(),
+            visible: HashMap::new(),
             tables: Vec::new(),
-            created: Vec::new(),
+            seen: HashSet::new(),
+            created: HashSet::new(),
             queries_seen: 0,
             split_quoted_dots,
+            #[cfg(test)]
+            names_shown: 0,
         }
     }
 
@@ -330,14 +434,36 @@ impl Collector {
             .collect()
     }
 
+    /// Makes the first `up_to` CTE names of the innermost query visible.
+    fn show_names(&mut self, up_to: usize) {
+        let Some(frame) = self.frames.last_mut() else {
+            return;
+        };
+        let up_to = up_to.min(frame.names.len());
+        while frame.shown < up_to {
+            let name = frame.names[frame.shown].clone();
+            *self.visible.entry(name).or_default() += 1;
+            frame.shown += 1;
+            #[cfg(test)]
+            {
+                self.names_shown += 1;
+            }
+        }
+    }
+
+    /// Where the innermost query's next CTE body is `query`: its index.
+    fn as_next_body(&self, query: *const Query) -> Option<usize> {
+        let frame = self.frames.last()?;
+        (frame.bodies.get(frame.next_body) == Some(&query)).then_some(frame.next_body)
+    }
+
     fn is_visible_cte(&self, table: &QueryTable) -> bool {
         if table.database.is_some() || table.schema.is_some() {
             return false;
         }
-        let name = table.name.to_lowercase();
-        self.scopes
-            .last()
-            .is_some_and(|visible| visible.contains(&name))
+        self.visible
+            .get(&table.name.to_lowercase())
+            .is_some_and(|&count| count > 0)
     }
 
     fn record(&mut self, name: &ObjectName) {
@@ -348,7 +474,7 @@ impl Collector {
         if table.name.starts_with('#') || self.is_visible_cte(&table) {
             return;
         }
-        if !self.tables.contains(&table) {
+        if self.seen.insert(table.clone()) {
             self.tables.push(table);
         }
     }
@@ -359,37 +485,50 @@ impl Visitor for Collector {
 
     fn pre_visit_query(&mut self, query: &Query) -> ControlFlow<()> {
         self.queries_seen += 1;
-        let key: *const Query = query;
-        let outer = match self.cte_scopes.remove(&key) {
-            Some(visible) => visible,
-            None => self.scopes.last().cloned().unwrap_or_default(),
-        };
-        let mut visible = outer.clone();
-        if let Some(with) = &query.with {
-            let names: Vec<String> = with
-                .cte_tables
-                .iter()
-                .map(|cte| cte.alias.name.value.to_lowercase())
-                .collect();
-            for (i, cte) in with.cte_tables.iter().enumerate() {
-                let declared = if with.recursive {
-                    &names[..]
-                } else {
-                    &names[..i]
-                };
-                let mut body_sees = outer.clone();
-                body_sees.extend(declared.iter().cloned());
-                self.cte_scopes
-                    .insert(&*cte.query as *const Query, body_sees);
+        match self.as_next_body(query) {
+            // The body of CTE `i` sees the CTEs before it (all, if recursive: shown already).
+            Some(i) => {
+                self.show_names(i);
+                if let Some(frame) = self.frames.last_mut() {
+                    frame.next_body = i + 1;
+                }
             }
-            visible.extend(names);
+            // Any other query sits past the enclosing query's `WITH`, which it all sees.
+            None => self.show_names(usize::MAX),
         }
-        self.scopes.push(visible);
+        let mut frame = QueryFrame {
+            names: Vec::new(),
+            bodies: Vec::new(),
+            next_body: 0,
+            shown: 0,
+        };
+        let mut recursive = false;
+        if let Some(with) = &query.with {
+            recursive = with.recursive;
+            for cte in &with.cte_tables {
+                frame.names.push(cte.alias.name.value.to_lowercase());
+                frame.bodies.push(&*cte.query as *const Query);
+            }
+        }
+        self.frames.push(frame);
+        if recursive {
+            self.show_names(usize::MAX);
+        }
         ControlFlow::Continue(())
     }
 
     fn post_visit_query(&mut self, _query: &Query) -> ControlFlow<()> {
-        self.scopes.pop();
+        let Some(frame) = self.frames.pop() else {
+            return ControlFlow::Continue(());
+        };
+        for name in &frame.names[..frame.shown] {
+            if let Some(count) = self.visible.get_mut(name) {
+                *count -= 1;
+                if *count == 0 {
+                    self.visible.remove(name);
+                }
+            }
+        }
         ControlFlow::Continue(())
     }
 
@@ -404,7 +543,7 @@ impl Visitor for Collector {
                 _ => continue,
             };
             if let Some(table) = table_from_idents(idents.iter(), self.split_quoted_dots) {
-                self.created.push(table);
+                self.created.insert(table);
             }
         }
         ControlFlow::Continue(())
@@ -414,16 +553,18 @@ impl Visitor for Collector {
         if let Statement::CreateTable(create) = statement
             && let Some(table) = query_table(&create.name, self.split_quoted_dots)
         {
-            self.created.push(table);
+            self.created.insert(table);
         }
         ControlFlow::Continue(())
     }
 
     fn pre_visit_table_factor(&mut self, factor: &TableFactor) -> ControlFlow<()> {
         // Outside any query (an UPDATE's target, a DELETE's FROM) nothing is read.
-        if self.scopes.is_empty() {
+        if self.frames.is_empty() {
             return ControlFlow::Continue(());
         }
+        // A table of a query is past its `WITH`, which it all sees.
+        self.show_names(usize::MAX);
         if let TableFactor::Table { name, args, .. } = factor {
             let is_function = args
                 .as_ref()
@@ -687,6 +828,27 @@ mod tests {
         assert_eq!(names(sql, Some("postgres")), ["org.units"]);
     }
 
+    /// `WITH c1 AS (SELECT * FROM c0), c2 AS (SELECT * FROM c1), ... SELECT * FROM cN`.
+    fn cte_chain(n: usize) -> String {
+        let ctes: Vec<String> = (1..=n)
+            .map(|i| format!("c{i} AS (SELECT * FROM c{})", i - 1))
+            .collect();
+        format!("WITH {} SELECT * FROM c{n}", ctes.join(", "))
+    }
+
+    #[test]
+    fn a_chain_of_ctes_makes_each_name_visible_once() {
+        let n = MAX_QUERY_SELECTS - 1;
+        let statements = Parser::parse_sql(&GenericDialect {}, &cte_chain(n)).expect("parses");
+        let mut collector = Collector::new(false);
+        for statement in &statements {
+            let _ = statement.visit(&mut collector);
+        }
+        // Copying the visible names into each CTE's scope made this n * (n - 1) / 2.
+        assert_eq!(collector.names_shown, n);
+        assert_eq!(collector.into_tables(), [QueryTable::new(None, None, "c0")]);
+    }
+
     #[test]
     fn only_bigquery_splits_a_backticked_dotted_name() {
         assert_eq!(names("SELECT * FROM `p.d.t`", Some("bigquery")), ["p.d.t"]);
@@ -771,6 +933,15 @@ mod tests {
             ),
             "{error:?}"
         );
+    }
+
+    #[test]
+    fn a_parse_error_quoting_control_characters_prints_without_them() {
+        let error = tables_in_query("SELECT * FROM t WHERE \u{1b}[2J", Some("postgres"));
+        let Err(CustomSqlError::Parse { message, .. }) = error else {
+            panic!("expected a parse error, got {error:?}");
+        };
+        assert!(!message.contains('\u{1b}'), "{message}");
     }
 
     #[test]

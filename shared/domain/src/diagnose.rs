@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::fqn::normalize_part;
 use crate::index::{AliasMap, Aliases, Lookup, RelationIndex, custom_sql_tables, table_parts};
 use crate::manifest::{Manifest, Relation};
+use crate::printable::printable;
 use crate::workbook::{UpstreamTable, Workbook};
 
 /// A part of a `{database}.{schema}.{name}`.
@@ -127,11 +128,12 @@ pub fn diagnose(manifest: &Manifest, workbooks: &[Workbook], aliases: &Aliases) 
     let mut hits = Vec::new();
     for workbook in workbooks {
         let (sql_tables, unparsed) = custom_sql_tables(workbook);
-        report.unparsed_custom_sql.extend(
-            unparsed
-                .into_iter()
-                .map(|reason| format!("{} ({}): {reason}", workbook.name, workbook.luid)),
-        );
+        report
+            .unparsed_custom_sql
+            .extend(unparsed.into_iter().map(|reason| {
+                let (name, luid) = (printable(&workbook.name), printable(&workbook.luid));
+                format!("{name} ({luid}): {reason}")
+            }));
         for table in workbook.tables.iter().chain(&sql_tables) {
             hits.clear();
             let status = match index.lookup_into(table, &alias_map, &mut key, &mut hits) {
@@ -256,25 +258,24 @@ fn hint_for(
         .iter()
         .find(|r| r.relation.unique_id == best.unique_id)?
         .relation;
-    let dbt_db = relation.database.as_deref().unwrap_or_default();
+    // Names from Tableau and from the manifest, shown as text a terminal cannot act on.
+    let database = printable(database.unwrap_or_default());
+    let (schema, name) = (printable(schema), printable(name));
+    let dbt_db = printable(relation.database.as_deref().unwrap_or_default());
+    let dbt_schema = printable(&relation.schema);
+    let dbt_name = printable(&relation.identifier);
     match best.differs.as_slice() {
         [Part::Database] => Some(format!(
-            "the database differs: Tableau reads '{}', dbt builds into '{dbt_db}'; add `--database-alias {}={dbt_db}` (or a database alias on the integration)",
-            database.unwrap_or_default(),
-            database.unwrap_or_default()
+            "the database differs: Tableau reads '{database}', dbt builds into '{dbt_db}'; add `--database-alias {database}={dbt_db}` (or a database alias on the integration)"
         )),
         [Part::Schema] => Some(format!(
-            "the schema differs: Tableau reads '{schema}', dbt builds into '{}'; add `--schema-alias {schema}={}` if they are the same schema",
-            relation.schema, relation.schema
+            "the schema differs: Tableau reads '{schema}', dbt builds into '{dbt_schema}'; add `--schema-alias {schema}={dbt_schema}` if they are the same schema"
         )),
         [Part::Database, Part::Schema] => Some(format!(
-            "the database and schema differ: Tableau reads '{}.{schema}', dbt builds '{dbt_db}.{}'; add `--database-alias` and `--schema-alias`",
-            database.unwrap_or_default(),
-            relation.schema
+            "the database and schema differ: Tableau reads '{database}.{schema}', dbt builds '{dbt_db}.{dbt_schema}'; add `--database-alias` and `--schema-alias`"
         )),
         [Part::Name] => Some(format!(
-            "the table name differs: Tableau reads '{name}', dbt builds '{}' (a renamed model, or an alias in dbt?)",
-            relation.identifier
+            "the table name differs: Tableau reads '{name}', dbt builds '{dbt_name}' (a renamed model, or an alias in dbt?)"
         )),
         _ => None,
     }
@@ -291,19 +292,20 @@ pub fn to_text(report: &Diagnosis) -> String {
     }
     let mut out = String::new();
     for ((workbook, luid), tables) in by_workbook {
+        let (workbook, luid) = (printable(workbook), printable(luid));
         out.push_str(&format!("{workbook} ({luid})\n"));
         for t in tables {
+            let table = printable(&t.table);
             match &t.status {
                 TableStatus::Matched { nodes } => {
                     out.push_str(&format!(
-                        "  ok        {} -> {}\n",
-                        t.table,
-                        nodes.join(", ")
+                        "  ok        {table} -> {}\n",
+                        printable(&nodes.join(", "))
                     ));
                 }
-                TableStatus::Hidden => out.push_str(&format!("  hidden    {}\n", t.table)),
+                TableStatus::Hidden => out.push_str(&format!("  hidden    {table}\n")),
                 TableStatus::Unmatched { nearest, hint } => {
-                    out.push_str(&format!("  no match  {}\n", t.table));
+                    out.push_str(&format!("  no match  {table}\n"));
                     for c in nearest {
                         let parts: Vec<String> = c
                             .differs
@@ -312,8 +314,8 @@ pub fn to_text(report: &Diagnosis) -> String {
                             .collect();
                         out.push_str(&format!(
                             "            nearest: {} ({}) differs in {}\n",
-                            c.relation,
-                            c.unique_id,
+                            printable(&c.relation),
+                            printable(&c.unique_id),
                             parts.join(", ")
                         ));
                     }

@@ -2,6 +2,8 @@
 
 use thiserror::Error;
 
+use crate::printable::printable;
+
 /// A `manifest.json` that cannot be read.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 pub enum ManifestError {
@@ -39,12 +41,24 @@ pub enum ManifestError {
     /// Another dbt artifact (run_results.json, catalog.json, ...) was given.
     #[error("this is dbt's {kind} artifact, not a manifest.json")]
     WrongArtifact {
-        /// The artifact kind named by its schema URL, e.g. `run-results`.
+        /// The artifact kind named by its schema URL, e.g. `run-results` (printable, cut).
         kind: String,
     },
-    /// `dbt_schema_version` is not a manifest schema URL.
+    /// `dbt_schema_version` is not a manifest schema URL (shown printable and cut).
     #[error("the manifest's dbt_schema_version '{0}' is not a dbt manifest schema")]
     UnknownSchema(String),
+    /// A timestamp dbt writes is there but is no timestamp.
+    #[error(
+        "the manifest's {field} '{value}' is not a timestamp (dbt writes e.g. {example}): \
+         it cannot be ordered against other manifests; upload the manifest.json dbt wrote",
+        example = crate::timestamp::GENERATED_AT_EXAMPLE
+    )]
+    InvalidTimestamp {
+        /// The field, e.g. `metadata.generated_at`.
+        field: &'static str,
+        /// What it holds, made printable and cut.
+        value: String,
+    },
     /// The manifest was written by a dbt older than 1.3.
     #[error(
         "the manifest uses schema v{version}, written by a dbt older than 1.3; autoexpose reads v7 (dbt 1.3) and later: re-run `dbt parse` with a newer dbt"
@@ -64,9 +78,20 @@ impl ManifestError {
                 line: err.line(),
                 column: err.column(),
             },
-            Category::Syntax => ManifestError::NotJson(err.to_string()),
-            Category::Data => ManifestError::Shape(err.to_string()),
-            Category::Io => ManifestError::Io(err.to_string()),
+            Category::Syntax => ManifestError::NotJson(json_error(&err)),
+            Category::Data => ManifestError::Shape(json_error(&err)),
+            Category::Io => ManifestError::Io(json_error(&err)),
         }
+    }
+}
+
+/// A JSON parser's message, made printable: it may quote the file (`invalid type: string
+/// "..."`), so that part is cut, and the position it ends with is kept.
+pub(crate) fn json_error(err: &serde_json::Error) -> String {
+    let message = err.to_string();
+    let position = format!(" at line {} column {}", err.line(), err.column());
+    match message.strip_suffix(&position) {
+        Some(what) if err.line() > 0 => format!("{}{position}", printable(what)),
+        _ => printable(&message),
     }
 }

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::custom_sql::{qualify, tables_in_query};
 use crate::fqn::{Fqn, KEY_SEPARATOR, normalize_part, split_parts, write_key};
 use crate::manifest::Relation;
+use crate::printable::printable;
 use crate::workbook::{UpstreamTable, Workbook};
 
 /// Tableau names mapped to dbt names, applied before matching (PRODUCT.md S3): for a
@@ -319,7 +320,7 @@ pub(crate) fn custom_sql_tables(workbook: &Workbook) -> (Vec<UpstreamTable>, Vec
                 }
             }
             Err(error) => unparsed.push(match &sql.id {
-                Some(id) => format!("custom SQL {id}: {error}"),
+                Some(id) => format!("custom SQL {}: {error}", printable(id)),
                 None => format!("custom SQL: {error}"),
             }),
         }

@@ -55,13 +55,15 @@ pub mod naming;
 pub mod printable;
 pub mod refresh;
 pub mod run_results;
+pub mod timestamp;
 mod workbook;
 
 pub use error::ManifestError;
 pub use fqn::Fqn;
 pub use index::{Aliases, RelationIndex, TableMatch, table_fqn};
 pub use manifest::{
-    Manifest, ManifestMetadata, ManualExposure, Relation, RelationKind, parse_minor_version, skim,
+    Manifest, ManifestMetadata, ManifestWarning, ManualExposure, NEWEST_SCHEMA_VERSION, Relation,
+    RelationKind, parse_minor_version, skim,
 };
 pub use matching::{
     Exposure, MatchOptions, MatchOutcome, MatchStats, WorkbookUrls, build_exposures,

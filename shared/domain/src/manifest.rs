@@ -1,5 +1,6 @@
-//! Reading dbt's `manifest.json` (schema v7..v12 and dbt Fusion's v20): its relations,
-//! manual exposures, metadata and `parent_map`, in one pass.
+//! Reading dbt's `manifest.json` (schema v7..v12 and dbt Fusion's v20; newer ones are read
+//! as v12, with a [`ManifestWarning`]): its relations, manual exposures, metadata and
+//! `parent_map`, in one pass.
 //!
 //! The manifest can be hundreds of megabytes, almost all of it compiled SQL, columns and
 //! docs. It is read with typed serde structs that name only the fields autoexpose needs;
@@ -15,9 +16,17 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::dag::{Dag, IdLists, TestTargets, is_lineage_node, is_test};
 use crate::error::ManifestError;
+use crate::printable::printable;
+use crate::timestamp::canonical_generated_at;
 
 /// The oldest manifest schema version autoexpose reads (dbt Core 1.3).
 pub(crate) const OLDEST_SCHEMA_VERSION: u32 = 7;
+
+/// The newest dbt Core manifest schema version autoexpose knows (dbt Core 1.8 to 1.11).
+pub const NEWEST_SCHEMA_VERSION: u32 = 12;
+
+/// The manifest schema version of dbt Fusion's early releases, known as well.
+const FUSION_SCHEMA_VERSION: u32 = 20;
 
 /// What kind of dbt node a relation comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -87,12 +96,15 @@ impl Relation {
 /// The manifest's `metadata` block, the fields autoexpose uses.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ManifestMetadata {
-    /// Schema version number from `dbt_schema_version` (7..12, 20 for early Fusion).
+    /// Schema version number from `dbt_schema_version` (7..12, 20 for early Fusion; a
+    /// newer one is kept as written, see [`ManifestMetadata::newer_schema`]).
     pub schema_version: u32,
     /// `dbt_version`, e.g. `1.11.16` or `2.0.0-beta.46`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dbt_version: Option<String>,
-    /// When dbt wrote the manifest (UTC, RFC 3339).
+    /// When dbt wrote the manifest: UTC, RFC 3339 with six digits of fraction as dbt Core writes it, so that
+    /// string order is time order (see [`crate::timestamp`]). A manifest whose
+    /// `generated_at` is there but no timestamp is refused.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generated_at: Option<String>,
     /// The dbt invocation that wrote it.
@@ -107,6 +119,14 @@ pub struct ManifestMetadata {
 }
 
 impl ManifestMetadata {
+    /// The schema version when it is newer than any autoexpose knows (over
+    /// [`NEWEST_SCHEMA_VERSION`], and not Fusion's v20): such a manifest is read as the
+    /// newest known, which a person should be told ([`Manifest::warnings`]).
+    pub fn newer_schema(&self) -> Option<u32> {
+        let version = self.schema_version;
+        (version > NEWEST_SCHEMA_VERSION && version != FUSION_SCHEMA_VERSION).then_some(version)
+    }
+
     /// `(major, minor)` of `dbt_version`, when it parses.
     pub fn dbt_minor_version(&self) -> Option<(u32, u32)> {
         parse_minor_version(self.dbt_version.as_deref()?)
@@ -123,6 +143,31 @@ pub fn parse_minor_version(text: &str) -> Option<(u32, u32)> {
         .take_while(|c| c.is_ascii_digit())
         .collect();
     Some((major, minor_text.parse().ok()?))
+}
+
+/// Something about a manifest that autoexpose reads past but a person should know, with a
+/// message ready for a log line or the CLI.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ManifestWarning {
+    /// `dbt_schema_version` is newer than autoexpose knows; it is read as the newest known.
+    NewerSchema {
+        /// The schema version found, e.g. `13`.
+        version: u32,
+    },
+}
+
+impl fmt::Display for ManifestWarning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ManifestWarning::NewerSchema { version } => write!(
+                f,
+                "manifest schema v{version} is newer than autoexpose knows \
+                 (v{NEWEST_SCHEMA_VERSION}, and dbt Fusion's v{FUSION_SCHEMA_VERSION}); \
+                 reading it as v{NEWEST_SCHEMA_VERSION}: fields dbt has renamed or moved \
+                 since are missed, so upgrade autoexpose if matches look wrong"
+            ),
+        }
+    }
 }
 
 /// An exposure declared by hand in the dbt project's YAML.
@@ -182,7 +227,10 @@ impl Manifest {
 
     /// Parses a manifest into its whole JSON tree and reads the [`Manifest`] out of that
     /// tree, for writers that must give back every field they do not understand. The bytes
-    /// are parsed once; the errors are those of [`Manifest::from_slice`].
+    /// are parsed once; the errors are those of [`Manifest::from_slice`], and one more: a
+    /// number no `f64` holds (`1e400`), which `from_slice` skips, is refused here as not
+    /// JSON. A writer that must accept whatever the reader accepts keeps the blocks it does
+    /// not change as raw text instead, as `autoexpose-output`'s inject does.
     pub fn with_tree(bytes: &[u8]) -> Result<(Manifest, serde_json::Value), ManifestError> {
         let text = manifest_text(bytes)?;
         let tree: serde_json::Value =
@@ -190,6 +238,16 @@ impl Manifest {
         let raw = RawManifest::deserialize(&tree).map_err(ManifestError::from_json)?;
         let manifest = Self::from_raw(raw)?;
         Ok((manifest, tree))
+    }
+
+    /// What a person should know about this manifest although it was read: today only
+    /// a schema newer than autoexpose knows ([`ManifestMetadata::newer_schema`]).
+    pub fn warnings(&self) -> Vec<ManifestWarning> {
+        let mut warnings = Vec::new();
+        if let Some(version) = self.metadata.newer_schema() {
+            warnings.push(ManifestWarning::NewerSchema { version });
+        }
+        warnings
     }
 
     /// The edges between the project's relations (`parent_map` without tests and
@@ -214,6 +272,16 @@ impl Manifest {
             .metadata
             .ok_or(ManifestError::MissingField("metadata"))?;
         let schema_version = schema_version_of(metadata.dbt_schema_version.as_deref())?;
+        let generated_at = metadata
+            .generated_at
+            .as_deref()
+            .map(|text| {
+                canonical_generated_at(text).ok_or_else(|| ManifestError::InvalidTimestamp {
+                    field: "metadata.generated_at",
+                    value: printable(text),
+                })
+            })
+            .transpose()?;
         let mut relations = raw.nodes.ok_or(ManifestError::MissingField("nodes"))?.0;
         relations.extend(raw.sources.map(|s| s.0).unwrap_or_default());
         // Sorted so that everything downstream is deterministic whatever the key order.
@@ -230,7 +298,7 @@ impl Manifest {
             metadata: ManifestMetadata {
                 schema_version,
                 dbt_version: metadata.dbt_version.map(Cow::into_owned),
-                generated_at: metadata.generated_at.map(Cow::into_owned),
+                generated_at,
                 invocation_id: metadata.invocation_id.map(Cow::into_owned),
                 adapter_type: metadata.adapter_type.map(Cow::into_owned),
                 project_name,
@@ -276,7 +344,7 @@ fn schema_version_of(url: Option<&str>) -> Result<u32, ManifestError> {
     let kind = segments.nth(1).unwrap_or_default();
     if !kind.is_empty() && kind != "manifest" && !kind.contains(':') {
         return Err(ManifestError::WrongArtifact {
-            kind: kind.to_string(),
+            kind: printable(kind),
         });
     }
     let version = url
@@ -285,7 +353,7 @@ fn schema_version_of(url: Option<&str>) -> Result<u32, ManifestError> {
         .next()
         .and_then(|last| last.strip_prefix('v'))
         .and_then(|n| n.parse::<u32>().ok())
-        .ok_or_else(|| ManifestError::UnknownSchema(url.to_string()))?;
+        .ok_or_else(|| ManifestError::UnknownSchema(printable(url)))?;
     if version < OLDEST_SCHEMA_VERSION {
         return Err(ManifestError::TooOld { version });
     }

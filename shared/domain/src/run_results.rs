@@ -20,6 +20,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::json_error;
+use crate::printable::printable;
+use crate::timestamp::canonical_generated_at;
+
 /// Longest message kept per result: a compiled-SQL error can be pages long.
 pub const MAX_MESSAGE_CHARS: usize = 500;
 
@@ -67,7 +71,7 @@ pub struct NodeResult {
     /// Failing rows of a test.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failures: Option<u64>,
-    /// `metadata.generated_at` of the file it came from.
+    /// `metadata.generated_at` of the file it came from, canonical as in [`ResultsFile`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generated_at: Option<String>,
     /// `metadata.invocation_id` of the file it came from.
@@ -80,7 +84,8 @@ pub struct NodeResult {
 pub struct ResultsFile {
     /// Which of the two it is.
     pub kind: ResultsKind,
-    /// `metadata.generated_at`.
+    /// `metadata.generated_at`, canonical: UTC with six digits of fraction as dbt Core writes it, so that
+    /// string order is time order (see [`crate::timestamp`]).
     pub generated_at: Option<String>,
     /// `metadata.invocation_id`.
     pub invocation_id: Option<String>,
@@ -94,6 +99,18 @@ pub enum ResultsError {
     /// Not JSON, or not the shape of a results file.
     #[error("it is not a dbt run_results.json or sources.json: {0}")]
     Shape(String),
+    /// A timestamp dbt writes is there but is no timestamp.
+    #[error(
+        "its {field} '{value}' is not a timestamp (dbt writes e.g. {example}), so it cannot \
+         be ordered against other results; upload the file dbt wrote",
+        example = crate::timestamp::GENERATED_AT_EXAMPLE
+    )]
+    InvalidTimestamp {
+        /// The field, e.g. `metadata.generated_at`.
+        field: &'static str,
+        /// What it holds, made printable and cut.
+        value: String,
+    },
     /// Another dbt artifact (a manifest, a catalog) was given.
     #[error(
         "its dbt_schema_version '{0}' is not run-results or sources; upload run_results.json or sources.json"
@@ -138,14 +155,14 @@ struct RawResult {
 /// `metadata.dbt_schema_version` (or, without one, from the results' shape).
 pub fn parse_results(bytes: &[u8]) -> Result<ResultsFile, ResultsError> {
     let raw: RawFile =
-        serde_json::from_slice(bytes).map_err(|e| ResultsError::Shape(e.to_string()))?;
+        serde_json::from_slice(bytes).map_err(|e| ResultsError::Shape(json_error(&e)))?;
     let results = raw
         .results
         .ok_or_else(|| ResultsError::Shape("it has no `results` list".into()))?;
     let kind = match raw.metadata.dbt_schema_version.as_deref() {
         Some(v) if v.contains("/sources/") => ResultsKind::SourceFreshness,
         Some(v) if v.contains("/run-results/") => ResultsKind::RunResults,
-        Some(v) => return Err(ResultsError::WrongArtifact(v.to_string())),
+        Some(v) => return Err(ResultsError::WrongArtifact(printable(v))),
         None if results
             .iter()
             .any(|r| r.max_loaded_at_time_ago_in_s.is_some()) =>
@@ -154,7 +171,15 @@ pub fn parse_results(bytes: &[u8]) -> Result<ResultsFile, ResultsError> {
         }
         None => ResultsKind::RunResults,
     };
-    let metadata = raw.metadata;
+    let mut metadata = raw.metadata;
+    if let Some(text) = metadata.generated_at.take() {
+        let canonical =
+            canonical_generated_at(&text).ok_or_else(|| ResultsError::InvalidTimestamp {
+                field: "metadata.generated_at",
+                value: printable(&text),
+            })?;
+        metadata.generated_at = Some(canonical);
+    }
     let results = results
         .into_iter()
         .map(|r| {
@@ -260,6 +285,63 @@ mod tests {
         )
         .expect_err("wrong");
         assert!(matches!(err, ResultsError::WrongArtifact(_)), "{err}");
+    }
+
+    fn with_generated_at(schema: &str, generated_at: &str) -> Vec<u8> {
+        format!(
+            r#"{{"metadata": {{"dbt_schema_version": "https://schemas.getdbt.com/dbt/{schema}.json",
+                 "generated_at": "{generated_at}", "invocation_id": "i"}},
+               "results": [{{"unique_id": "model.a.b", "status": "success"}}]}}"#
+        )
+        .into_bytes()
+    }
+
+    #[test]
+    fn a_generated_at_that_is_no_timestamp_is_refused_naming_the_field_and_value() {
+        for (schema, value) in [("run-results/v6", "not a date"), ("sources/v3", "zzz")] {
+            let err = parse_results(&with_generated_at(schema, value)).expect_err("refused");
+            assert_eq!(
+                err,
+                ResultsError::InvalidTimestamp {
+                    field: "metadata.generated_at",
+                    value: value.into()
+                }
+            );
+            let message = err.to_string();
+            assert!(
+                message.contains(&format!(
+                    "metadata.generated_at '{value}' is not a timestamp"
+                )),
+                "{message}"
+            );
+        }
+    }
+
+    #[test]
+    fn generated_at_is_canonical_in_the_file_and_in_each_result() {
+        let file = parse_results(&with_generated_at("run-results/v6", "2025-03-01T07:10:00Z"))
+            .expect("reads");
+        let canonical = Some("2025-03-01T07:10:00.000000Z".to_string());
+        assert_eq!(file.generated_at, canonical);
+        assert_eq!(file.results[0].generated_at, canonical);
+    }
+
+    #[test]
+    fn a_control_character_in_a_refused_generated_at_is_not_printed() {
+        let err = parse_results(&with_generated_at("run-results/v6", "x\\u001b[2Jy"))
+            .expect_err("refused");
+        assert!(!err.to_string().contains('\u{1b}'), "{err}");
+    }
+
+    #[test]
+    fn a_huge_schema_url_is_cut_in_the_wrong_artifact_message() {
+        let huge = format!(
+            r#"{{"metadata": {{"dbt_schema_version": "https://schemas.getdbt.com/dbt/catalog/{}"}}, "results": []}}"#,
+            "v".repeat(1024 * 1024)
+        );
+        let err = parse_results(huge.as_bytes()).expect_err("wrong artifact");
+        assert!(matches!(err, ResultsError::WrongArtifact(_)), "{err}");
+        assert!(err.to_string().len() < 1_000);
     }
 
     #[test]

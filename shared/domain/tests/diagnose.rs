@@ -119,3 +119,24 @@ fn the_report_serializes_with_a_status_per_table() {
     assert_eq!(json["tables"][0]["nodes"][0], "model.shop.orders");
     assert_eq!(json["summary"]["matched"], 1);
 }
+
+#[test]
+fn escape_sequences_in_tableau_names_do_not_reach_the_report_text() {
+    let mut book = workbook(&[("PROD\u{1b}[2J", "DBT_PROD", "ORDERS")]);
+    book.name = "Revenue\u{1b}]0;owned\u{7}".into();
+    let report = diagnose(&manifest(), &[book], &Aliases::default());
+    let text = to_text(&report);
+    assert!(
+        !text.chars().any(|c| c == '\u{1b}' || c == '\u{7}'),
+        "{text:?}"
+    );
+    assert!(text.starts_with("Revenue]0;owned (wb-1)"), "{text}");
+    let TableStatus::Unmatched { hint, .. } = &report.tables[0].status else {
+        panic!("should be unmatched: {:?}", report.tables[0]);
+    };
+    assert!(
+        hint.as_deref()
+            .is_some_and(|h| h.contains("--database-alias PROD[2J=analytics")),
+        "{hint:?}"
+    );
+}

@@ -1,6 +1,8 @@
 //! Manifests of every schema family read into the same relations.
 
-use autoexpose_domain::{Manifest, ManifestError, RelationKind};
+use autoexpose_domain::{
+    Manifest, ManifestError, ManifestWarning, NEWEST_SCHEMA_VERSION, RelationKind,
+};
 
 fn fixture(name: &str) -> Vec<u8> {
     let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
@@ -144,4 +146,55 @@ fn manifests_older_than_v7_are_refused_with_the_reason() {
     let err = Manifest::from_slice(text).unwrap_err();
     assert_eq!(err, ManifestError::TooOld { version: 4 });
     assert!(err.to_string().contains("v7 (dbt 1.3)"));
+}
+
+#[test]
+fn generated_at_of_core_and_fusion_is_canonical_so_string_order_is_time_order() {
+    let core = Manifest::from_slice(&fixture("manifest-v7.json")).expect("v7 parses");
+    let fusion = Manifest::from_slice(&fixture("manifest-fusion-v20.json")).expect("v20 parses");
+    let core_at = core.metadata.generated_at.clone().unwrap_or_default();
+    let fusion_at = fusion.metadata.generated_at.clone().unwrap_or_default();
+    assert_eq!(core_at, "2026-01-05T10:00:00.000000Z");
+    assert_eq!(fusion_at, "2025-08-01T13:24:08.738968Z");
+    assert!(fusion_at < core_at);
+}
+
+fn with_schema(version: &str) -> Vec<u8> {
+    format!(
+        r#"{{"metadata": {{"dbt_schema_version": "https://schemas.getdbt.com/dbt/manifest/{version}.json"}},
+          "nodes": {{"model.p.orders": {{"resource_type": "model", "name": "orders", "schema": "s"}}}}, "sources": {{}}}}"#
+    )
+    .into_bytes()
+}
+
+#[test]
+fn a_schema_newer_than_autoexpose_knows_is_read_and_says_so() {
+    let manifest = Manifest::from_slice(&with_schema("v999")).expect("read anyway");
+    assert_eq!(ids(&manifest), ["model.p.orders"]);
+    assert_eq!(manifest.metadata.newer_schema(), Some(999));
+    let warnings = manifest.warnings();
+    assert_eq!(warnings, [ManifestWarning::NewerSchema { version: 999 }]);
+    let message = warnings[0].to_string();
+    assert!(
+        message.starts_with(&format!(
+            "manifest schema v999 is newer than autoexpose knows (v{NEWEST_SCHEMA_VERSION}"
+        )),
+        "{message}"
+    );
+    assert!(message.contains("reading it as v12"), "{message}");
+}
+
+#[test]
+fn known_schemas_core_and_fusion_give_no_warning() {
+    for version in ["v7", "v12", "v20"] {
+        let manifest = Manifest::from_slice(&with_schema(version)).expect("reads");
+        assert_eq!(manifest.warnings(), [], "{version}");
+    }
+    assert_eq!(
+        Manifest::from_slice(&with_schema("v13"))
+            .expect("reads")
+            .metadata
+            .newer_schema(),
+        Some(13)
+    );
 }

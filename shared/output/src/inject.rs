@@ -24,7 +24,14 @@
 //! assert_eq!(read.exposures[0].unique_id, "exposure.shop.sales");
 //! ```
 
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::fmt;
+
 use autoexpose_domain::{Exposure, Manifest, ManifestError, RelationKind};
+use serde::de::{Deserializer, MapAccess, Visitor};
+use serde::{Deserialize, Serialize};
+use serde_json::value::{RawValue, to_raw_value};
 use serde_json::{Map, Value, json};
 use thiserror::Error;
 
@@ -74,34 +81,168 @@ pub enum InjectError {
 /// and `parent_map` / `child_map` updated (sorted). An exposure already there under the same
 /// unique id is replaced, its old edges removed; every other exposure is left as it is.
 ///
-/// The whole manifest is held as a `serde_json::Value`, unlike [`Manifest::from_slice`]:
-/// this is an output step that must write back every field it does not understand. The
-/// bytes are parsed once ([`Manifest::with_tree`]).
+/// It accepts every manifest [`Manifest::from_slice`] reads, and writes back the text of
+/// everything it does not change as it was, byte for byte: the top-level blocks other than
+/// `exposures`, `parent_map` and `child_map`, and the entries of those three it does not
+/// touch. So a number no `f64` holds (`1e400`), which the reader skips, survives.
 pub fn inject_exposures(
     manifest_json: &[u8],
     exposures: &[Exposure],
     options: &InjectOptions,
 ) -> Result<Vec<u8>, InjectError> {
-    let (manifest, mut doc) = Manifest::with_tree(manifest_json)?;
+    let manifest = Manifest::from_slice(manifest_json)?;
     let root = manifest
         .metadata
         .project_name
         .clone()
         .ok_or(InjectError::NoRootProject)?;
-    let shape = NodeShape::of(&manifest, &doc);
+    // The reader took the bytes as UTF-8 JSON, so this cannot fail.
+    let text = std::str::from_utf8(manifest_json).map_err(|e| ManifestError::NotUtf8 {
+        offset: e.valid_up_to(),
+    })?;
+    let mut top = Entries::parse(text).ok_or(InjectError::NotAnObject("manifest"))?;
+    let shape = NodeShape::of(&manifest, &top);
     let planned = plan(exposures, &manifest, &options.render, shape.target);
-    let top = doc
-        .as_object_mut()
-        .ok_or(InjectError::NotAnObject("manifest"))?;
+    let mut nodes = top.map_at("exposures")?.unwrap_or_default();
+    let mut parent_map = top.map_at("parent_map")?;
+    let mut child_map = top.map_at("child_map")?;
     for p in &planned {
         let unique_id = format!("exposure.{root}.{}", p.exposure.name);
         let node = exposure_node(p, &root, &unique_id, &shape, options);
         let parents: Vec<String> = p.depends_on.iter().map(|r| r.unique_id.clone()).collect();
-        object_at(top, "exposures")?.insert(unique_id.clone(), node);
-        link(top, &unique_id, parents)?;
+        nodes.set(&unique_id, raw(&node));
+        link(parent_map.as_mut(), child_map.as_mut(), &unique_id, parents);
     }
-    // Serializing a Value that was just parsed cannot fail.
-    Ok(serde_json::to_vec(&doc).unwrap_or_default())
+    top.set("exposures", raw_text(nodes.to_json()));
+    if let Some(map) = parent_map {
+        top.set("parent_map", raw_text(map.to_json()));
+    }
+    if let Some(map) = child_map {
+        top.set("child_map", raw_text(map.to_json()));
+    }
+    Ok(top.to_json().into_bytes())
+}
+
+/// A JSON object's entries in the order written, each value's text kept as it was unless
+/// replaced.
+#[derive(Default)]
+struct Entries<'a> {
+    entries: Vec<(Cow<'a, str>, Cow<'a, RawValue>)>,
+    /// Where each key is in `entries` (the last, if a key is written twice: JSON's rule).
+    index: HashMap<String, usize>,
+}
+
+impl<'a> Entries<'a> {
+    /// The entries of the object `json`, or `None` when it is not an object.
+    fn parse(json: &'a str) -> Option<Entries<'a>> {
+        let ObjectEntries(entries) = serde_json::from_str(json).ok()?;
+        let mut index = HashMap::with_capacity(entries.len());
+        for (i, (key, _)) in entries.iter().enumerate() {
+            index.insert(key.to_string(), i);
+        }
+        Some(Entries { entries, index })
+    }
+
+    fn get(&self, key: &str) -> Option<&RawValue> {
+        self.index.get(key).map(|&i| &*self.entries[i].1)
+    }
+
+    /// Replaces the value under `key`, where it is, or adds it at the end.
+    fn set(&mut self, key: &str, value: Box<RawValue>) {
+        match self.index.get(key) {
+            Some(&i) => self.entries[i].1 = Cow::Owned(value),
+            None => {
+                self.index.insert(key.to_string(), self.entries.len());
+                self.entries
+                    .push((Cow::Owned(key.to_string()), Cow::Owned(value)));
+            }
+        }
+    }
+
+    /// The object under `key` as it was read: `None` when it is missing or null.
+    fn map_at(&self, key: &'static str) -> Result<Option<Entries<'a>>, InjectError> {
+        // Borrowed from the manifest's text, so the entries outlive these; a value set
+        // since was written by autoexpose and is not read again.
+        let text: &'a str = match self.index.get(key).map(|&i| &self.entries[i].1) {
+            None => return Ok(None),
+            Some(Cow::Borrowed(value)) => value.get(),
+            Some(Cow::Owned(_)) => return Err(InjectError::NotAnObject(key)),
+        };
+        if text == "null" {
+            return Ok(None);
+        }
+        Entries::parse(text)
+            .map(Some)
+            .ok_or(InjectError::NotAnObject(key))
+    }
+
+    /// The strings of the list under `key` (other items, and other values, give none).
+    fn strings_at(&self, key: &str) -> Vec<String> {
+        let Some(value) = self.get(key) else {
+            return Vec::new();
+        };
+        let items: Vec<&RawValue> = serde_json::from_str(value.get()).unwrap_or_default();
+        items
+            .into_iter()
+            .filter_map(|item| serde_json::from_str::<String>(item.get()).ok())
+            .collect()
+    }
+
+    /// The object's text: keys re-encoded, values as they were written.
+    fn to_json(&self) -> String {
+        let mut out = String::from("{");
+        for (i, (key, value)) in self.entries.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(&Value::from(key.as_ref()).to_string());
+            out.push(':');
+            out.push_str(value.get());
+        }
+        out.push('}');
+        out
+    }
+}
+
+/// A JSON object read as its entries in order, each value's text borrowed unparsed.
+struct ObjectEntries<'a>(Vec<(Cow<'a, str>, Cow<'a, RawValue>)>);
+
+impl<'de> Deserialize<'de> for ObjectEntries<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct EntriesVisitor;
+        impl<'de> Visitor<'de> for EntriesVisitor {
+            type Value = ObjectEntries<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(key) = map.next_key::<Key<'de>>()? {
+                    let value: &'de RawValue = map.next_value()?;
+                    entries.push((key.0, Cow::Borrowed(value)));
+                }
+                Ok(ObjectEntries(entries))
+            }
+        }
+        deserializer.deserialize_map(EntriesVisitor)
+    }
+}
+
+/// A key borrowed from the text when it holds no escapes.
+#[derive(Deserialize)]
+#[serde(transparent)]
+struct Key<'a>(#[serde(borrow)] Cow<'a, str>);
+
+/// A value autoexpose built, as JSON text.
+fn raw(value: &impl Serialize) -> Box<RawValue> {
+    // Serializing a Value or a list of strings cannot fail.
+    to_raw_value(value).unwrap_or_else(|_| raw_text("null".into()))
+}
+
+/// JSON text autoexpose wrote itself, as a raw value.
+fn raw_text(json: String) -> Box<RawValue> {
+    // The text comes from `to_json` or a serializer, so it is JSON.
+    RawValue::from_string(json).unwrap_or_else(|_| raw(&Value::Null))
 }
 
 /// What differs between dbt versions in an exposure node.
@@ -113,12 +254,9 @@ struct NodeShape {
 }
 
 impl NodeShape {
-    fn of(manifest: &Manifest, doc: &Value) -> NodeShape {
+    fn of(manifest: &Manifest, top: &Entries<'_>) -> NodeShape {
         let root_path = (manifest.metadata.schema_version <= 7)
-            .then(|| {
-                let nodes = doc.get("nodes")?.as_object()?;
-                nodes.values().find_map(|n| n.get("root_path").cloned())
-            })
+            .then(|| first_root_path(top.get("nodes")?))
             .flatten();
         NodeShape {
             target: DbtTarget::of(manifest.metadata.dbt_minor_version()),
@@ -126,6 +264,20 @@ impl NodeShape {
             root_path,
         }
     }
+}
+
+/// The `root_path` of the first node that has one (in manifest v7, all share it).
+fn first_root_path(nodes: &RawValue) -> Option<Value> {
+    #[derive(Deserialize)]
+    struct WithRootPath<'a> {
+        #[serde(borrow, default)]
+        root_path: Option<&'a RawValue>,
+    }
+    let ObjectEntries(entries) = serde_json::from_str(nodes.get()).ok()?;
+    entries.iter().find_map(|(_, node)| {
+        let node: WithRootPath<'_> = serde_json::from_str(node.get()).ok()?;
+        serde_json::from_str(node.root_path?.get()).ok()
+    })
 }
 
 fn exposure_node(
@@ -212,76 +364,41 @@ fn version_value(version: &str) -> Value {
     }
 }
 
-/// The object under `key`, created when missing or null.
-fn object_at<'a>(
-    top: &'a mut Map<String, Value>,
-    key: &'static str,
-) -> Result<&'a mut Map<String, Value>, InjectError> {
-    let slot = top.entry(key).or_insert_with(|| json!({}));
-    if slot.is_null() {
-        *slot = json!({});
-    }
-    slot.as_object_mut().ok_or(InjectError::NotAnObject(key))
-}
-
 /// Sets `parent_map[exposure]` and adds the exposure to each parent's `child_map` entry,
 /// after removing the edges of an exposure it replaces. A map dbt left null stays null.
 fn link(
-    top: &mut Map<String, Value>,
+    parent_map: Option<&mut Entries<'_>>,
+    child_map: Option<&mut Entries<'_>>,
     exposure: &str,
     parents: Vec<String>,
-) -> Result<(), InjectError> {
+) {
     let mut old_parents = Vec::new();
-    if let Some(parent_map) = map_if_present(top, "parent_map")? {
-        if let Some(Value::Array(old)) = parent_map.get(exposure) {
-            old_parents = old
-                .iter()
-                .filter_map(|v| v.as_str())
-                .map(String::from)
-                .collect();
-        }
+    if let Some(parent_map) = parent_map {
+        old_parents = parent_map.strings_at(exposure);
         let mut sorted = parents.clone();
         sorted.sort();
         sorted.dedup();
-        parent_map.insert(exposure.to_string(), json!(sorted));
+        parent_map.set(exposure, raw(&sorted));
     }
-    if let Some(child_map) = map_if_present(top, "child_map")? {
-        for parent in &old_parents {
-            if let Some(Value::Array(children)) = child_map.get_mut(parent) {
-                children.retain(|c| c.as_str() != Some(exposure));
-            }
+    let Some(child_map) = child_map else {
+        return;
+    };
+    for parent in &old_parents {
+        if child_map.get(parent).is_some() {
+            let mut children = child_map.strings_at(parent);
+            children.retain(|c| c != exposure);
+            child_map.set(parent, raw(&children));
         }
-        for parent in &parents {
-            let slot = child_map.entry(parent.clone()).or_insert_with(|| json!([]));
-            let mut children: Vec<String> = slot
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|v| v.as_str())
-                        .map(String::from)
-                        .collect()
-                })
-                .unwrap_or_default();
-            children.push(exposure.to_string());
-            children.sort();
-            children.dedup();
-            *slot = json!(children);
-        }
-        child_map
-            .entry(exposure.to_string())
-            .or_insert_with(|| json!([]));
     }
-    Ok(())
-}
-
-fn map_if_present<'a>(
-    top: &'a mut Map<String, Value>,
-    key: &'static str,
-) -> Result<Option<&'a mut Map<String, Value>>, InjectError> {
-    match top.get_mut(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Object(map)) => Ok(Some(map)),
-        Some(_) => Err(InjectError::NotAnObject(key)),
+    for parent in &parents {
+        let mut children = child_map.strings_at(parent);
+        children.push(exposure.to_string());
+        children.sort();
+        children.dedup();
+        child_map.set(parent, raw(&children));
+    }
+    if child_map.get(exposure).is_none() {
+        child_map.set(exposure, raw(&Vec::<String>::new()));
     }
 }
 

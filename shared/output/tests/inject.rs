@@ -282,3 +282,73 @@ fn a_manifest_that_is_not_json_is_refused_with_the_manifest_error() {
         .expect_err("refused");
     assert!(matches!(err, InjectError::Manifest(_)), "{err}");
 }
+
+/// A manifest as dbt writes it, with a number beyond f64 (`1e400`) in a node's `meta`:
+/// the reader skips it, so injecting must not refuse it.
+fn manifest_with_a_huge_number() -> String {
+    let small = String::from_utf8(small_manifest(12, "1.11.2", Some("shop"))).expect("UTF-8");
+    small.replace(
+        r#""package_name":"shop","#,
+        r#""package_name":"shop", "meta": {"rows": 1e400,  "ratio": -2.5E-500},"#,
+    )
+}
+
+#[test]
+fn a_number_beyond_f64_that_the_reader_accepts_is_injected_and_kept_byte_for_byte() {
+    let before = manifest_with_a_huge_number();
+    assert!(before.contains("1e400"), "{before}");
+    Manifest::from_slice(before.as_bytes()).expect("the reader accepts it");
+    let out = inject_exposures(before.as_bytes(), &[exposure_on_orders()], &options())
+        .expect("inject accepts what the reader accepts");
+    let out = String::from_utf8(out).expect("UTF-8");
+    let nodes_before = block(&before, "nodes");
+    assert_eq!(block(&out, "nodes"), nodes_before);
+    assert!(
+        out.contains(r#""rows": 1e400,  "ratio": -2.5E-500"#),
+        "{out}"
+    );
+    let manifest = Manifest::from_slice(out.as_bytes()).expect("still a manifest");
+    let ids: Vec<&str> = manifest
+        .exposures
+        .iter()
+        .map(|e| e.unique_id.as_str())
+        .collect();
+    assert_eq!(ids, ["exposure.shop.manual", "exposure.shop.sales"]);
+}
+
+/// The text of the first object under `key`, from its key to the end of its value.
+fn block<'a>(json: &'a str, key: &str) -> &'a str {
+    let start = json.find(&format!(r#""{key}":{{"#)).expect("block");
+    let rest = &json[start..];
+    let mut depth = 0;
+    for (i, c) in rest.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' if depth == 1 => return &rest[..=i],
+            '}' => depth -= 1,
+            _ => {}
+        }
+    }
+    rest
+}
+
+#[test]
+fn blocks_inject_does_not_touch_keep_their_order_and_spacing() {
+    let before = br#"{"nodes": {"model.shop.orders": {"resource_type": "model", "name": "orders",
+        "alias": "orders", "database": "db", "schema": "s", "package_name": "shop"}},
+      "metadata": {"dbt_schema_version": "https://schemas.getdbt.com/dbt/manifest/v12.json",
+        "dbt_version": "1.11.2", "project_name": "shop"},
+      "sources": {}, "zzz_extra": [1.0, 1e400], "exposures": {}, "parent_map": null}"#;
+    let out = inject_exposures(before, &[exposure_on_orders()], &options()).expect("inject");
+    let out = String::from_utf8(out).expect("UTF-8");
+    assert!(
+        out.starts_with(
+            r#"{"nodes":{"model.shop.orders": {"resource_type": "model", "name": "orders",
+        "alias": "orders""#
+        ),
+        "{out}"
+    );
+    assert!(out.contains(r#""zzz_extra":[1.0, 1e400]"#), "{out}");
+    // A map dbt left null stays null.
+    assert!(out.ends_with(r#""parent_map":null}"#), "{out}");
+}

@@ -21,7 +21,7 @@ fn shop_manifest_json() -> Value {
     json!({
         "metadata": {"dbt_schema_version": "https://schemas.getdbt.com/dbt/manifest/v12.json",
                      "dbt_version": "1.10.2", "project_name": "shop",
-                     "generated_at": "2025-11-28T06:00:00Z"},
+                     "generated_at": "2025-11-28T06:00:00.000000Z"},
         "nodes": {
             "model.shop.stg_orders": model("stg_orders", "staging"),
             "model.shop.stg_customers": model("stg_customers", "staging"),
@@ -339,7 +339,7 @@ fn the_header_names_the_manifest_and_when_the_page_was_made() {
     };
     let html = lineage_html(&manifest, &dag, &shop_exposures(), &options);
     assert!(html.contains("generated 2025-11-28T16:12:00Z"));
-    assert!(html.contains("manifest of 2025-11-28T06:00:00Z"));
+    assert!(html.contains("manifest of 2025-11-28T06:00:00.000000Z"));
     assert!(html.contains("dbt 1.10.2"));
     assert!(html.contains("<title>shop</title>"));
 }
