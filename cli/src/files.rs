@@ -6,6 +6,7 @@ use std::path::Path;
 
 use anyhow::Context;
 use autoexpose_domain::{Manifest, Workbook};
+use autoexpose_pipeline::INPUT_WARNINGS;
 use autoexpose_store_local::{max_input_bytes, read_bounded};
 use autoexpose_tableau::parse_workbooks_response;
 
@@ -50,7 +51,12 @@ pub(crate) fn read_input(path: &Path, what: &str) -> anyhow::Result<Vec<u8>> {
 /// Reads and parses a manifest, naming the file in any error.
 pub(crate) fn read_manifest(path: &Path) -> anyhow::Result<Manifest> {
     let bytes = read_input(path, "manifest")?;
-    Manifest::from_slice(&bytes).with_context(|| format!("manifest '{}'", path.display()))
+    let manifest =
+        Manifest::from_slice(&bytes).with_context(|| format!("manifest '{}'", path.display()))?;
+    for warning in manifest.warnings() {
+        tracing::warn!(target: INPUT_WARNINGS, "manifest '{}': {warning}", path.display());
+    }
+    Ok(manifest)
 }
 
 /// Reads a saved Metadata API response, naming the file in any error.

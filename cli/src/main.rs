@@ -131,12 +131,13 @@ fn block_on(command: impl Future<Output = anyhow::Result<()>>) -> anyhow::Result
     })
 }
 
-/// Logs to stderr at the level `-v` asks for (errors only without it), or as `RUST_LOG`
-/// says when it is set.
+/// Logs to stderr at the level `-v` asks for (errors and warnings about input files
+/// without it), or as `RUST_LOG` says when it is set.
 fn init_logging(verbose: u8) {
     use tracing_subscriber::EnvFilter;
+    // Warnings about the input files are shown even without `-v`.
     let level = match verbose {
-        0 => "error",
+        0 => "error,autoexpose::input=warn",
         1 => "info",
         2 => "debug",
         _ => "trace",

@@ -211,3 +211,117 @@ fn escape_sequences_and_huge_values_in_a_manifest_never_reach_the_terminal() {
         message.len()
     );
 }
+
+/// The example manifest with `edit` applied to its metadata, written to `dir`.
+fn example_manifest_with(
+    dir: &std::path::Path,
+    edit: impl FnOnce(&mut serde_json::Value),
+) -> PathBuf {
+    let text = std::fs::read_to_string(example("manifest.json")).expect("example");
+    let mut manifest: serde_json::Value = serde_json::from_str(&text).expect("json");
+    edit(&mut manifest["metadata"]);
+    let path = dir.join("manifest.json");
+    std::fs::write(&path, manifest.to_string()).expect("write");
+    path
+}
+
+#[test]
+fn a_manifest_schema_newer_than_autoexpose_knows_is_read_with_a_warning_naming_it() {
+    let dir = scratch("v999");
+    let manifest = example_manifest_with(&dir, |m| {
+        m["dbt_schema_version"] = "https://schemas.getdbt.com/dbt/manifest/v999.json".into();
+    });
+    let out = autoexpose_within(
+        2048,
+        &[
+            "match",
+            "--manifest",
+            manifest.to_str().expect("utf-8"),
+            "--tableau-response",
+            example("tableau-response.json").to_str().expect("utf-8"),
+        ],
+        &[],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("v999"),
+        "the version is named: {}",
+        stderr(&out)
+    );
+    assert!(!out.stdout.is_empty());
+}
+
+#[test]
+fn a_file_whose_generated_at_is_not_a_time_is_refused_and_changes_nothing() {
+    let dir = scratch("generated-at");
+    let store = dir.join("state.db");
+    let store = store.to_str().expect("utf-8");
+    let manifest = example_manifest_with(&dir, |m| m["generated_at"] = "not a date".into());
+    let out = autoexpose_within(
+        2048,
+        &[
+            "--store",
+            store,
+            "apply-manifest",
+            manifest.to_str().expect("utf-8"),
+            "--dbt-project",
+            "jaffle_shop",
+        ],
+        &[],
+    );
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("metadata.generated_at 'not a date'"),
+        "{}",
+        stderr(&out)
+    );
+
+    let text = std::fs::read_to_string(example("run_results.json")).expect("example");
+    let mut results: serde_json::Value = serde_json::from_str(&text).expect("json");
+    results["metadata"]["generated_at"] = "zzz".into();
+    let path = dir.join("run_results.json");
+    std::fs::write(&path, results.to_string()).expect("write");
+    let out = autoexpose_within(
+        2048,
+        &[
+            "--store",
+            store,
+            "record-results",
+            path.to_str().expect("utf-8"),
+            "--dbt-project",
+            "jaffle_shop",
+        ],
+        &[],
+    );
+    assert!(
+        !out.status.success(),
+        "refused: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(
+        stderr(&out).contains("generated_at 'zzz'"),
+        "{}",
+        stderr(&out)
+    );
+
+    // A genuine file afterwards is recorded: nothing was frozen.
+    let good = example("run_results.json");
+    let out = autoexpose_within(
+        2048,
+        &[
+            "--store",
+            store,
+            "record-results",
+            good.to_str().expect("utf-8"),
+            "--dbt-project",
+            "jaffle_shop",
+        ],
+        &[],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("recorded"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}

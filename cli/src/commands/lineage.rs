@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use autoexpose_domain::{Manifest, MatchOptions, build_exposures};
+use autoexpose_domain::{MatchOptions, build_exposures};
 use autoexpose_output::{LineageOptions, lineage_html};
 
 use crate::files;
@@ -55,10 +55,7 @@ pub(crate) async fn run(args: LineageArgs, store: &StoreArgs) -> anyhow::Result<
         eprintln!("wrote {}", args.out.display());
         return Ok(());
     };
-    let bytes = files::read_input(&manifest_path, "manifest")?;
-    let manifest = Manifest::from_slice(&bytes)
-        .with_context(|| format!("manifest '{}'", manifest_path.display()))?;
-    drop(bytes);
+    let manifest = files::read_manifest(&manifest_path)?;
     let workbooks = files::read_tableau_response(&response)?;
     let options = MatchOptions {
         urls: args.site.workbook_urls(),

@@ -58,8 +58,8 @@ pub use layout::{ArtifactKey, ArtifactKind, LayoutError, exposures_location};
 pub use memory::MemoryStore;
 pub use orchestrate::{JobCheck, MAX_POLL_DELAY, ResultsOutcome, poll_delay};
 pub use pipeline::{
-    DEFAULT_JOB_MAX_AGE, DEFAULT_LEASE_TTL, DEFAULT_LEASE_WAIT, Orchestration, Pipeline,
-    describe_lease, integration_status,
+    DEFAULT_JOB_MAX_AGE, DEFAULT_LEASE_TTL, DEFAULT_LEASE_WAIT, INPUT_WARNINGS, Orchestration,
+    Pipeline, describe_lease, integration_status,
 };
 pub use ports::*;
 pub use records::*;

@@ -15,6 +15,10 @@ use crate::ports::{
 use crate::records::{DEFAULT_BUILD_AFTER_MINUTES, Integration, IntegrationStatus, Lease};
 use crate::stop::Stop;
 
+/// The log target of warnings about the files autoexpose reads (a manifest schema newer
+/// than it knows): a CLI shows these even when it logs nothing else.
+pub const INPUT_WARNINGS: &str = "autoexpose::input";
+
 /// How long a refresh job is followed before autoexpose gives up on it.
 pub const DEFAULT_JOB_MAX_AGE: Duration = Duration::from_secs(6 * 60 * 60);
 /// How long a lease lasts before another run may take it over (a Lambda runs 15 minutes
@@ -163,7 +167,11 @@ impl Pipeline {
         location: &ArtifactLocation,
     ) -> Result<Manifest, PipelineError> {
         let bytes = self.read_artifact(location).await?;
-        Manifest::from_slice(&bytes).map_err(|e| manifest_error(location, e))
+        let manifest = Manifest::from_slice(&bytes).map_err(|e| manifest_error(location, e))?;
+        for warning in manifest.warnings() {
+            tracing::warn!(target: INPUT_WARNINGS, %location, "{warning}");
+        }
+        Ok(manifest)
     }
 
     /// The bytes of an artifact, with an error naming where it was read from.

@@ -7,9 +7,8 @@ use std::collections::{BTreeSet, HashMap};
 use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 
+use autoexpose_domain::timestamp::parse_generated_at;
 use autoexpose_domain::{Aliases, Manifest, MatchOptions, build_exposures};
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 use crate::diff::diff_exposures;
 use crate::error::PipelineError;
@@ -605,17 +604,14 @@ pub fn manifest_order(a: &AppliedManifest, b: &AppliedManifest) -> Ordering {
 }
 
 /// Orders two dbt artifacts by `(generated_at, invocation_id)`: as times where both are
-/// RFC 3339 times. A time that is not one (stored by a version that did not check) is
+/// timestamps (as the domain reads them). A time that is not one (stored by a version that did not check) is
 /// older than any real time, so it can never hold back a newer file.
 pub(crate) fn generated_order(a: (&str, &str), b: (&str, &str)) -> Ordering {
-    let by_time = match (
-        OffsetDateTime::parse(a.0, &Rfc3339),
-        OffsetDateTime::parse(b.0, &Rfc3339),
-    ) {
-        (Ok(x), Ok(y)) => x.cmp(&y),
-        (Ok(_), Err(_)) => Ordering::Greater,
-        (Err(_), Ok(_)) => Ordering::Less,
-        (Err(_), Err(_)) => a.0.cmp(b.0),
+    let by_time = match (parse_generated_at(a.0), parse_generated_at(b.0)) {
+        (Some(x), Some(y)) => x.cmp(&y),
+        (Some(_), None) => Ordering::Greater,
+        (None, Some(_)) => Ordering::Less,
+        (None, None) => a.0.cmp(b.0),
     };
     by_time.then_with(|| a.1.cmp(b.1))
 }
