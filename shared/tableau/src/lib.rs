@@ -62,7 +62,10 @@ pub use error::TableauError;
 pub use metadata::{Progress, WorkbookListing};
 pub use projects::{Project, ProjectTree};
 pub use reqwest::Client as HttpClient;
-pub use settings::{ClientOptions, ConnectionSettings, MAX_IN_FLIGHT, RetryPolicy, TokenSecret};
+pub use settings::{
+    ClientOptions, ConnectionSettings, MAX_IN_FLIGHT, RetryPolicy, TokenSecret, check_server_url,
+    redact_server_url,
+};
 pub use site::TableauSite;
 pub use transport::build_http_client;
 pub use wire::{TableauResponseError, parse_workbooks_response};

@@ -11,7 +11,9 @@ use tokio::sync::Semaphore;
 
 use crate::error::TableauError;
 use crate::rest;
-use crate::settings::{ClientOptions, MAX_IN_FLIGHT, RetryPolicy};
+use crate::settings::{
+    ClientOptions, MAX_IN_FLIGHT, RetryPolicy, redact_server_url, strip_user_info,
+};
 
 /// A fully read HTTP response.
 pub(crate) struct Reply {
@@ -36,7 +38,7 @@ pub(crate) struct Transport {
 pub(crate) fn parse_server_url(server_url: &str) -> Result<(String, String), TableauError> {
     let trimmed = server_url.trim().trim_end_matches('/');
     let invalid = |reason: &str| TableauError::InvalidServerUrl {
-        url: server_url.to_string(),
+        url: redact_server_url(server_url),
         reason: reason.to_string(),
     };
     if trimmed.is_empty() {
@@ -47,7 +49,18 @@ pub(crate) fn parse_server_url(server_url: &str) -> Result<(String, String), Tab
     } else {
         format!("https://{trimmed}")
     };
+    // Checked before parsing, so a URL that fails to parse says so too, not only its error.
+    if strip_user_info(trimmed) != trimmed {
+        return Err(invalid(
+            "the server URL carries a user name and password; remove them: autoexpose signs in with a personal access token",
+        ));
+    }
     let url = reqwest::Url::parse(&with_scheme).map_err(|e| invalid(&e.to_string()))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(invalid(
+            "the server URL carries a user name and password; remove them: autoexpose signs in with a personal access token",
+        ));
+    }
     if url.scheme() != "https" && url.scheme() != "http" {
         return Err(invalid(
             "the scheme must be https (or http for a local server)",
