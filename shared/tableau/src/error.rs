@@ -3,6 +3,7 @@
 //! No variant carries the personal access token's secret or a session token: errors end up
 //! in logs, run records and CLI output.
 
+use autoexpose_domain::printable::printable;
 use thiserror::Error;
 
 /// A failure talking to Tableau.
@@ -147,6 +148,19 @@ pub enum TableauError {
         reason: String,
     },
 
+    /// A reply was larger than the client reads (an endless stream, or not Tableau at all).
+    #[error(
+        "Tableau's reply to {} was larger than {} (the limit set by the Tableau client option max_response_bytes); the rest was not read. A real Tableau page is far smaller: check that the server URL points at Tableau itself and not at a proxy that answers with something else; if the site's pages really are this large, lower the page size or raise the limit",
+        printable(path),
+        size_text(*limit)
+    )]
+    ResponseTooLarge {
+        /// The URL path of the request.
+        path: String,
+        /// The limit, in bytes.
+        limit: usize,
+    },
+
     /// A response did not have the shape Tableau documents.
     #[error("Tableau at {host} gave an unexpected answer to {operation}: {detail}")]
     UnexpectedResponse {
@@ -207,4 +221,29 @@ pub enum TableauError {
         /// LUIDs of the projects with that path.
         luids: Vec<String>,
     },
+}
+
+/// `64 MiB`, `512 KiB` or `1000 bytes`: a byte count as a person reads it.
+pub(crate) fn size_text(bytes: usize) -> String {
+    const KIB: usize = 1024;
+    const MIB: usize = 1024 * 1024;
+    if bytes >= MIB && bytes.is_multiple_of(MIB) {
+        format!("{} MiB", bytes / MIB)
+    } else if bytes >= KIB && bytes.is_multiple_of(KIB) {
+        format!("{} KiB", bytes / KIB)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_read_in_the_largest_whole_unit() {
+        assert_eq!(size_text(64 * 1024 * 1024), "64 MiB");
+        assert_eq!(size_text(512 * 1024), "512 KiB");
+        assert_eq!(size_text(1000), "1000 bytes");
+    }
 }

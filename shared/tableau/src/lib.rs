@@ -63,8 +63,8 @@ pub use metadata::{Progress, WorkbookListing};
 pub use projects::{Project, ProjectTree};
 pub use reqwest::Client as HttpClient;
 pub use settings::{
-    ClientOptions, ConnectionSettings, MAX_IN_FLIGHT, RetryPolicy, TokenSecret, check_server_url,
-    redact_server_url,
+    ClientOptions, ConnectionSettings, DEFAULT_MAX_RESPONSE_BYTES, MAX_IN_FLIGHT, RetryPolicy,
+    TokenSecret, check_server_url, redact_server_url,
 };
 pub use site::TableauSite;
 pub use transport::build_http_client;

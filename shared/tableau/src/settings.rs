@@ -173,7 +173,21 @@ pub struct ClientOptions {
     pub retry: RetryPolicy,
     /// Timeout of one HTTP request (only for the client this crate builds).
     pub request_timeout: Duration,
+    /// The largest reply body read, in bytes (default [`DEFAULT_MAX_RESPONSE_BYTES`]);
+    /// a larger one fails the request with
+    /// [`TableauError::ResponseTooLarge`](crate::TableauError::ResponseTooLarge).
+    pub max_response_bytes: usize,
 }
+
+/// The default of [`ClientOptions::max_response_bytes`]: 64 MiB.
+///
+/// The largest real reply is a Metadata API page of workbooks with their upstream tables
+/// and custom SQL. Tableau cuts a query at its node limit (20,000 nodes by default), and
+/// a table node is about 300 bytes of JSON, so a full page is about 6 MB; a server whose
+/// admin raised the limit fivefold, or custom SQL queries of several kilobytes each, make
+/// 30 MB. 64 MiB is twice that, while four requests in flight still fit in a 512 MB
+/// Lambda function.
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
 
 /// The most requests this client ever has in flight to one site.
 pub const MAX_IN_FLIGHT: usize = 4;
@@ -186,6 +200,7 @@ impl Default for ClientOptions {
             projects_per_query: 100,
             retry: RetryPolicy::default(),
             request_timeout: Duration::from_secs(120),
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
         }
     }
 }

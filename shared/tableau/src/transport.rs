@@ -32,6 +32,7 @@ pub(crate) struct Transport {
     host: String,
     in_flight: Arc<Semaphore>,
     pub(crate) retry: RetryPolicy,
+    max_response_bytes: usize,
 }
 
 /// Turns the configured server URL into `scheme://host[:port]` and the host for messages.
@@ -110,6 +111,7 @@ impl Transport {
             host,
             in_flight: Arc::new(Semaphore::new(permits)),
             retry: options.retry.clone(),
+            max_response_bytes: options.max_response_bytes,
         })
     }
 
@@ -139,7 +141,14 @@ impl Transport {
                     (Failure::Status(reply), retry_after)
                 }
                 Ok(reply) => return Ok(reply),
-                Err(err) => (Failure::Network(err), None),
+                Err(AttemptError::Network(err)) => (Failure::Network(err), None),
+                // Asking again would only read as much again.
+                Err(AttemptError::TooLarge { path }) => {
+                    return Err(TableauError::ResponseTooLarge {
+                        path,
+                        limit: self.max_response_bytes,
+                    });
+                }
             };
             if retry >= self.retry.max_retries {
                 return Err(self.give_up(failure, retry));
@@ -169,23 +178,26 @@ impl Transport {
     async fn attempt(
         &self,
         build: &impl Fn(&reqwest::Client) -> RequestBuilder,
-    ) -> Result<Reply, reqwest::Error> {
+    ) -> Result<Reply, AttemptError> {
         // The permit is held until the body is read: that is when the request is done.
         let _permit = self.in_flight.acquire().await;
-        let response = build(&self.http).send().await?;
+        let mut response = build(&self.http)
+            .send()
+            .await
+            .map_err(AttemptError::Network)?;
         let status = response.status();
-        let retry_after = response
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
+        let header = |name| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v: &reqwest::header::HeaderValue| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let retry_after = header(reqwest::header::RETRY_AFTER)
             .and_then(|v| v.trim().parse::<u64>().ok())
             .map(Duration::from_secs);
-        let location = response
-            .headers()
-            .get(reqwest::header::LOCATION)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
-        let body = response.bytes().await?.to_vec();
+        let location = header(reqwest::header::LOCATION);
+        let body = read_bounded(&mut response, self.max_response_bytes).await?;
         Ok(Reply {
             status,
             body,
@@ -228,6 +240,44 @@ impl Transport {
             }
         }
     }
+}
+
+/// Why one attempt got no reply to hand on.
+enum AttemptError {
+    Network(reqwest::Error),
+    /// The body passed the limit; `path` is the request's URL path.
+    TooLarge {
+        path: String,
+    },
+}
+
+/// Reads the body chunk by chunk and stops at `limit` bytes, so an endless or huge reply
+/// costs at most about `limit` bytes of memory.
+async fn read_bounded(
+    response: &mut reqwest::Response,
+    limit: usize,
+) -> Result<Vec<u8>, AttemptError> {
+    let path = response.url().path().to_string();
+    if response
+        .content_length()
+        .is_some_and(|length| length > limit as u64)
+    {
+        return Err(AttemptError::TooLarge { path });
+    }
+    let mut body: Vec<u8> = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(AttemptError::Network)? {
+        let needed = body.len() + chunk.len();
+        if needed > limit {
+            return Err(AttemptError::TooLarge { path });
+        }
+        if needed > body.capacity() {
+            // Double as usual, but never past the limit.
+            let target = body.capacity().saturating_mul(2).clamp(needed, limit);
+            body.reserve_exact(target - body.len());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 enum Failure {
