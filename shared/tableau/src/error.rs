@@ -3,6 +3,9 @@
 //! No variant carries the personal access token's secret or a session token: errors end up
 //! in logs, run records and CLI output.
 
+use std::fmt;
+use std::time::Duration;
+
 use autoexpose_domain::printable::printable;
 use thiserror::Error;
 
@@ -109,41 +112,52 @@ pub enum TableauError {
 
     /// Tableau kept answering "too many requests".
     #[error(
-        "Tableau at {host} kept rate-limiting requests ({what}) after {retries} retries: try again later, or run fewer syncs against this site at once"
+        "Tableau at {host} rate-limited {} ({what}), and autoexpose stopped asking because {stopped}: try again later, or run fewer syncs against this site at once",
+        attempts_text(*attempts)
     )]
     RateLimited {
         /// Server host.
         host: String,
         /// `HTTP 429` or the Metadata API's `RATE_EXCEEDED`.
         what: String,
-        /// Retries made.
-        retries: u32,
+        /// Requests sent, the first included.
+        attempts: u32,
+        /// Why no further request was sent.
+        stopped: GaveUp,
     },
 
     /// Tableau kept failing with 5xx.
     #[error(
-        "Tableau at {host} kept failing with HTTP {status} after {retries} retries ({message}): the server may be down or overloaded; try again later"
+        "Tableau at {host} answered {} with HTTP {status} ({}), and autoexpose stopped asking because {stopped}: the server may be down or overloaded; try again later",
+        attempts_text(*attempts),
+        printable(message)
     )]
     ServerError {
         /// Server host.
         host: String,
         /// Last HTTP status.
         status: u16,
-        /// Retries made.
-        retries: u32,
+        /// Requests sent, the first included.
+        attempts: u32,
+        /// Why no further request was sent.
+        stopped: GaveUp,
         /// Tableau's error summary, if it gave one.
         message: String,
     },
 
     /// Tableau could not be reached at all.
     #[error(
-        "could not reach Tableau at {host} after {retries} retries ({reason}): check the server URL, DNS and the network path (proxy, firewall, VPC egress)"
+        "could not reach Tableau at {host}: {} failed ({}), and autoexpose stopped trying because {stopped}: check the server URL, DNS and the network path (proxy, firewall, VPC egress)",
+        attempts_text(*attempts),
+        printable(reason)
     )]
     Unreachable {
         /// Server host.
         host: String,
-        /// Retries made.
-        retries: u32,
+        /// Requests sent (or tried), the first included.
+        attempts: u32,
+        /// Why no further request was sent.
+        stopped: GaveUp,
         /// The network error.
         reason: String,
     },
@@ -223,6 +237,71 @@ pub enum TableauError {
     },
 }
 
+/// Why the client sent no further request after a run of failures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum GaveUp {
+    /// Every retry that [`RetryPolicy::max_retries`](crate::RetryPolicy::max_retries)
+    /// allows was made.
+    RetryLimit {
+        /// The retries allowed after the first attempt.
+        max_retries: u32,
+    },
+    /// The next retry would have begun after
+    /// [`ClientOptions::retry_budget`](crate::ClientOptions::retry_budget) had passed.
+    TimeBudget {
+        /// The budget.
+        budget: Duration,
+    },
+}
+
+impl fmt::Display for GaveUp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            GaveUp::RetryLimit { max_retries: 1 } => {
+                f.write_str("the retry limit (1 retry) was reached")
+            }
+            GaveUp::RetryLimit { max_retries } => {
+                write!(f, "the retry limit ({max_retries} retries) was reached")
+            }
+            GaveUp::TimeBudget { budget } => write!(
+                f,
+                "another retry would have begun after the time budget of {} (the client option retry_budget)",
+                duration_text(*budget)
+            ),
+        }
+    }
+}
+
+/// `the one attempt` or `all 4 attempts`.
+fn attempts_text(attempts: u32) -> String {
+    if attempts == 1 {
+        "the one attempt".to_string()
+    } else {
+        format!("all {attempts} attempts")
+    }
+}
+
+/// `250 ms`, `12.5 s`, `3 min 20 s` or `2 h 5 min`: a duration as a person reads it.
+pub(crate) fn duration_text(duration: Duration) -> String {
+    let millis = duration.as_millis();
+    let secs = duration.as_secs();
+    if millis < 1000 {
+        format!("{millis} ms")
+    } else if secs < 60 {
+        let tenths = millis / 100;
+        if tenths.is_multiple_of(10) {
+            format!("{secs} s")
+        } else {
+            format!("{}.{} s", tenths / 10, tenths % 10)
+        }
+    } else if secs < 3600 {
+        format!("{} min {} s", secs / 60, secs % 60)
+    } else {
+        format!("{} h {} min", secs / 3600, (secs % 3600) / 60)
+    }
+}
+
 /// `64 MiB`, `512 KiB` or `1000 bytes`: a byte count as a person reads it.
 pub(crate) fn size_text(bytes: usize) -> String {
     const KIB: usize = 1024;
@@ -239,6 +318,26 @@ pub(crate) fn size_text(bytes: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_read_as_a_person_says_them() {
+        assert_eq!(duration_text(Duration::from_millis(400)), "400 ms");
+        assert_eq!(duration_text(Duration::from_millis(12_500)), "12.5 s");
+        assert_eq!(duration_text(Duration::from_secs(150)), "2 min 30 s");
+        assert_eq!(duration_text(Duration::from_secs(7500)), "2 h 5 min");
+    }
+
+    #[test]
+    fn giving_up_says_which_limit_stopped_it() {
+        let limit = GaveUp::RetryLimit { max_retries: 5 };
+        assert_eq!(limit.to_string(), "the retry limit (5 retries) was reached");
+        let budget = GaveUp::TimeBudget {
+            budget: Duration::from_secs(150),
+        };
+        assert!(budget.to_string().contains("time budget of 2 min 30 s"));
+        assert_eq!(attempts_text(1), "the one attempt");
+        assert_eq!(attempts_text(6), "all 6 attempts");
+    }
 
     #[test]
     fn sizes_read_in_the_largest_whole_unit() {

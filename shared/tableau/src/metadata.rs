@@ -15,7 +15,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 
 use crate::client::Session;
-use crate::error::TableauError;
+use crate::error::{GaveUp, TableauError};
 use crate::wire::{GraphQlError, PageInfo, TableNode, WorkbookNode, WorkbooksResponse};
 
 /// The largest page the Metadata API serves.
@@ -443,7 +443,10 @@ impl Session {
                         return Err(TableauError::RateLimited {
                             host: self.transport().host().to_string(),
                             what: "Metadata API RATE_EXCEEDED".into(),
-                            retries: rate_retries,
+                            attempts: rate_retries + 1,
+                            stopped: GaveUp::RetryLimit {
+                                max_retries: retry.max_retries,
+                            },
                         });
                     }
                     let wait = retry.delay(rate_retries, None);

@@ -173,6 +173,11 @@ pub struct ClientOptions {
     pub retry: RetryPolicy,
     /// Timeout of one HTTP request (only for the client this crate builds).
     pub request_timeout: Duration,
+    /// How long one request may go on being retried: no retry begins after this much
+    /// time since the first attempt, so a call ends within about `retry_budget` plus one
+    /// `request_timeout`. The default, 150 s, with the default 120 s request timeout ends
+    /// a call to a silent server within 270 s, inside the 300 s Lambda timeout.
+    pub retry_budget: Duration,
     /// The largest reply body read, in bytes (default [`DEFAULT_MAX_RESPONSE_BYTES`]);
     /// a larger one fails the request with
     /// [`TableauError::ResponseTooLarge`](crate::TableauError::ResponseTooLarge).
@@ -200,6 +205,7 @@ impl Default for ClientOptions {
             projects_per_query: 100,
             retry: RetryPolicy::default(),
             request_timeout: Duration::from_secs(120),
+            retry_budget: Duration::from_secs(150),
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
         }
     }

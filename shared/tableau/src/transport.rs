@@ -4,12 +4,12 @@
 //! retryable failures (429, 5xx, network) never leave it until the retries are spent.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use reqwest::{RequestBuilder, StatusCode};
 use tokio::sync::Semaphore;
 
-use crate::error::TableauError;
+use crate::error::{GaveUp, TableauError};
 use crate::rest;
 use crate::settings::{
     ClientOptions, MAX_IN_FLIGHT, RetryPolicy, redact_server_url, strip_user_info,
@@ -32,6 +32,7 @@ pub(crate) struct Transport {
     host: String,
     in_flight: Arc<Semaphore>,
     pub(crate) retry: RetryPolicy,
+    retry_budget: Duration,
     max_response_bytes: usize,
 }
 
@@ -111,6 +112,7 @@ impl Transport {
             host,
             in_flight: Arc::new(Semaphore::new(permits)),
             retry: options.retry.clone(),
+            retry_budget: options.retry_budget,
             max_response_bytes: options.max_response_bytes,
         })
     }
@@ -126,14 +128,17 @@ impl Transport {
     }
 
     /// Sends a request built by `build` (called once per attempt), retrying 429, 5xx and
-    /// network failures; returns any other reply for the caller to interpret.
+    /// network failures within the retry limit and the time budget; returns any other
+    /// reply for the caller to interpret.
     pub(crate) async fn send(
         &self,
         operation: &'static str,
         build: impl Fn(&reqwest::Client) -> RequestBuilder,
     ) -> Result<Reply, TableauError> {
-        let mut retry = 0;
+        let started = Instant::now();
+        let mut attempts: u32 = 0;
         loop {
+            attempts += 1;
             let outcome = self.attempt(&build).await;
             let (failure, retry_after) = match outcome {
                 Ok(reply) if is_retryable(reply.status) => {
@@ -150,28 +155,37 @@ impl Transport {
                     });
                 }
             };
-            if retry >= self.retry.max_retries {
-                return Err(self.give_up(failure, retry));
+            let retries_made = attempts - 1;
+            if retries_made >= self.retry.max_retries {
+                let stopped = GaveUp::RetryLimit {
+                    max_retries: self.retry.max_retries,
+                };
+                return Err(self.give_up(failure, attempts, stopped));
             }
-            let wait = self.retry.delay(retry, retry_after);
+            let wait = self.retry.delay(retries_made, retry_after);
+            if started.elapsed() + wait > self.retry_budget {
+                let stopped = GaveUp::TimeBudget {
+                    budget: self.retry_budget,
+                };
+                return Err(self.give_up(failure, attempts, stopped));
+            }
             match &failure {
                 Failure::Status(reply) => tracing::warn!(
                     operation,
                     status = reply.status.as_u16(),
-                    retry = retry + 1,
+                    attempt = attempts,
                     wait_ms = wait.as_millis() as u64,
                     "Tableau answered with a retryable status; retrying"
                 ),
                 Failure::Network(err) => tracing::warn!(
                     operation,
                     error = %network_reason(err),
-                    retry = retry + 1,
+                    attempt = attempts,
                     wait_ms = wait.as_millis() as u64,
                     "request to Tableau failed; retrying"
                 ),
             }
             tokio::time::sleep(wait).await;
-            retry += 1;
         }
     }
 
@@ -206,19 +220,21 @@ impl Transport {
         })
     }
 
-    fn give_up(&self, failure: Failure, retries: u32) -> TableauError {
+    fn give_up(&self, failure: Failure, attempts: u32, stopped: GaveUp) -> TableauError {
         let host = self.host.clone();
         match failure {
             Failure::Network(err) => TableauError::Unreachable {
                 host,
-                retries,
+                attempts,
+                stopped,
                 reason: network_reason(&err),
             },
             Failure::Status(reply) if reply.status == StatusCode::TOO_MANY_REQUESTS => {
                 TableauError::RateLimited {
                     host,
                     what: "HTTP 429".into(),
-                    retries,
+                    attempts,
+                    stopped,
                 }
             }
             Failure::Status(reply) => {
@@ -234,7 +250,8 @@ impl Transport {
                 TableauError::ServerError {
                     host,
                     status: reply.status.as_u16(),
-                    retries,
+                    attempts,
+                    stopped,
                     message,
                 }
             }
