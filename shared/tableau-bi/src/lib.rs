@@ -67,6 +67,8 @@ impl TableauHttp {
 fn port_error(error: ClientError) -> BiError {
     match error {
         ClientError::PatRejected { .. }
+        | ClientError::PatRefusedMidRun { .. }
+        | ClientError::UnauthorizedByProxy { .. }
         | ClientError::SiteNotFound { .. }
         | ClientError::SignInRefused { .. }
         | ClientError::Redirected { .. }

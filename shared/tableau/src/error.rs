@@ -29,14 +29,49 @@ pub enum TableauError {
     HttpClient(String),
 
     /// Sign-in refused the PAT: wrong name or secret, expired, revoked, or a wrong site.
+    /// Tableau gives all of these the one answer (401001), so the message names them all.
     #[error(
-        "Tableau rejected the personal access token '{token_name}' for site '{site}' (401001): it may be expired or revoked; create a new one and update the secret (also check that the site name '{site}' is the site's content URL)"
+        "Tableau rejected the personal access token '{token_name}' for site '{site}' ({code}): it may be expired or revoked; create a new one and update the secret (also check that the site name '{site}' is the site's content URL)"
     )]
     PatRejected {
         /// Name of the personal access token.
         token_name: String,
         /// Site content URL used for the sign-in.
         site: String,
+        /// Tableau's error code (`401001`).
+        code: String,
+    },
+
+    /// Tableau ended the session mid-run, and signing in again was refused: the PAT was
+    /// revoked or expired while the run went on.
+    #[error(
+        "Tableau ended the session of personal access token '{token_name}' for site '{site}' during the run and then refused the token when signing in again ({code}): {expiry}; create a new token and update the secret"
+    )]
+    PatRefusedMidRun {
+        /// Name of the personal access token.
+        token_name: String,
+        /// Site content URL used for the sign-in.
+        site: String,
+        /// Tableau's error code (`401001`).
+        code: String,
+        /// What the run's first sign-in said about the token's life.
+        expiry: PatExpiry,
+    },
+
+    /// Something in front of Tableau (a proxy or gateway) answered 401 with a body that is
+    /// not Tableau's.
+    #[error(
+        "something in front of Tableau at {host} refused {operation} with HTTP 401 and {content_type} that is not Tableau's error (it begins: {body_start}): a proxy or gateway between autoexpose and Tableau wants its own sign-in; point the server URL at Tableau itself, or have the proxy let autoexpose through"
+    )]
+    UnauthorizedByProxy {
+        /// Server host.
+        host: String,
+        /// What was being done.
+        operation: &'static str,
+        /// The reply's content type.
+        content_type: String,
+        /// A printable cut of the reply's first bytes.
+        body_start: String,
     },
 
     /// The site does not exist on this server.
@@ -72,13 +107,17 @@ pub enum TableauError {
         host: String,
     },
 
-    /// The session ended again right after signing in anew.
+    /// Tableau ended the session twice in one run (the client signs in again once).
     #[error(
-        "the Tableau session for token '{token_name}' ended twice during one run (401002): another process is probably signing in with the same personal access token; give each integration its own token or stop the other process"
+        "the Tableau session for token '{token_name}' ended twice during one run ({code}): {cause}"
     )]
     SessionLost {
         /// Name of the personal access token.
         token_name: String,
+        /// Tableau's error code (`401002`), or `HTTP 401` when it gave none.
+        code: String,
+        /// What the timing of the loss points to.
+        cause: SessionEnd,
     },
 
     /// The session was used after it was signed out.
@@ -237,6 +276,104 @@ pub enum TableauError {
     },
 }
 
+/// What the timing of a lost session points to. Tableau answers 401002 alike for a timed-out
+/// session and for one ended by another sign-in, so the client judges by when it happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SessionEnd {
+    /// The refused request came after a pause longer than any the session survived:
+    /// Tableau's idle timeout.
+    Idle {
+        /// How long the session had gone without a request.
+        idle: Duration,
+        /// The longest pause the run's sessions survived before.
+        longest_survived: Duration,
+    },
+    /// The session was refused while in use: something ended it, most likely another
+    /// sign-in with the same personal access token.
+    EndedInUse {
+        /// How long after the session's last accepted request it was refused.
+        after_last_request: Duration,
+        /// How long after sign-in.
+        age: Duration,
+    },
+}
+
+/// A session older than this may also have reached Tableau's longest session life (120
+/// minutes on Tableau Cloud).
+const LONG_SESSION: Duration = Duration::from_secs(100 * 60);
+
+impl fmt::Display for SessionEnd {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            SessionEnd::Idle {
+                idle,
+                longest_survived,
+            } => write!(
+                f,
+                "the session had gone {} without a request, longer than any pause it survived before ({}), so Tableau most likely timed it out: Tableau ends sessions left idle past its session timeout (wgserver.session.idle_limit on Tableau Server, 240 minutes by default; 120 minutes on Tableau Cloud); find what holds the run up between requests, or ask a Tableau admin for a longer session timeout",
+                duration_text(idle),
+                duration_text(longest_survived)
+            ),
+            SessionEnd::EndedInUse {
+                after_last_request,
+                age,
+            } => {
+                write!(
+                    f,
+                    "the session was refused {} after its last accepted request and {} after sign-in, so it ended while in use: another process is probably signing in with the same personal access token (a token holds one session, and a second sign-in ends the first); give each integration its own token or stop the other process",
+                    duration_text(after_last_request),
+                    duration_text(age)
+                )?;
+                if age >= LONG_SESSION {
+                    f.write_str(
+                        "; or the session reached Tableau's longest session life (120 minutes on Tableau Cloud)",
+                    )?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Whether a PAT refused mid-run had expired, by what the run's first sign-in said.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PatExpiry {
+    /// Its expiry time had passed: at sign-in Tableau gave it `left`.
+    Passed {
+        /// The life left at sign-in.
+        left: Duration,
+    },
+    /// It still had time left, so it was revoked.
+    NotYet {
+        /// The life left when it was refused.
+        left: Duration,
+    },
+    /// Tableau did not say how long the token had (`estimatedTimeToExpiration`).
+    Unknown,
+}
+
+impl fmt::Display for PatExpiry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            PatExpiry::Passed { left } => write!(
+                f,
+                "the token expired during the run (at sign-in Tableau gave it {} more)",
+                duration_text(left)
+            ),
+            PatExpiry::NotYet { left } => write!(
+                f,
+                "the token still had {} to live, so it was most likely revoked (by its owner or an admin, or because its user's sign-in method changed)",
+                duration_text(left)
+            ),
+            PatExpiry::Unknown => f.write_str(
+                "it was revoked or it expired; Tableau did not say how long it had left",
+            ),
+        }
+    }
+}
+
 /// Why the client sent no further request after a run of failures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -297,8 +434,10 @@ pub(crate) fn duration_text(duration: Duration) -> String {
         }
     } else if secs < 3600 {
         format!("{} min {} s", secs / 60, secs % 60)
-    } else {
+    } else if secs < 2 * 86_400 {
         format!("{} h {} min", secs / 3600, (secs % 3600) / 60)
+    } else {
+        format!("{} days {} h", secs / 86_400, (secs % 86_400) / 3600)
     }
 }
 

@@ -58,7 +58,7 @@ mod wire;
 
 pub use autoexpose_domain::refresh::{JobState, RefreshReply};
 pub use client::{Session, TableauClient};
-pub use error::{GaveUp, TableauError};
+pub use error::{GaveUp, PatExpiry, SessionEnd, TableauError};
 pub use metadata::{Progress, WorkbookListing};
 pub use projects::{Project, ProjectTree};
 pub use reqwest::Client as HttpClient;

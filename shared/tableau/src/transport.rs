@@ -23,6 +23,8 @@ pub(crate) struct Reply {
     pub(crate) retry_after: Option<Duration>,
     /// `Location`, for redirects.
     pub(crate) location: Option<String>,
+    /// `Content-Type`, to tell Tableau's JSON from a gateway's page.
+    pub(crate) content_type: Option<String>,
 }
 
 /// The server's origin plus the shared HTTP client and in-flight cap.
@@ -211,12 +213,14 @@ impl Transport {
             .and_then(|v| v.trim().parse::<u64>().ok())
             .map(Duration::from_secs);
         let location = header(reqwest::header::LOCATION);
+        let content_type = header(reqwest::header::CONTENT_TYPE);
         let body = read_bounded(&mut response, self.max_response_bytes).await?;
         Ok(Reply {
             status,
             body,
             retry_after,
             location,
+            content_type,
         })
     }
 

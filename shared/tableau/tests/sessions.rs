@@ -4,7 +4,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use autoexpose_tableau::{ClientOptions, GaveUp, RetryPolicy, TableauError};
+use autoexpose_tableau::{ClientOptions, GaveUp, RetryPolicy, SessionEnd, TableauError};
 use common::*;
 use tableau_sim::{GENERATED_PAT, HttpFailure, Simulator, generate_site};
 use tokio::sync::Notify;
@@ -45,7 +45,9 @@ async fn bad_secret_is_rejected_with_the_token_name() {
         .await
         .unwrap_err();
     match &err {
-        TableauError::PatRejected { token_name, site } => {
+        TableauError::PatRejected {
+            token_name, site, ..
+        } => {
             assert_eq!(
                 (token_name.as_str(), site.as_str()),
                 ("autoexpose-ci", SITE)
@@ -308,7 +310,22 @@ async fn session_lost_twice_is_an_error() {
         })
         .await
         .unwrap_err();
-    assert!(matches!(err, TableauError::SessionLost { ref token_name } if token_name == PAT.0));
+    assert!(matches!(err, TableauError::SessionLost { ref token_name, .. } if token_name == PAT.0));
+    assert!(
+        matches!(
+            err,
+            TableauError::SessionLost {
+                cause: SessionEnd::EndedInUse { .. },
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string()
+            .contains("another process is probably signing in with the same personal access token"),
+        "{err}"
+    );
     assert_eq!(sim.stats().sign_ins, 2);
 }
 
