@@ -165,7 +165,7 @@ impl TableauClient {
                 host: transport.host().to_string(),
                 version: DISCOVERY_VERSION.to_string(),
                 detail: rest::error_body(&reply.body)
-                    .map(|e| printable(&format!("{} {}", e.code, e.detail)))
+                    .map(|e| format!("{} {}", e.code, e.detail))
                     .unwrap_or_else(|| "HTTP 404: is this a Tableau server?".into()),
             }),
             _ => Err(self.refusal("reading the server version", &reply)),
@@ -221,7 +221,7 @@ impl TableauClient {
                 Err(TableauError::SiteNotFound {
                     host,
                     site: settings.site.clone(),
-                    code: printable(code),
+                    code: code.to_string(),
                 })
             }
             (StatusCode::METHOD_NOT_ALLOWED, _) => Err(TableauError::SignInRefused { host }),
@@ -249,18 +249,19 @@ impl TableauClient {
 }
 
 /// A REST error code, a proxy's 401, or an "unexpected response" naming the status, the
-/// content type and the start of the body. Tableau's text is made printable.
+/// content type and the start of the body (made printable here; the error's message makes
+/// Tableau's other text printable).
 pub(crate) fn refusal(host: &str, operation: &'static str, reply: &Reply) -> TableauError {
     if let Some(error) = rest::error_body(&reply.body) {
         return TableauError::Api {
             operation,
             status: reply.status.as_u16(),
-            code: printable(&error.code),
-            summary: printable(&error.summary),
+            code: error.code,
+            summary: error.summary,
             detail: if error.detail.is_empty() {
                 String::new()
             } else {
-                format!(": {}", printable(&error.detail))
+                format!(": {}", error.detail)
             },
         };
     }

@@ -1,7 +1,8 @@
 //! Everything that can go wrong talking to Tableau, each with what a person should do.
 //!
 //! No variant carries the personal access token's secret or a session token: errors end up
-//! in logs, run records and CLI output.
+//! in logs, run records and CLI output. Text from Tableau (codes, summaries, details,
+//! bodies) is shown through [`printable`]: without control characters, long values cut.
 
 use std::fmt;
 use std::time::Duration;
@@ -31,7 +32,8 @@ pub enum TableauError {
     /// Sign-in refused the PAT: wrong name or secret, expired, revoked, or a wrong site.
     /// Tableau gives all of these the one answer (401001), so the message names them all.
     #[error(
-        "Tableau rejected the personal access token '{token_name}' for site '{site}' ({code}): it may be expired or revoked; create a new one and update the secret (also check that the site name '{site}' is the site's content URL)"
+        "Tableau rejected the personal access token '{token_name}' for site '{site}' ({}): it may be expired or revoked; create a new one and update the secret (also check that the site name '{site}' is the site's content URL)",
+        printable(code)
     )]
     PatRejected {
         /// Name of the personal access token.
@@ -45,7 +47,8 @@ pub enum TableauError {
     /// Tableau ended the session mid-run, and signing in again was refused: the PAT was
     /// revoked or expired while the run went on.
     #[error(
-        "Tableau ended the session of personal access token '{token_name}' for site '{site}' during the run and then refused the token when signing in again ({code}): {expiry}; create a new token and update the secret"
+        "Tableau ended the session of personal access token '{token_name}' for site '{site}' during the run and then refused the token when signing in again ({}): {expiry}; create a new token and update the secret",
+        printable(code)
     )]
     PatRefusedMidRun {
         /// Name of the personal access token.
@@ -76,7 +79,8 @@ pub enum TableauError {
 
     /// The site does not exist on this server.
     #[error(
-        "Tableau at {host} has no site '{site}' ({code}): the site name is the part after `#/site/` in the browser's address (empty for the Default site of Tableau Server)"
+        "Tableau at {host} has no site '{site}' ({}): the site name is the part after `#/site/` in the browser's address (empty for the Default site of Tableau Server)",
+        printable(code)
     )]
     SiteNotFound {
         /// Server host.
@@ -89,7 +93,8 @@ pub enum TableauError {
 
     /// Sign-in was redirected, as Tableau Cloud does from `online.tableau.com` to a pod.
     #[error(
-        "Tableau at {host} redirected the sign-in to {location}: use that host (your Tableau Cloud pod) as the server URL"
+        "Tableau at {host} redirected the sign-in to {}: use that host (your Tableau Cloud pod) as the server URL",
+        printable(location)
     )]
     Redirected {
         /// Server host that was configured.
@@ -109,7 +114,8 @@ pub enum TableauError {
 
     /// Tableau ended the session twice in one run (the client signs in again once).
     #[error(
-        "the Tableau session for token '{token_name}' ended twice during one run ({code}): {cause}"
+        "the Tableau session for token '{token_name}' ended twice during one run ({}): {cause}",
+        printable(code)
     )]
     SessionLost {
         /// Name of the personal access token.
@@ -126,7 +132,8 @@ pub enum TableauError {
 
     /// The server does not speak a REST API version with PAT sign-in.
     #[error(
-        "Tableau at {host} does not answer REST API version {version} ({detail}): autoexpose needs Tableau Server 2019.4 or later"
+        "Tableau at {host} does not answer REST API version {version} ({}): autoexpose needs Tableau Server 2019.4 or later",
+        printable(detail)
     )]
     UnsupportedServer {
         /// Server host.
@@ -215,7 +222,10 @@ pub enum TableauError {
     },
 
     /// A response did not have the shape Tableau documents.
-    #[error("Tableau at {host} gave an unexpected answer to {operation}: {detail}")]
+    #[error(
+        "Tableau at {host} gave an unexpected answer to {operation}: {}",
+        printable(detail)
+    )]
     UnexpectedResponse {
         /// Server host.
         host: String,
@@ -226,7 +236,12 @@ pub enum TableauError {
     },
 
     /// Tableau refused a REST call with a documented error code.
-    #[error("Tableau refused {operation} (HTTP {status}, error {code}): {summary}{detail}")]
+    #[error(
+        "Tableau refused {operation} (HTTP {status}, error {}): {}{}",
+        printable(code),
+        printable(summary),
+        printable(detail)
+    )]
     Api {
         /// What was being done.
         operation: &'static str,
@@ -241,7 +256,7 @@ pub enum TableauError {
     },
 
     /// The Metadata API answered a query with an error.
-    #[error("the Tableau Metadata API refused the query: {message}")]
+    #[error("the Tableau Metadata API refused the query: {}", printable(message))]
     MetadataQuery {
         /// Tableau's message(s) and code(s).
         message: String,
@@ -266,7 +281,7 @@ pub enum TableauError {
     #[error(
         "the Tableau project path '{path}' names {} projects ({}): select one by its LUID instead",
         luids.len(),
-        luids.join(", ")
+        printable(&luids.join(", "))
     )]
     AmbiguousProject {
         /// The path as given.
@@ -476,6 +491,29 @@ mod tests {
         assert!(budget.to_string().contains("time budget of 2 min 30 s"));
         assert_eq!(attempts_text(1), "the one attempt");
         assert_eq!(attempts_text(6), "all 6 attempts");
+    }
+
+    #[test]
+    fn tableau_text_in_a_message_loses_control_characters_and_is_cut() {
+        let err = TableauError::Api {
+            operation: "listing projects",
+            status: 403,
+            code: "403004\u{1b}[31m".into(),
+            summary: "Forbidden\u{7}".into(),
+            detail: format!(": \u{1b}]0;owned\u{7}{}", "x".repeat(5000)),
+        };
+        let message = err.to_string();
+        assert!(!message.chars().any(char::is_control), "{message}");
+        assert!(message.contains("error 403004[31m"), "{message}");
+        assert!(message.contains("(5012 bytes in all)"), "{message}");
+        assert!(message.len() < 400, "{message}");
+        let err = TableauError::MetadataQuery {
+            message: "Validation error\r\nof type \u{202e}FieldUndefined".into(),
+        };
+        assert_eq!(
+            err.to_string(),
+            "the Tableau Metadata API refused the query: Validation error of type FieldUndefined"
+        );
     }
 
     #[test]

@@ -50,7 +50,7 @@ impl Unauthorized {
     /// Tableau's error code, or `HTTP 401` when Tableau gave none.
     pub(crate) fn code(&self) -> String {
         match self {
-            Unauthorized::Rest(error) if !error.code.is_empty() => printable(&error.code),
+            Unauthorized::Rest(error) if !error.code.is_empty() => error.code.clone(),
             _ => "HTTP 401".to_string(),
         }
     }
