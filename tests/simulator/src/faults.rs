@@ -19,6 +19,9 @@ pub enum HttpFailure {
     /// `401` with an HTML page and `WWW-Authenticate: Basic`, as a proxy in front of
     /// Tableau sends it when it wants its own sign-in: not Tableau's JSON at all.
     GatewayUnauthorized,
+    /// `401` with an HTML page that echoes the request's headers and body back, as a
+    /// debugging proxy does: the page then holds whatever secret the request carried.
+    EchoingProxy,
     /// `status` with a JSON-looking body of `bytes` bytes sent in 64 KiB chunks, without a
     /// `Content-Length`; `None` never ends (a runaway server or a stuck proxy).
     HugeBody {

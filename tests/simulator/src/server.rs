@@ -199,6 +199,10 @@ async fn dispatch(State(state): State<Arc<AppState>>, request: Request) -> Respo
             let mut released = state.released.subscribe();
             let _ = released.wait_for(|released| *released).await;
         }
+        if failure == HttpFailure::EchoingProxy {
+            let body = to_bytes(body, MAX_BODY).await.unwrap_or_default();
+            return echo_page(&parts, &body);
+        }
         return failure_response(failure, format);
     }
     let Ok(body) = to_bytes(body, MAX_BODY).await else {
@@ -259,9 +263,26 @@ fn failure_response(failure: HttpFailure, format: Format) -> Response {
             response
         }
         HttpFailure::HugeBody { status, bytes } => huge_body(status, bytes),
+        // Answered in `dispatch`, which has the request to echo.
+        HttpFailure::EchoingProxy => StatusCode::UNAUTHORIZED.into_response(),
         // Answered in `dispatch`, which holds the request instead.
         HttpFailure::Silent => StatusCode::SERVICE_UNAVAILABLE.into_response(),
     }
+}
+
+/// A debugging proxy's 401 page: every header, the request line and the body, verbatim.
+fn echo_page(parts: &axum::http::request::Parts, body: &[u8]) -> Response {
+    let mut page = String::from("<pre>");
+    for (name, value) in &parts.headers {
+        page.push_str(&format!(
+            "{name}: {}\n",
+            String::from_utf8_lossy(value.as_bytes())
+        ));
+    }
+    page.push_str(&format!("{} {}\n\n", parts.method, parts.uri));
+    page.push_str(&String::from_utf8_lossy(body));
+    page.push_str("\n</pre>");
+    with_type(StatusCode::UNAUTHORIZED, "text/html", page)
 }
 
 /// A JSON-looking body of `bytes` bytes (`None`: endless), streamed without `Content-Length`.

@@ -271,3 +271,21 @@ async fn expired_pat_cannot_sign_in_but_its_live_session_goes_on() {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body["error"]["code"], "401001");
 }
+
+#[tokio::test]
+async fn echoing_proxy_repeats_the_request_headers_in_its_401_page() {
+    let sim = start().await;
+    sim.faults().fail_next(1, HttpFailure::EchoingProxy);
+    let response = client()
+        .get(format!(
+            "{}/api/{API}/sites/{SITE_ID}/projects",
+            sim.base_url()
+        ))
+        .header("X-Tableau-Auth", "token-to-echo")
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    let text = response.text().await.expect("body");
+    assert!(text.contains("x-tableau-auth: token-to-echo"), "{text}");
+}
