@@ -177,7 +177,7 @@ impl TableauClient {
         let settings = &self.inner.settings;
         let transport = self.transport();
         let url = format!("{}/api/{api_version}/auth/signin", transport.base());
-        let reply = transport
+        let mut reply = transport
             .send("signing in", |http| {
                 let body = json!({"credentials": {
                     "personalAccessTokenName": settings.token_name,
@@ -189,6 +189,7 @@ impl TableauClient {
                     .json(&body)
             })
             .await?;
+        reply.scrub(settings.token_secret.expose_for_sign_in());
         let host = transport.host().to_string();
         let code = rest::error_body(&reply.body).map(|e| e.code);
         match (reply.status, code.as_deref()) {
@@ -432,12 +433,13 @@ impl Session {
         loop {
             let (token, generation) = self.current_token()?;
             let sent = Instant::now();
-            let reply = self
+            let mut reply = self
                 .transport()
                 .send(operation, |http| {
                     build(http).header("X-Tableau-Auth", token.expose_for_header())
                 })
                 .await?;
+            reply.scrub(token.expose_for_header());
             if reply.status != StatusCode::UNAUTHORIZED {
                 self.activity(generation, |a| a.accepted(sent));
                 return Ok(reply);
@@ -584,13 +586,14 @@ async fn sign_out_token(
     token: SessionToken,
 ) -> Result<(), TableauError> {
     let url = format!("{}/api/{api_version}/auth/signout", transport.base());
-    let reply = transport
+    let mut reply = transport
         .send("signing out", |http| {
             http.post(&url)
                 .header("Accept", "application/json")
                 .header("X-Tableau-Auth", token.expose_for_header())
         })
         .await?;
+    reply.scrub(token.expose_for_header());
     if reply.status.is_success() {
         tracing::info!("signed out of Tableau");
         Ok(())

@@ -27,6 +27,20 @@ pub(crate) struct Reply {
     pub(crate) content_type: Option<String>,
 }
 
+impl Reply {
+    /// Replaces `secret` with `***` in the body of a reply that is not a success: a proxy
+    /// may echo the request into its page, and error bodies reach messages.
+    pub(crate) fn scrub(&mut self, secret: &str) {
+        if self.status.is_success() || secret.is_empty() {
+            return;
+        }
+        let text = String::from_utf8_lossy(&self.body);
+        if text.contains(secret) {
+            self.body = text.replace(secret, "***").into_bytes();
+        }
+    }
+}
+
 /// The server's origin plus the shared HTTP client and in-flight cap.
 pub(crate) struct Transport {
     http: reqwest::Client,
@@ -331,6 +345,26 @@ fn network_reason(err: &reqwest::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_secret_echoed_into_an_error_body_is_scrubbed() {
+        let reply = |status: u16| Reply {
+            status: StatusCode::from_u16(status).unwrap(),
+            body: b"<pre>x-tableau-auth: tok|en\n{\"secret\": \"tok|en\"}</pre>".to_vec(),
+            retry_after: None,
+            location: None,
+            content_type: None,
+        };
+        let mut refused = reply(401);
+        refused.scrub("tok|en");
+        assert_eq!(
+            refused.body,
+            b"<pre>x-tableau-auth: ***\n{\"secret\": \"***\"}</pre>".to_vec()
+        );
+        let mut accepted = reply(200);
+        accepted.scrub("tok|en");
+        assert_eq!(accepted.body, reply(200).body, "successes are left alone");
+    }
 
     #[test]
     fn bare_host_means_https() {
