@@ -67,6 +67,8 @@ impl TableauHttp {
 fn port_error(error: ClientError) -> BiError {
     match error {
         ClientError::PatRejected { .. }
+        | ClientError::PatRefusedMidRun { .. }
+        | ClientError::UnauthorizedByProxy { .. }
         | ClientError::SiteNotFound { .. }
         | ClientError::SignInRefused { .. }
         | ClientError::Redirected { .. }
@@ -205,5 +207,30 @@ impl BiTool for TableauHttp {
             .with_session(async |session| session.job(job_id).await)
             .await
             .map_err(port_error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_proxy_401_and_a_pat_refused_mid_run_need_a_person_not_a_retry() {
+        let proxy = ClientError::UnauthorizedByProxy {
+            host: "tableau.example.com".into(),
+            operation: "listing projects",
+            content_type: "text/html".into(),
+            body_start: "<html>".into(),
+        };
+        assert!(matches!(port_error(proxy), BiError::SignIn(_)));
+        let refused = ClientError::PatRefusedMidRun {
+            token_name: "autoexpose-ci".into(),
+            site: "acme".into(),
+            code: "401001".into(),
+            expiry: autoexpose_tableau::PatExpiry::Unknown,
+        };
+        let error = port_error(refused);
+        assert!(matches!(error, BiError::SignIn(_)));
+        assert!(!error.is_retryable());
     }
 }

@@ -3,16 +3,20 @@
 //! A personal access token has one live session: a second sign-in ends the first. So a
 //! run signs in once, every request shares that one token, and when Tableau ends the
 //! session mid-run (401002) exactly one request signs in again while the others wait for
-//! it; a second loss in the same run is an error.
+//! it; a second loss in the same run is an error. Tableau answers alike for a session that
+//! timed out and one that another sign-in ended, so the error judges by timing (see
+//! [`SessionEnd`]); a 401 whose body is not Tableau's is a proxy's, and reported as such.
 
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
 
+use autoexpose_domain::printable::printable;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::error::TableauError;
+use crate::error::{PatExpiry, SessionEnd, TableauError};
 use crate::rest;
 use crate::settings::{ClientOptions, ConnectionSettings, SessionToken};
 use crate::transport::{Reply, Transport, build_http_client};
@@ -94,12 +98,22 @@ impl TableauClient {
     pub async fn sign_in(&self) -> Result<Session, TableauError> {
         let api_version = self.server_version().await?;
         let credentials = self.sign_in_at(&api_version).await?;
+        let now = Instant::now();
         tracing::info!(
             host = self.transport().host(),
             site = %self.inner.settings.site,
             api_version = %api_version,
             "signed in to Tableau"
         );
+        if let Some(left) = credentials.pat_expires_in
+            && left < PAT_EXPIRY_WARNING
+        {
+            tracing::warn!(
+                token_name = %self.inner.settings.token_name,
+                days_left = left.as_secs() / 86_400,
+                "the personal access token expires soon; create a new one and update the secret"
+            );
+        }
         Ok(Session {
             inner: Arc::new(SessionInner {
                 client: self.clone(),
@@ -109,6 +123,8 @@ impl TableauClient {
                 token: RwLock::new(Some((SessionToken::new(credentials.token), 0))),
                 renewing: tokio::sync::Mutex::new(()),
                 renewed: AtomicBool::new(false),
+                activity: Mutex::new(Activity::new(now)),
+                pat_expires_at: credentials.pat_expires_in.map(|left| (now + left, left)),
             }),
         })
     }
@@ -161,7 +177,7 @@ impl TableauClient {
         let settings = &self.inner.settings;
         let transport = self.transport();
         let url = format!("{}/api/{api_version}/auth/signin", transport.base());
-        let reply = transport
+        let mut reply = transport
             .send("signing in", |http| {
                 let body = json!({"credentials": {
                     "personalAccessTokenName": settings.token_name,
@@ -173,6 +189,7 @@ impl TableauClient {
                     .json(&body)
             })
             .await?;
+        reply.scrub(settings.token_secret.expose_for_sign_in());
         let host = transport.host().to_string();
         let code = rest::error_body(&reply.body).map(|e| e.code);
         match (reply.status, code.as_deref()) {
@@ -183,10 +200,24 @@ impl TableauClient {
                     detail: detail.to_string(),
                 })
             }
-            (StatusCode::UNAUTHORIZED, _) => Err(TableauError::PatRejected {
-                token_name: settings.token_name.clone(),
-                site: settings.site.clone(),
-            }),
+            (StatusCode::UNAUTHORIZED, _) => {
+                match rest::unauthorized(reply.content_type.as_deref(), &reply.body) {
+                    rest::Unauthorized::NotTableau {
+                        content_type,
+                        body_start,
+                    } => Err(TableauError::UnauthorizedByProxy {
+                        host,
+                        operation: "signing in",
+                        content_type,
+                        body_start,
+                    }),
+                    tableau => Err(TableauError::PatRejected {
+                        token_name: settings.token_name.clone(),
+                        site: settings.site.clone(),
+                        code: tableau.code(),
+                    }),
+                }
+            }
             (StatusCode::NOT_FOUND, Some(code)) if code != "404001" => {
                 Err(TableauError::SiteNotFound {
                     host,
@@ -218,10 +249,12 @@ impl TableauClient {
     }
 }
 
-/// A REST error code, or an "unexpected response" naming the status.
+/// A REST error code, a proxy's 401, or an "unexpected response" naming the status, the
+/// content type and the start of the body (made printable here; the error's message makes
+/// Tableau's other text printable).
 pub(crate) fn refusal(host: &str, operation: &'static str, reply: &Reply) -> TableauError {
-    match rest::error_body(&reply.body) {
-        Some(error) => TableauError::Api {
+    if let Some(error) = rest::error_body(&reply.body) {
+        return TableauError::Api {
             operation,
             status: reply.status.as_u16(),
             code: error.code,
@@ -231,15 +264,83 @@ pub(crate) fn refusal(host: &str, operation: &'static str, reply: &Reply) -> Tab
             } else {
                 format!(": {}", error.detail)
             },
-        },
-        None => TableauError::UnexpectedResponse {
+        };
+    }
+    let unauthorized = (reply.status == StatusCode::UNAUTHORIZED)
+        .then(|| rest::unauthorized(reply.content_type.as_deref(), &reply.body));
+    if let Some(rest::Unauthorized::NotTableau {
+        content_type,
+        body_start,
+    }) = unauthorized
+    {
+        return TableauError::UnauthorizedByProxy {
             host: host.to_string(),
             operation,
-            detail: format!(
-                "HTTP {} with a body that is not a Tableau error",
-                reply.status.as_u16()
-            ),
-        },
+            content_type,
+            body_start,
+        };
+    }
+    let content_type = reply
+        .content_type
+        .as_deref()
+        .map(printable)
+        .unwrap_or_else(|| "no content type".to_string());
+    TableauError::UnexpectedResponse {
+        host: host.to_string(),
+        operation,
+        detail: format!(
+            "HTTP {} with {content_type} that is not a Tableau error (it begins: {})",
+            reply.status.as_u16(),
+            rest::body_start(&reply.body)
+        ),
+    }
+}
+
+/// A personal access token closer than this to its expiry is worth a warning at sign-in.
+const PAT_EXPIRY_WARNING: Duration = Duration::from_secs(14 * 86_400);
+
+/// A pause shorter than this is never an idle timeout (Tableau's are minutes long).
+const SHORTEST_IDLE_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// When the current token was issued and last accepted, to tell an idle timeout from a
+/// session ended while in use.
+struct Activity {
+    signed_in: Instant,
+    last_accepted: Instant,
+    /// The longest pause between requests that a session of this run survived.
+    longest_survived: Duration,
+}
+
+impl Activity {
+    fn new(signed_in: Instant) -> Activity {
+        Activity {
+            signed_in,
+            last_accepted: signed_in,
+            longest_survived: Duration::ZERO,
+        }
+    }
+
+    /// A request sent at `sent` was accepted.
+    fn accepted(&mut self, sent: Instant) {
+        let pause = sent.saturating_duration_since(self.last_accepted);
+        self.longest_survived = self.longest_survived.max(pause);
+        self.last_accepted = self.last_accepted.max(Instant::now());
+    }
+
+    /// What a refusal of a request sent at `sent` points to.
+    fn judge_loss(&self, sent: Instant) -> SessionEnd {
+        let pause = sent.saturating_duration_since(self.last_accepted);
+        if pause >= SHORTEST_IDLE_TIMEOUT && pause > self.longest_survived {
+            SessionEnd::Idle {
+                idle: pause,
+                longest_survived: self.longest_survived,
+            }
+        } else {
+            SessionEnd::EndedInUse {
+                after_last_request: pause,
+                age: sent.saturating_duration_since(self.signed_in),
+            }
+        }
     }
 }
 
@@ -262,6 +363,10 @@ struct SessionInner {
     renewing: tokio::sync::Mutex<()>,
     /// Whether this run has already signed in again once.
     renewed: AtomicBool,
+    /// Timing of the current token's use.
+    activity: Mutex<Activity>,
+    /// When the PAT expires and the life it had at the first sign-in, if Tableau said.
+    pat_expires_at: Option<(Instant, Duration)>,
 }
 
 impl std::fmt::Debug for Session {
@@ -317,7 +422,8 @@ impl Session {
         guard.clone().ok_or(TableauError::SignedOut)
     }
 
-    /// Sends an authenticated request; on 401 signs in again (once per run) and resends.
+    /// Sends an authenticated request; on Tableau's 401 signs in again (once per run) and
+    /// resends. A 401 that is not Tableau's (a proxy's page) is reported at once.
     pub(crate) async fn call(
         &self,
         operation: &'static str,
@@ -326,49 +432,106 @@ impl Session {
         let mut renewed_for_this_call = false;
         loop {
             let (token, generation) = self.current_token()?;
-            let reply = self
+            let sent = Instant::now();
+            let mut reply = self
                 .transport()
                 .send(operation, |http| {
                     build(http).header("X-Tableau-Auth", token.expose_for_header())
                 })
                 .await?;
+            reply.scrub(token.expose_for_header());
             if reply.status != StatusCode::UNAUTHORIZED {
+                self.activity(generation, |a| a.accepted(sent));
                 return Ok(reply);
             }
+            let code = match rest::unauthorized(reply.content_type.as_deref(), &reply.body) {
+                rest::Unauthorized::NotTableau {
+                    content_type,
+                    body_start,
+                } => {
+                    return Err(TableauError::UnauthorizedByProxy {
+                        host: self.transport().host().to_string(),
+                        operation,
+                        content_type,
+                        body_start,
+                    });
+                }
+                tableau => tableau.code(),
+            };
+            let cause = self.judge_loss(sent);
             if renewed_for_this_call {
-                return Err(self.session_lost());
+                return Err(self.session_lost(code, cause));
             }
-            self.renew(generation).await?;
+            self.renew(generation, code, cause).await?;
             renewed_for_this_call = true;
         }
     }
 
-    fn session_lost(&self) -> TableauError {
+    fn lock_activity(&self) -> std::sync::MutexGuard<'_, Activity> {
+        self.inner
+            .activity
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Updates the timing, if `generation` is still the current token.
+    fn activity(&self, generation: u64, update: impl FnOnce(&mut Activity)) {
+        let current = self.current_token().map(|(_, g)| g).ok();
+        if current == Some(generation) {
+            update(&mut self.lock_activity());
+        }
+    }
+
+    fn judge_loss(&self, sent: Instant) -> SessionEnd {
+        self.lock_activity().judge_loss(sent)
+    }
+
+    fn session_lost(&self, code: String, cause: SessionEnd) -> TableauError {
         TableauError::SessionLost {
             token_name: self.inner.client.settings().token_name.clone(),
+            code,
+            cause,
         }
     }
 
     /// Signs in again after the token of `generation` was refused, unless another request
     /// already did; a run signs in again at most once.
-    async fn renew(&self, generation: u64) -> Result<(), TableauError> {
+    async fn renew(
+        &self,
+        generation: u64,
+        code: String,
+        cause: SessionEnd,
+    ) -> Result<(), TableauError> {
         let _single_flight = self.inner.renewing.lock().await;
         let (_, current) = self.current_token()?;
         if current != generation {
             return Ok(());
         }
         if self.inner.renewed.swap(true, Ordering::SeqCst) {
-            return Err(self.session_lost());
+            return Err(self.session_lost(code, cause));
         }
         tracing::warn!(
             site = %self.inner.client.settings().site,
-            "Tableau ended the session (401002); signing in again once"
+            code = %code,
+            cause = ?cause,
+            "Tableau ended the session; signing in again once"
         );
-        let credentials = self
-            .inner
-            .client
-            .sign_in_at(&self.inner.api_version)
-            .await?;
+        let credentials = match self.inner.client.sign_in_at(&self.inner.api_version).await {
+            Ok(credentials) => credentials,
+            Err(TableauError::PatRejected {
+                token_name,
+                site,
+                code,
+            }) => {
+                return Err(TableauError::PatRefusedMidRun {
+                    token_name,
+                    site,
+                    code,
+                    expiry: self.pat_expiry(),
+                });
+            }
+            Err(other) => return Err(other),
+        };
         let mut guard = self
             .inner
             .token
@@ -378,7 +541,28 @@ impl Session {
             return Err(TableauError::SignedOut);
         }
         *guard = Some((SessionToken::new(credentials.token), generation + 1));
+        let mut activity = self.lock_activity();
+        let longest_survived = activity.longest_survived;
+        *activity = Activity {
+            longest_survived,
+            ..Activity::new(Instant::now())
+        };
         Ok(())
+    }
+
+    /// Whether the PAT had reached the expiry that the first sign-in announced.
+    fn pat_expiry(&self) -> PatExpiry {
+        match self.inner.pat_expires_at {
+            None => PatExpiry::Unknown,
+            Some((at, left)) => {
+                let now = Instant::now();
+                if now >= at {
+                    PatExpiry::Passed { left }
+                } else {
+                    PatExpiry::NotYet { left: at - now }
+                }
+            }
+        }
     }
 
     /// Signs out, ending the token for every clone of this session.
@@ -402,13 +586,14 @@ async fn sign_out_token(
     token: SessionToken,
 ) -> Result<(), TableauError> {
     let url = format!("{}/api/{api_version}/auth/signout", transport.base());
-    let reply = transport
+    let mut reply = transport
         .send("signing out", |http| {
             http.post(&url)
                 .header("Accept", "application/json")
                 .header("X-Tableau-Auth", token.expose_for_header())
         })
         .await?;
+    reply.scrub(token.expose_for_header());
     if reply.status.is_success() {
         tracing::info!("signed out of Tableau");
         Ok(())
@@ -443,5 +628,44 @@ impl Drop for SessionInner {
                 tracing::warn!(error = %err, "could not sign out of Tableau");
             }
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refusal_after_the_longest_pause_yet_is_an_idle_timeout() {
+        let start = Instant::now();
+        let mut activity = Activity::new(start);
+        activity.accepted(start + Duration::from_secs(30));
+        let judged = activity.judge_loss(start + Duration::from_secs(600));
+        assert!(matches!(judged, SessionEnd::Idle { .. }), "{judged:?}");
+    }
+
+    #[test]
+    fn a_refusal_after_a_pause_already_survived_is_a_session_ended_in_use() {
+        let start = Instant::now();
+        let mut activity = Activity::new(start);
+        // A pause of 5 s survived, then a refusal 2 s after a request.
+        activity.accepted(start + Duration::from_secs(5));
+        activity.last_accepted = start + Duration::from_secs(10);
+        let judged = activity.judge_loss(start + Duration::from_secs(12));
+        assert!(
+            matches!(judged, SessionEnd::EndedInUse { .. }),
+            "{judged:?}"
+        );
+        assert!(judged.to_string().contains("another process"));
+        assert!(!judged.to_string().contains("longest session life"));
+    }
+
+    #[test]
+    fn a_session_ended_in_use_after_hours_may_have_reached_its_life() {
+        let judged = SessionEnd::EndedInUse {
+            after_last_request: Duration::from_millis(20),
+            age: Duration::from_secs(3 * 3600),
+        };
+        assert!(judged.to_string().contains("longest session life"));
     }
 }

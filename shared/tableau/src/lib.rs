@@ -12,10 +12,18 @@
 //! - one sign-in per run, one token shared by every request, sign-out at the end (also
 //!   when the work fails), and at most one sign-in again if Tableau ends the session;
 //! - never more than [`MAX_IN_FLIGHT`] requests in flight to the site;
-//! - 429, 5xx and network failures are retried with capped, jittered exponential backoff;
+//! - 429, 5xx and network failures are retried with capped, jittered exponential backoff,
+//!   within a retry limit and a time budget; errors give the real number of attempts and
+//!   which limit stopped them;
+//! - no reply body is read past [`ClientOptions::max_response_bytes`] (64 MiB by default);
+//! - a 401 is reported by its real cause: a proxy's page, an idle timeout, a session ended
+//!   while in use, or a token that expired or was revoked during the run;
 //! - a workbook listing is complete or an error, never silently partial;
+//! - a server URL with a user name and password is refused, and shown redacted;
+//! - Tableau's text reaches messages only through `printable` (no control characters,
+//!   long values cut);
 //! - neither the PAT secret nor the session token appears in a log line, error or
-//!   `Debug` output.
+//!   `Debug` output, even when a proxy echoes the request into its reply.
 //!
 //! ```no_run
 //! use autoexpose_tableau::{ClientOptions, ConnectionSettings, TableauClient, TokenSecret};
@@ -58,11 +66,14 @@ mod wire;
 
 pub use autoexpose_domain::refresh::{JobState, RefreshReply};
 pub use client::{Session, TableauClient};
-pub use error::TableauError;
+pub use error::{GaveUp, PatExpiry, SessionEnd, TableauError};
 pub use metadata::{Progress, WorkbookListing};
 pub use projects::{Project, ProjectTree};
 pub use reqwest::Client as HttpClient;
-pub use settings::{ClientOptions, ConnectionSettings, MAX_IN_FLIGHT, RetryPolicy, TokenSecret};
+pub use settings::{
+    ClientOptions, ConnectionSettings, DEFAULT_MAX_RESPONSE_BYTES, MAX_IN_FLIGHT, RetryPolicy,
+    TokenSecret, check_server_url, redact_server_url,
+};
 pub use site::TableauSite;
 pub use transport::build_http_client;
 pub use wire::{TableauResponseError, parse_workbooks_response};

@@ -9,13 +9,14 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
+use autoexpose_domain::printable::printable;
 use autoexpose_domain::{CustomSql, Workbook};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 
 use crate::client::Session;
-use crate::error::TableauError;
+use crate::error::{GaveUp, TableauError};
 use crate::wire::{GraphQlError, PageInfo, TableNode, WorkbookNode, WorkbooksResponse};
 
 /// The largest page the Metadata API serves.
@@ -237,7 +238,7 @@ fn judge(errors: &[GraphQlError]) -> Verdict {
             // Warnings that leave the data whole: page size clamped, sort or
             // permission-based filtering noted.
             _ if severity.eq_ignore_ascii_case("WARNING") => {
-                tracing::warn!(warning = %error.describe(), "Tableau Metadata API warning");
+                tracing::warn!(warning = %printable(&error.describe()), "Tableau Metadata API warning");
             }
             _ => {
                 let message: Vec<String> = errors.iter().map(GraphQlError::describe).collect();
@@ -434,7 +435,7 @@ impl Session {
                         return Err(TableauError::PartialResults { what });
                     }
                     first = (first / 2).max(1);
-                    tracing::warn!(what, reason = %reason, page_size = first,
+                    tracing::warn!(what, reason = %printable(&reason), page_size = first,
                         "Tableau returned a partial page; fetching it again smaller");
                     continue;
                 }
@@ -443,7 +444,10 @@ impl Session {
                         return Err(TableauError::RateLimited {
                             host: self.transport().host().to_string(),
                             what: "Metadata API RATE_EXCEEDED".into(),
-                            retries: rate_retries,
+                            attempts: rate_retries + 1,
+                            stopped: GaveUp::RetryLimit {
+                                max_retries: retry.max_retries,
+                            },
                         });
                     }
                     let wait = retry.delay(rate_retries, None);

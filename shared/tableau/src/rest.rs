@@ -4,6 +4,9 @@
 //! an empty list is `{}` and a one-item list may be a bare object, so the readers here
 //! accept all of those.
 
+use std::time::Duration;
+
+use autoexpose_domain::printable::{printable, printable_within};
 use serde_json::Value;
 
 /// `{"error": {"code", "summary", "detail"}}`.
@@ -14,15 +17,83 @@ pub(crate) struct RestError {
     pub(crate) detail: String,
 }
 
-/// Reads a REST error body, if the body is one.
+/// Reads a REST error body, if the body is one (the Metadata API's `"error": "Unauthorized"`
+/// is not).
 pub(crate) fn error_body(body: &[u8]) -> Option<RestError> {
     let value: Value = serde_json::from_slice(body).ok()?;
-    let error = value.get("error")?;
+    let error = value.get("error").filter(|e| e.is_object())?;
     Some(RestError {
         code: text(error.get("code")).unwrap_or_default(),
         summary: text(error.get("summary")).unwrap_or_default(),
         detail: text(error.get("detail")).unwrap_or_default(),
     })
+}
+
+/// What a 401 says about where it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Unauthorized {
+    /// Tableau's REST error body, with its code (`401002`).
+    Rest(RestError),
+    /// The Metadata API's own body (`{"status": 401, "error": "Unauthorized", ...}`): from
+    /// Tableau, but without a code.
+    Metadata,
+    /// Not Tableau's JSON at all: a proxy or gateway in front of Tableau answered.
+    NotTableau {
+        /// The `Content-Type`, or `no content type`.
+        content_type: String,
+        /// A printable cut of the body's first bytes.
+        body_start: String,
+    },
+}
+
+impl Unauthorized {
+    /// Tableau's error code, or `HTTP 401` when Tableau gave none.
+    pub(crate) fn code(&self) -> String {
+        match self {
+            Unauthorized::Rest(error) if !error.code.is_empty() => error.code.clone(),
+            _ => "HTTP 401".to_string(),
+        }
+    }
+}
+
+/// Sorts a 401 by its body: Tableau's REST error, the Metadata API's, or someone else's.
+pub(crate) fn unauthorized(content_type: Option<&str>, body: &[u8]) -> Unauthorized {
+    if let Some(error) = error_body(body) {
+        return Unauthorized::Rest(error);
+    }
+    let value: Option<Value> = serde_json::from_slice(body).ok();
+    let is_metadata = value.as_ref().is_some_and(|v| {
+        number(v.get("status")) == Some(401) && v.get("error").is_some_and(Value::is_string)
+    });
+    if is_metadata {
+        return Unauthorized::Metadata;
+    }
+    Unauthorized::NotTableau {
+        content_type: content_type
+            .map(printable)
+            .unwrap_or_else(|| "no content type".to_string()),
+        body_start: body_start(body),
+    }
+}
+
+/// How many characters of a foreign body a message shows.
+const BODY_START_CHARS: usize = 120;
+
+/// The first characters of a body that is not Tableau's, printable, with its length when cut.
+pub(crate) fn body_start(body: &[u8]) -> String {
+    if body.is_empty() {
+        return "an empty body".to_string();
+    }
+    // Four bytes per character at most: enough bytes for the characters shown.
+    let head = &body[..body.len().min(BODY_START_CHARS * 4)];
+    // No more characters than bytes, so this only cleans, never cuts.
+    let text = printable_within(&String::from_utf8_lossy(head), head.len());
+    let mut shown: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if shown.chars().count() > BODY_START_CHARS || head.len() < body.len() {
+        shown = shown.chars().take(BODY_START_CHARS).collect();
+        shown.push_str(&format!("… ({} bytes in all)", body.len()));
+    }
+    shown
 }
 
 /// A string, or a number written as one; `{"value": ...}` for XML text nodes.
@@ -79,6 +150,20 @@ pub(crate) struct Credentials {
     pub(crate) token: String,
     pub(crate) site_luid: String,
     pub(crate) user_luid: Option<String>,
+    /// The PAT's remaining life (`estimatedTimeToExpiration`), when Tableau says.
+    pub(crate) pat_expires_in: Option<Duration>,
+}
+
+/// `estimatedTimeToExpiration`, written `days:hours:minutes` (`177:05:38`).
+pub(crate) fn pat_life(text: &str) -> Option<Duration> {
+    let mut parts = text.trim().split(':').map(|p| p.parse::<u64>().ok());
+    let (days, hours, minutes) = (parts.next()??, parts.next()??, parts.next()??);
+    if parts.next().is_some() {
+        return None;
+    }
+    Some(Duration::from_secs(
+        ((days * 24 + hours) * 60 + minutes) * 60,
+    ))
 }
 
 /// Reads a sign-in response. The error text never quotes the body: it holds the token.
@@ -91,10 +176,13 @@ pub(crate) fn credentials(body: &[u8]) -> Result<Credentials, &'static str> {
     let site_luid = text(credentials.get("site").and_then(|s| s.get("id")))
         .ok_or("it has no `credentials.site.id`")?;
     let user_luid = text(credentials.get("user").and_then(|u| u.get("id")));
+    let pat_expires_in =
+        text(credentials.get("estimatedTimeToExpiration")).and_then(|t| pat_life(&t));
     Ok(Credentials {
         token,
         site_luid,
         user_luid,
+        pat_expires_in,
     })
 }
 
@@ -139,6 +227,52 @@ mod tests {
         assert_eq!(error.summary, "Signin Error");
         assert_eq!(error.detail, "Error signing in to Tableau Server");
         assert_eq!(error_body(b"<html>Bad gateway</html>"), None);
+    }
+
+    #[test]
+    fn a_401_is_sorted_by_who_wrote_its_body() {
+        let rest = br#"{"error": {"summary": "Unauthorized Access", "detail": "Invalid authentication credentials were provided.", "code": "401002"}}"#;
+        assert!(
+            matches!(unauthorized(Some("application/json"), rest), Unauthorized::Rest(e) if e.code == "401002")
+        );
+        let metadata = br#"{"timestamp": "2026-01-01T00:00:00Z", "status": 401, "error": "Unauthorized", "path": "/relationship-service-war/graphql"}"#;
+        assert_eq!(
+            unauthorized(Some("application/json"), metadata),
+            Unauthorized::Metadata
+        );
+        let html =
+            b"<html>\r\n<head><title>401 Authorization Required</title></head>\x1b[2J</html>";
+        let Unauthorized::NotTableau {
+            content_type,
+            body_start,
+        } = unauthorized(Some("text/html"), html)
+        else {
+            panic!("a proxy's page is not Tableau's");
+        };
+        assert_eq!(content_type, "text/html");
+        assert_eq!(
+            body_start,
+            "<html> <head><title>401 Authorization Required</title></head>[2J</html>"
+        );
+    }
+
+    #[test]
+    fn a_long_foreign_body_is_cut_and_says_how_long_it_was() {
+        let body = "x".repeat(10_000);
+        let shown = body_start(body.as_bytes());
+        assert!(shown.starts_with(&"x".repeat(BODY_START_CHARS)));
+        assert!(shown.ends_with("… (10000 bytes in all)"), "{shown}");
+        assert_eq!(body_start(b""), "an empty body");
+    }
+
+    #[test]
+    fn pat_life_is_days_hours_minutes() {
+        assert_eq!(
+            pat_life("2:12:30"),
+            Some(Duration::from_secs(((2 * 24 + 12) * 60 + 30) * 60))
+        );
+        assert_eq!(pat_life("0:00:00"), Some(Duration::ZERO));
+        assert_eq!(pat_life("soon"), None);
     }
 
     #[test]

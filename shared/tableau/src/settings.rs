@@ -4,6 +4,8 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::error::TableauError;
+
 /// The secret of a Tableau personal access token.
 ///
 /// It prints as `***` in `Debug` and `Display`; only [`TokenSecret::expose_for_sign_in`]
@@ -57,7 +59,9 @@ impl fmt::Debug for SessionToken {
 }
 
 /// Where and as whom to connect: one Tableau site and one personal access token.
-#[derive(Debug, Clone)]
+///
+/// Its `Debug` shows the server URL through [`redact_server_url`] and never the secret.
+#[derive(Clone)]
 pub struct ConnectionSettings {
     /// A host (`10az.online.tableau.com`, https implied), `host:port`, or a full URL
     /// with scheme and port (`http://localhost:8080` for a local server).
@@ -68,6 +72,53 @@ pub struct ConnectionSettings {
     pub token_name: String,
     /// The personal access token's secret.
     pub token_secret: TokenSecret,
+}
+
+impl fmt::Debug for ConnectionSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ConnectionSettings")
+            .field("server_url", &redact_server_url(&self.server_url))
+            .field("site", &self.site)
+            .field("token_name", &self.token_name)
+            .field("token_secret", &self.token_secret)
+            .finish()
+    }
+}
+
+/// Checks a server URL as the client will read it: a host, `host:port` or an http(s)
+/// URL, without a user name or password. Call it where a person gives a server URL, so a
+/// bad one is refused before it is stored.
+pub fn check_server_url(server_url: &str) -> Result<(), TableauError> {
+    crate::transport::parse_server_url(server_url).map(|_| ())
+}
+
+/// The server URL with any user name and password replaced by `***`, for messages, logs
+/// and `Debug` (records stored by older versions may hold such a URL).
+///
+/// Everything up to the last `@` before any `?` or `#` is taken as user info, so a
+/// password holding `/` does not show either.
+pub fn redact_server_url(server_url: &str) -> String {
+    match split_user_info(server_url) {
+        Some((scheme, after_at)) => format!("{scheme}***@{after_at}"),
+        None => server_url.to_string(),
+    }
+}
+
+/// The server URL without user info, for links a person opens.
+pub(crate) fn strip_user_info(server_url: &str) -> String {
+    match split_user_info(server_url) {
+        Some((scheme, after_at)) => format!("{scheme}{after_at}"),
+        None => server_url.to_string(),
+    }
+}
+
+/// `(scheme://, what follows the user info's '@')` when the URL carries user info.
+fn split_user_info(server_url: &str) -> Option<(&str, &str)> {
+    let start = server_url.find("://").map_or(0, |i| i + 3);
+    let (scheme, rest) = server_url.split_at(start);
+    let end = rest.find(['?', '#']).unwrap_or(rest.len());
+    let at = rest[..end].rfind('@')?;
+    Some((scheme, &rest[at + 1..]))
 }
 
 /// How failed requests are retried: capped exponential backoff with jitter.
@@ -122,7 +173,26 @@ pub struct ClientOptions {
     pub retry: RetryPolicy,
     /// Timeout of one HTTP request (only for the client this crate builds).
     pub request_timeout: Duration,
+    /// How long one request may go on being retried: no retry begins after this much
+    /// time since the first attempt, so a call ends within about `retry_budget` plus one
+    /// `request_timeout`. The default, 150 s, with the default 120 s request timeout ends
+    /// a call to a silent server within 270 s, inside the 300 s Lambda timeout.
+    pub retry_budget: Duration,
+    /// The largest reply body read, in bytes (default [`DEFAULT_MAX_RESPONSE_BYTES`]);
+    /// a larger one fails the request with
+    /// [`TableauError::ResponseTooLarge`](crate::TableauError::ResponseTooLarge).
+    pub max_response_bytes: usize,
 }
+
+/// The default of [`ClientOptions::max_response_bytes`]: 64 MiB.
+///
+/// The largest real reply is a Metadata API page of workbooks with their upstream tables
+/// and custom SQL. Tableau cuts a query at its node limit (20,000 nodes by default), and
+/// a table node is about 300 bytes of JSON, so a full page is about 6 MB; a server whose
+/// admin raised the limit fivefold, or custom SQL queries of several kilobytes each, make
+/// 30 MB. 64 MiB is twice that, while four requests in flight still fit in a 512 MB
+/// Lambda function.
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
 
 /// The most requests this client ever has in flight to one site.
 pub const MAX_IN_FLIGHT: usize = 4;
@@ -135,6 +205,8 @@ impl Default for ClientOptions {
             projects_per_query: 100,
             retry: RetryPolicy::default(),
             request_timeout: Duration::from_secs(120),
+            retry_budget: Duration::from_secs(150),
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
         }
     }
 }

@@ -1,16 +1,32 @@
 //! Where a person opens a Tableau workbook: the browser URL built from the site and the
 //! workbook's numeric (vizportal) id.
 
+use std::fmt;
+
 use autoexpose_domain::{Workbook, WorkbookUrls};
 use serde::{Deserialize, Serialize};
 
+use crate::settings::{redact_server_url, strip_user_info};
+
 /// The Tableau site that workbooks come from: its rule for workbook browser URLs.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// Its `Debug` and its URLs never show a user name or password that a server URL stored
+/// by an older version may hold.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TableauSite {
     /// Host (`10az.online.tableau.com`), host and port, or a full URL with scheme.
     pub server_url: String,
     /// The site's content URL; empty for the Default site of a Tableau Server.
     pub content_url: String,
+}
+
+impl fmt::Debug for TableauSite {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TableauSite")
+            .field("server_url", &redact_server_url(&self.server_url))
+            .field("content_url", &self.content_url)
+            .finish()
+    }
 }
 
 impl WorkbookUrls for TableauSite {
@@ -20,9 +36,10 @@ impl WorkbookUrls for TableauSite {
 }
 
 impl TableauSite {
-    /// `https://host[:port]` (or the scheme given), without a trailing slash.
+    /// `https://host[:port]` (or the scheme given), without a trailing slash or user info.
     pub fn base_url(&self) -> String {
-        let url = self.server_url.trim().trim_end_matches('/');
+        let url = strip_user_info(self.server_url.trim());
+        let url = url.trim_end_matches('/');
         if url.contains("://") {
             url.to_string()
         } else {

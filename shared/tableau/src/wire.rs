@@ -6,6 +6,7 @@
 //! form, a bare `data` object, and a JSON array of such pages (a saved multi-page listing).
 //! The client decodes its live pages with the same [`WorkbookNode`] type, so both paths agree.
 
+use autoexpose_domain::printable::printable;
 use autoexpose_domain::{CustomSql, DatasourceRef, Owner, ProjectRef, UpstreamTable, Workbook};
 use serde::Deserialize;
 use thiserror::Error;
@@ -412,13 +413,16 @@ pub enum TableauResponseError {
         column: usize,
     },
     /// The text is not valid JSON.
-    #[error("the Tableau response is not valid JSON: {0}")]
+    #[error("the Tableau response is not valid JSON: {}", printable(.0))]
     NotJson(String),
     /// The JSON is not a Metadata API workbooks response.
-    #[error("the Tableau response does not have the shape of a Metadata API workbooks query: {0}")]
+    #[error(
+        "the Tableau response does not have the shape of a Metadata API workbooks query: {}",
+        printable(.0)
+    )]
     Shape(String),
     /// Tableau answered with GraphQL errors and no data.
-    #[error("Tableau's Metadata API returned errors and no data: {0}")]
+    #[error("Tableau's Metadata API returned errors and no data: {}", printable(.0))]
     GraphQl(String),
 }
 

@@ -8,7 +8,7 @@ mod common;
 use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use autoexpose_tableau::TableauError;
+use autoexpose_tableau::{ClientOptions, TableauError};
 use common::*;
 use tableau_sim::HttpFailure;
 use tracing_subscriber::filter::{LevelFilter, Targets};
@@ -136,6 +136,67 @@ async fn no_secret_or_token_in_logs_or_errors() {
             .await
             .unwrap_err(),
     );
+    // A proxy that echoes the request (with its X-Tableau-Auth header) into its 401 page.
+    let echoed = client
+        .with_session(async |s| {
+            sim.faults().fail_next(1, HttpFailure::EchoingProxy);
+            s.projects().await
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        echoed.to_string().contains("x-tableau-auth: ***"),
+        "the echoed token is scrubbed, not cut away: {echoed}"
+    );
+    errors.push(echoed);
+    errors.push(
+        client_for(
+            &sim,
+            SITE,
+            PAT,
+            ClientOptions {
+                max_response_bytes: 64 * 1024,
+                ..options(2)
+            },
+        )
+        .with_session(async |s| {
+            sim.faults().fail_next(
+                1,
+                HttpFailure::HugeBody {
+                    status: 200,
+                    bytes: None,
+                },
+            );
+            s.projects().await
+        })
+        .await
+        .unwrap_err(),
+    );
+    errors.push(
+        client
+            .with_session(async |s| {
+                sim.faults().revoke_pat(PAT.0);
+                s.projects().await
+            })
+            .await
+            .unwrap_err(),
+    );
+    sim.faults().clear();
+    sim.faults().fail_next(4, HttpFailure::Silent);
+    errors.push(
+        client_for(
+            &sim,
+            SITE,
+            PAT,
+            ClientOptions {
+                request_timeout: std::time::Duration::from_millis(100),
+                ..options(2)
+            },
+        )
+        .sign_in()
+        .await
+        .unwrap_err(),
+    );
     let session = client.sign_in().await.unwrap();
     assert_clean("the session's Debug", &format!("{session:?}"));
     session.clone().sign_out().await.unwrap();
@@ -143,7 +204,7 @@ async fn no_secret_or_token_in_logs_or_errors() {
     sim.shutdown().await;
     errors.push(client.sign_in().await.unwrap_err());
 
-    assert_eq!(errors.len(), 7);
+    assert_eq!(errors.len(), 11);
     for err in &errors {
         assert_clean("an error's Debug", &format!("{err:?}"));
         assert_clean("an error's message", &err.to_string());

@@ -4,7 +4,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use autoexpose_tableau::TableauError;
+use autoexpose_tableau::{ClientOptions, GaveUp, RetryPolicy, SessionEnd, TableauError};
 use common::*;
 use tableau_sim::{GENERATED_PAT, HttpFailure, Simulator, generate_site};
 use tokio::sync::Notify;
@@ -45,7 +45,9 @@ async fn bad_secret_is_rejected_with_the_token_name() {
         .await
         .unwrap_err();
     match &err {
-        TableauError::PatRejected { token_name, site } => {
+        TableauError::PatRejected {
+            token_name, site, ..
+        } => {
             assert_eq!(
                 (token_name.as_str(), site.as_str()),
                 ("autoexpose-ci", SITE)
@@ -112,7 +114,7 @@ async fn unreachable_server_names_the_host() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, TableauError::Unreachable { retries: 3, .. }),
+        matches!(err, TableauError::Unreachable { attempts: 4, .. }),
         "{err:?}"
     );
     assert!(err.to_string().contains(url.trim_start_matches("http://")));
@@ -164,8 +166,8 @@ async fn server_errors_give_up_after_the_retries() {
         .unwrap_err();
     match &err {
         TableauError::ServerError {
-            status, retries, ..
-        } => assert_eq!((*status, *retries), (500, 3)),
+            status, attempts, ..
+        } => assert_eq!((*status, *attempts), (500, 4)),
         other => panic!("expected a server error, got {other:?}"),
     }
     assert_eq!(
@@ -173,6 +175,64 @@ async fn server_errors_give_up_after_the_retries() {
         4,
         "one try and three retries"
     );
+}
+
+#[tokio::test]
+async fn silent_server_is_reported_with_the_attempts_that_reached_it() {
+    let sim = example_site().await;
+    sim.faults().fail_next(100, HttpFailure::Silent);
+    let quick = ClientOptions {
+        request_timeout: Duration::from_millis(200),
+        ..options(100)
+    };
+    let err = client(&sim, quick).sign_in().await.unwrap_err();
+    let arrived = sim.stats().injected_failures;
+    assert_eq!(arrived, 4, "one try and three retries reached the server");
+    match &err {
+        TableauError::Unreachable {
+            attempts, stopped, ..
+        } => {
+            assert_eq!(u64::from(*attempts), arrived);
+            assert_eq!(*stopped, GaveUp::RetryLimit { max_retries: 3 });
+        }
+        other => panic!("expected an unreachable server, got {other:?}"),
+    }
+    let message = err.to_string();
+    assert!(message.contains("all 4 attempts failed"), "{message}");
+    assert!(message.contains("the retry limit (3 retries)"), "{message}");
+}
+
+#[tokio::test]
+async fn silent_server_is_given_up_on_when_the_time_budget_is_spent() {
+    let sim = example_site().await;
+    sim.faults().fail_next(1000, HttpFailure::Silent);
+    let patient = ClientOptions {
+        request_timeout: Duration::from_millis(150),
+        retry_budget: Duration::from_millis(400),
+        retry: RetryPolicy {
+            max_retries: 100,
+            ..fast_retry()
+        },
+        ..options(100)
+    };
+    let err = client(&sim, patient).sign_in().await.unwrap_err();
+    let arrived = sim.stats().injected_failures;
+    match &err {
+        TableauError::Unreachable {
+            attempts, stopped, ..
+        } => {
+            assert_eq!(u64::from(*attempts), arrived, "the count is the real one");
+            assert!(*attempts < 101, "stopped before the retry limit");
+            assert_eq!(
+                *stopped,
+                GaveUp::TimeBudget {
+                    budget: Duration::from_millis(400)
+                }
+            );
+        }
+        other => panic!("expected an unreachable server, got {other:?}"),
+    }
+    assert!(err.to_string().contains("time budget of 400 ms"), "{err}");
 }
 
 #[tokio::test]
@@ -185,7 +245,7 @@ async fn rate_limiting_gives_up_after_the_retries() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, TableauError::RateLimited { retries: 3, .. }),
+        matches!(err, TableauError::RateLimited { attempts: 4, .. }),
         "{err:?}"
     );
 }
@@ -250,7 +310,22 @@ async fn session_lost_twice_is_an_error() {
         })
         .await
         .unwrap_err();
-    assert!(matches!(err, TableauError::SessionLost { ref token_name } if token_name == PAT.0));
+    assert!(matches!(err, TableauError::SessionLost { ref token_name, .. } if token_name == PAT.0));
+    assert!(
+        matches!(
+            err,
+            TableauError::SessionLost {
+                cause: SessionEnd::EndedInUse { .. },
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string()
+            .contains("another process is probably signing in with the same personal access token"),
+        "{err}"
+    );
     assert_eq!(sim.stats().sign_ins, 2);
 }
 

@@ -42,3 +42,24 @@ fn workbook_urls_follow_tableau_rules_for_sites() {
     };
     assert_eq!(cloud.workbook_url(&no_id), None);
 }
+
+#[test]
+fn workbook_urls_never_carry_user_info_from_an_old_record() {
+    // Records stored by older versions may hold a URL with a user name and password.
+    let site = TableauSite {
+        server_url: "http://admin:hunter2@tableau.local:8080/".into(),
+        content_url: "acme".into(),
+    };
+    let wb = Workbook {
+        luid: "wb-1".into(),
+        vizportal_url_id: Some("42".into()),
+        ..Workbook::default()
+    };
+    assert_eq!(
+        site.workbook_url(&wb).as_deref(),
+        Some("http://tableau.local:8080/#/site/acme/workbooks/42/views")
+    );
+    let debug = format!("{site:?}");
+    assert!(!debug.contains("hunter2"), "{debug}");
+    assert!(!debug.contains("admin"), "{debug}");
+}

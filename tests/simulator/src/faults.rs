@@ -16,6 +16,23 @@ pub enum HttpFailure {
     InternalServerError,
     /// `503` with an HTML page, as a gateway sends it.
     ServiceUnavailable,
+    /// `401` with an HTML page and `WWW-Authenticate: Basic`, as a proxy in front of
+    /// Tableau sends it when it wants its own sign-in: not Tableau's JSON at all.
+    GatewayUnauthorized,
+    /// `401` with an HTML page that echoes the request's headers and body back, as a
+    /// debugging proxy does: the page then holds whatever secret the request carried.
+    EchoingProxy,
+    /// `status` with a JSON-looking body of `bytes` bytes sent in 64 KiB chunks, without a
+    /// `Content-Length`; `None` never ends (a runaway server or a stuck proxy).
+    HugeBody {
+        /// HTTP status, e.g. 200 (or 500 for a huge error body).
+        status: u16,
+        /// Body length; `None` streams until the client hangs up.
+        bytes: Option<u64>,
+    },
+    /// Reads the request and never answers, until the client gives up or the simulator
+    /// shuts down (a server that accepts connections and hangs).
+    Silent,
 }
 
 /// Where the knobs live; see [`Faults`] for what each does.
@@ -25,6 +42,8 @@ struct FaultState {
     failure: Option<(HttpFailure, u32)>,
     tokens_expired_at: Option<Instant>,
     revoked_pats: HashSet<String>,
+    expired_pats: HashSet<String>,
+    session_idle_timeout: Option<Duration>,
     metadata_disabled: bool,
     node_limit: usize,
     rate_exceeded_left: u32,
@@ -54,6 +73,8 @@ impl Faults {
                 failure: None,
                 tokens_expired_at: None,
                 revoked_pats: HashSet::new(),
+                expired_pats: HashSet::new(),
+                session_idle_timeout: None,
                 metadata_disabled: false,
                 node_limit,
                 rate_exceeded_left: 0,
@@ -90,6 +111,20 @@ impl Faults {
         self.lock().revoked_pats.insert(name.to_string());
     }
 
+    /// Expires the PAT with this name, as its expiry date passing does: sign-in fails with
+    /// 401001 (the same answer as for a revoked or wrong token), but sessions it already
+    /// holds live on until they end by themselves.
+    pub fn expire_pat(&self, name: &str) {
+        self.lock().expired_pats.insert(name.to_string());
+    }
+
+    /// Ends sessions that go unused for longer than `timeout` (Tableau Server's
+    /// `wgserver.session.idle_limit`, 240 minutes by default): their next call gets 401002.
+    /// Each accepted call restarts the idle clock. `None` turns it off.
+    pub fn set_session_idle_timeout(&self, timeout: Option<Duration>) {
+        self.lock().session_idle_timeout = timeout;
+    }
+
     /// Switches the Metadata API off (`FEATURE_DISABLED`, `data: null`) or back on.
     pub fn set_metadata_disabled(&self, disabled: bool) {
         self.lock().metadata_disabled = disabled;
@@ -119,6 +154,8 @@ impl Faults {
             failure: None,
             tokens_expired_at: state.tokens_expired_at,
             revoked_pats: HashSet::new(),
+            expired_pats: HashSet::new(),
+            session_idle_timeout: None,
             metadata_disabled: false,
             node_limit: self.default_node_limit,
             rate_exceeded_left: 0,
@@ -143,6 +180,14 @@ impl Faults {
 
     pub(crate) fn pat_revoked(&self, name: &str) -> bool {
         self.lock().revoked_pats.contains(name)
+    }
+
+    pub(crate) fn pat_expired(&self, name: &str) -> bool {
+        self.lock().expired_pats.contains(name)
+    }
+
+    pub(crate) fn session_idle_timeout(&self) -> Option<Duration> {
+        self.lock().session_idle_timeout
     }
 
     pub(crate) fn metadata_disabled(&self) -> bool {

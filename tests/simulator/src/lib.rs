@@ -5,8 +5,10 @@
 //! session per PAT), paged project listing, the Metadata API (a real GraphQL engine with
 //! Tableau's type and field names, cursor paging and the node limit), extract refresh and
 //! job polling. Every REST route answers XML by default and JSON for
-//! `Accept: application/json`, error bodies included. Faults (latency, 429/500/503, expired
-//! tokens, revoked PATs, Metadata API errors) can be switched on while it runs.
+//! `Accept: application/json`, error bodies included. Faults (latency, 429/500/503, a
+//! proxy's HTML 401, huge or endless bodies, requests never answered, expired tokens, idle
+//! session timeouts, expired or revoked PATs, Metadata API errors) can be switched on while
+//! it runs.
 //!
 //! ```no_run
 //! use tableau_sim::{HttpFailure, Simulator, load_site_file};

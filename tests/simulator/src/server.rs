@@ -5,10 +5,10 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use axum::Router;
-use axum::body::to_bytes;
+use axum::body::{Body, Bytes, to_bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -89,6 +89,7 @@ impl Simulator {
             stats: StatsCell::default(),
             config,
             schema: metadata::build_schema(),
+            released: tokio::sync::watch::Sender::new(false),
         });
         let app = Router::new().fallback(dispatch).with_state(state.clone());
         let (stop, stopped) = oneshot::channel::<()>();
@@ -160,8 +161,10 @@ impl Simulator {
         self.state.site_by_url(content_url).map(|s| s.spec.clone())
     }
 
-    /// Stops listening and waits for open connections to finish.
+    /// Stops listening and waits for open connections to finish (silent requests are
+    /// answered first, so none holds the shutdown up).
     pub async fn shutdown(mut self) {
+        self.state.released.send_replace(true);
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -191,6 +194,15 @@ async fn dispatch(State(state): State<Arc<AppState>>, request: Request) -> Respo
     }
     if let Some(failure) = state.faults.take_failure() {
         state.stats.record(|s| s.injected_failures += 1);
+        if failure == HttpFailure::Silent {
+            // Held until shutdown; a client that gives up first drops the connection.
+            let mut released = state.released.subscribe();
+            let _ = released.wait_for(|released| *released).await;
+        }
+        if failure == HttpFailure::EchoingProxy {
+            let body = to_bytes(body, MAX_BODY).await.unwrap_or_default();
+            return echo_page(&parts, &body);
+        }
         return failure_response(failure, format);
     }
     let Ok(body) = to_bytes(body, MAX_BODY).await else {
@@ -238,5 +250,70 @@ fn failure_response(failure: HttpFailure, format: Format) -> Response {
             "text/html",
             "<html><head><title>503 Service Temporarily Unavailable</title></head><body><center><h1>503 Service Temporarily Unavailable</h1></center></body></html>".to_string(),
         ),
+        HttpFailure::GatewayUnauthorized => {
+            let mut response = with_type(
+                StatusCode::UNAUTHORIZED,
+                "text/html",
+                "<html>\r\n<head><title>401 Authorization Required</title></head>\r\n<body>\r\n<center><h1>401 Authorization Required</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n".to_string(),
+            );
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Basic realm=\"Corporate proxy\""),
+            );
+            response
+        }
+        HttpFailure::HugeBody { status, bytes } => huge_body(status, bytes),
+        // Answered in `dispatch`, which has the request to echo.
+        HttpFailure::EchoingProxy => StatusCode::UNAUTHORIZED.into_response(),
+        // Answered in `dispatch`, which holds the request instead.
+        HttpFailure::Silent => StatusCode::SERVICE_UNAVAILABLE.into_response(),
     }
+}
+
+/// A debugging proxy's 401 page: every header, the request line and the body, verbatim.
+fn echo_page(parts: &axum::http::request::Parts, body: &[u8]) -> Response {
+    let mut page = String::from("<pre>");
+    for (name, value) in &parts.headers {
+        page.push_str(&format!(
+            "{name}: {}\n",
+            String::from_utf8_lossy(value.as_bytes())
+        ));
+    }
+    page.push_str(&format!("{} {}\n\n", parts.method, parts.uri));
+    page.push_str(&String::from_utf8_lossy(body));
+    page.push_str("\n</pre>");
+    with_type(StatusCode::UNAUTHORIZED, "text/html", page)
+}
+
+/// A JSON-looking body of `bytes` bytes (`None`: endless), streamed without `Content-Length`.
+fn huge_body(status: u16, bytes: Option<u64>) -> Response {
+    // async-graphql re-exports futures-util; using it spares the simulator a dependency.
+    use async_graphql::futures_util::stream;
+    const CHUNK: usize = 64 * 1024;
+    static FILL: [u8; CHUNK] = [b' '; CHUNK];
+    const HEAD: &[u8] = b"{\"data\": {\"padding\": \"";
+    let chunks = stream::unfold(0u64, move |sent| async move {
+        let left = bytes.map_or(u64::MAX, |total| total.saturating_sub(sent));
+        if left == 0 {
+            return None;
+        }
+        let chunk = if sent == 0 {
+            Bytes::from_static(HEAD)
+        } else {
+            let size = left.min(CHUNK as u64) as usize;
+            Bytes::from_static(&FILL[..size])
+        };
+        let sent = sent + chunk.len() as u64;
+        Some((Ok::<Bytes, std::io::Error>(chunk), sent))
+    });
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    (
+        status,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json;charset=utf-8"),
+        )],
+        Body::from_stream(chunks),
+    )
+        .into_response()
 }

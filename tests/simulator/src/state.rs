@@ -65,6 +65,8 @@ pub(crate) struct Session {
     pub(crate) pat_name: String,
     pub(crate) issued: Instant,
     pub(crate) expires: Instant,
+    /// When the last call with this token was accepted (or when it was issued).
+    pub(crate) last_used: Instant,
 }
 
 /// What a refresh job refreshes.
@@ -103,6 +105,8 @@ pub(crate) struct AppState {
     pub(crate) stats: StatsCell,
     pub(crate) config: SimConfig,
     pub(crate) schema: metadata::SimSchema,
+    /// Set at shutdown: requests held by [`crate::HttpFailure::Silent`] are let go.
+    pub(crate) released: tokio::sync::watch::Sender<bool>,
 }
 
 /// Locks a mutex, ignoring poisoning: a panicked test thread must not wedge the server.

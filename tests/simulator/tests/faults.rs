@@ -149,3 +149,143 @@ async fn latency_delays_requests_and_stats_count_concurrency() {
     }
     assert_eq!(sim.stats().max_in_flight, 1);
 }
+
+#[tokio::test]
+async fn gateway_401_is_an_html_page_not_tableau_json() {
+    let sim = start().await;
+    let token = token(&sim).await;
+    sim.faults().fail_next(1, HttpFailure::GatewayUnauthorized);
+    let response = client()
+        .get(format!(
+            "{}/api/{API}/sites/{SITE_ID}/projects",
+            sim.base_url()
+        ))
+        .header("X-Tableau-Auth", &token)
+        .header("Accept", "application/json")
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    let content_type = response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(content_type.starts_with("text/html"), "{content_type}");
+    assert!(response.headers().contains_key("www-authenticate"));
+    let text = response.text().await.expect("body");
+    assert!(text.contains("401 Authorization Required"), "{text}");
+    assert!(serde_json::from_str::<serde_json::Value>(&text).is_err());
+}
+
+#[tokio::test]
+async fn huge_body_streams_exactly_the_bytes_asked_for_without_a_length() {
+    let sim = start().await;
+    sim.faults().fail_next(
+        1,
+        HttpFailure::HugeBody {
+            status: 200,
+            bytes: Some(300_000),
+        },
+    );
+    let response = client()
+        .get(format!("{}/api/{API}/serverinfo", sim.base_url()))
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.content_length(), None, "chunked, no length");
+    let body = response.bytes().await.expect("body");
+    assert_eq!(body.len(), 300_000);
+    assert!(body.starts_with(b"{\"data\": {\"padding\": \""));
+}
+
+#[tokio::test]
+async fn endless_body_keeps_streaming_until_the_client_hangs_up() {
+    let sim = start().await;
+    sim.faults().fail_next(
+        1,
+        HttpFailure::HugeBody {
+            status: 200,
+            bytes: None,
+        },
+    );
+    let mut response = client()
+        .get(format!("{}/api/{API}/serverinfo", sim.base_url()))
+        .send()
+        .await
+        .expect("GET");
+    let mut read = 0;
+    while read < 2_000_000 {
+        read += response.chunk().await.expect("chunk").expect("more").len();
+    }
+    drop(response);
+    // The simulator serves on after the client hung up.
+    let (status, _) = sign_in(&sim, PAT.0, PAT.1, "acme").await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn silent_requests_are_counted_and_never_answered() {
+    let sim = start().await;
+    sim.faults().fail_next(2, HttpFailure::Silent);
+    for _ in 0..2 {
+        let outcome = client()
+            .get(format!("{}/api/{API}/serverinfo", sim.base_url()))
+            .timeout(Duration::from_millis(200))
+            .send()
+            .await;
+        assert!(outcome.expect_err("no answer").is_timeout());
+    }
+    let stats = sim.stats();
+    assert_eq!((stats.requests, stats.injected_failures), (2, 2));
+    let (status, _) = sign_in(&sim, PAT.0, PAT.1, "acme").await;
+    assert_eq!(status, StatusCode::OK);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn idle_sessions_time_out_but_used_ones_live_on() {
+    let sim = start().await;
+    sim.faults()
+        .set_session_idle_timeout(Some(Duration::from_millis(300)));
+    let token = token(&sim).await;
+    for _ in 0..4 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let (status, _) = get_json(&sim, &token, "projects").await;
+        assert_eq!(status, StatusCode::OK, "each call restarts the idle clock");
+    }
+    tokio::time::sleep(Duration::from_millis(450)).await;
+    let (status, body) = get_json(&sim, &token, "projects").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["error"]["code"], "401002");
+}
+
+#[tokio::test]
+async fn expired_pat_cannot_sign_in_but_its_live_session_goes_on() {
+    let sim = start().await;
+    let live = token(&sim).await;
+    sim.faults().expire_pat(PAT.0);
+    let (status, _) = get_json(&sim, &live, "projects").await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, body) = sign_in(&sim, PAT.0, PAT.1, "acme").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["error"]["code"], "401001");
+}
+
+#[tokio::test]
+async fn echoing_proxy_repeats_the_request_headers_in_its_401_page() {
+    let sim = start().await;
+    sim.faults().fail_next(1, HttpFailure::EchoingProxy);
+    let response = client()
+        .get(format!(
+            "{}/api/{API}/sites/{SITE_ID}/projects",
+            sim.base_url()
+        ))
+        .header("X-Tableau-Auth", "token-to-echo")
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    let text = response.text().await.expect("body");
+    assert!(text.contains("x-tableau-auth: token-to-echo"), "{text}");
+}

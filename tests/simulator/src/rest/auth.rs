@@ -142,7 +142,7 @@ fn try_sign_in(state: &AppState, req: &Req) -> Result<Response, RestError> {
         .iter()
         .find(|p| p.name == pat_name && p.secret == pat_secret && !p.expired)
         .ok_or_else(signin_error)?;
-    if state.faults.pat_revoked(&pat.name) {
+    if state.faults.pat_revoked(&pat.name) || state.faults.pat_expired(&pat.name) {
         return Err(signin_error());
     }
     let token = random_token();
@@ -158,6 +158,7 @@ fn try_sign_in(state: &AppState, req: &Req) -> Result<Response, RestError> {
                 pat_name: pat.name.clone(),
                 issued: now,
                 expires: now + state.config.session_ttl,
+                last_used: now,
             },
         );
     }

@@ -186,17 +186,24 @@ pub(crate) fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Sess
         )
     };
     let mut sessions = lock(&state.sessions);
-    let Some(session) = sessions.get(token).cloned() else {
+    let Some(session) = sessions.get_mut(token) else {
         return Err(invalid());
     };
-    let dead = session.expires <= Instant::now()
+    let now = Instant::now();
+    let idle_too_long = state
+        .faults
+        .session_idle_timeout()
+        .is_some_and(|limit| now.duration_since(session.last_used) > limit);
+    let dead = session.expires <= now
+        || idle_too_long
         || state.faults.token_expired(session.issued)
         || state.faults.pat_revoked(&session.pat_name);
     if dead {
         sessions.remove(token);
         return Err(invalid());
     }
-    Ok(session)
+    session.last_used = now;
+    Ok(session.clone())
 }
 
 /// The session, checked to belong to the site named in the path.
