@@ -325,3 +325,45 @@ fn a_file_whose_generated_at_is_not_a_time_is_refused_and_changes_nothing() {
         String::from_utf8_lossy(&out.stdout)
     );
 }
+
+#[test]
+fn a_server_url_with_a_password_is_refused_and_never_printed() {
+    let dir = scratch("userinfo");
+    let store = dir.join("state.db");
+    let out = autoexpose_within(
+        2048,
+        &[
+            "--store",
+            store.to_str().expect("utf-8"),
+            "integrations",
+            "add",
+            "--id",
+            "acme",
+            "--dbt-project",
+            "shop",
+            "--server-url",
+            "http://admin:hunter2@tableau.example.com",
+            "--token-name",
+            "ci",
+        ],
+        &[],
+    );
+    assert!(!out.status.success(), "refused");
+    let message = stderr(&out);
+    assert!(message.contains("--server-url"), "{message}");
+    assert!(
+        !message.contains("hunter2"),
+        "the password is never printed: {message}"
+    );
+    let listed = autoexpose_within(
+        2048,
+        &[
+            "--store",
+            store.to_str().expect("utf-8"),
+            "integrations",
+            "list",
+        ],
+        &[],
+    );
+    assert!(String::from_utf8_lossy(&listed.stdout).contains("no integrations yet"));
+}

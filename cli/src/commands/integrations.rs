@@ -5,11 +5,13 @@
 //! (`--secret-env`, default `AUTOEXPOSE_TABLEAU_TOKEN_SECRET`), never from a flag or the
 //! store; a deployed stack's integration names a Secrets Manager secret.
 
+use anyhow::Context;
 use autoexpose_pipeline::{
     DEFAULT_ENVIRONMENT, DEFAULT_MAX_REMOVAL_PERCENT, Integration, PipelineError, describe_lease,
     integration_status,
 };
 use autoexpose_store_local::DEFAULT_SECRET_ENV;
+use autoexpose_tableau::{check_server_url, redact_server_url};
 
 use crate::lookups::stored_integration;
 use crate::match_flags::AliasArgs;
@@ -128,6 +130,7 @@ async fn add(pipeline: &CliPipeline, args: AddIntegrationArgs, aws: bool) -> any
     } else {
         (args.secret_env.clone(), format!("${}", args.secret_env))
     };
+    check_server_url(&args.server_url).context("--server-url")?;
     let mut integration = Integration::new(
         &args.id,
         &args.dbt_project,
@@ -226,7 +229,7 @@ async fn list(pipeline: &CliPipeline) -> anyhow::Result<()> {
         rows.push(vec![
             i.id.clone(),
             i.dbt_project.clone(),
-            i.server_url.clone(),
+            redact_server_url(&i.server_url),
             i.site.clone(),
             i.collections.len().to_string(),
             status
@@ -253,7 +256,7 @@ async fn show(pipeline: &CliPipeline, id: &str) -> anyhow::Result<()> {
         "dbt project:   {} (environment {})",
         i.dbt_project, i.environment
     );
-    println!("server:        {}", i.server_url);
+    println!("server:        {}", redact_server_url(&i.server_url));
     println!(
         "site:          {}",
         if i.site.is_empty() {

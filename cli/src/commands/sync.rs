@@ -12,6 +12,7 @@ use autoexpose_domain::{MatchOptions, build_exposures};
 use autoexpose_pipeline::Trigger;
 use autoexpose_tableau::{
     ClientOptions, ConnectionSettings, Progress, TableauClient, TableauSite, TokenSecret,
+    redact_server_url,
 };
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -137,7 +138,7 @@ async fn run_live(args: SyncArgs, manifest_path: &Path) -> anyhow::Result<()> {
         },
         ClientOptions {
             page_size: args.page_size,
-            ..ClientOptions::default()
+            ..tableau_options()?
         },
     )
     .context("Tableau settings")?;
@@ -153,7 +154,8 @@ async fn run_live(args: SyncArgs, manifest_path: &Path) -> anyhow::Result<()> {
     let listing = listing.with_context(|| {
         format!(
             "importing workbooks from Tableau site '{}' at {}",
-            args.site, server_url
+            args.site,
+            redact_server_url(&server_url)
         )
     })?;
 
@@ -170,6 +172,26 @@ async fn run_live(args: SyncArgs, manifest_path: &Path) -> anyhow::Result<()> {
     let site = (!args.site.is_empty()).then_some(args.site.as_str());
     let text = exposure_format::render(args.format, &outcome, &manifest, site);
     files::emit(&text, args.out.as_deref())
+}
+
+/// The environment variable that sets the largest Tableau reply read, in MiB.
+pub(crate) const MAX_RESPONSE_ENV: &str = "AUTOEXPOSE_TABLEAU_MAX_RESPONSE_MB";
+
+/// The Tableau client's options, with the reply limit from [`MAX_RESPONSE_ENV`] if set.
+pub(crate) fn tableau_options() -> anyhow::Result<ClientOptions> {
+    let mut options = ClientOptions::default();
+    if let Ok(text) = std::env::var(MAX_RESPONSE_ENV) {
+        let mb: usize = text
+            .trim()
+            .parse()
+            .ok()
+            .filter(|mb| *mb >= 1)
+            .with_context(|| {
+                format!("{MAX_RESPONSE_ENV} must be a whole number of MiB, at least 1")
+            })?;
+        options.max_response_bytes = mb.saturating_mul(1024 * 1024);
+    }
+    Ok(options)
 }
 
 /// The PAT secret from the environment variable's value, or an error saying how to set it.

@@ -23,7 +23,7 @@ pub fn printable(text: &str) -> String {
 
 /// [`printable`] with a limit of `max_chars` characters.
 pub fn printable_within(text: &str, max_chars: usize) -> String {
-    let mut shown = String::with_capacity(text.len().min(max_chars + 32));
+    let mut shown = String::with_capacity(text.len().min(max_chars.saturating_add(32)));
     for (count, ch) in text.chars().enumerate() {
         if count == max_chars {
             // Writing to a String cannot fail.

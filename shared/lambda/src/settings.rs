@@ -104,6 +104,18 @@ impl Settings {
                 }
             };
         }
+        if let Some(value) = read("TABLEAU_MAX_RESPONSE_MB") {
+            settings.tableau.max_response_bytes = match value.parse::<usize>() {
+                Ok(mb) if mb >= 1 => mb.saturating_mul(1024 * 1024),
+                _ => {
+                    return Err(ConfigError::Invalid {
+                        name: "TABLEAU_MAX_RESPONSE_MB",
+                        value,
+                        expected: "it must be a whole number of MiB, at least 1",
+                    });
+                }
+            };
+        }
         if let Some(value) = read("DBT_ACTIVE_EXPOSURES") {
             settings.orchestration.active_exposures = value == "1";
         }
@@ -122,6 +134,16 @@ impl Settings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_tableau_reply_limit_is_read_in_mib_and_a_bad_one_is_named() {
+        let vars = [("TABLE_NAME", "t"), ("TABLEAU_MAX_RESPONSE_MB", "128")];
+        let settings = Settings::from_lookup(lookup(&vars)).expect("settings");
+        assert_eq!(settings.tableau.max_response_bytes, 128 * 1024 * 1024);
+        let vars = [("TABLE_NAME", "t"), ("TABLEAU_MAX_RESPONSE_MB", "lots")];
+        let err = Settings::from_lookup(lookup(&vars)).expect_err("refused");
+        assert!(err.to_string().contains("TABLEAU_MAX_RESPONSE_MB"), "{err}");
+    }
 
     fn lookup<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
         move |name| {
