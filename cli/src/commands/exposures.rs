@@ -4,6 +4,7 @@
 mod export;
 
 use anyhow::bail;
+use autoexpose_domain::printable::printable;
 
 use crate::lookups::stored_integration;
 use crate::store_choice::{self, CliPipeline, StoreArgs};
@@ -166,7 +167,8 @@ async fn show_exposure(
             println!("  finish code {code}");
         }
         if let Some(notes) = &r.notes {
-            println!("  {notes}");
+            // Tableau's job notes, as Tableau wrote them.
+            println!("  {}", printable(notes));
         }
         if let Some(skipped) = &r.skipped {
             println!("  skipped at {}: {}", skipped.at, skipped.reason);

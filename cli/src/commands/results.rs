@@ -2,6 +2,7 @@
 //! exposure health, and refresh the extracts of rebuilt exposures where active exposures
 //! are on.
 
+use autoexpose_domain::printable::printable;
 use std::path::PathBuf;
 
 use autoexpose_pipeline::{JobCheck, ResultsOutcome};
@@ -97,11 +98,11 @@ async fn record_results(pipeline: &CliPipeline, args: RecordResultsArgs) -> anyh
                         "job {} ({} '{}'): {}{}",
                         job.job_id,
                         r.target.kind.as_str(),
-                        r.target.name,
+                        printable(&r.target.name),
                         r.state.map_or("-", |s| s.as_str()),
                         r.notes
                             .as_deref()
-                            .map(|n| format!(": {n}"))
+                            .map(|n| format!(": {}", printable(n)))
                             .unwrap_or_default()
                     );
                     break;
