@@ -179,7 +179,7 @@ pub async fn lease_release_by_a_stranger_changes_nothing<S: Store + 'static>(sto
 fn applied(generated_at: &str, invocation_id: &str) -> AppliedManifest {
     AppliedManifest {
         dbt_project: "shop".into(),
-        location: ArtifactLocation::s3(
+        location: ArtifactLocation::in_container(
             "artifacts",
             format!("shop/prod/{invocation_id}/manifest.json"),
         ),
