@@ -332,6 +332,39 @@ async fn results_pointers_written_with_a_bucket_field_still_read() {
 }
 
 #[tokio::test]
+async fn snapshot_workbooks_written_with_tableau_ids_still_read() {
+    let store = common::fresh_store().await;
+    put_raw(
+        &store,
+        &[
+            ("pk", "SNAPSHOT#acme"),
+            ("sk", "META"),
+            ("taken_at", "2025-03-01T08:00:00.000Z"),
+        ],
+    )
+    .await;
+    put_raw(
+        &store,
+        &[
+            ("pk", "SNAPSHOT#acme"),
+            ("sk", "WB#wb-1"),
+            (
+                "data",
+                r#"{"luid":"wb-1","name":"Revenue","vizportal_url_id":"42","uri":"sites/4989/workbooks/42","tables":[]}"#,
+            ),
+        ],
+    )
+    .await;
+    let snapshot = store
+        .get_snapshot("acme")
+        .await
+        .expect("get")
+        .expect("the old items read");
+    assert_eq!(snapshot.workbooks.len(), 1);
+    assert_eq!(snapshot.workbooks[0].url_id.as_deref(), Some("42"));
+}
+
+#[tokio::test]
 async fn exposure_diff_over_25_items_is_written_in_batches() {
     let store = common::fresh_store().await;
     let upserts: Vec<_> = (0..60)

@@ -1,11 +1,13 @@
 //! Rows written by an earlier autoexpose still read: the JSON bodies keep their old field
-//! names on disk until the record is next written.
+//! names on disk (an artifact location's `bucket` and `version_id`, a snapshot workbook's
+//! Tableau ids) until the record is next written.
 
 use std::path::PathBuf;
 
 use autoexpose_pipeline::prelude::*;
 use autoexpose_pipeline::{ArtifactLocation, ResultsKind};
 use autoexpose_store_local::LocalStore;
+use autoexpose_tableau::TableauSite;
 use rusqlite::{Connection, params};
 
 /// A fresh store file with the current schema, and a raw connection to write old rows.
@@ -63,5 +65,39 @@ async fn results_pointer_of_the_earlier_format_still_reads() {
     assert_eq!(
         pointer.location,
         ArtifactLocation::local("target/run_results.json")
+    );
+}
+
+#[tokio::test]
+async fn snapshot_written_with_tableau_ids_keeps_its_workbook_urls() {
+    let (store, raw) = store_with_raw_connection("snapshot");
+    let body = r#"{"integration_id":"acme","taken_at":"2025-03-01T08:00:00.000Z","workbooks":[
+        {"luid":"wb-1","name":"Revenue","vizportal_url_id":"42","uri":"sites/4989/workbooks/42","tables":[]},
+        {"luid":"wb-2","name":"Campaigns","uri":"sites/4989/workbooks/15995","tables":[]}]}"#;
+    raw.execute(
+        "INSERT INTO snapshots (integration_id, body) VALUES (?1, ?2)",
+        params!["acme", body],
+    )
+    .expect("old row");
+    let snapshot = store
+        .get_snapshot("acme")
+        .await
+        .expect("get")
+        .expect("the old row reads");
+    let site = TableauSite {
+        server_url: "10az.online.tableau.com".into(),
+        content_url: "acme".into(),
+    };
+    let urls: Vec<Option<String>> = snapshot
+        .workbooks
+        .iter()
+        .map(|workbook| site.workbook_url(workbook))
+        .collect();
+    assert_eq!(
+        urls,
+        [
+            Some("https://10az.online.tableau.com/#/site/acme/workbooks/42/views".to_string()),
+            Some("https://10az.online.tableau.com/#/site/acme/workbooks/15995/views".to_string()),
+        ]
     );
 }
