@@ -1,7 +1,9 @@
-//! Tableau workbooks as the matcher sees them: the domain side of the Metadata API.
+//! BI workbooks as the matcher sees them.
 //!
-//! The Tableau client and the saved-response reader both produce these types, so the
-//! matcher never needs to know where a workbook came from.
+//! The Tableau client and the saved-response reader both produce these types (a second BI
+//! tool's adapter would too), so the matcher never needs to know where a workbook came
+//! from. The ids a browser URL needs travel as an opaque `url_id` that the BI adapter's
+//! [`WorkbookUrls`](crate::WorkbookUrls) rule reads.
 
 use serde::{Deserialize, Serialize};
 

@@ -8,15 +8,16 @@ use crate::BoxError;
 use serde::{Deserialize, Serialize};
 
 /// Where an artifact lives, in terms every [`Artifacts`] adapter maps to its own: a `key`
-/// inside an optional `container`, at an optional `version`. The S3 adapter reads the
-/// container as the bucket and the version as the object version; the local-files adapter
-/// takes a location without a container, whose key is a path on this machine.
+/// inside an optional `container`, at an optional `version`. An object store's adapter
+/// reads the container as its bucket and the version as the object version; the
+/// local-files adapter takes a location without a container, whose key is a path on this
+/// machine.
 ///
 /// Records written before the port was neutral named the fields `bucket` and
 /// `version_id`; they still read.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ArtifactLocation {
-    /// The store of artifacts that holds it (S3: the bucket); `None` for a local path.
+    /// The store of artifacts that holds it, e.g. a bucket; `None` for a local path.
     #[serde(default, alias = "bucket", skip_serializing_if = "Option::is_none")]
     pub container: Option<String>,
     /// The key inside the container, or the local path.
