@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Context;
-use autoexpose_aws::{DynamoStore, S3Artifacts, SecretsManagerSecrets};
+use autoexpose_aws::{DynamoStore, S3Artifacts, S3Uri, SecretsManagerSecrets, s3_location};
 use autoexpose_pipeline::{ArtifactLocation, Artifacts, Pipeline, Secrets, Store};
 use autoexpose_store_local::{EnvSecrets, LocalArtifacts, LocalStore};
 use autoexpose_tableau_bi::TableauHttp;
@@ -86,9 +86,15 @@ pub(crate) fn artifact_location(text: &str) -> ArtifactLocation {
         .strip_prefix("s3://")
         .and_then(|rest| rest.split_once('/'))
     {
-        Some((bucket, key)) => ArtifactLocation::s3(bucket, key),
+        Some((bucket, key)) => s3_location(bucket, key),
         None => ArtifactLocation::local(text),
     }
+}
+
+/// A location as the user writes it, the inverse of [`artifact_location`]: a container is
+/// an S3 bucket, since S3 is where a deployed stack keeps its artifacts.
+pub(crate) fn shown(location: &ArtifactLocation) -> S3Uri<'_> {
+    S3Uri(location)
 }
 
 #[cfg(test)]
@@ -99,11 +105,17 @@ mod tests {
     fn s3_uris_and_local_paths_become_locations() {
         assert_eq!(
             artifact_location("s3://bucket-1/dbt/shop/prod/manifest.json"),
-            ArtifactLocation::s3("bucket-1", "dbt/shop/prod/manifest.json")
+            s3_location("bucket-1", "dbt/shop/prod/manifest.json")
         );
         assert_eq!(
             artifact_location("target/manifest.json"),
             ArtifactLocation::local("target/manifest.json")
         );
+        for text in [
+            "s3://bucket-1/dbt/shop/prod/manifest.json",
+            "target/manifest.json",
+        ] {
+            assert_eq!(shown(&artifact_location(text)).to_string(), text);
+        }
     }
 }

@@ -148,6 +148,6 @@ async fn a_deployed_integration_is_managed_with_the_same_commands() {
         .await
         .expect("read")
         .expect("applied");
-    assert_eq!(applied.location.bucket.as_deref(), Some(bucket.as_str()));
+    assert_eq!(applied.location.container.as_deref(), Some(bucket.as_str()));
     sim.shutdown().await;
 }

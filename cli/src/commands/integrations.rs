@@ -298,7 +298,8 @@ async fn show(pipeline: &CliPipeline, id: &str) -> anyhow::Result<()> {
     match applied {
         Some(m) => println!(
             "manifest:      {} (generated {})",
-            m.location, m.generated_at
+            store_choice::shown(&m.location),
+            m.generated_at
         ),
         None => println!(
             "manifest:      none applied yet (`autoexpose apply-manifest PATH --dbt-project {}`)",

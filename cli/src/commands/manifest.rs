@@ -38,7 +38,8 @@ async fn apply(pipeline: &CliPipeline, args: ApplyManifestArgs) -> anyhow::Resul
         } => {
             println!(
                 "applied {} (generated {})",
-                manifest.location, manifest.generated_at
+                store_choice::shown(&manifest.location),
+                manifest.generated_at
             );
             let mut failed = false;
             for (id, result) in rematches {
@@ -55,11 +56,16 @@ async fn apply(pipeline: &CliPipeline, args: ApplyManifestArgs) -> anyhow::Resul
             }
         }
         ApplyOutcome::Duplicate(m) => {
-            println!("{} is already applied; nothing changed", m.location)
+            println!(
+                "{} is already applied; nothing changed",
+                store_choice::shown(&m.location)
+            )
         }
         ApplyOutcome::Stale { applied } => println!(
-            "{location} is older than the applied manifest {} (generated {}); nothing changed",
-            applied.location, applied.generated_at
+            "{} is older than the applied manifest {} (generated {}); nothing changed",
+            store_choice::shown(&location),
+            store_choice::shown(&applied.location),
+            applied.generated_at
         ),
     }
     Ok(())

@@ -49,7 +49,8 @@ async fn record_results(pipeline: &CliPipeline, args: RecordResultsArgs) -> anyh
             } => {
                 println!(
                     "recorded {nodes} results of {} (invocation {})",
-                    pointer.location, pointer.invocation_id
+                    store_choice::shown(&pointer.location),
+                    pointer.invocation_id
                 );
                 for (id, result) in refreshes {
                     match result {
@@ -73,11 +74,16 @@ async fn record_results(pipeline: &CliPipeline, args: RecordResultsArgs) -> anyh
                 jobs.extend(queued);
             }
             ResultsOutcome::Duplicate(p) => {
-                println!("{} is already recorded; nothing changed", p.location)
+                println!(
+                    "{} is already recorded; nothing changed",
+                    store_choice::shown(&p.location)
+                )
             }
             ResultsOutcome::Stale { recorded } => println!(
-                "{location} is older than the recorded {} (generated {}); nothing changed",
-                recorded.location, recorded.generated_at
+                "{} is older than the recorded {} (generated {}); nothing changed",
+                store_choice::shown(&location),
+                store_choice::shown(&recorded.location),
+                recorded.generated_at
             ),
         }
     }

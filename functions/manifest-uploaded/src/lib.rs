@@ -140,9 +140,9 @@ async fn handle_record(record: &S3EventRecord, deps: &Deps) -> RecordReport {
         Err(error) => failed(&error),
     };
     let report = RecordReport {
-        bucket: upload.location.bucket.clone(),
+        bucket: upload.location.container.clone(),
         key: Some(upload.location.key.clone()),
-        version_id: upload.location.version_id.clone(),
+        version_id: upload.location.version.clone(),
         dbt_project: Some(upload.dbt_project),
         outcome,
     };

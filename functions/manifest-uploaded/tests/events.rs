@@ -22,12 +22,12 @@ fn a_production_manifest_is_applied_with_its_version() {
     let upload = manifest_upload(&event.records[0], &settings()).expect("a manifest upload");
     assert_eq!(upload.dbt_project, "shop");
     assert_eq!(
-        upload.location.bucket.as_deref(),
+        upload.location.container.as_deref(),
         Some("acme-dbt-artifacts")
     );
     assert_eq!(upload.location.key, "dbt/shop/prod/manifest.json");
     assert_eq!(
-        upload.location.version_id.as_deref(),
+        upload.location.version.as_deref(),
         Some("3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY")
     );
 }

@@ -19,11 +19,11 @@ fn event(name: &str) -> S3Event {
 async fn a_manifest_upload_is_applied_on_the_memory_store() {
     let event = event("s3-put-manifest.json");
     let record = &event.records[0];
-    let mut location = ArtifactLocation::s3(
+    let mut location = ArtifactLocation::in_container(
         record.s3.bucket.name.clone().expect("bucket"),
         record.s3.object.key.clone().expect("key"),
     );
-    location.version_id = record.s3.object.version_id.clone();
+    location.version = record.s3.object.version_id.clone();
     let artifacts = MemoryArtifacts::default();
     artifacts.put(
         &location,
@@ -37,7 +37,7 @@ async fn a_manifest_upload_is_applied_on_the_memory_store() {
         Arc::new(FakeTableau::with_projects()),
     );
     let mut settings = Settings::new("unused-table");
-    settings.artifacts_bucket = location.bucket.clone();
+    settings.artifacts_bucket = location.container.clone();
     let deps = Deps::with_pipeline(pipeline, settings);
 
     let report = handler(LambdaEvent::new(event.clone(), Context::default()), &deps)

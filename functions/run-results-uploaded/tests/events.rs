@@ -27,7 +27,7 @@ fn production_run_results_are_recorded_with_their_version() {
     assert_eq!(project, "shop");
     assert_eq!(location.key, "dbt/shop/prod/run_results.json");
     assert_eq!(
-        location.version_id.as_deref(),
+        location.version.as_deref(),
         Some("3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY")
     );
 }
@@ -39,7 +39,7 @@ fn sources_json_of_an_unversioned_bucket_is_read_without_a_version() {
         results_upload(&event.records[1], &settings()).expect("a results upload");
     assert_eq!(project, "shop");
     assert_eq!(location.key, "dbt/shop/prod/sources.json");
-    assert_eq!(location.version_id, None, "\"null\" is no version");
+    assert_eq!(location.version, None, "\"null\" is no version");
 }
 
 #[test]

@@ -8,7 +8,8 @@
 //!   design is documented in [`dynamodb`].
 //! * [`S3Artifacts`] — [`autoexpose_pipeline::Artifacts`] on S3 (the bucket layout it
 //!   serves, `dbt/<project>/<environment>/<file>`, is the pipeline's `layout`; S3 event
-//!   keys are decoded by `autoexpose-lambda`).
+//!   keys are decoded by `autoexpose-lambda`). A location's container is the bucket:
+//!   [`s3_location`] builds one, [`S3Uri`] writes it as `s3://bucket/key`.
 //! * [`SecretsManagerSecrets`] — [`autoexpose_pipeline::Secrets`] on Secrets Manager,
 //!   cached for a few minutes per warm container.
 //! * [`SqsJobQueue`] — [`autoexpose_pipeline::JobQueue`] on SQS: refresh jobs wait there,
@@ -32,7 +33,7 @@ mod secrets;
 mod sqs;
 
 pub use dynamodb::{CreateTableError, DynamoStore, RUN_RETENTION_SECS, TTL_ATTRIBUTE};
-pub use s3::S3Artifacts;
+pub use s3::{S3Artifacts, S3Uri, s3_location};
 pub use secrets::{DEFAULT_CACHE_TTL, SecretsManagerSecrets};
 pub use sqs::{SQS_MAX_DELAY, SqsJobQueue};
 

@@ -3,7 +3,13 @@
 //! Artifacts are uploaded under `dbt/<project>/<environment>/<file>`, where `<file>`
 //! is `manifest.json`, `run_results.json` or `sources.json`; [`ArtifactKey::parse`]
 //! reads the project and environment from such a key. Keys arrive URL-encoded in S3
-//! event notifications; [`decode_event_key`] undoes that.
+//! event notifications; `autoexpose-lambda` undoes that.
+//!
+//! The pipeline's [`ArtifactLocation`] names no storage service: here its container is
+//! the bucket and its version the object version, and messages write it as S3 users do,
+//! `s3://bucket/key` ([`S3Uri`]).
+
+use std::fmt;
 
 use autoexpose_pipeline::{ArtifactError, ArtifactLocation, Artifacts};
 use aws_config::SdkConfig;
@@ -12,6 +18,29 @@ use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 
 use crate::sdk_error::{describe, is_transient};
 use aws_sdk_s3::primitives::ByteStream;
+
+/// The location of the latest version of an S3 object: the bucket is its container.
+pub fn s3_location(bucket: impl Into<String>, key: impl Into<String>) -> ArtifactLocation {
+    ArtifactLocation::in_container(bucket, key)
+}
+
+/// An artifact location written as S3 users write an object:
+/// `s3://bucket/key?versionId=…`. A location without a bucket is its path.
+#[derive(Debug, Clone, Copy)]
+pub struct S3Uri<'a>(pub &'a ArtifactLocation);
+
+impl fmt::Display for S3Uri<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let location = self.0;
+        match (&location.container, &location.version) {
+            (Some(bucket), Some(version)) => {
+                write!(f, "s3://{bucket}/{}?versionId={version}", location.key)
+            }
+            (Some(bucket), None) => write!(f, "s3://{bucket}/{}", location.key),
+            (None, _) => f.write_str(&location.key),
+        }
+    }
+}
 
 /// [`Artifacts`] on S3. Only S3 locations (with a bucket) are accepted.
 #[derive(Debug, Clone)]
@@ -56,7 +85,7 @@ where
 }
 
 fn bucket_of(location: &ArtifactLocation) -> Result<&str, ArtifactError> {
-    location.bucket.as_deref().ok_or_else(|| {
+    location.container.as_deref().ok_or_else(|| {
         ArtifactError::Rejected(
             format!(
                 "{location} is a local path, but this deployment reads artifacts from S3 only; \
@@ -71,12 +100,13 @@ fn bucket_of(location: &ArtifactLocation) -> Result<&str, ArtifactError> {
 impl Artifacts for S3Artifacts {
     async fn read(&self, location: &ArtifactLocation) -> Result<Vec<u8>, ArtifactError> {
         let bucket = bucket_of(location)?;
+        let uri = S3Uri(location);
         let response = self
             .client
             .get_object()
             .bucket(bucket)
             .key(&location.key)
-            .set_version_id(location.version_id.clone())
+            .set_version_id(location.version.clone())
             .send()
             .await;
         let output = match response {
@@ -84,25 +114,26 @@ impl Artifacts for S3Artifacts {
             Err(err) => {
                 let no_such_key = err.as_service_error().is_some_and(|e| e.is_no_such_key());
                 return Err(match err.code() {
-                    _ if no_such_key => ArtifactError::NotFound(location.to_string()),
+                    _ if no_such_key => ArtifactError::NotFound(uri.to_string()),
                     Some("NoSuchBucket") => ArtifactError::NotFound(format!(
-                        "{location}: bucket '{bucket}' does not exist (check the bucket name and region)"
+                        "{uri}: bucket '{bucket}' does not exist (check the bucket name and region)"
                     )),
                     Some("NoSuchVersion") => ArtifactError::NotFound(format!(
-                        "{location}: that object version does not exist"
+                        "{uri}: that object version does not exist"
                     )),
-                    _ => artifact_error(&err, format!("could not read {location}")),
+                    _ => artifact_error(&err, format!("could not read {uri}")),
                 });
             }
         };
         let body = output.body.collect().await.map_err(|e| {
-            ArtifactError::Unavailable(format!("reading the body of {location} failed: {e}").into())
+            ArtifactError::Unavailable(format!("reading the body of {uri} failed: {e}").into())
         })?;
         Ok(body.into_bytes().to_vec())
     }
 
     async fn write(&self, location: &ArtifactLocation, bytes: &[u8]) -> Result<(), ArtifactError> {
         let bucket = bucket_of(location)?;
+        let uri = S3Uri(location);
         self.client
             .put_object()
             .bucket(bucket)
@@ -112,10 +143,31 @@ impl Artifacts for S3Artifacts {
             .await
             .map_err(|err| match err.code() {
                 Some("NoSuchBucket") => ArtifactError::NotFound(format!(
-                    "{location}: bucket '{bucket}' does not exist (check the bucket name and region)"
+                    "{uri}: bucket '{bucket}' does not exist (check the bucket name and region)"
                 )),
-                _ => artifact_error(&err, format!("could not write {location}")),
+                _ => artifact_error(&err, format!("could not write {uri}")),
             })?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locations_are_written_as_s3_users_write_objects() {
+        let mut location = s3_location("artifacts", "dbt/shop/prod/manifest.json");
+        assert_eq!(
+            S3Uri(&location).to_string(),
+            "s3://artifacts/dbt/shop/prod/manifest.json"
+        );
+        location.version = Some("v1".into());
+        assert_eq!(
+            S3Uri(&location).to_string(),
+            "s3://artifacts/dbt/shop/prod/manifest.json?versionId=v1"
+        );
+        let local = ArtifactLocation::local("target/manifest.json");
+        assert_eq!(S3Uri(&local).to_string(), "target/manifest.json");
     }
 }

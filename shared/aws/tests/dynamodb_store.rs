@@ -9,7 +9,8 @@ use std::sync::Arc;
 use autoexpose_aws::{DynamoStore, TTL_ATTRIBUTE};
 use autoexpose_pipeline::testsuite::{sample_exposure as exposure, sample_integration, workbook};
 use autoexpose_pipeline::{
-    AppliedManifest, ArtifactLocation, ExposureDiff, Lease, Snapshot, StoreError, SyncRun, Trigger,
+    AppliedManifest, ArtifactLocation, ExposureDiff, Lease, ResultsKind, Snapshot, StoreError,
+    SyncRun, Trigger,
 };
 use aws_sdk_dynamodb::types::AttributeValue;
 
@@ -32,9 +33,9 @@ fn manifest(generated_at: &str, invocation_id: &str) -> AppliedManifest {
     AppliedManifest {
         dbt_project: "shop".into(),
         location: ArtifactLocation {
-            bucket: Some("artifacts".into()),
+            container: Some("artifacts".into()),
             key: "dbt/shop/prod/manifest.json".into(),
-            version_id: Some(format!("v-{invocation_id}")),
+            version: Some(format!("v-{invocation_id}")),
         },
         generated_at: generated_at.into(),
         invocation_id: invocation_id.into(),
@@ -252,6 +253,115 @@ async fn applied_manifest_without_bucket_or_version_round_trips() {
         store.get_applied_manifest("shop").await.expect("get"),
         Some(local)
     );
+}
+
+/// Puts one item as an earlier autoexpose wrote it, straight through the SDK.
+async fn put_raw(store: &DynamoStore, attributes: &[(&str, &str)]) {
+    let mut put = common::dynamodb()
+        .await
+        .put_item()
+        .table_name(store.table());
+    for (name, value) in attributes {
+        put = put.item(*name, AttributeValue::S((*value).into()));
+    }
+    put.send().await.expect("raw put");
+}
+
+#[tokio::test]
+async fn applied_manifest_items_of_the_earlier_format_still_read() {
+    let store = common::fresh_store().await;
+    put_raw(
+        &store,
+        &[
+            ("pk", "MANIFEST#shop"),
+            ("sk", "APPLIED"),
+            ("bucket", "artifacts"),
+            ("key", "dbt/shop/prod/manifest.json"),
+            ("version_id", "v-7"),
+            ("generated_at", "2025-03-01T07:00:00Z"),
+            ("invocation_id", "inv-7"),
+            ("applied_at", "2025-03-01T08:00:00.000Z"),
+        ],
+    )
+    .await;
+    let applied = store
+        .get_applied_manifest("shop")
+        .await
+        .expect("get")
+        .expect("the old item reads");
+    assert_eq!(
+        applied.location,
+        ArtifactLocation {
+            container: Some("artifacts".into()),
+            key: "dbt/shop/prod/manifest.json".into(),
+            version: Some("v-7".into()),
+        }
+    );
+    // And a newer manifest still replaces it by compare-and-swap.
+    let newer = manifest("2025-03-02T07:00:00Z", "inv-8");
+    store
+        .put_applied_manifest(&newer, Some(&applied))
+        .await
+        .expect("replace the old pointer");
+}
+
+#[tokio::test]
+async fn results_pointers_written_with_a_bucket_field_still_read() {
+    let store = common::fresh_store().await;
+    let data = r#"{"dbt_project":"shop","kind":"run_results","location":{"bucket":"artifacts","key":"dbt/shop/prod/run_results.json","version_id":"v-3"},"generated_at":"2025-03-01T07:00:00Z","invocation_id":"inv-3","recorded_at":"2025-03-01T08:00:00.000Z"}"#;
+    put_raw(
+        &store,
+        &[
+            ("pk", "RESULTS#shop"),
+            ("sk", "POINTER#run_results"),
+            ("data", data),
+            ("generated_at", "2025-03-01T07:00:00Z"),
+            ("invocation_id", "inv-3"),
+        ],
+    )
+    .await;
+    let pointer = store
+        .get_results_pointer("shop", ResultsKind::RunResults)
+        .await
+        .expect("get")
+        .expect("the old pointer reads");
+    assert_eq!(pointer.location.container.as_deref(), Some("artifacts"));
+    assert_eq!(pointer.location.key, "dbt/shop/prod/run_results.json");
+    assert_eq!(pointer.location.version.as_deref(), Some("v-3"));
+    assert_eq!(pointer.invocation_id, "inv-3");
+}
+
+#[tokio::test]
+async fn snapshot_workbooks_written_with_tableau_ids_still_read() {
+    let store = common::fresh_store().await;
+    put_raw(
+        &store,
+        &[
+            ("pk", "SNAPSHOT#acme"),
+            ("sk", "META"),
+            ("taken_at", "2025-03-01T08:00:00.000Z"),
+        ],
+    )
+    .await;
+    put_raw(
+        &store,
+        &[
+            ("pk", "SNAPSHOT#acme"),
+            ("sk", "WB#wb-1"),
+            (
+                "data",
+                r#"{"luid":"wb-1","name":"Revenue","vizportal_url_id":"42","uri":"sites/4989/workbooks/42","tables":[]}"#,
+            ),
+        ],
+    )
+    .await;
+    let snapshot = store
+        .get_snapshot("acme")
+        .await
+        .expect("get")
+        .expect("the old items read");
+    assert_eq!(snapshot.workbooks.len(), 1);
+    assert_eq!(snapshot.workbooks[0].url_id.as_deref(), Some("42"));
 }
 
 #[tokio::test]

@@ -2,7 +2,7 @@
 
 mod common;
 
-use autoexpose_aws::S3Artifacts;
+use autoexpose_aws::{S3Artifacts, s3_location};
 use autoexpose_pipeline::{ArtifactError, ArtifactKey, ArtifactLocation, Artifacts};
 use autoexpose_testkit::unique_name;
 use aws_sdk_s3::primitives::ByteStream;
@@ -40,7 +40,7 @@ async fn reads_an_uploaded_manifest() {
     let key = "dbt/shop/prod/manifest.json";
     upload(&artifacts, &bucket, key, "{\"nodes\": {}}").await;
     let bytes = artifacts
-        .read(&ArtifactLocation::s3(&bucket, key))
+        .read(&s3_location(&bucket, key))
         .await
         .expect("read");
     assert_eq!(bytes, b"{\"nodes\": {}}");
@@ -61,7 +61,7 @@ async fn key_with_spaces_is_read_and_fits_the_layout() {
     let parsed = ArtifactKey::parse(key).expect("layout");
     assert_eq!(parsed.project, "my shop");
     let bytes = artifacts
-        .read(&ArtifactLocation::s3(&bucket, key))
+        .read(&s3_location(&bucket, key))
         .await
         .expect("read");
     assert_eq!(bytes, b"spaced");
@@ -86,16 +86,16 @@ async fn reads_the_given_object_version() {
         .await
         .expect("version id");
     upload(&artifacts, &bucket, key, "second").await;
-    let mut location = ArtifactLocation::s3(&bucket, key);
+    let mut location = s3_location(&bucket, key);
     assert_eq!(artifacts.read(&location).await.expect("latest"), b"second");
-    location.version_id = Some(first);
+    location.version = Some(first);
     assert_eq!(artifacts.read(&location).await.expect("first"), b"first");
 }
 
 #[tokio::test]
 async fn missing_key_is_not_found_naming_the_location() {
     let (artifacts, bucket) = fresh_bucket().await;
-    let location = ArtifactLocation::s3(&bucket, "dbt/shop/prod/manifest.json");
+    let location = s3_location(&bucket, "dbt/shop/prod/manifest.json");
     let err = artifacts.read(&location).await.expect_err("missing");
     assert!(matches!(err, ArtifactError::NotFound(_)), "got {err:?}");
     let message = err.to_string();
@@ -109,7 +109,7 @@ async fn missing_key_is_not_found_naming_the_location() {
 async fn missing_bucket_is_not_found_naming_the_bucket() {
     let artifacts = S3Artifacts::from_sdk_config(&common::moto_config().await);
     let bucket = unique_name("nobucket");
-    let location = ArtifactLocation::s3(&bucket, "dbt/shop/prod/manifest.json");
+    let location = s3_location(&bucket, "dbt/shop/prod/manifest.json");
     let err = artifacts.read(&location).await.expect_err("missing");
     assert!(matches!(err, ArtifactError::NotFound(_)), "got {err:?}");
     assert!(
@@ -122,7 +122,7 @@ async fn missing_bucket_is_not_found_naming_the_bucket() {
 #[tokio::test]
 async fn written_bytes_read_back() {
     let (artifacts, bucket) = fresh_bucket().await;
-    let location = ArtifactLocation::s3(&bucket, "exports/exposures.yml");
+    let location = s3_location(&bucket, "exports/exposures.yml");
     artifacts
         .write(&location, b"version: 2\n")
         .await

@@ -10,7 +10,8 @@
 //! healthy an exposure's upstream data is ([`health`]).
 //!
 //! It does no I/O beyond reading bytes it is handed, and knows no BI tool's API: the Tableau
-//! client builds [`Workbook`]s, and `autoexpose-output` writes what this crate decides.
+//! client builds [`Workbook`]s, whose `url_id` only the BI adapter's [`WorkbookUrls`] rule
+//! reads, and `autoexpose-output` writes what this crate decides.
 //!
 //! ```
 //! use autoexpose_domain::{Manifest, MatchOptions, UpstreamTable, Workbook, build_exposures};

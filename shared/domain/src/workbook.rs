@@ -1,7 +1,9 @@
-//! Tableau workbooks as the matcher sees them: the domain side of the Metadata API.
+//! BI workbooks as the matcher sees them.
 //!
-//! The Tableau client and the saved-response reader both produce these types, so the
-//! matcher never needs to know where a workbook came from.
+//! The Tableau client and the saved-response reader both produce these types (a second BI
+//! tool's adapter would too), so the matcher never needs to know where a workbook came
+//! from. The ids a browser URL needs travel as an opaque `url_id` that the BI adapter's
+//! [`WorkbookUrls`](crate::WorkbookUrls) rule reads.
 
 use serde::{Deserialize, Serialize};
 
@@ -83,8 +85,9 @@ pub struct DatasourceRef {
     pub has_extracts: bool,
 }
 
-/// One Tableau workbook with everything the matcher and the exposure need.
+/// One workbook of a BI tool with everything the matcher and the exposure need.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "StoredWorkbook")]
 pub struct Workbook {
     /// Metadata API id (not the REST id).
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -102,12 +105,10 @@ pub struct Workbook {
     /// Free-text description.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// Numeric id used in browser URLs (`#/workbooks/<id>`).
+    /// The BI tool's id for the workbook in its browser URLs, opaque here: the BI
+    /// adapter's [`WorkbookUrls`](crate::WorkbookUrls) rule makes the exposure's URL of it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub vizportal_url_id: Option<String>,
-    /// Metadata API `uri`, e.g. `sites/4989/workbooks/15995`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub uri: Option<String>,
+    pub url_id: Option<String>,
     /// Creation time (RFC 3339) as Tableau reports it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
@@ -126,4 +127,114 @@ pub struct Workbook {
     /// Whether one of its embedded data sources is an extract.
     #[serde(default)]
     pub has_embedded_extracts: bool,
+}
+
+/// A workbook as stored in snapshots, of this version or an earlier one. Snapshots
+/// written before `url_id` carry Tableau's two ids in its place, `vizportal_url_id` and
+/// the Metadata API `uri`; the first one given becomes `url_id`, and the Tableau adapter's
+/// URL rule reads either.
+#[derive(Deserialize)]
+struct StoredWorkbook {
+    #[serde(default)]
+    id: String,
+    luid: String,
+    name: String,
+    #[serde(default)]
+    project: ProjectRef,
+    #[serde(default)]
+    owner: Option<Owner>,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    url_id: Option<String>,
+    #[serde(default)]
+    vizportal_url_id: Option<String>,
+    #[serde(default)]
+    uri: Option<String>,
+    #[serde(default)]
+    created_at: Option<String>,
+    #[serde(default)]
+    updated_at: Option<String>,
+    #[serde(default)]
+    tables: Vec<UpstreamTable>,
+    #[serde(default)]
+    custom_sql: Vec<CustomSql>,
+    #[serde(default)]
+    datasources: Vec<DatasourceRef>,
+    #[serde(default)]
+    has_embedded_extracts: bool,
+}
+
+impl From<StoredWorkbook> for Workbook {
+    fn from(stored: StoredWorkbook) -> Workbook {
+        let earlier = stored
+            .vizportal_url_id
+            .filter(|id| !id.is_empty())
+            .or(stored.uri);
+        Workbook {
+            id: stored.id,
+            luid: stored.luid,
+            name: stored.name,
+            project: stored.project,
+            owner: stored.owner,
+            description: stored.description,
+            url_id: stored.url_id.or(earlier),
+            created_at: stored.created_at,
+            updated_at: stored.updated_at,
+            tables: stored.tables,
+            custom_sql: stored.custom_sql,
+            datasources: stored.datasources,
+            has_embedded_extracts: stored.has_embedded_extracts,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(json: &str) -> Workbook {
+        serde_json::from_str(json).expect("the workbook reads")
+    }
+
+    #[test]
+    fn snapshots_of_the_earlier_format_keep_their_url_ids() {
+        let both = read(
+            r#"{"luid":"wb-1","name":"Revenue","vizportal_url_id":"42","uri":"sites/1/workbooks/42"}"#,
+        );
+        assert_eq!(both.url_id.as_deref(), Some("42"));
+        let uri_only =
+            read(r#"{"luid":"wb-1","name":"Revenue","uri":"sites/4989/workbooks/15995"}"#);
+        assert_eq!(
+            uri_only.url_id.as_deref(),
+            Some("sites/4989/workbooks/15995")
+        );
+        let empty_id = read(
+            r#"{"luid":"wb-1","name":"Revenue","vizportal_url_id":"","uri":"sites/4989/workbooks/15995"}"#,
+        );
+        assert_eq!(
+            empty_id.url_id.as_deref(),
+            Some("sites/4989/workbooks/15995")
+        );
+        let neither = read(r#"{"luid":"wb-1","name":"Revenue"}"#);
+        assert_eq!(neither.url_id, None);
+    }
+
+    #[test]
+    fn workbooks_round_trip_with_a_neutral_url_id() {
+        let workbook = Workbook {
+            luid: "wb-1".into(),
+            name: "Revenue".into(),
+            url_id: Some("42".into()),
+            tables: vec![UpstreamTable {
+                name: Some("orders".into()),
+                ..UpstreamTable::default()
+            }],
+            ..Workbook::default()
+        };
+        let json = serde_json::to_string(&workbook).expect("encodes");
+        assert!(json.contains(r#""url_id":"42""#), "{json}");
+        assert!(!json.contains("vizportal"), "{json}");
+        assert_eq!(read(&json), workbook);
+    }
 }

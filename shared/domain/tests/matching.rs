@@ -33,7 +33,7 @@ fn workbook(luid: &str, name: &str, tables: Vec<UpstreamTable>) -> Workbook {
     Workbook {
         luid: luid.into(),
         name: name.into(),
-        vizportal_url_id: Some("42".into()),
+        url_id: Some("42".into()),
         tables,
         ..Workbook::default()
     }

@@ -202,7 +202,8 @@ pub fn error_kind(error: &PipelineError) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use autoexpose_pipeline::{ArtifactLocation, StoreError};
+    use autoexpose_aws::s3_location;
+    use autoexpose_pipeline::StoreError;
 
     fn tableau(source: BiError) -> PipelineError {
         PipelineError::Tableau {
@@ -213,7 +214,7 @@ mod tests {
 
     #[test]
     fn outages_are_retried_and_mistakes_and_corrupt_records_are_not() {
-        let location = ArtifactLocation::s3("b", "dbt/shop/prod/manifest.json");
+        let location = s3_location("b", "dbt/shop/prod/manifest.json");
         let retried = [
             PipelineError::Store(StoreError::unavailable("writing a run", "throttled")),
             PipelineError::LeaseBusy {

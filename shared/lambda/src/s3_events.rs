@@ -2,6 +2,7 @@
 //! functions make before they touch the pipeline), and the loop over an event's records
 //! with its retry decision.
 
+use autoexpose_aws::s3_location;
 use autoexpose_pipeline::{ArtifactKey, ArtifactKind, ArtifactLocation};
 use aws_lambda_events::s3::{S3Event, S3EventRecord};
 use lambda_runtime::LambdaEvent;
@@ -116,8 +117,8 @@ pub fn artifact_upload(
             parsed.environment, settings.production_environment
         ));
     }
-    let mut location = ArtifactLocation::s3(bucket, key);
-    location.version_id = record
+    let mut location = s3_location(bucket, key);
+    location.version = record
         .s3
         .object
         .version_id

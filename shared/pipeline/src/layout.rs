@@ -122,9 +122,9 @@ pub fn exposures_location(manifest: &ArtifactLocation, file: &YamlFile) -> Artif
         format!("{dir}/exposures/{}", file.path)
     };
     ArtifactLocation {
-        bucket: manifest.bucket.clone(),
+        container: manifest.container.clone(),
         key,
-        version_id: None,
+        version: None,
     }
 }
 

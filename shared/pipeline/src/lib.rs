@@ -17,7 +17,9 @@
 //! (apply, sync, update collections), `orchestrate.rs` (run results, extract refreshes),
 //! `reports.rs` (catalog, YAML files, diagnosis, lineage page), `records/` (what is
 //! stored), `ports/` (the traits and their typed errors), `layout.rs` (where artifacts
-//! live in the bucket).
+//! live: `dbt/<project>/<environment>/<file>`). An [`ArtifactLocation`] is a key in an
+//! optional container, named for no storage service; each `Artifacts` adapter maps it
+//! to its own terms.
 //!
 //! ```no_run
 //! # use autoexpose_pipeline as ae;

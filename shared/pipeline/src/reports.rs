@@ -368,10 +368,10 @@ mod tests {
             path: "imported_from_tableau/exposures.yml".into(),
             contents: String::new(),
         };
-        let s3 = ArtifactLocation::s3("bucket-1", "dbt/shop/prod/manifest.json");
+        let s3 = ArtifactLocation::in_container("bucket-1", "dbt/shop/prod/manifest.json");
         assert_eq!(
             exposures_location(&s3, &file),
-            ArtifactLocation::s3(
+            ArtifactLocation::in_container(
                 "bucket-1",
                 "dbt/shop/prod/exposures/imported_from_tableau/exposures.yml"
             )

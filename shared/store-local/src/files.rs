@@ -72,15 +72,17 @@ pub enum ReadError {
     },
 }
 
-/// Reads and writes artifacts as local files (`ArtifactLocation::key` is the path).
+/// Reads and writes artifacts as local files: a location without a container, whose
+/// `key` is the path.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct LocalArtifacts;
 
 fn local_path(location: &ArtifactLocation) -> Result<&str, ArtifactError> {
-    match &location.bucket {
+    match &location.container {
         None => Ok(&location.key),
-        Some(_) => Err(ArtifactError::Rejected(format!(
-            "{location} is an S3 location; the local store reads only local paths (download it, or use the deployed pipeline)"
+        Some(container) => Err(ArtifactError::Rejected(format!(
+            "'{}' is in '{container}', not on this machine; the local store reads only local paths (download it, or use the deployed pipeline)",
+            location.key
         ).into())),
     }
 }
@@ -171,10 +173,17 @@ mod tests {
     #[tokio::test]
     async fn s3_locations_are_refused_locally() {
         let err = LocalArtifacts
-            .read(&ArtifactLocation::s3("bucket", "shop/manifest.json"))
+            .read(&ArtifactLocation::in_container(
+                "bucket",
+                "shop/manifest.json",
+            ))
             .await
             .expect_err("s3 location");
-        assert!(err.to_string().contains("s3://bucket/shop/manifest.json"));
+        let message = err.to_string();
+        assert!(
+            message.contains("'shop/manifest.json' is in 'bucket'"),
+            "{message}"
+        );
     }
 
     #[tokio::test]

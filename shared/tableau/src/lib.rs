@@ -3,7 +3,9 @@
 //! It signs in with a personal access token (PAT), lists a site's projects, resolves the
 //! selected collections (project LUIDs or paths such as `Finance/Reporting`, with their
 //! nested projects), and lists their workbooks with upstream tables and custom SQL through
-//! the Metadata API, as the domain's [`Workbook`](autoexpose_domain::Workbook)s. It can
+//! the Metadata API, as the domain's [`Workbook`](autoexpose_domain::Workbook)s (the
+//! numeric id of a workbook's browser URL as its `url_id`, which [`TableauSite`] turns
+//! into the URL). It can
 //! also start extract refreshes and follow their jobs. [`parse_workbooks_response`] reads a
 //! saved Metadata API response (the CLI's offline `match` and `diagnose`) through the same
 //! wire types as a live listing, so both read a workbook alike.

@@ -1,5 +1,6 @@
 //! Where a person opens a Tableau workbook: the browser URL built from the site and the
-//! workbook's numeric (vizportal) id.
+//! workbook's numeric (vizportal) id, which the client hands over as the workbook's
+//! BI-neutral `url_id`.
 
 use std::fmt;
 
@@ -47,17 +48,11 @@ impl TableauSite {
         }
     }
 
-    /// The URL a person opens to see a workbook, from its numeric (vizportal) id.
+    /// The URL a person opens to see a workbook, from its `url_id`: the numeric
+    /// (vizportal) id, or a Metadata API `uri` such as `sites/4989/workbooks/15995` that
+    /// ends in it (listings without the numeric id, and snapshots of earlier versions).
     pub fn workbook_url(&self, workbook: &Workbook) -> Option<String> {
-        let numeric = workbook
-            .vizportal_url_id
-            .clone()
-            .filter(|id| !id.is_empty())
-            .or_else(|| {
-                let uri = workbook.uri.as_deref()?;
-                let (_, id) = uri.rsplit_once("/workbooks/")?;
-                Some(id.trim_matches('/').to_string()).filter(|id| !id.is_empty())
-            })?;
+        let numeric = numeric_id(workbook.url_id.as_deref()?)?;
         let base = self.base_url();
         Some(if self.content_url.is_empty() {
             format!("{base}/#/workbooks/{numeric}/views")
@@ -68,4 +63,15 @@ impl TableauSite {
             )
         })
     }
+}
+
+/// The numeric id in a `url_id`: the id itself, or the tail of a Metadata API `uri`.
+fn numeric_id(url_id: &str) -> Option<&str> {
+    let id = if url_id.contains('/') {
+        let (_, id) = url_id.rsplit_once("/workbooks/")?;
+        id.trim_matches('/')
+    } else {
+        url_id
+    };
+    Some(id).filter(|id| !id.is_empty())
 }

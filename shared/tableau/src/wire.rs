@@ -328,8 +328,12 @@ impl WorkbookNode {
             },
             owner,
             description: self.description.filter(|d| !d.trim().is_empty()),
-            vizportal_url_id: self.vizportal_url_id,
-            uri: self.uri,
+            // The numeric id of browser URLs; the Metadata API `uri` ends in it when the
+            // id itself is missing (see `TableauSite::workbook_url`).
+            url_id: self
+                .vizportal_url_id
+                .filter(|id| !id.is_empty())
+                .or(self.uri),
             created_at: self.created_at,
             updated_at: self.updated_at,
             tables: sink.tables,

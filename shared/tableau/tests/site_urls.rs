@@ -8,7 +8,7 @@ fn workbook_urls_follow_tableau_rules_for_sites() {
     let wb = Workbook {
         luid: "wb-1".into(),
         name: "W".into(),
-        vizportal_url_id: Some("42".into()),
+        url_id: Some("42".into()),
         ..Workbook::default()
     };
     let cloud = TableauSite {
@@ -28,18 +28,14 @@ fn workbook_urls_follow_tableau_rules_for_sites() {
         Some("http://tableau.local:8080/#/workbooks/42/views")
     );
     let from_uri = Workbook {
-        vizportal_url_id: None,
-        uri: Some("sites/4989/workbooks/15995".into()),
+        url_id: Some("sites/4989/workbooks/15995".into()),
         ..wb.clone()
     };
     assert_eq!(
         cloud.workbook_url(&from_uri).as_deref(),
         Some("https://10az.online.tableau.com/#/site/acme/workbooks/15995/views")
     );
-    let no_id = Workbook {
-        vizportal_url_id: None,
-        ..wb
-    };
+    let no_id = Workbook { url_id: None, ..wb };
     assert_eq!(cloud.workbook_url(&no_id), None);
 }
 
@@ -52,7 +48,7 @@ fn workbook_urls_never_carry_user_info_from_an_old_record() {
     };
     let wb = Workbook {
         luid: "wb-1".into(),
-        vizportal_url_id: Some("42".into()),
+        url_id: Some("42".into()),
         ..Workbook::default()
     };
     assert_eq!(
@@ -62,4 +58,37 @@ fn workbook_urls_never_carry_user_info_from_an_old_record() {
     let debug = format!("{site:?}");
     assert!(!debug.contains("hunter2"), "{debug}");
     assert!(!debug.contains("admin"), "{debug}");
+}
+
+/// Snapshots written before `url_id` held Tableau's `vizportal_url_id` and `uri`; their
+/// exposures keep the very URLs they had.
+#[test]
+fn snapshot_workbooks_of_earlier_versions_keep_their_urls() {
+    let cloud = TableauSite {
+        server_url: "10az.online.tableau.com".into(),
+        content_url: "acme".into(),
+    };
+    let cases = [
+        (
+            r#"{"luid":"wb-1","name":"W","vizportal_url_id":"42","uri":"sites/4989/workbooks/42"}"#,
+            Some("https://10az.online.tableau.com/#/site/acme/workbooks/42/views"),
+        ),
+        (
+            r#"{"luid":"wb-1","name":"W","uri":"sites/4989/workbooks/15995"}"#,
+            Some("https://10az.online.tableau.com/#/site/acme/workbooks/15995/views"),
+        ),
+        (
+            r#"{"luid":"wb-1","name":"W","vizportal_url_id":"","uri":"sites/4989/workbooks/15995/"}"#,
+            Some("https://10az.online.tableau.com/#/site/acme/workbooks/15995/views"),
+        ),
+        (
+            r#"{"luid":"wb-1","name":"W","uri":"sites/4989/views/7"}"#,
+            None,
+        ),
+        (r#"{"luid":"wb-1","name":"W"}"#, None),
+    ];
+    for (stored, url) in cases {
+        let workbook: Workbook = serde_json::from_str(stored).expect(stored);
+        assert_eq!(cloud.workbook_url(&workbook).as_deref(), url, "{stored}");
+    }
 }

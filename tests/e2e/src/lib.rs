@@ -9,11 +9,11 @@ use std::time::Duration;
 use autoexpose_aws::aws_sdk_s3::primitives::ByteStream;
 use autoexpose_aws::aws_sdk_s3::types::{BucketVersioningStatus, VersioningConfiguration};
 use autoexpose_aws::{
-    DynamoStore, aws_sdk_dynamodb, aws_sdk_s3, aws_sdk_secretsmanager, aws_sdk_sqs,
+    DynamoStore, aws_sdk_dynamodb, aws_sdk_s3, aws_sdk_secretsmanager, aws_sdk_sqs, s3_location,
 };
 use autoexpose_lambda::{Deps, Settings};
 use autoexpose_pipeline::{
-    ArtifactLocation, Integration, IntegrationStatus, RefreshJob, StoredExposure, SyncRun, Trigger,
+    Integration, IntegrationStatus, RefreshJob, StoredExposure, SyncRun, Trigger,
     integration_status,
 };
 use autoexpose_tableau::{ClientOptions, RetryPolicy};
@@ -198,7 +198,7 @@ impl World {
             .await;
         let pipeline = world.deps.pipeline();
         pipeline
-            .apply_manifest(PROJECT, &ArtifactLocation::s3(&world.bucket, &upload.key))
+            .apply_manifest(PROJECT, &s3_location(&world.bucket, &upload.key))
             .await
             .expect("apply");
         pipeline

@@ -174,7 +174,7 @@ async fn an_out_of_order_s3_event_changes_nothing() {
         .expect("read pointer")
         .expect("a manifest is applied");
     assert_eq!(applied.invocation_id, "inv-new");
-    assert_eq!(applied.location.version_id, new_upload.version_id);
+    assert_eq!(applied.location.version, new_upload.version_id);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -12,11 +12,11 @@
 //! | integration settings | `INTEGRATIONS` | `INTEGRATION#<integration id>` | `data` (JSON [`Integration`], no secret), `dbt_project`, `version` (N) |
 //! | snapshot header | `SNAPSHOT#<integration id>` | `META` | `taken_at`, `workbooks` (N, count) |
 //! | snapshot workbook | `SNAPSHOT#<integration id>` | `WB#<workbook luid>` | `data` (JSON `Workbook`), `pos` (N, order in the listing; absent when the listing is in LUID order) |
-//! | applied manifest | `MANIFEST#<dbt project>` | `APPLIED` | `bucket`, `key`, `version_id`, `generated_at`, `invocation_id`, `applied_at` |
+//! | applied manifest | `MANIFEST#<dbt project>` | `APPLIED` | `bucket` (the location's container), `key`, `version_id` (its version), `generated_at`, `invocation_id`, `applied_at` |
 //! | exposure | `EXPOSURES#<integration id>` | `WB#<workbook luid>` | `data` (JSON `Exposure`), `name`, `synced_at` |
 //! | lease | `LEASE#<integration id>` | `LEASE` | `holder`, `expires_at` (RFC 3339 text) |
 //! | sync run | `RUNS#<integration id>` | `RUN#<started_at>#<recorded, epoch ns>#<run id>` | `data` (JSON [`SyncRun`]), `ttl` (N, epoch seconds, 90 days on) |
-//! | latest results file | `RESULTS#<dbt project>` | `POINTER#<run_results\|source_freshness>` | `data` (JSON [`ResultsPointer`]), `generated_at`, `invocation_id` |
+//! | latest results file | `RESULTS#<dbt project>` | `POINTER#<run_results\|source_freshness>` | `data` (JSON [`ResultsPointer`]; its location's `container` and `version` were `bucket` and `version_id` before, and read either way), `generated_at`, `invocation_id` |
 //! | node result | `RESULTS#<dbt project>` | `NODE#<run_results\|source_freshness>#<unique id>` | `data` (JSON [`NodeResult`], message cut to 500 chars) |
 //! | extract refresh | `REFRESHES#<integration id>` | `REFRESH#<workbook\|datasource>#<luid>` | `data` (JSON [`RefreshRecord`]) |
 //!

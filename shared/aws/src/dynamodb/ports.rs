@@ -182,9 +182,9 @@ impl ManifestStore for DynamoStore {
         Ok(Some(AppliedManifest {
             dbt_project: dbt_project.to_string(),
             location: ArtifactLocation {
-                bucket: item.optional_string("bucket"),
+                container: item.optional_string("bucket"),
                 key: item.string("key", what)?,
-                version_id: item.optional_string("version_id"),
+                version: item.optional_string("version_id"),
             },
             generated_at: item.string("generated_at", what)?,
             invocation_id: item.string("invocation_id", what)?,
@@ -205,10 +205,11 @@ impl ManifestStore for DynamoStore {
             ("invocation_id", s(&manifest.invocation_id)),
             ("applied_at", s(&manifest.applied_at)),
         ]);
-        if let Some(bucket) = &manifest.location.bucket {
+        // The location keeps S3's names here: the container is the bucket.
+        if let Some(bucket) = &manifest.location.container {
             item.insert("bucket".into(), s(bucket));
         }
-        if let Some(version_id) = &manifest.location.version_id {
+        if let Some(version_id) = &manifest.location.version {
             item.insert("version_id".into(), s(version_id));
         }
         let (condition, vals) = match previous {

@@ -7,49 +7,58 @@ use crate::BoxError;
 
 use serde::{Deserialize, Serialize};
 
-/// Where an artifact lives: an S3 object (`bucket` set) or a local file (`bucket` `None`,
-/// `key` is the path).
+/// Where an artifact lives, in terms every [`Artifacts`] adapter maps to its own: a `key`
+/// inside an optional `container`, at an optional `version`. An object store's adapter
+/// reads the container as its bucket and the version as the object version; the
+/// local-files adapter takes a location without a container, whose key is a path on this
+/// machine.
+///
+/// Records written before the port was neutral named the fields `bucket` and
+/// `version_id`; they still read.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ArtifactLocation {
-    /// S3 bucket; `None` for a local path.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub bucket: Option<String>,
-    /// S3 key, or the local file path.
+    /// The store of artifacts that holds it, e.g. a bucket; `None` for a local path.
+    #[serde(default, alias = "bucket", skip_serializing_if = "Option::is_none")]
+    pub container: Option<String>,
+    /// The key inside the container, or the local path.
     pub key: String,
-    /// S3 object version, when the bucket is versioned.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub version_id: Option<String>,
+    /// The version of the artifact, when its container keeps versions.
+    #[serde(default, alias = "version_id", skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
 }
 
 impl ArtifactLocation {
     /// A local file.
     pub fn local(path: impl Into<String>) -> ArtifactLocation {
         ArtifactLocation {
-            bucket: None,
+            container: None,
             key: path.into(),
-            version_id: None,
+            version: None,
         }
     }
 
-    /// An S3 object.
-    pub fn s3(bucket: impl Into<String>, key: impl Into<String>) -> ArtifactLocation {
+    /// The latest version of `key` in `container`.
+    pub fn in_container(container: impl Into<String>, key: impl Into<String>) -> ArtifactLocation {
         ArtifactLocation {
-            bucket: Some(bucket.into()),
+            container: Some(container.into()),
             key: key.into(),
-            version_id: None,
+            version: None,
         }
     }
 }
 
+/// `<container>/<key>`, or the path of a local file, with the version in parentheses when
+/// one is pinned. Adapters name locations in their own notation in their own messages.
 impl fmt::Display for ArtifactLocation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (&self.bucket, &self.version_id) {
-            (Some(bucket), Some(version)) => {
-                write!(f, "s3://{bucket}/{}?versionId={version}", self.key)
-            }
-            (Some(bucket), None) => write!(f, "s3://{bucket}/{}", self.key),
-            (None, _) => f.write_str(&self.key),
+        if let Some(container) = &self.container {
+            write!(f, "{container}/")?;
         }
+        f.write_str(&self.key)?;
+        if let Some(version) = &self.version {
+            write!(f, " (version {version})")?;
+        }
+        Ok(())
     }
 }
 
@@ -84,4 +93,50 @@ pub trait Artifacts: Send + Sync {
 
     /// Writes bytes to a location, replacing what is there.
     async fn write(&self, location: &ArtifactLocation, bytes: &[u8]) -> Result<(), ArtifactError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pointers_written_with_a_bucket_still_read() {
+        let old = r#"{"bucket":"artifacts","key":"dbt/shop/prod/manifest.json","version_id":"v1"}"#;
+        let location: ArtifactLocation = serde_json::from_str(old).expect("old pointer reads");
+        assert_eq!(
+            location,
+            ArtifactLocation {
+                container: Some("artifacts".into()),
+                key: "dbt/shop/prod/manifest.json".into(),
+                version: Some("v1".into()),
+            }
+        );
+        let local: ArtifactLocation =
+            serde_json::from_str(r#"{"key":"target/manifest.json"}"#).expect("local reads");
+        assert_eq!(local, ArtifactLocation::local("target/manifest.json"));
+    }
+
+    #[test]
+    fn locations_are_named_without_a_storage_service() {
+        let mut location =
+            ArtifactLocation::in_container("artifacts", "dbt/shop/prod/manifest.json");
+        assert_eq!(
+            location.to_string(),
+            "artifacts/dbt/shop/prod/manifest.json"
+        );
+        location.version = Some("v1".into());
+        assert_eq!(
+            location.to_string(),
+            "artifacts/dbt/shop/prod/manifest.json (version v1)"
+        );
+        assert_eq!(
+            ArtifactLocation::local("target/manifest.json").to_string(),
+            "target/manifest.json"
+        );
+        let json = serde_json::to_string(&location).expect("encodes");
+        assert_eq!(
+            json,
+            r#"{"container":"artifacts","key":"dbt/shop/prod/manifest.json","version":"v1"}"#
+        );
+    }
 }

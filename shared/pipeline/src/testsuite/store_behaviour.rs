@@ -208,7 +208,7 @@ pub async fn lease_can_be_read_and_broken_whoever_holds_it<S: Store + 'static>(s
 fn applied(generated_at: &str, invocation_id: &str) -> AppliedManifest {
     AppliedManifest {
         dbt_project: "shop".into(),
-        location: ArtifactLocation::s3(
+        location: ArtifactLocation::in_container(
             "artifacts",
             format!("shop/prod/{invocation_id}/manifest.json"),
         ),
