@@ -33,7 +33,7 @@ mod secrets;
 mod sqs;
 
 pub use dynamodb::{CreateTableError, DynamoStore, RUN_RETENTION_SECS, TTL_ATTRIBUTE};
-pub use s3::{S3Artifacts, S3Uri, s3_location};
+pub use s3::{DEFAULT_MAX_OBJECT_BYTES, S3Artifacts, S3Uri, s3_location};
 pub use secrets::{DEFAULT_CACHE_TTL, SecretsManagerSecrets};
 pub use sqs::{SQS_MAX_DELAY, SqsJobQueue};
 

@@ -46,12 +46,27 @@ impl fmt::Display for S3Uri<'_> {
 #[derive(Debug, Clone)]
 pub struct S3Artifacts {
     client: Client,
+    max_bytes: u64,
 }
+
+/// The largest object read by default: 1 GiB, twice the largest manifest seen (a
+/// 50,000-model project writes ~460 MB).
+pub const DEFAULT_MAX_OBJECT_BYTES: u64 = 1024 * 1024 * 1024;
 
 impl S3Artifacts {
     /// Artifacts read through an existing client.
     pub fn new(client: Client) -> S3Artifacts {
-        S3Artifacts { client }
+        S3Artifacts {
+            client,
+            max_bytes: DEFAULT_MAX_OBJECT_BYTES,
+        }
+    }
+
+    /// Refuses objects larger than `max_bytes` (before reading them when S3 gives their
+    /// size, and as soon as the body passes it otherwise).
+    pub fn with_max_bytes(mut self, max_bytes: u64) -> S3Artifacts {
+        self.max_bytes = max_bytes;
+        self
     }
 
     /// Artifacts read through a client built from `config`; path-style addressing
@@ -125,10 +140,32 @@ impl Artifacts for S3Artifacts {
                 });
             }
         };
-        let body = output.body.collect().await.map_err(|e| {
-            ArtifactError::Unavailable(format!("reading the body of {uri} failed: {e}").into())
-        })?;
-        Ok(body.into_bytes().to_vec())
+        let too_large = || {
+            ArtifactError::Rejected(
+                format!(
+                    "{uri} is larger than {} MiB, the most autoexpose reads",
+                    self.max_bytes / (1024 * 1024)
+                )
+                .into(),
+            )
+        };
+        let announced = output.content_length().and_then(|n| u64::try_from(n).ok());
+        if announced.is_some_and(|n| n > self.max_bytes) {
+            return Err(too_large());
+        }
+        let capacity = usize::try_from(announced.unwrap_or(0)).unwrap_or(0);
+        let mut bytes = Vec::with_capacity(capacity);
+        let mut body = output.body;
+        while let Some(chunk) = body.next().await {
+            let chunk = chunk.map_err(|e| {
+                ArtifactError::Unavailable(format!("reading the body of {uri} failed: {e}").into())
+            })?;
+            if (bytes.len() + chunk.len()) as u64 > self.max_bytes {
+                return Err(too_large());
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(bytes)
     }
 
     async fn write(&self, location: &ArtifactLocation, bytes: &[u8]) -> Result<(), ArtifactError> {

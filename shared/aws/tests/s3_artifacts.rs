@@ -142,3 +142,30 @@ async fn local_locations_are_refused_with_a_reason() {
         .expect_err("local");
     assert!(err.to_string().contains("target/manifest.json"), "{err}");
 }
+
+#[tokio::test]
+async fn an_object_past_the_limit_is_refused_naming_it_and_the_limit() {
+    let (artifacts, bucket) = fresh_bucket().await;
+    let key = "dbt/shop/prod/manifest.json";
+    upload(&artifacts, &bucket, key, &"x".repeat(3 * 1024 * 1024)).await;
+    let limited = artifacts.clone().with_max_bytes(2 * 1024 * 1024);
+    let err = limited
+        .read(&s3_location(&bucket, key))
+        .await
+        .expect_err("refused");
+    assert!(!err.is_retryable(), "a person must act: {err}");
+    let message = err.to_string();
+    assert!(
+        message.contains(key) && message.contains("larger than 2 MiB"),
+        "{message}"
+    );
+    assert_eq!(
+        artifacts
+            .read(&s3_location(&bucket, key))
+            .await
+            .expect("read")
+            .len(),
+        3 * 1024 * 1024,
+        "under the default limit it reads whole"
+    );
+}
