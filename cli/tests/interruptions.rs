@@ -14,7 +14,7 @@ use common::{SECRET, add_integration, autoexpose, command, ok, scratch, workspac
 /// Starts `autoexpose sync acme` in the background, and returns once it holds the lease
 /// (`integrations show` lists it), so a signal lands mid-listing.
 fn start_sync_holding_the_lease(store: &Path) -> Child {
-    let child = command(store, SECRET, &["sync", "acme"])
+    let mut child = command(store, SECRET, &["sync", "acme"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -26,6 +26,8 @@ fn start_sync_holding_the_lease(store: &Path) -> Child {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("the sync never took the lease");
 }
 
