@@ -14,6 +14,7 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 cargo test --workspace --locked "$@" 2>&1 | tee "$log"
 bash infra/check-template.sh
+bash infra/fuzz.sh short       # every fuzz target for a few seconds (README, Fuzzing)
 # One closing line for the whole run: the sum of every test binary's result line.
 awk '/^test result:/ { passed += $4; failed += $6; ignored += $8 }
      END { printf "tests: %d passed, %d failed, %d skipped\n", passed, failed, ignored }' "$log"
