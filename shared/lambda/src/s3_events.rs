@@ -40,8 +40,10 @@ pub fn decode_event_key(raw: &str) -> Result<String, EncodingError> {
                 let hex = bytes
                     .get(i + 1..i + 3)
                     .ok_or_else(|| encoding("'%' is not followed by two hex digits"))?;
+                // Both bytes checked first: `from_str_radix` alone takes a sign ("%+1").
                 let hex = std::str::from_utf8(hex)
                     .ok()
+                    .filter(|h| h.bytes().all(|b| b.is_ascii_hexdigit()))
                     .and_then(|h| u8::from_str_radix(h, 16).ok())
                     .ok_or_else(|| encoding("'%' is not followed by two hex digits"))?;
                 out.push(hex);
@@ -195,6 +197,15 @@ mod tests {
         for raw in ["dbt/%2", "dbt/%zz/x", "dbt/%FF"] {
             let err = decode_event_key(raw).expect_err(raw);
             assert!(err.to_string().contains(raw), "{err}");
+        }
+    }
+
+    /// Found by the `s3_event_key` fuzz target (fuzz/artifacts-found/s3_event_key).
+    #[test]
+    fn a_signed_hex_escape_is_refused_not_decoded_to_a_control_byte() {
+        for raw in ["%+1", "dbt/%+F/manifest.json", "dbt/%-1"] {
+            let err = decode_event_key(raw).expect_err(raw);
+            assert!(err.to_string().contains("two hex digits"), "{err}");
         }
     }
 
