@@ -4,32 +4,25 @@
 //!
 //! The reader is more lenient than a JSON tree: fields it skips may hold bytes that are
 //! not UTF-8 or lone surrogate escapes (serde_json does not check skipped strings), so the
-//! comparison with the tree is made only when the bytes are a tree too. It also accepts
-//! a JSON array in place of the object (serde's sequence form of a struct, e.g.
-//! `[[],[[""],[""]]]` is two results with an empty `unique_id`); see
-//! fuzz/artifacts-found/README.md. Set `AUTOEXPOSE_FUZZ_STRICT_SHAPE=1` to refuse it.
+//! comparison with the tree is made only when the bytes are a tree too. What it accepts
+//! is an object with a `unique_id` on every result (it once read `[[],[[""],[""]]]`,
+//! fuzz/artifacts-found/run_results/array-form).
 #![no_main]
-
-use std::sync::LazyLock;
 
 use autoexpose_domain::run_results::{MAX_MESSAGE_CHARS, ResultsKind, parse_results};
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
-
-static STRICT: LazyLock<bool> =
-    LazyLock::new(|| std::env::var_os("AUTOEXPOSE_FUZZ_STRICT_SHAPE").is_some_and(|v| v == "1"));
 
 fuzz_target!(|data: &[u8]| {
     let Ok(file) = parse_results(data) else {
         return;
     };
     let tree = serde_json::from_slice::<Value>(data).ok();
-    if *STRICT {
-        assert!(
-            tree.as_ref().is_none_or(Value::is_object),
-            "accepted a non-object"
-        );
-    }
+    assert!(
+        tree.as_ref().is_none_or(Value::is_object),
+        "accepted a non-object"
+    );
+    assert!(file.results.iter().all(|r| !r.unique_id.trim().is_empty()));
     if let Some(tree) = tree.filter(Value::is_object) {
         let entries = tree["results"].as_array().map_or(0, Vec::len);
         assert_eq!(file.results.len(), entries);

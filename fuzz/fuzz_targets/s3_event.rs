@@ -54,7 +54,7 @@ fn check_record(record: &S3EventRecord, settings: &Settings) {
     let event_name = record.event_name.as_deref().unwrap_or_default();
     assert!(event_name.starts_with("ObjectCreated:"), "{event_name}");
     let bucket = record.s3.bucket.name.as_deref();
-    assert_eq!(upload.location.bucket.as_deref(), bucket);
+    assert_eq!(upload.location.container.as_deref(), bucket);
     if let Some(expected) = &settings.artifacts_bucket {
         assert_eq!(bucket, Some(expected.as_str()));
     }
@@ -67,7 +67,7 @@ fn check_record(record: &S3EventRecord, settings: &Settings) {
     assert!(!key.project.is_empty());
     // A key that parses is exactly the key it names.
     assert_eq!(key.to_string(), upload.location.key);
-    if let Some(version) = &upload.location.version_id {
+    if let Some(version) = &upload.location.version {
         assert!(!version.is_empty() && version != "null");
     }
 }

@@ -53,6 +53,7 @@ mod index;
 mod manifest;
 mod matching;
 pub mod naming;
+mod object;
 pub mod printable;
 pub mod refresh;
 pub mod run_results;

@@ -14,6 +14,8 @@ use md5::Digest;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
+use crate::object::Object;
+
 use crate::dag::{Dag, IdLists, TestTargets, is_lineage_node, is_test};
 use crate::error::ManifestError;
 use crate::printable::printable;
@@ -212,7 +214,7 @@ impl Manifest {
     /// truncated, a missing `metadata`/`nodes` block, or a schema older than v7.
     pub fn from_slice(bytes: &[u8]) -> Result<Manifest, ManifestError> {
         let text = manifest_text(bytes)?;
-        let raw: RawManifest<'_> = serde_json::from_str(text).map_err(ManifestError::from_json)?;
+        let Object(raw) = serde_json::from_str(text).map_err(ManifestError::from_json)?;
         Self::from_raw(raw)
     }
 
@@ -235,7 +237,8 @@ impl Manifest {
         let text = manifest_text(bytes)?;
         let tree: serde_json::Value =
             serde_json::from_str(text).map_err(ManifestError::from_json)?;
-        let raw = RawManifest::deserialize(&tree).map_err(ManifestError::from_json)?;
+        let Object(raw) =
+            Object::<RawManifest>::deserialize(&tree).map_err(ManifestError::from_json)?;
         let manifest = Self::from_raw(raw)?;
         Ok((manifest, tree))
     }
@@ -270,7 +273,8 @@ impl Manifest {
     fn from_raw(raw: RawManifest<'_>) -> Result<Manifest, ManifestError> {
         let metadata = raw
             .metadata
-            .ok_or(ManifestError::MissingField("metadata"))?;
+            .ok_or(ManifestError::MissingField("metadata"))?
+            .0;
         let schema_version = schema_version_of(metadata.dbt_schema_version.as_deref())?;
         let generated_at = metadata
             .generated_at
@@ -365,7 +369,7 @@ fn schema_version_of(url: Option<&str>) -> Result<u32, ManifestError> {
 #[derive(Deserialize)]
 struct RawManifest<'a> {
     #[serde(borrow)]
-    metadata: Option<RawMetadata<'a>>,
+    metadata: Option<Object<RawMetadata<'a>>>,
     nodes: Option<NodeRelations>,
     sources: Option<SourceRelations>,
     exposures: Option<ExposureList>,
@@ -597,9 +601,9 @@ macro_rules! entry_list {
                     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<$list, A::Error> {
                         let mut out = Vec::new();
                         while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
-                            let value: Option<$raw<'de>> = map.next_value()?;
+                            let value: Option<Object<$raw<'de>>> = map.next_value()?;
                             let converted: Option<$out> =
-                                value.and_then(|raw| $convert(raw, key.as_ref()));
+                                value.and_then(|Object(raw)| $convert(raw, key.as_ref()));
                             out.extend(converted);
                         }
                         Ok($list(out))

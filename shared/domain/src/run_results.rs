@@ -21,6 +21,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::json_error;
+use crate::object::Object;
 use crate::printable::printable;
 use crate::timestamp::canonical_generated_at;
 
@@ -121,9 +122,9 @@ pub enum ResultsError {
 #[derive(Deserialize)]
 struct RawFile {
     #[serde(default)]
-    metadata: RawMetadata,
+    metadata: Option<Object<RawMetadata>>,
     #[serde(default)]
-    results: Option<Vec<RawResult>>,
+    results: Option<Vec<Object<RawResult>>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -154,12 +155,21 @@ struct RawResult {
 /// Reads a `run_results.json` or `sources.json`; which one it is comes from
 /// `metadata.dbt_schema_version` (or, without one, from the results' shape).
 pub fn parse_results(bytes: &[u8]) -> Result<ResultsFile, ResultsError> {
-    let raw: RawFile =
+    let Object(raw): Object<RawFile> =
         serde_json::from_slice(bytes).map_err(|e| ResultsError::Shape(json_error(&e)))?;
-    let results = raw
+    let results: Vec<RawResult> = raw
         .results
-        .ok_or_else(|| ResultsError::Shape("it has no `results` list".into()))?;
-    let kind = match raw.metadata.dbt_schema_version.as_deref() {
+        .ok_or_else(|| ResultsError::Shape("it has no `results` list".into()))?
+        .into_iter()
+        .map(|Object(r)| r)
+        .collect();
+    if results.iter().any(|r| r.unique_id.trim().is_empty()) {
+        return Err(ResultsError::Shape(
+            "a result has an empty `unique_id`".into(),
+        ));
+    }
+    let mut metadata = raw.metadata.map(|Object(m)| m).unwrap_or_default();
+    let kind = match metadata.dbt_schema_version.as_deref() {
         Some(v) if v.contains("/sources/") => ResultsKind::SourceFreshness,
         Some(v) if v.contains("/run-results/") => ResultsKind::RunResults,
         Some(v) => return Err(ResultsError::WrongArtifact(printable(v))),
@@ -171,7 +181,6 @@ pub fn parse_results(bytes: &[u8]) -> Result<ResultsFile, ResultsError> {
         }
         None => ResultsKind::RunResults,
     };
-    let mut metadata = raw.metadata;
     if let Some(text) = metadata.generated_at.take() {
         let canonical =
             canonical_generated_at(&text).ok_or_else(|| ResultsError::InvalidTimestamp {
@@ -353,5 +362,26 @@ mod tests {
         let file = parse_results(json.as_bytes()).expect("reads");
         let message = file.results[0].message.clone().unwrap_or_default();
         assert_eq!(message.chars().count(), MAX_MESSAGE_CHARS + 1);
+    }
+
+    /// Found by the `run_results` fuzz target (fuzz/artifacts-found/run_results/array-form).
+    #[test]
+    fn a_json_array_is_not_read_as_a_results_file() {
+        for text in [
+            r#"[[],[[""],[""]]]"#,
+            r#"[{"dbt_schema_version": "https://schemas.getdbt.com/dbt/run-results/v6.json"}, []]"#,
+            r#"{"results": [["model.a.b", "success"]]}"#,
+            r#"{"metadata": ["https://schemas.getdbt.com/dbt/run-results/v6.json"], "results": []}"#,
+        ] {
+            let err = parse_results(text.as_bytes()).expect_err(text);
+            assert!(matches!(err, ResultsError::Shape(_)), "{text}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_result_without_a_unique_id_refuses_the_file() {
+        let err = parse_results(br#"{"results": [{"unique_id": " ", "status": "success"}]}"#)
+            .expect_err("refused");
+        assert!(err.to_string().contains("empty `unique_id`"), "{err}");
     }
 }

@@ -150,3 +150,18 @@ fn a_huge_string_where_a_block_belongs_is_cut_in_the_shape_error() {
         .unwrap_or_default();
     assert!(position.parse::<usize>().is_ok(), "{message}");
 }
+
+/// serde's derived readers take a struct's fields as an array too; dbt writes objects.
+#[test]
+fn a_manifest_written_as_arrays_is_refused() {
+    for text in [
+        r#"[{"dbt_schema_version": "https://schemas.getdbt.com/dbt/manifest/v12.json"}, {}]"#,
+        r#"{"metadata": ["https://schemas.getdbt.com/dbt/manifest/v12.json"], "nodes": {}}"#,
+    ] {
+        assert!(Manifest::from_slice(text.as_bytes()).is_err(), "{text}");
+        assert!(Manifest::with_tree(text.as_bytes()).is_err(), "{text}");
+    }
+    let node_as_array = r#"{"metadata": {"dbt_schema_version": "https://schemas.getdbt.com/dbt/manifest/v12.json"},
+        "nodes": {"model.a.m": ["model", "m", null, null, "s"]}}"#;
+    assert!(Manifest::from_slice(node_as_array.as_bytes()).is_err());
+}
