@@ -92,13 +92,24 @@ impl Deps {
     /// A copy for one invocation whose runs stop [`STOP_MARGIN`] before the invocation's
     /// deadline, so that a run cut short still records itself and releases its lease
     /// instead of being killed holding it. A context without a deadline (a unit test's
-    /// `Context::default()`) never stops early.
+    /// `Context::default()`) never stops early, and neither does one whose deadline has
+    /// already passed as the invocation starts: Lambda never sends one, but emulators do
+    /// (cargo-lambda's sends the timeout, `600000`, where the runtime API says epoch
+    /// milliseconds), and stopping every run at once would make the function useless.
     pub fn for_invocation(&self, context: &Context) -> Deps {
         let mut deps = self.clone();
-        if let Some(remaining) = time_left(context.deadline) {
-            deps.pipeline = deps
-                .pipeline
-                .with_stop(Stop::never().before(remaining, STOP_MARGIN));
+        match time_left(context.deadline) {
+            Some(Duration::ZERO) => tracing::warn!(
+                deadline_ms = context.deadline,
+                "the invocation's deadline has already passed as it starts; it is ignored, \
+                 and runs stop only at the function's timeout"
+            ),
+            Some(remaining) => {
+                deps.pipeline = deps
+                    .pipeline
+                    .with_stop(Stop::never().before(remaining, STOP_MARGIN));
+            }
+            None => {}
         }
         deps
     }
@@ -140,5 +151,24 @@ mod tests {
         let left = time_left(now_ms + 60_000).expect("a deadline");
         assert!(left <= Duration::from_secs(60) && left > Duration::from_secs(50));
         assert_eq!(time_left(now_ms - 5_000), Some(Duration::ZERO));
+    }
+
+    /// cargo-lambda's emulator sends the timeout (600000) as the deadline; a deadline
+    /// already past as the invocation starts must not stop every run at once.
+    #[tokio::test]
+    async fn a_deadline_already_past_at_the_start_does_not_stop_the_runs() {
+        use autoexpose_pipeline::Trigger;
+        use autoexpose_pipeline::testsuite::memory_pipeline;
+        let (pipeline, _store) = memory_pipeline(&["p-fin"]).await;
+        let deps = Deps::with_pipeline(pipeline, Settings::new("unused-table"));
+        let mut context = Context::default();
+        context.deadline = 600_000;
+        let run = deps
+            .for_invocation(&context)
+            .pipeline()
+            .sync_integration("acme", Trigger::Schedule)
+            .await
+            .expect("synced, not stopped");
+        assert!(run.error.is_none(), "{run:?}");
     }
 }
