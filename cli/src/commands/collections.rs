@@ -2,8 +2,10 @@
 
 use std::collections::BTreeSet;
 
-use anyhow::bail;
+use anyhow::{Context, bail};
+use autoexpose_aws::{DeployedFunction, Invocation};
 use autoexpose_pipeline::{PipelineError, parse_collection_list};
+use serde::Deserialize;
 
 use crate::lookups::stored_integration;
 use crate::run_summary::print_run;
@@ -13,12 +15,18 @@ use crate::store_choice::{self, CliPipeline, StoreArgs};
 #[derive(Debug, clap::Subcommand)]
 pub(crate) enum CollectionsCommand {
     /// Select collections (comma-separated project LUIDs or paths such as Finance/Reporting)
-    /// and sync at once.
+    /// and sync at once. On a deployed stack (`--dynamodb-table`) with `--function`, the
+    /// stack's collections-updated function stores them and syncs, as the stack would.
     Set {
         /// Integration id.
         id: String,
         /// Project LUIDs or paths, comma-separated; nested projects are included.
         collections: String,
+        /// The deployed collections-updated function (the stack's
+        /// `CollectionsUpdatedFunctionName` output) to run the change in; without it the
+        /// change and its sync run in this process.
+        #[arg(long, env = "AUTOEXPOSE_COLLECTIONS_FUNCTION")]
+        function: Option<String>,
     },
     /// Show the site's project tree with what is selected.
     List {
@@ -31,7 +39,31 @@ pub(crate) enum CollectionsCommand {
 pub(crate) async fn run(cmd: CollectionsCommand, store: &StoreArgs) -> anyhow::Result<()> {
     let pipeline = store_choice::open_pipeline(store).await?;
     match cmd {
-        CollectionsCommand::Set { id, collections } => {
+        CollectionsCommand::Set {
+            id,
+            collections,
+            function: Some(function),
+        } => {
+            if !store.is_aws() {
+                bail!(
+                    "--function runs the change in a deployed stack's function: give the \
+                     stack's table with --dynamodb-table too, or leave --function out to \
+                     sync here"
+                );
+            }
+            let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+            let function = DeployedFunction::from_sdk_config(&config, function);
+            set_collections_in_function(&function, &id, &collections).await
+        }
+        CollectionsCommand::Set {
+            id, collections, ..
+        } => {
+            if store.is_aws() {
+                eprintln!(
+                    "note: syncing '{id}' in this process; give --function (the stack's \
+                     CollectionsUpdatedFunctionName output) to sync in the deployed function"
+                );
+            }
             set_collections(&pipeline, &id, &collections).await
         }
         CollectionsCommand::List { id } => list_collections(&pipeline, &id).await,
@@ -58,6 +90,64 @@ async fn set_collections(
     };
     println!("collections of '{id}' set to {}", collections.join(", "));
     print_run(&run);
+    Ok(())
+}
+
+/// What the collections-updated function answers (its `CollectionsResponse`).
+#[derive(Debug, Deserialize)]
+struct FunctionAnswer {
+    #[serde(default)]
+    run_id: Option<String>,
+    #[serde(default)]
+    added: u32,
+    #[serde(default)]
+    changed: u32,
+    #[serde(default)]
+    removed: u32,
+    #[serde(default)]
+    error: Option<String>,
+    #[serde(default)]
+    kind: Option<String>,
+}
+
+/// Asks the deployed collections-updated function to store the selection and sync.
+async fn set_collections_in_function(
+    function: &DeployedFunction,
+    id: &str,
+    collections: &str,
+) -> anyhow::Result<()> {
+    let collections = parse_collection_list(collections);
+    if collections.is_empty() {
+        bail!("give at least one collection (a project LUID or path such as Finance/Reporting)");
+    }
+    let payload = serde_json::json!({"integration_id": id, "collections": collections});
+    let answer = match function.invoke(&payload).await? {
+        Invocation::Answered(answer) => answer,
+        Invocation::Failed {
+            error_type,
+            message,
+        } => bail!(
+            "function '{}' failed ({error_type}): {message}; see `autoexpose integrations \
+             show {id}` for what is stored",
+            function.name()
+        ),
+    };
+    let answer: FunctionAnswer = serde_json::from_value(answer)
+        .with_context(|| format!("the answer of function '{}'", function.name()))?;
+    // The function's message says whether anything was stored.
+    if let Some(error) = answer.error {
+        let kind = answer.kind.unwrap_or_default();
+        bail!("function '{}' refused ({kind}): {error}", function.name());
+    }
+    println!("collections of '{id}' set to {}", collections.join(", "));
+    println!(
+        "{id} (collections-updated, in function {}) ok: {} added, {} changed, {} removed (run {})",
+        function.name(),
+        answer.added,
+        answer.changed,
+        answer.removed,
+        answer.run_id.unwrap_or_default()
+    );
     Ok(())
 }
 

@@ -1,5 +1,5 @@
-//! AWS adapters: the DynamoDB store, S3 artifacts, Secrets Manager secrets and the SQS
-//! job queue.
+//! AWS adapters: the DynamoDB store, S3 artifacts, Secrets Manager secrets, the SQS
+//! job queue, and deployed functions invoked from the CLI.
 //!
 //! Each type implements one port of `autoexpose-pipeline`, and only this crate
 //! names the AWS SDK:
@@ -14,6 +14,8 @@
 //!   cached for a few minutes per warm container.
 //! * [`SqsJobQueue`] — [`autoexpose_pipeline::JobQueue`] on SQS: refresh jobs wait there,
 //!   as JSON messages delayed until their next poll.
+//! * [`DeployedFunction`] — a stack's Lambda function invoked synchronously, for the CLI's
+//!   stages that run in the deployed stack (`collections set`); feature `invoke`.
 //!
 //! ```no_run
 //! # async fn demo() {
@@ -27,15 +29,21 @@
 //! ```
 
 pub mod dynamodb;
+#[cfg(feature = "invoke")]
+mod lambda;
 mod s3;
 mod sdk_error;
 mod secrets;
 mod sqs;
 
 pub use dynamodb::{CreateTableError, DynamoStore, RUN_RETENTION_SECS, TTL_ATTRIBUTE};
+#[cfg(feature = "invoke")]
+pub use lambda::{DeployedFunction, Invocation, InvokeError};
 pub use s3::{DEFAULT_MAX_OBJECT_BYTES, S3Artifacts, S3Uri, s3_location};
 pub use secrets::{DEFAULT_CACHE_TTL, SecretsManagerSecrets};
 pub use sqs::{SQS_MAX_DELAY, SqsJobQueue};
 
 /// The SDK crates, re-exported so callers build clients with the same versions.
 pub use {aws_sdk_dynamodb, aws_sdk_s3, aws_sdk_secretsmanager, aws_sdk_sqs};
+#[cfg(feature = "invoke")]
+pub use aws_sdk_lambda;
