@@ -3,6 +3,8 @@
 //! own Tableau simulator with the example site — and the events S3, EventBridge, SQS and a
 //! direct invoke deliver, built from the function crates' fixture files.
 
+pub mod emulator;
+
 use std::path::PathBuf;
 use std::time::Duration;
 

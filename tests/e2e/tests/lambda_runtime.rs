@@ -1,0 +1,288 @@
+//! The built functions as Lambda runs them: each `bootstrap` that `infra/build-lambdas.sh`
+//! made, started under cargo-lambda's emulator of the Lambda runtime API with exactly the
+//! environment `template.yaml` gives it (derived by `infra/function_env.py`), pointed at moto
+//! and the Tableau simulator, and invoked with real event JSON through the Invoke API.
+//!
+//! These tests need the release bootstraps, so they are ignored in a plain `cargo test`;
+//! `bash infra/test-lambdas.sh` builds the functions and runs them (the README's test
+//! command does).
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Duration;
+
+use autoexpose_aws::aws_sdk_s3;
+use autoexpose_e2e::emulator::{Emulated, REGION, template_env};
+use autoexpose_e2e::{
+    FINANCE, MANIFEST_KEY, MARKETING, PROJECT, World, fixture, manifest, run_results,
+};
+use autoexpose_pipeline::{RefreshJob, RefreshState};
+use autoexpose_testkit::{MotoServer, workspace_root};
+use serde_json::{Value, json};
+
+const MANIFEST_PUT: &str = "functions/manifest-uploaded/tests/fixtures/s3-put-manifest.json";
+const RESULTS_PUT: &str = "functions/run-results-uploaded/tests/fixtures/s3-put-results.json";
+
+/// The artifacts bucket as the template names it, created on moto, holding the manifest.
+async fn artifacts_bucket(world: &World, env: &BTreeMap<String, String>) -> String {
+    let bucket = env["ARTIFACTS_BUCKET"].clone();
+    let _ = s3(world).create_bucket().bucket(&bucket).send().await;
+    put(
+        world,
+        &bucket,
+        MANIFEST_KEY,
+        manifest(PROJECT, "2025-03-01T07:00:00Z", "m1"),
+    )
+    .await;
+    bucket
+}
+
+fn s3(world: &World) -> aws_sdk_s3::Client {
+    aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&world.config)
+            .force_path_style(true)
+            .build(),
+    )
+}
+
+async fn put(world: &World, bucket: &str, key: &str, body: Vec<u8>) {
+    s3(world)
+        .put_object()
+        .bucket(bucket)
+        .key(key)
+        .body(body.into())
+        .send()
+        .await
+        .expect("upload");
+}
+
+/// The first record of the S3 put event in `fixture`, for `key` in `bucket`.
+fn s3_put(fixture_path: &str, bucket: &str, key: &str) -> Value {
+    let mut event = fixture(fixture_path);
+    event["Records"] = Value::Array(vec![event["Records"][0].clone()]);
+    let record = &mut event["Records"][0]["s3"];
+    record["bucket"]["name"] = bucket.into();
+    record["bucket"]["arn"] = format!("arn:aws:s3:::{bucket}").into();
+    record["object"]["key"] = key.into();
+    record["object"]["versionId"] = Value::Null;
+    event
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the bootstraps of `bash infra/build-lambdas.sh`; run by infra/test-lambdas.sh"]
+async fn each_built_function_serves_real_events_under_the_lambda_runtime() {
+    let world = World::start().await;
+    let mut acme = world.add_integration("acme", &[FINANCE, MARKETING]).await;
+    acme.active_exposures = Some(true);
+    world
+        .store()
+        .update_integration(&acme)
+        .await
+        .expect("refresh extracts after builds");
+    let envs = template_env(&world.deps.settings().table_name, &world.queue_url);
+    let bucket = artifacts_bucket(&world, &envs["ManifestUploadedFunction"]).await;
+
+    // A manifest upload applies the manifest and rematches.
+    let manifest_fn = Emulated::start("manifest-uploaded", &envs["ManifestUploadedFunction"]).await;
+    let response = manifest_fn.invoke(&s3_put(MANIFEST_PUT, &bucket, MANIFEST_KEY)).await;
+    assert_eq!(response["records"][0]["outcome"], "applied", "{response}");
+    drop(manifest_fn);
+
+    // The schedule syncs every integration; a second invocation is served by the same
+    // process, reusing its clients.
+    let mut daily = Emulated::start("daily-sync", &envs["DailySyncFunction"]).await;
+    let schedule = fixture("functions/daily-sync/tests/fixtures/scheduled-event.json");
+    let first = daily.invoke(&schedule).await;
+    assert_eq!(first["results"][0]["status"], "ok", "{first}");
+    assert!(!world.exposure_luids("acme").await.is_empty());
+    let second = daily.invoke(&schedule).await;
+    assert_eq!(second["results"][0]["status"], "ok", "{second}");
+    assert_eq!(second["results"][0]["added"], 0, "nothing new: {second}");
+    assert!(daily.still_running(), "one process served both invocations");
+    drop(daily);
+
+    // A collections update stores the selection and syncs at once.
+    let collections =
+        Emulated::start("collections-updated", &envs["CollectionsUpdatedFunction"]).await;
+    let response = collections
+        .invoke(&json!({"integration_id": "acme", "collections": [FINANCE]}))
+        .await;
+    assert_eq!(response["status"], "ok", "{response}");
+    assert_eq!(response["collections"], json!([FINANCE]), "{response}");
+    let stored = world
+        .store()
+        .get_integration("acme")
+        .await
+        .expect("get")
+        .expect("stored");
+    assert_eq!(stored.collections, [FINANCE]);
+    drop(collections);
+
+    // Run results are recorded, and the extract refreshes Tableau queued are handed over.
+    let results_key = format!("dbt/{PROJECT}/prod/run_results.json");
+    let build = [("model.shop.orders", "success")];
+    put(
+        &world,
+        &bucket,
+        &results_key,
+        run_results("2025-03-01T07:30:00Z", "b1", &build),
+    )
+    .await;
+    let results_fn =
+        Emulated::start("run-results-uploaded", &envs["RunResultsUploadedFunction"]).await;
+    let response = results_fn
+        .invoke(&s3_put(RESULTS_PUT, &bucket, &results_key))
+        .await;
+    let record = &response["records"][0];
+    assert_eq!(record["outcome"], "recorded", "{response}");
+    let jobs: Vec<RefreshJob> =
+        serde_json::from_value(record["jobs"].clone()).expect("the jobs handed over");
+    assert!(!jobs.is_empty(), "orders feeds a Finance extract: {response}");
+    drop(results_fn);
+
+    // The refresh watcher follows them from an SQS batch until Tableau says how they ended.
+    let mut watcher = Emulated::start("refresh-watcher", &envs["RefreshWatcherFunction"]).await;
+    let bodies: Vec<(String, String)> = jobs
+        .iter()
+        .map(|job| (job.job_id.clone(), serde_json::to_string(job).expect("json")))
+        .collect();
+    let batch = serde_json::to_value(world.sqs_event_of(&bodies).payload).expect("json");
+    let mut finished = false;
+    for _ in 0..40 {
+        let response = watcher.invoke(&batch).await;
+        assert_eq!(response["batchItemFailures"], json!([]), "{response}");
+        let refreshes = world.store().list_refreshes("acme").await.expect("list");
+        if refreshes
+            .iter()
+            .all(|r| r.state == Some(RefreshState::Succeeded))
+        {
+            finished = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert!(finished, "every refresh succeeded on the simulator");
+    assert!(watcher.still_running(), "one process served every batch");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the bootstraps of `bash infra/build-lambdas.sh`; run by infra/test-lambdas.sh"]
+async fn a_missing_or_wrong_variable_fails_init_naming_it() {
+    let world = World::start().await;
+    let envs = template_env(&world.deps.settings().table_name, &world.queue_url);
+    for (change, name) in [("remove", "TABLE_NAME"), ("set", "SYNC_CONCURRENCY")] {
+        let mut env = envs["DailySyncFunction"].clone();
+        if change == "remove" {
+            env.remove(name);
+        } else {
+            env.insert(name.into(), "many".into());
+        }
+        let mut daily = Emulated::start("daily-sync", &env).await;
+        let mut exited = None;
+        for _ in 0..100 {
+            if let Ok(Some(status)) = daily.function.try_wait() {
+                exited = Some(status);
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let status = exited.expect("init fails and the process ends");
+        assert!(!status.success());
+        let mut logs = String::new();
+        if let Some(mut out) = daily.function.stdout.take() {
+            let _ = out.read_to_string(&mut logs);
+        }
+        if let Some(mut err) = daily.function.stderr.take() {
+            let _ = err.read_to_string(&mut logs);
+        }
+        assert!(
+            logs.contains(name),
+            "{change} {name}: the log names it: {logs}"
+        );
+    }
+}
+
+/// The CLI binary `infra/test-lambdas.sh` builds beside the bootstraps.
+fn cli_binary() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| workspace_root().join("target"), PathBuf::from);
+    let path = target.join("debug/autoexpose");
+    assert!(
+        path.exists(),
+        "{} is missing: `cargo build -p autoexpose`",
+        path.display()
+    );
+    path
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the bootstraps of `bash infra/build-lambdas.sh`; run by infra/test-lambdas.sh"]
+async fn the_cli_sets_collections_through_the_deployed_function() {
+    let world = World::start().await;
+    world.add_integration("acme", &[FINANCE, MARKETING]).await;
+    let envs = template_env(&world.deps.settings().table_name, &world.queue_url);
+    let bucket = artifacts_bucket(&world, &envs["ManifestUploadedFunction"]).await;
+    world
+        .deps
+        .pipeline()
+        .apply_manifest(PROJECT, &autoexpose_aws::s3_location(&bucket, MANIFEST_KEY))
+        .await
+        .expect("apply");
+    let function =
+        Emulated::start("collections-updated", &envs["CollectionsUpdatedFunction"]).await;
+    let moto = MotoServer::shared().expect("moto");
+    let cli = |collections: &str| {
+        Command::new(cli_binary())
+            .args(["collections", "set", "acme", collections, "--function", "_"])
+            .env("AUTOEXPOSE_DYNAMODB_TABLE", &world.deps.settings().table_name)
+            .env("AWS_ENDPOINT_URL", moto.endpoint())
+            // The Invoke call goes to the emulator, everything else to moto.
+            .env(
+                "AWS_ENDPOINT_URL_LAMBDA",
+                format!("http://127.0.0.1:{}", function.port),
+            )
+            .env("AWS_REGION", REGION)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env_remove("AUTOEXPOSE_STORE")
+            .output()
+            .expect("autoexpose runs")
+    };
+
+    let set = cli(FINANCE);
+    let stdout = String::from_utf8_lossy(&set.stdout);
+    assert!(
+        set.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&set.stderr)
+    );
+    assert!(stdout.contains("in function _"), "{stdout}");
+    let stored = world
+        .store()
+        .get_integration("acme")
+        .await
+        .expect("get")
+        .expect("stored");
+    assert_eq!(stored.collections, [FINANCE], "the function stored them");
+    let runs = world.runs("acme").await;
+    assert!(
+        runs.iter().any(|r| stdout.contains(&r.run_id)),
+        "the function's sync is the one reported: {stdout}"
+    );
+
+    // A collection the site does not have is refused by the function, and said so.
+    let refused = cli("No Such Project");
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success());
+    assert!(stderr.contains("No Such Project"), "{stderr}");
+    let stored = world
+        .store()
+        .get_integration("acme")
+        .await
+        .expect("get")
+        .expect("stored");
+    assert_eq!(stored.collections, [FINANCE], "nothing changed");
+}
