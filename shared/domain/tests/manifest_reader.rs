@@ -91,11 +91,7 @@ fn every_cut_and_every_wrong_byte_is_refused_with_the_same_error() {
         for &byte in wrong {
             let mut bytes = good.clone();
             bytes[at] = byte;
-            assert_same(
-                &bytes,
-                &[5],
-                &format!("byte {at} made {byte:#04x}"),
-            );
+            assert_same(&bytes, &[5], &format!("byte {at} made {byte:#04x}"));
         }
     }
 }

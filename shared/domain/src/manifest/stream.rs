@@ -176,6 +176,8 @@ impl<R: Read> Input<R> {
         // stay small and large ones are read in few calls.
         let room = self.buf.len().clamp(FIRST_CHUNK, CHUNK);
         if self.buf.len() - self.filled < room / 2 {
+            // Exactly: a doubled capacity would be memory the limit counts, never used.
+            self.buf.reserve_exact(self.filled + room - self.buf.len());
             self.buf.resize(self.filled + room, 0);
         }
         let read = loop {
