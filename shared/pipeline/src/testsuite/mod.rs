@@ -21,7 +21,7 @@ mod orchestrate_behaviour;
 mod pipeline_behaviour;
 mod store_behaviour;
 
-pub use counting::{CountingStore, WriteCounts};
+pub use counting::{CountingArtifacts, CountingStore, WriteCounts};
 pub use fakes::{
     FakeTableau, ManualClock, MemoryArtifacts, StaticSecrets, manifest_json, memory_pipeline,
     sample_exposure, sample_integration, workbook,
