@@ -11,10 +11,11 @@
 
 use std::fmt;
 
-use autoexpose_pipeline::{ArtifactError, ArtifactLocation, Artifacts};
+use autoexpose_pipeline::{ArtifactError, ArtifactLocation, ArtifactReader, Artifacts};
 use aws_config::SdkConfig;
 use aws_sdk_s3::Client;
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::operation::get_object::GetObjectOutput;
 
 use crate::sdk_error::{describe, is_transient};
 use aws_sdk_s3::primitives::ByteStream;
@@ -111,9 +112,13 @@ fn bucket_of(location: &ArtifactLocation) -> Result<&str, ArtifactError> {
     })
 }
 
-#[async_trait::async_trait]
-impl Artifacts for S3Artifacts {
-    async fn read(&self, location: &ArtifactLocation) -> Result<Vec<u8>, ArtifactError> {
+impl S3Artifacts {
+    /// The object's response, its body not read yet, and the size S3 announced; refused
+    /// before the body is read when that size is over the limit.
+    async fn get(
+        &self,
+        location: &ArtifactLocation,
+    ) -> Result<(GetObjectOutput, Option<u64>), ArtifactError> {
         let bucket = bucket_of(location)?;
         let uri = S3Uri(location);
         let response = self
@@ -140,32 +145,142 @@ impl Artifacts for S3Artifacts {
                 });
             }
         };
-        let too_large = || {
-            ArtifactError::Rejected(
-                format!(
-                    "{uri} is larger than {} MiB, the most autoexpose reads",
-                    self.max_bytes / (1024 * 1024)
-                )
-                .into(),
-            )
-        };
         let announced = output.content_length().and_then(|n| u64::try_from(n).ok());
         if announced.is_some_and(|n| n > self.max_bytes) {
-            return Err(too_large());
+            return Err(self.too_large(location));
         }
-        let capacity = usize::try_from(announced.unwrap_or(0)).unwrap_or(0);
-        let mut bytes = Vec::with_capacity(capacity);
+        Ok((output, announced))
+    }
+
+    fn too_large(&self, location: &ArtifactLocation) -> ArtifactError {
+        ArtifactError::Rejected(
+            format!(
+                "{} is larger than {} MiB, the most autoexpose reads",
+                S3Uri(location),
+                self.max_bytes / (1024 * 1024)
+            )
+            .into(),
+        )
+    }
+
+    /// Reads the body chunk by chunk into `sink`, refusing it as soon as it passes the
+    /// limit, and refusing one that ends before the size S3 announced.
+    async fn read_body<F, Fut>(
+        &self,
+        location: &ArtifactLocation,
+        output: GetObjectOutput,
+        announced: Option<u64>,
+        mut sink: F,
+    ) -> Result<(), ArtifactError>
+    where
+        F: FnMut(bytes::Bytes) -> Fut,
+        Fut: Future<Output = Result<(), ArtifactError>>,
+    {
+        let uri = S3Uri(location);
+        let mut received: u64 = 0;
         let mut body = output.body;
         while let Some(chunk) = body.next().await {
             let chunk = chunk.map_err(|e| {
                 ArtifactError::Unavailable(format!("reading the body of {uri} failed: {e}").into())
             })?;
-            if (bytes.len() + chunk.len()) as u64 > self.max_bytes {
-                return Err(too_large());
+            received += chunk.len() as u64;
+            if received > self.max_bytes {
+                return Err(self.too_large(location));
             }
-            bytes.extend_from_slice(&chunk);
+            sink(chunk).await?;
         }
+        match announced {
+            Some(size) if received != size => Err(ArtifactError::Unavailable(
+                format!(
+                    "the download of {uri} ended after {received} of its {size} bytes; \
+                     it was not read (a retry downloads it again)"
+                )
+                .into(),
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// A file in the temporary directory (Lambda's ephemeral storage) that has no name: it
+/// is removed as soon as it is created, so its space is freed when it is closed, however
+/// the process ends.
+fn unnamed_temp_file() -> std::io::Result<(std::fs::File, std::path::PathBuf)> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static SEQUENCE: AtomicU64 = AtomicU64::new(0);
+    let dir = std::env::temp_dir();
+    let path = dir.join(format!(
+        "autoexpose-download-{}-{}",
+        std::process::id(),
+        SEQUENCE.fetch_add(1, Ordering::Relaxed)
+    ));
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .open(&path)?;
+    std::fs::remove_file(&path)?;
+    Ok((file, dir))
+}
+
+#[async_trait::async_trait]
+impl Artifacts for S3Artifacts {
+    async fn read(&self, location: &ArtifactLocation) -> Result<Vec<u8>, ArtifactError> {
+        let (output, announced) = self.get(location).await?;
+        let capacity = usize::try_from(announced.unwrap_or(0)).unwrap_or(0);
+        let mut bytes = Vec::with_capacity(capacity);
+        self.read_body(location, output, announced, |chunk| {
+            bytes.extend_from_slice(&chunk);
+            std::future::ready(Ok(()))
+        })
+        .await?;
         Ok(bytes)
+    }
+
+    /// Downloads the object to an unnamed file in the temporary directory (on Lambda,
+    /// the function's ephemeral storage, which must hold the largest manifest), so only
+    /// one chunk of it is ever in memory.
+    async fn open(&self, location: &ArtifactLocation) -> Result<ArtifactReader, ArtifactError> {
+        use std::io::Seek;
+        use tokio::io::AsyncWriteExt;
+        let (output, announced) = self.get(location).await?;
+        let uri = S3Uri(location);
+        let (file, dir) = unnamed_temp_file().map_err(|e| {
+            ArtifactError::Rejected(
+                format!(
+                    "could not create a file in {} to download {uri} to: {e}",
+                    std::env::temp_dir().display()
+                )
+                .into(),
+            )
+        })?;
+        let cannot_write = |e: std::io::Error| {
+            let hint = if e.kind() == std::io::ErrorKind::StorageFull {
+                " (the temporary directory is smaller than the object: give the function more ephemeral storage)"
+            } else {
+                ""
+            };
+            ArtifactError::Rejected(
+                format!("could not download {uri} to {}: {e}{hint}", dir.display()).into(),
+            )
+        };
+        let file = tokio::sync::Mutex::new(tokio::fs::File::from_std(file));
+        self.read_body(location, output, announced, |chunk| {
+            let file = &file;
+            async move {
+                file.lock()
+                    .await
+                    .write_all(&chunk)
+                    .await
+                    .map_err(cannot_write)
+            }
+        })
+        .await?;
+        let mut file = file.into_inner();
+        file.flush().await.map_err(cannot_write)?;
+        let mut file = file.into_std().await;
+        file.rewind().map_err(cannot_write)?;
+        Ok(ArtifactReader::new(file))
     }
 
     async fn write(&self, location: &ArtifactLocation, bytes: &[u8]) -> Result<(), ArtifactError> {

@@ -169,3 +169,93 @@ async fn an_object_past_the_limit_is_refused_naming_it_and_the_limit() {
         "under the default limit it reads whole"
     );
 }
+
+async fn read_opened(artifacts: &S3Artifacts, location: &ArtifactLocation) -> Vec<u8> {
+    use std::io::Read;
+    let mut reader = artifacts.open(location).await.expect("open");
+    let mut bytes = Vec::new();
+    reader.read_to_end(&mut bytes).expect("read the download");
+    bytes
+}
+
+#[tokio::test]
+async fn an_opened_object_is_downloaded_whole_and_read_from_its_start() {
+    let (artifacts, bucket) = fresh_bucket().await;
+    let key = "dbt/shop/prod/manifest.json";
+    // Several body chunks, and a file that is gone from the directory once open.
+    let body: String = (0..400_000).map(|n| format!("{n:07},")).collect();
+    upload(&artifacts, &bucket, key, &body).await;
+    let location = s3_location(&bucket, key);
+    assert_eq!(read_opened(&artifacts, &location).await, body.as_bytes());
+    let leftovers = std::fs::read_dir(std::env::temp_dir())
+        .expect("temp dir")
+        .filter_map(Result::ok)
+        .filter(|entry| {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            name.starts_with(&format!("autoexpose-download-{}-", std::process::id()))
+        })
+        .count();
+    assert_eq!(
+        leftovers, 0,
+        "the download has no name in the temporary directory"
+    );
+}
+
+#[tokio::test]
+async fn an_object_past_the_limit_is_not_opened_either() {
+    let (artifacts, bucket) = fresh_bucket().await;
+    let key = "dbt/shop/prod/manifest.json";
+    upload(&artifacts, &bucket, key, &"x".repeat(3 * 1024 * 1024)).await;
+    let limited = artifacts.clone().with_max_bytes(2 * 1024 * 1024);
+    let err = limited
+        .open(&s3_location(&bucket, key))
+        .await
+        .expect_err("refused");
+    assert!(!err.is_retryable(), "a person must act: {err}");
+    let message = err.to_string();
+    assert!(
+        message.contains(key) && message.contains("larger than 2 MiB"),
+        "{message}"
+    );
+}
+
+/// An S3 endpoint that announces 1000 bytes and sends 500 before it hangs up.
+fn endpoint_that_cuts_downloads_short() -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let address = listener.local_addr().expect("address");
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let mut request = Vec::new();
+            let mut byte = [0u8; 1];
+            while !request.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
+                request.push(byte[0]);
+            }
+            let head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\
+                        Content-Length: 1000\r\nConnection: close\r\n\r\n";
+            let _ = stream.write_all(head.as_bytes());
+            let _ = stream.write_all(&[b' '; 500]);
+        }
+    });
+    format!("http://{address}")
+}
+
+#[tokio::test]
+async fn a_download_cut_short_is_refused_never_read_and_may_be_retried() {
+    let config = common::moto_config()
+        .await
+        .into_builder()
+        .endpoint_url(endpoint_that_cuts_downloads_short())
+        .build();
+    let artifacts = S3Artifacts::from_sdk_config(&config);
+    let location = s3_location("artifacts", "dbt/shop/prod/manifest.json");
+    let err = artifacts.open(&location).await.expect_err("cut short");
+    assert!(err.is_retryable(), "the next try may get it whole: {err}");
+    assert!(
+        err.to_string().contains("dbt/shop/prod/manifest.json"),
+        "{err}"
+    );
+    let err = artifacts.read(&location).await.expect_err("cut short");
+    assert!(err.is_retryable(), "{err}");
+}

@@ -21,6 +21,8 @@ use crate::error::ManifestError;
 use crate::printable::printable;
 use crate::timestamp::canonical_generated_at;
 
+mod stream;
+
 /// The oldest manifest schema version autoexpose reads (dbt Core 1.3).
 pub(crate) const OLDEST_SCHEMA_VERSION: u32 = 7;
 
@@ -218,13 +220,13 @@ impl Manifest {
         Self::from_raw(raw)
     }
 
-    /// Reads and parses a manifest from any reader (a file, an S3 body).
-    pub fn from_reader(mut reader: impl std::io::Read) -> Result<Manifest, ManifestError> {
-        let mut bytes = Vec::new();
-        reader
-            .read_to_end(&mut bytes)
-            .map_err(|e| ManifestError::Io(e.to_string()))?;
-        Self::from_slice(&bytes)
+    /// Reads and parses a manifest from any reader (a file, a download), in memory that
+    /// does not grow with the file: a buffer of a few MiB (or the largest single node,
+    /// when one is larger) and what is kept of the manifest. It accepts and refuses what
+    /// [`Manifest::from_slice`] does and gives the same result; a reader that fails is a
+    /// [`ManifestError::Io`]. Give it the reader unbuffered: it reads in large chunks.
+    pub fn from_reader(reader: impl std::io::Read) -> Result<Manifest, ManifestError> {
+        stream::read(reader)
     }
 
     /// Parses a manifest into its whole JSON tree and reads the [`Manifest`] out of that
@@ -271,10 +273,22 @@ impl Manifest {
     }
 
     fn from_raw(raw: RawManifest<'_>) -> Result<Manifest, ManifestError> {
-        let metadata = raw
+        Self::from_parts(Parts {
+            metadata: Some(raw.metadata.map(|Object(m)| m)),
+            nodes: Some(raw.nodes.map(|n| n.0)),
+            sources: Some(raw.sources.map(|s| s.0)),
+            exposures: Some(raw.exposures.map(|e| e.0)),
+            parent_map: Some(raw.parent_map),
+        })
+    }
+
+    /// The manifest from its blocks as read; `None` for a block not there, `Some(None)`
+    /// for one that is `null`.
+    fn from_parts(parts: Parts<'_>) -> Result<Manifest, ManifestError> {
+        let metadata = parts
             .metadata
-            .ok_or(ManifestError::MissingField("metadata"))?
-            .0;
+            .flatten()
+            .ok_or(ManifestError::MissingField("metadata"))?;
         let schema_version = schema_version_of(metadata.dbt_schema_version.as_deref())?;
         let generated_at = metadata
             .generated_at
@@ -286,8 +300,11 @@ impl Manifest {
                 })
             })
             .transpose()?;
-        let mut relations = raw.nodes.ok_or(ManifestError::MissingField("nodes"))?.0;
-        relations.extend(raw.sources.map(|s| s.0).unwrap_or_default());
+        let mut relations = parts
+            .nodes
+            .flatten()
+            .ok_or(ManifestError::MissingField("nodes"))?;
+        relations.extend(parts.sources.flatten().unwrap_or_default());
         // Sorted so that everything downstream is deterministic whatever the key order.
         relations.sort_by(|a, b| a.unique_id.cmp(&b.unique_id));
         // Manifests before v10 have no project_name, but project_id is the md5 of it.
@@ -295,9 +312,9 @@ impl Manifest {
             let id = metadata.project_id.as_deref()?;
             root_package_by_id(&relations, id)
         });
-        let mut exposures = raw.exposures.map(|e| e.0).unwrap_or_default();
+        let mut exposures = parts.exposures.flatten().unwrap_or_default();
         exposures.sort_by(|a, b| a.unique_id.cmp(&b.unique_id));
-        let graph = raw.parent_map.unwrap_or_default();
+        let graph = parts.parent_map.flatten().unwrap_or_default();
         Ok(Manifest {
             metadata: ManifestMetadata {
                 schema_version,
@@ -377,6 +394,17 @@ struct RawManifest<'a> {
     parent_map: Option<ParentMap>,
 }
 
+/// A manifest's blocks once read, whether from one slice or piece by piece: the outer
+/// `Option` says whether the block was there, the inner one whether it was `null`.
+#[derive(Default)]
+struct Parts<'a> {
+    metadata: Option<Option<RawMetadata<'a>>>,
+    nodes: Option<Option<Vec<Relation>>>,
+    sources: Option<Option<Vec<Relation>>>,
+    exposures: Option<Option<Vec<ManualExposure>>>,
+    parent_map: Option<Option<ParentMap>>,
+}
+
 #[derive(Deserialize)]
 struct RawMetadata<'a> {
     #[serde(borrow, default)]
@@ -393,6 +421,22 @@ struct RawMetadata<'a> {
     project_name: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     project_id: Option<Cow<'a, str>>,
+}
+
+impl RawMetadata<'_> {
+    /// The same metadata, no longer borrowing the input (which a reader drops).
+    fn into_owned(self) -> RawMetadata<'static> {
+        let own = |text: Option<Cow<'_, str>>| text.map(|t| Cow::Owned(t.into_owned()));
+        RawMetadata {
+            dbt_schema_version: own(self.dbt_schema_version),
+            dbt_version: own(self.dbt_version),
+            generated_at: own(self.generated_at),
+            invocation_id: own(self.invocation_id),
+            adapter_type: own(self.adapter_type),
+            project_name: own(self.project_name),
+            project_id: own(self.project_id),
+        }
+    }
 }
 
 #[derive(Deserialize)]

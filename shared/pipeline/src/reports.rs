@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::PipelineError;
 use crate::layout::exposures_location;
 use crate::pipeline::Pipeline;
-use crate::{ArtifactLocation, Integration, RefreshRecord};
+use crate::{AppliedManifest, ArtifactLocation, Integration, RefreshRecord};
 use autoexpose_domain::health::{Health, ProjectHealth};
 
 /// Whether an exposure was made by autoexpose or declared in the dbt project's YAML.
@@ -231,15 +231,48 @@ impl Pipeline {
         let Some((location, manifest)) = self.applied_manifest(dbt_project).await? else {
             return Ok(());
         };
+        self.write_exposure_files(dbt_project, &location, &manifest)
+            .await
+    }
+
+    /// Publishes the exposure files of a manifest just applied, from the manifest already
+    /// read rather than by reading it again; when a newer one was applied meanwhile, that
+    /// one is read and published instead.
+    pub(crate) async fn publish_applied(
+        &self,
+        applied: &AppliedManifest,
+        manifest: &Manifest,
+    ) -> Result<(), PipelineError> {
+        let dbt_project = applied.dbt_project.as_str();
+        let current = self.store().get_applied_manifest(dbt_project).await?;
+        let still_applied = current.as_ref().is_some_and(|current| {
+            current.location == applied.location
+                && current.generated_at == applied.generated_at
+                && current.invocation_id == applied.invocation_id
+        });
+        if !still_applied {
+            return self.publish_exposure_files(dbt_project).await;
+        }
+        self.write_exposure_files(dbt_project, &applied.location, manifest)
+            .await
+    }
+
+    /// Writes the exposure YAML and the lineage page of a dbt project beside `location`.
+    async fn write_exposure_files(
+        &self,
+        dbt_project: &str,
+        location: &ArtifactLocation,
+        manifest: &Manifest,
+    ) -> Result<(), PipelineError> {
         let project = self.project_exposures(dbt_project).await?;
         let options = project.yaml_options();
-        let mut files = dbt_yaml_files(&project.exposures, &manifest, &options);
+        let mut files = dbt_yaml_files(&project.exposures, manifest, &options);
         files.push(YamlFile {
             path: "lineage.html".into(),
-            contents: render_lineage(dbt_project, &manifest, &project, None),
+            contents: render_lineage(dbt_project, manifest, &project, None),
         });
         for file in files {
-            let target = exposures_location(&location, &file);
+            let target = exposures_location(location, &file);
             self.artifacts()
                 .write(&target, file.contents.as_bytes())
                 .await

@@ -1,7 +1,9 @@
 //! Artifacts from local paths and secrets from environment variables.
 
+use std::io::Read as _;
+
 use autoexpose_pipeline::{
-    ArtifactError, ArtifactLocation, Artifacts, Secret, SecretError, Secrets,
+    ArtifactError, ArtifactLocation, ArtifactReader, Artifacts, Secret, SecretError, Secrets,
 };
 
 /// The environment variable that holds the PAT secret when an integration names none.
@@ -34,7 +36,6 @@ pub fn max_input_bytes() -> Result<u64, String> {
 /// Reads a whole local file of at most `limit` bytes; refuses a larger one (or an endless
 /// device such as `/dev/zero`) before it costs that much memory. The error names the file.
 pub fn read_bounded(path: &std::path::Path, limit: u64) -> Result<Vec<u8>, ReadError> {
-    use std::io::Read;
     let file = std::fs::File::open(path).map_err(ReadError::Io)?;
     let known_len = file
         .metadata()
@@ -53,6 +54,48 @@ pub fn read_bounded(path: &std::path::Path, limit: u64) -> Result<Vec<u8>, ReadE
         return Err(ReadError::TooLarge { limit });
     }
     Ok(bytes)
+}
+
+/// Opens a local file of at most `limit` bytes to be read from its start, without reading
+/// it: a larger one is refused at once, and one that grows past the limit while it is read
+/// fails its read with the same error. What is not a regular file (a pipe, a device) is
+/// read whole with [`read_bounded`].
+fn open_bounded(path: &std::path::Path, limit: u64) -> Result<ArtifactReader, ReadError> {
+    let file = std::fs::File::open(path).map_err(ReadError::Io)?;
+    match file.metadata() {
+        Ok(meta) if meta.is_file() => {
+            if meta.len() > limit {
+                return Err(ReadError::TooLarge { limit });
+            }
+            Ok(ArtifactReader::new(Bounded {
+                file,
+                left: limit,
+                limit,
+            }))
+        }
+        _ => read_bounded(path, limit).map(ArtifactReader::from_bytes),
+    }
+}
+
+/// A file read up to a limit; past it, reads fail with [`ReadError::TooLarge`]'s words.
+struct Bounded {
+    file: std::fs::File,
+    left: u64,
+    limit: u64,
+}
+
+impl std::io::Read for Bounded {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.file.read(buf)?;
+        if n as u64 > self.left {
+            let limit = self.limit;
+            return Err(std::io::Error::other(
+                ReadError::TooLarge { limit }.to_string(),
+            ));
+        }
+        self.left -= n as u64;
+        Ok(n)
+    }
 }
 
 /// Why [`read_bounded`] could not read a file.
@@ -87,28 +130,38 @@ fn local_path(location: &ArtifactLocation) -> Result<&str, ArtifactError> {
     }
 }
 
+/// Runs `read` (a bounded read or open) on a local location's path off the async threads,
+/// with the size limit of local input files; errors name the file.
+async fn read_local<T: Send + 'static>(
+    location: &ArtifactLocation,
+    read: fn(&std::path::Path, u64) -> Result<T, ReadError>,
+) -> Result<T, ArtifactError> {
+    let path = local_path(location)?.to_string();
+    let limit = max_input_bytes().map_err(|e| ArtifactError::Rejected(e.into()))?;
+    let file = path.clone();
+    let result = tokio::task::spawn_blocking(move || read(std::path::Path::new(&file), limit))
+        .await
+        .map_err(|e| ArtifactError::Unavailable(format!("could not read {path}: {e}").into()))?;
+    match result {
+        Ok(value) => Ok(value),
+        Err(ReadError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
+            Err(ArtifactError::NotFound(path))
+        }
+        Err(e) => Err(ArtifactError::Rejected(
+            format!("could not read {path}: {e}").into(),
+        )),
+    }
+}
+
 #[async_trait::async_trait]
 impl Artifacts for LocalArtifacts {
     async fn read(&self, location: &ArtifactLocation) -> Result<Vec<u8>, ArtifactError> {
-        let path = local_path(location)?.to_string();
-        let limit = max_input_bytes().map_err(|e| ArtifactError::Rejected(e.into()))?;
-        let read = {
-            let file = path.clone();
-            tokio::task::spawn_blocking(move || read_bounded(std::path::Path::new(&file), limit))
-                .await
-                .map_err(|e| {
-                    ArtifactError::Unavailable(format!("could not read {path}: {e}").into())
-                })?
-        };
-        match read {
-            Ok(bytes) => Ok(bytes),
-            Err(ReadError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
-                Err(ArtifactError::NotFound(path))
-            }
-            Err(e) => Err(ArtifactError::Rejected(
-                format!("could not read {path}: {e}").into(),
-            )),
-        }
+        read_local(location, read_bounded).await
+    }
+
+    /// Opens the file where it is: it is read as it is parsed, never held whole.
+    async fn open(&self, location: &ArtifactLocation) -> Result<ArtifactReader, ArtifactError> {
+        read_local(location, open_bounded).await
     }
 
     async fn write(&self, location: &ArtifactLocation, bytes: &[u8]) -> Result<(), ArtifactError> {

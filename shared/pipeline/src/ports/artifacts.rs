@@ -85,11 +85,49 @@ impl ArtifactError {
     }
 }
 
+/// An artifact opened for reading from its start, for a caller that must not hold it in
+/// memory whole: a file on local storage, or bytes already in memory.
+pub struct ArtifactReader(Box<dyn std::io::Read + Send>);
+
+impl ArtifactReader {
+    /// Reads from `reader` (an open file, typically).
+    pub fn new(reader: impl std::io::Read + Send + 'static) -> ArtifactReader {
+        ArtifactReader(Box::new(reader))
+    }
+
+    /// Reads bytes already in memory.
+    pub fn from_bytes(bytes: Vec<u8>) -> ArtifactReader {
+        ArtifactReader::new(std::io::Cursor::new(bytes))
+    }
+}
+
+impl std::io::Read for ArtifactReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.0.read(buf)
+    }
+}
+
+impl fmt::Debug for ArtifactReader {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ArtifactReader")
+    }
+}
+
 /// Where manifests come from (S3, local files) and where exported files go.
 #[async_trait]
 pub trait Artifacts: Send + Sync {
     /// The bytes at a location.
     async fn read(&self, location: &ArtifactLocation) -> Result<Vec<u8>, ArtifactError>;
+
+    /// The artifact at a location, to be read from its start without holding it in memory
+    /// (a manifest of hundreds of megabytes). The size limits of [`Artifacts::read`] hold,
+    /// and an artifact that arrives incomplete is an error, never a shorter reader. By
+    /// default it is `read` whole; adapters whose artifacts are large override it (S3
+    /// downloads to an unnamed file in the temporary directory, local files are opened
+    /// where they are).
+    async fn open(&self, location: &ArtifactLocation) -> Result<ArtifactReader, ArtifactError> {
+        Ok(ArtifactReader::from_bytes(self.read(location).await?))
+    }
 
     /// Writes bytes to a location, replacing what is there.
     async fn write(&self, location: &ArtifactLocation, bytes: &[u8]) -> Result<(), ArtifactError>;

@@ -13,7 +13,7 @@ mod queue;
 mod secrets;
 mod store;
 
-pub use artifacts::{ArtifactError, ArtifactLocation, Artifacts};
+pub use artifacts::{ArtifactError, ArtifactLocation, ArtifactReader, Artifacts};
 pub use bi::{BiError, BiTool, JobState, ProjectNode, RefreshReply, ResolvedCollection};
 pub use clock::{Clock, SystemClock, format_timestamp, timestamp_after};
 pub use queue::{JobQueue, QueueError};

@@ -237,3 +237,58 @@ impl<S: Store + 'static> RefreshStore for CountingStore<S> {
         self.inner.list_refreshes(id).await
     }
 }
+
+/// Wraps artifacts and counts how often each location is fetched (`read` or `open`), so
+/// "a manifest event downloads its manifest once" is checked, not assumed.
+pub struct CountingArtifacts<A> {
+    inner: A,
+    fetches: Mutex<Vec<crate::ArtifactLocation>>,
+}
+
+impl<A: crate::Artifacts> CountingArtifacts<A> {
+    /// Counts the fetches through `inner`.
+    pub fn new(inner: A) -> CountingArtifacts<A> {
+        CountingArtifacts {
+            inner,
+            fetches: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// How often `location` was fetched so far.
+    pub fn fetches_of(&self, location: &crate::ArtifactLocation) -> usize {
+        let fetches = self.fetches.lock().unwrap_or_else(|e| e.into_inner());
+        fetches.iter().filter(|l| *l == location).count()
+    }
+
+    fn count(&self, location: &crate::ArtifactLocation) {
+        let mut fetches = self.fetches.lock().unwrap_or_else(|e| e.into_inner());
+        fetches.push(location.clone());
+    }
+}
+
+#[async_trait]
+impl<A: crate::Artifacts> crate::Artifacts for CountingArtifacts<A> {
+    async fn read(
+        &self,
+        location: &crate::ArtifactLocation,
+    ) -> Result<Vec<u8>, crate::ArtifactError> {
+        self.count(location);
+        self.inner.read(location).await
+    }
+
+    async fn open(
+        &self,
+        location: &crate::ArtifactLocation,
+    ) -> Result<crate::ArtifactReader, crate::ArtifactError> {
+        self.count(location);
+        self.inner.open(location).await
+    }
+
+    async fn write(
+        &self,
+        location: &crate::ArtifactLocation,
+        bytes: &[u8],
+    ) -> Result<(), crate::ArtifactError> {
+        self.inner.write(location, bytes).await
+    }
+}

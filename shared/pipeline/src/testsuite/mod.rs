@@ -17,15 +17,17 @@
 
 mod counting;
 mod fakes;
+mod large;
 mod orchestrate_behaviour;
 mod pipeline_behaviour;
 mod store_behaviour;
 
-pub use counting::{CountingStore, WriteCounts};
+pub use counting::{CountingArtifacts, CountingStore, WriteCounts};
 pub use fakes::{
     FakeTableau, ManualClock, MemoryArtifacts, StaticSecrets, manifest_json, memory_pipeline,
     sample_exposure, sample_integration, workbook,
 };
+pub use large::{LargeManifest, peak_memory_kib, run_limited, write_large_manifest};
 pub use orchestrate_behaviour::*;
 pub use pipeline_behaviour::*;
 pub use store_behaviour::*;

@@ -1,0 +1,639 @@
+//! Reading a manifest from a reader in bounded memory ([`Manifest::from_reader`]).
+//!
+//! The document is cut, without being parsed, into the pieces the one-pass reader reads
+//! anyway: the top-level blocks, and the entries of the blocks that are maps (`nodes`,
+//! `sources`, `parent_map`, `macros`, ...). Each piece is parsed with serde_json from a
+//! window of the input held in a buffer, by the very types [`Manifest::from_slice`] uses,
+//! and dropped: memory is one buffer (a few MiB, or the largest single entry when one is
+//! larger) and what is kept of the manifest, whatever the file's size.
+//!
+//! Cutting is a scan for quotes, backslashes and brackets only; serde_json parses every
+//! byte of every piece, so what is accepted and what is refused is what `from_slice`
+//! accepts and refuses, errors naming the same kind of problem at the same line and
+//! column. One difference is known: serde_json's nesting limit (128) counts from the
+//! piece here, not from the document, so a model `version` or an owner `email` nested
+//! over 124 levels deep is refused as not of the expected shape instead of as too deep.
+
+use std::borrow::Cow;
+use std::io::Read;
+
+use serde::Deserialize;
+use serde::de::{DeserializeSeed, IgnoredAny};
+
+use super::{
+    ExposureList, Key, Manifest, ManualExposure, NodeRelations, Object, ParentList, ParentMap,
+    Parts, RawExposure, RawMetadata, RawNode, RawSource, Relation, SourceRelations,
+};
+use crate::dag::{Dag, IdLists, TestTargets, is_lineage_node, is_test};
+use crate::error::ManifestError;
+use crate::printable::printable;
+
+/// How much is read from the reader at a time.
+const CHUNK: usize = 4 * 1024 * 1024;
+/// How much is read first.
+const FIRST_CHUNK: usize = 64 * 1024;
+
+/// Reads a whole manifest from `reader`, piece by piece.
+pub(super) fn read(reader: impl Read) -> Result<Manifest, ManifestError> {
+    let mut input = Input::new(reader);
+    match input.document() {
+        Ok(parts) => Manifest::from_parts(parts),
+        Err(error @ (ManifestError::NotUtf8 { .. } | ManifestError::Io(_))) => Err(error),
+        Err(error) => {
+            // `from_slice` checks the whole text before it parses any of it: a byte that
+            // is not UTF-8 after the first error is the error it reports.
+            input.check_rest()?;
+            if input.blank_so_far {
+                return Err(ManifestError::Empty);
+            }
+            Err(error)
+        }
+    }
+}
+
+/// How many bytes of `bytes` the number or literal at its start covers, as serde_json
+/// reads it (greedily, by JSON's grammar; where the grammar breaks, serde_json reports it
+/// from the piece); `None` when `bytes` ends before it is known.
+fn scalar_len(bytes: &[u8]) -> Option<usize> {
+    let literal = match bytes.first()? {
+        b't' | b'n' => Some(4),
+        b'f' => Some(5),
+        b'-' | b'0'..=b'9' => None,
+        _ => Some(1),
+    };
+    if let Some(len) = literal {
+        return (bytes.len() >= len).then_some(len);
+    }
+    let digits = |from: usize| {
+        bytes[from..]
+            .iter()
+            .position(|b| !b.is_ascii_digit())
+            .map(|n| from + n)
+    };
+    let mut at = digits(usize::from(bytes[0] == b'-'))?;
+    if bytes[at] == b'.' {
+        at = digits(at + 1)?;
+    }
+    if matches!(bytes[at], b'e' | b'E') {
+        at += 1;
+        if matches!(bytes.get(at)?, b'+' | b'-') {
+            at += 1;
+        }
+        at = digits(at)?;
+    }
+    Some(at)
+}
+
+/// A piece of the input: absolute offsets of its first byte and just past its last, and
+/// whether it is whole or the input ended inside it.
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    start: u64,
+    end: u64,
+    whole: bool,
+}
+
+/// The input as a sliding window over the reader.
+struct Input<R> {
+    reader: R,
+    /// The window: `buf[..filled]` are the bytes from `base` on that were read and not
+    /// yet dropped; the rest is room for the next read, zeroed once.
+    buf: Vec<u8>,
+    filled: usize,
+    /// Absolute offset of `buf[0]`.
+    base: u64,
+    /// Absolute offset of the next byte to look at.
+    pos: u64,
+    /// Absolute offset before which bytes may be dropped.
+    mark: u64,
+    /// Index in `buf` up to which the bytes are known to be UTF-8.
+    utf8_checked: usize,
+    eof: bool,
+    /// Newlines in the bytes dropped so far.
+    dropped_lines: usize,
+    /// Absolute offset where the line holding `base` starts.
+    line_start: u64,
+    /// Whether everything from the first byte not JSON whitespace on is Unicode
+    /// whitespace, as far as [`Input::check_rest`] got: such a file is empty to
+    /// `from_slice`.
+    blank_so_far: bool,
+    /// Where that first byte is, once found.
+    first_token: Option<u64>,
+}
+
+impl<R: Read> Input<R> {
+    fn new(reader: R) -> Input<R> {
+        Input {
+            reader,
+            buf: Vec::new(),
+            filled: 0,
+            base: 0,
+            pos: 0,
+            mark: 0,
+            utf8_checked: 0,
+            eof: false,
+            dropped_lines: 0,
+            line_start: 0,
+            blank_so_far: false,
+            first_token: None,
+        }
+    }
+
+    fn end(&self) -> u64 {
+        self.base + self.filled as u64
+    }
+
+    fn window(&self) -> &[u8] {
+        &self.buf[..self.filled]
+    }
+
+    fn index(&self, offset: u64) -> usize {
+        (offset - self.base) as usize
+    }
+
+    fn bytes(&self, span: Span) -> &[u8] {
+        &self.buf[self.index(span.start)..self.index(span.end)]
+    }
+
+    /// Reads more of the input after dropping what lies before the mark; false at the end.
+    fn fill(&mut self) -> Result<bool, ManifestError> {
+        if self.eof {
+            return Ok(false);
+        }
+        let drop = self.index(self.mark);
+        if drop > 0 {
+            let dropped = &self.buf[..drop];
+            self.dropped_lines += memchr::memchr_iter(b'\n', dropped).count();
+            if let Some(newline) = memchr::memrchr(b'\n', dropped) {
+                self.line_start = self.base + newline as u64 + 1;
+            }
+            self.buf.copy_within(drop..self.filled, 0);
+            self.filled -= drop;
+            self.base += drop as u64;
+            self.utf8_checked -= drop;
+        }
+        // Room for the next read: from 64 KiB, doubling up to a chunk, so small inputs
+        // stay small and large ones are read in few calls.
+        let room = self.buf.len().clamp(FIRST_CHUNK, CHUNK);
+        if self.buf.len() - self.filled < room / 2 {
+            // Exactly: a doubled capacity would be memory the limit counts, never used.
+            self.buf.reserve_exact(self.filled + room - self.buf.len());
+            self.buf.resize(self.filled + room, 0);
+        }
+        let read = loop {
+            match self.reader.read(&mut self.buf[self.filled..]) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(ManifestError::Io(e.to_string())),
+            }
+        };
+        self.filled += read;
+        self.eof = read == 0;
+        self.check_utf8()?;
+        Ok(!self.eof)
+    }
+
+    /// Checks the bytes read since the last check; a character cut by the end of the
+    /// window waits for the next read.
+    fn check_utf8(&mut self) -> Result<(), ManifestError> {
+        match std::str::from_utf8(&self.window()[self.utf8_checked..]) {
+            Ok(_) => self.utf8_checked = self.filled,
+            Err(e) if e.error_len().is_none() && !self.eof => self.utf8_checked += e.valid_up_to(),
+            Err(e) => {
+                return Err(ManifestError::NotUtf8 {
+                    offset: (self.base + (self.utf8_checked + e.valid_up_to()) as u64) as usize,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads the rest of the input after an error: is it UTF-8, and is the whole file
+    /// blank (see [`Input::blank_so_far`])?
+    fn check_rest(&mut self) -> Result<(), ManifestError> {
+        let mut from = self.first_token;
+        self.blank_so_far = from.is_some();
+        loop {
+            if let Some(start) = from {
+                let checked = self.base + self.utf8_checked as u64;
+                let text = &self.buf[self.index(start.max(self.base))..self.index(checked)];
+                let text = std::str::from_utf8(text).unwrap_or_default();
+                self.blank_so_far &= text.chars().all(char::is_whitespace);
+                from = Some(checked);
+            }
+            self.mark = self.base + self.utf8_checked as u64;
+            if !self.fill()? {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Line and column of an offset as serde_json counts them (the column is the number
+    /// of bytes since the line began).
+    fn position(&self, offset: u64) -> (usize, usize) {
+        let i = self.index(offset);
+        match memchr::memrchr(b'\n', &self.buf[..i]) {
+            Some(newline) => {
+                let lines = memchr::memchr_iter(b'\n', &self.buf[..newline]).count();
+                (self.dropped_lines + lines + 2, i - newline - 1)
+            }
+            None => (self.dropped_lines + 1, (offset - self.line_start) as usize),
+        }
+    }
+
+    /// An error serde_json reports when it peeks at the byte at `offset` (or at the end).
+    fn peek_error(&self, offset: u64, what: &str) -> ManifestError {
+        let (line, column) = self.position((offset + 1).min(self.end()));
+        if self.eof && offset >= self.end() {
+            return ManifestError::Truncated { line, column };
+        }
+        ManifestError::NotJson(format!("{what} at line {line} column {column}"))
+    }
+
+    /// serde_json's error about a piece that starts at `start`, at its place in the file.
+    fn piece_error(&self, error: serde_json::Error, start: u64) -> ManifestError {
+        use serde_json::error::Category;
+        let (line, column) = if error.line() == 0 {
+            (0, 0)
+        } else {
+            let (first_line, first_column) = self.position(start);
+            match error.line() {
+                1 => (first_line, first_column + error.column()),
+                n => (first_line + n - 1, error.column()),
+            }
+        };
+        let message = error.to_string();
+        let suffix = format!(" at line {} column {}", error.line(), error.column());
+        let what = match message.strip_suffix(&suffix) {
+            Some(what) if error.line() > 0 => {
+                format!("{} at line {line} column {column}", printable(what))
+            }
+            _ => printable(&message),
+        };
+        match error.classify() {
+            Category::Eof => ManifestError::Truncated { line, column },
+            Category::Syntax => ManifestError::NotJson(what),
+            Category::Data => ManifestError::Shape(what),
+            Category::Io => ManifestError::Io(what),
+        }
+    }
+
+    /// Parses a piece with serde_json (not asking for the end of the input after it).
+    fn parse<'b, T: Deserialize<'b>>(&'b self, span: Span) -> Result<T, ManifestError> {
+        self.parse_seed(span, std::marker::PhantomData)
+    }
+
+    fn parse_seed<'b, S: DeserializeSeed<'b>>(
+        &'b self,
+        span: Span,
+        seed: S,
+    ) -> Result<S::Value, ManifestError> {
+        // As text, as `from_slice` reads the whole: serde_json places some errors one
+        // byte apart reading text and reading bytes. Every piece is UTF-8, checked as it
+        // was read, and starts and ends at a character's boundary.
+        let result = match std::str::from_utf8(self.bytes(span)) {
+            Ok(text) => seed.deserialize(&mut serde_json::Deserializer::from_str(text)),
+            Err(_) => seed.deserialize(&mut serde_json::Deserializer::from_slice(self.bytes(span))),
+        };
+        let value = result.map_err(|e| self.piece_error(e, span.start))?;
+        if !span.whole {
+            return Err(self.peek_error(span.end, "EOF while parsing a value"));
+        }
+        Ok(value)
+    }
+
+    /// The byte at `pos` after JSON whitespace, reading more as needed; `None` at the end.
+    fn peek(&mut self) -> Result<Option<u8>, ManifestError> {
+        loop {
+            let mut i = self.index(self.pos);
+            while i < self.filled {
+                match self.buf[i] {
+                    b' ' | b'\n' | b'\t' | b'\r' => i += 1,
+                    byte => {
+                        self.pos = self.base + i as u64;
+                        return Ok(Some(byte));
+                    }
+                }
+            }
+            self.pos = self.end();
+            if !self.fill()? {
+                return Ok(None);
+            }
+        }
+    }
+
+    /// Finds the end of the value at `pos` (which is not whitespace) and moves past it.
+    /// The span holds one byte more than a number or a literal, when there is one, so
+    /// that serde_json sees where it ends; a value the input ends in is given whole, and
+    /// its error is serde_json's.
+    fn value(&mut self) -> Result<Span, ManifestError> {
+        let start = self.pos;
+        let mut at = start;
+        let mut depth = 0usize;
+        let mut in_string = false;
+        let first = self.buf[self.index(start)];
+        let scalar = !matches!(first, b'{' | b'[' | b'"');
+        loop {
+            let end = self.end();
+            if at >= end {
+                if self.fill()? {
+                    continue;
+                }
+                if scalar {
+                    // A number or a literal may end the input; what follows decides.
+                    self.pos = self.end();
+                    return Ok(Span {
+                        start,
+                        end: self.pos,
+                        whole: true,
+                    });
+                }
+                // The input ends inside the value: serde_json says where, and how, as it
+                // reads it as far as it goes.
+                return Ok(Span {
+                    start,
+                    end: self.end(),
+                    whole: false,
+                });
+            }
+            let i = self.index(at);
+            if scalar {
+                let from = self.index(start);
+                match scalar_len(&self.window()[from..]) {
+                    Some(len) => {
+                        self.pos = start + len as u64;
+                        return Ok(Span {
+                            start,
+                            end: (self.pos + 1).min(self.end()),
+                            whole: true,
+                        });
+                    }
+                    None => at = end,
+                }
+            } else if in_string {
+                match memchr::memchr2(b'"', b'\\', &self.window()[i..]) {
+                    None => at = end,
+                    Some(k) if self.buf[i + k] == b'\\' => at += k as u64 + 2,
+                    Some(k) => {
+                        in_string = false;
+                        at += k as u64 + 1;
+                        if depth == 0 {
+                            self.pos = at;
+                            return Ok(Span {
+                                start,
+                                end: at,
+                                whole: true,
+                            });
+                        }
+                    }
+                }
+            } else {
+                let mut j = i;
+                let bytes = self.window();
+                while j < bytes.len() {
+                    let byte = bytes[j];
+                    j += 1;
+                    match byte {
+                        b'"' => {
+                            in_string = true;
+                            break;
+                        }
+                        b'{' | b'[' => depth += 1,
+                        b'}' | b']' => {
+                            depth = depth.saturating_sub(1);
+                            if depth == 0 {
+                                self.pos = self.base + j as u64;
+                                return Ok(Span {
+                                    start,
+                                    end: self.pos,
+                                    whole: true,
+                                });
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                at = self.base + j as u64;
+            }
+        }
+    }
+
+    /// Steps to the next key of the object being read, as serde_json's map access does
+    /// (or, when `ignored`, as it skips an object nobody reads, which calls a trailing
+    /// comma a key that is not a string): its span, with `pos` at the first byte of the
+    /// value; `None` after the closing brace.
+    fn next_key(&mut self, first: &mut bool, ignored: bool) -> Result<Option<Span>, ManifestError> {
+        self.mark = self.pos;
+        let mut peek = self.peek()?;
+        match peek {
+            Some(b'}') => {
+                self.pos += 1;
+                return Ok(None);
+            }
+            Some(b',') if !*first => {
+                self.pos += 1;
+                peek = self.peek()?;
+            }
+            Some(_) if *first => *first = false,
+            Some(_) => return Err(self.peek_error(self.pos, "expected `,` or `}`")),
+            None => return Err(self.peek_error(self.pos, "EOF while parsing an object")),
+        }
+        let key = match peek {
+            Some(b'"') => {
+                // Checked before the colon, as serde_json reads the key first.
+                let key = self.value()?;
+                match ignored {
+                    true => self.parse::<IgnoredAny>(key).map(drop)?,
+                    false => self.parse::<Cow<'_, str>>(key).map(drop)?,
+                }
+                key
+            }
+            Some(b'}') if !ignored => return Err(self.peek_error(self.pos, "trailing comma")),
+            Some(_) => return Err(self.peek_error(self.pos, "key must be a string")),
+            None => return Err(self.peek_error(self.pos, "EOF while parsing a value")),
+        };
+        match self.peek()? {
+            Some(b':') => self.pos += 1,
+            Some(_) => return Err(self.peek_error(self.pos, "expected `:`")),
+            None => return Err(self.peek_error(self.pos, "EOF while parsing an object")),
+        }
+        if self.peek()?.is_none() {
+            return Err(self.peek_error(self.pos, "EOF while parsing a value"));
+        }
+        Ok(Some(key))
+    }
+
+    /// Calls `each` with the key and the value of every entry of the object at `pos`.
+    fn entries(
+        &mut self,
+        ignored: bool,
+        mut each: impl FnMut(&Self, Span, Span) -> Result<(), ManifestError>,
+    ) -> Result<(), ManifestError> {
+        self.pos += 1;
+        let mut first = true;
+        while let Some(key) = self.next_key(&mut first, ignored)? {
+            let value = self.value()?;
+            each(self, key, value)?;
+        }
+        Ok(())
+    }
+
+    /// Whether the value at `pos` is an object (read entry by entry) or not (read whole).
+    fn at_object(&mut self) -> Result<bool, ManifestError> {
+        Ok(self.peek()? == Some(b'{'))
+    }
+
+    fn document(&mut self) -> Result<Parts<'static>, ManifestError> {
+        match self.peek()? {
+            None => return Err(ManifestError::Empty),
+            Some(b'{') => {}
+            Some(_) => {
+                self.first_token = Some(self.pos);
+                self.mark = self.pos;
+                let span = self.value()?;
+                self.parse::<Object<IgnoredAny>>(span)?;
+                return Err(self.peek_error(span.start, "expected an object"));
+            }
+        }
+        self.pos += 1;
+        let mut parts = Parts::default();
+        let mut first = true;
+        while let Some(key) = self.next_key(&mut first, false)? {
+            let name = self.parse::<Cow<'_, str>>(key)?.into_owned();
+            match name.as_str() {
+                "metadata" => {
+                    self.once(parts.metadata.is_some(), &name, key)?;
+                    let span = self.value()?;
+                    let metadata: Option<Object<RawMetadata<'_>>> = self.parse(span)?;
+                    parts.metadata = Some(metadata.map(|Object(m)| m.into_owned()));
+                }
+                "nodes" => {
+                    self.once(parts.nodes.is_some(), &name, key)?;
+                    parts.nodes = Some(self.nodes()?);
+                }
+                "sources" => {
+                    self.once(parts.sources.is_some(), &name, key)?;
+                    parts.sources = Some(self.sources()?);
+                }
+                "exposures" => {
+                    self.once(parts.exposures.is_some(), &name, key)?;
+                    parts.exposures = Some(self.exposures()?);
+                }
+                "parent_map" => {
+                    self.once(parts.parent_map.is_some(), &name, key)?;
+                    parts.parent_map = Some(self.parent_map()?);
+                }
+                _ => self.skip()?,
+            }
+        }
+        if self.peek()?.is_some() {
+            return Err(self.peek_error(self.pos, "trailing characters"));
+        }
+        Ok(parts)
+    }
+
+    /// serde's error for a field the manifest has twice.
+    fn once(&self, seen: bool, name: &str, key: Span) -> Result<(), ManifestError> {
+        if !seen {
+            return Ok(());
+        }
+        let (line, column) = self.position(key.end);
+        Err(ManifestError::Shape(format!(
+            "duplicate field `{name}` at line {line} column {column}"
+        )))
+    }
+
+    fn nodes(&mut self) -> Result<Option<Vec<Relation>>, ManifestError> {
+        if !self.at_object()? {
+            let span = self.value()?;
+            return Ok(self.parse::<Option<NodeRelations>>(span)?.map(|n| n.0));
+        }
+        let mut out = Vec::new();
+        self.entries(false, |input, key, value| {
+            let Key(id) = input.parse(key)?;
+            let node: Option<Object<RawNode<'_>>> = input.parse(value)?;
+            out.extend(node.and_then(|Object(raw)| raw.into_relation(&id)));
+            Ok(())
+        })?;
+        Ok(Some(out))
+    }
+
+    fn sources(&mut self) -> Result<Option<Vec<Relation>>, ManifestError> {
+        if !self.at_object()? {
+            let span = self.value()?;
+            return Ok(self.parse::<Option<SourceRelations>>(span)?.map(|s| s.0));
+        }
+        let mut out = Vec::new();
+        self.entries(false, |input, key, value| {
+            let Key(id) = input.parse(key)?;
+            let source: Option<Object<RawSource<'_>>> = input.parse(value)?;
+            out.extend(source.and_then(|Object(raw)| raw.into_relation(&id)));
+            Ok(())
+        })?;
+        Ok(Some(out))
+    }
+
+    fn exposures(&mut self) -> Result<Option<Vec<ManualExposure>>, ManifestError> {
+        if !self.at_object()? {
+            let span = self.value()?;
+            return Ok(self.parse::<Option<ExposureList>>(span)?.map(|e| e.0));
+        }
+        let mut out = Vec::new();
+        self.entries(false, |input, key, value| {
+            let Key(id) = input.parse(key)?;
+            let exposure: Option<Object<RawExposure<'_>>> = input.parse(value)?;
+            out.extend(exposure.map(|Object(raw)| raw.into_manual(&id)));
+            Ok(())
+        })?;
+        Ok(Some(out))
+    }
+
+    fn parent_map(&mut self) -> Result<Option<ParentMap>, ManifestError> {
+        if !self.at_object()? {
+            let span = self.value()?;
+            return self.parse::<Option<ParentMap>>(span);
+        }
+        let mut lineage = IdLists::default();
+        let mut tests = IdLists::default();
+        self.entries(false, |input, key, value| {
+            let Key(id) = input.parse(key)?;
+            let (lists, keep): (&mut IdLists, fn(&str) -> bool) = if is_lineage_node(&id) {
+                (&mut lineage, is_lineage_node)
+            } else if is_test(&id) {
+                (&mut tests, |_| true)
+            } else {
+                input.parse::<IgnoredAny>(value)?;
+                return Ok(());
+            };
+            let start = lists.open();
+            input.parse_seed(
+                value,
+                ParentList {
+                    lists: &mut *lists,
+                    keep,
+                },
+            )?;
+            lists.close(&id, start);
+            Ok(())
+        })?;
+        Ok(Some(ParentMap {
+            dag: Dag::from_lists(lineage),
+            tests: TestTargets::from_lists(tests),
+        }))
+    }
+
+    /// A block autoexpose does not read: checked as JSON, entry by entry when it is an
+    /// object, and dropped.
+    fn skip(&mut self) -> Result<(), ManifestError> {
+        if !self.at_object()? {
+            let span = self.value()?;
+            self.parse::<IgnoredAny>(span)?;
+            return Ok(());
+        }
+        self.entries(true, |input, key, value| {
+            input.parse::<IgnoredAny>(key)?;
+            input.parse::<IgnoredAny>(value)?;
+            Ok(())
+        })
+    }
+}
