@@ -93,29 +93,24 @@ impl Session {
                 )
                 .await?;
             pages += fetched;
-            match next {
-                Some(cursor) => {
-                    return Ok(WorkbookStretch {
-                        workbooks,
-                        pages,
-                        next: Some(ListingCursor {
-                            projects: from.projects,
-                            chunk,
-                            after: Some(cursor),
-                        }),
-                    });
+            // Paused within this filter, or between two filters.
+            let paused_at = match next {
+                Some(cursor) => Some(Some(cursor)),
+                None => {
+                    chunk += 1;
+                    (chunk < chunks.len() && !keep_going(pages)).then_some(None)
                 }
-                None => chunk += 1,
-            }
-            if chunk < chunks.len() && !keep_going(pages) {
+            };
+            if let Some(after) = paused_at {
+                let next = ListingCursor {
+                    projects: from.projects,
+                    chunk,
+                    after,
+                };
                 return Ok(WorkbookStretch {
                     workbooks,
                     pages,
-                    next: Some(ListingCursor {
-                        projects: from.projects,
-                        chunk,
-                        after: None,
-                    }),
+                    next: Some(next),
                 });
             }
         }
