@@ -54,30 +54,37 @@ impl FanoutSettings {
         let url = read("SYNC_QUEUE_URL").ok_or(ConfigError::Missing("SYNC_QUEUE_URL"))?;
         let mut settings = FanoutSettings::new(url);
         if let Some(value) = read("SYNC_STEP_SECONDS") {
-            settings.step_listing = match value.parse::<u64>() {
-                Ok(s) if s >= 1 => Duration::from_secs(s),
-                _ => {
-                    return Err(ConfigError::Invalid {
-                        name: "SYNC_STEP_SECONDS",
-                        value,
-                        expected: "it must be a whole number of seconds, at least 1",
-                    });
-                }
-            };
+            let seconds = at_least_one(
+                "SYNC_STEP_SECONDS",
+                value,
+                "it must be a whole number of seconds, at least 1",
+            )?;
+            settings.step_listing = Duration::from_secs(seconds as u64);
         }
         if let Some(value) = read("SYNC_STEP_MAX_PAGES") {
-            settings.step_max_pages = match value.parse::<usize>() {
-                Ok(n) if n >= 1 => Some(n),
-                _ => {
-                    return Err(ConfigError::Invalid {
-                        name: "SYNC_STEP_MAX_PAGES",
-                        value,
-                        expected: "it must be a whole number of pages, at least 1",
-                    });
-                }
-            };
+            settings.step_max_pages = Some(at_least_one(
+                "SYNC_STEP_MAX_PAGES",
+                value,
+                "it must be a whole number of pages, at least 1",
+            )?);
         }
         Ok(settings)
+    }
+}
+
+/// A whole number of at least 1, or an error naming the variable.
+fn at_least_one(
+    name: &'static str,
+    value: String,
+    expected: &'static str,
+) -> Result<usize, ConfigError> {
+    match value.parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(ConfigError::Invalid {
+            name,
+            value,
+            expected,
+        }),
     }
 }
 
