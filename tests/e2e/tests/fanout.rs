@@ -208,6 +208,17 @@ async fn with_manifest(world: &World) {
         .expect("manifest applied");
 }
 
+/// A world with the manifest applied and integration `acme-prod` selecting Finance and
+/// Marketing, not yet synced.
+async fn world_with_acme_prod() -> World {
+    let world = World::start().await;
+    with_manifest(&world).await;
+    world
+        .add_integration("acme-prod", &[FINANCE, MARKETING])
+        .await;
+    world
+}
+
 fn sorted(mut luids: Vec<String>) -> Vec<String> {
     luids.sort();
     luids
@@ -248,11 +259,7 @@ async fn the_schedule_queues_one_request_per_integration_and_syncs_nothing_itsel
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_integration_is_reported_alone_and_the_others_sync() {
-    let world = World::start().await;
-    with_manifest(&world).await;
-    world
-        .add_integration("acme-prod", &[FINANCE, MARKETING])
-        .await;
+    let world = world_with_acme_prod().await;
     world.add_integration("acme-finance", &[FINANCE]).await;
     let mut broken = Integration::new(
         "acme-broken",
@@ -345,11 +352,7 @@ async fn a_wrong_pat_is_retried_reported_as_such_and_never_logged() {
 /// were until the step that completes the listing, which gets them exactly right.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_listing_too_large_for_one_step_continues_and_removes_only_once_complete() {
-    let world = World::start().await;
-    with_manifest(&world).await;
-    world
-        .add_integration("acme-prod", &[FINANCE, MARKETING])
-        .await;
+    let world = world_with_acme_prod().await;
     world
         .deps
         .pipeline()
@@ -422,11 +425,7 @@ async fn a_listing_too_large_for_one_step_continues_and_removes_only_once_comple
 /// message is delivered again and goes on from the same checkpoint.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_step_is_retried_from_its_checkpoint() {
-    let world = World::start().await;
-    with_manifest(&world).await;
-    world
-        .add_integration("acme-prod", &[FINANCE, MARKETING])
-        .await;
+    let world = world_with_acme_prod().await;
     let fanout = Fanout::start(world, 1, Some(2)).await;
     fanout.enqueue().await;
     let first = fanout.receive(1).await;
@@ -503,14 +502,30 @@ impl std::io::Write for Captured {
 
 /// Measures, by hand: `cargo test -p autoexpose-e2e --test fanout -- --ignored --nocapture
 /// measure_two_hundred_integrations`. Each integration signs in with its own PAT (one PAT
-/// per integration, as a PAT's sign-in ends its earlier session).
+/// per integration, as a PAT's sign-in ends its earlier session); they belong to twenty
+/// dbt projects of ten integrations each (every sync reads the exposures of its project's
+/// other integrations, so 200 in one project measures that, not the queue).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "a measurement, run by hand"]
 async fn measure_two_hundred_integrations_through_the_queue() {
     const INTEGRATIONS: usize = 200;
+    const PER_PROJECT: usize = 10;
     const MAX_CONCURRENCY: usize = 4;
     let world = World::start().await;
-    with_manifest(&world).await;
+    for p in 0..INTEGRATIONS / PER_PROJECT {
+        let project = format!("shop{p:02}");
+        let upload = world
+            .upload_manifest(
+                &format!("dbt/{project}/prod/manifest.json"),
+                &project,
+                "2025-03-01T07:00:00Z",
+                "inv-1",
+            )
+            .await;
+        manifest_uploaded::handler(world.s3_event(&[&upload]), &world.deps)
+            .await
+            .expect("manifest applied");
+    }
     world
         .sim
         .edit_site("acme", |site| {
@@ -528,7 +543,7 @@ async fn measure_two_hundred_integrations_through_the_queue() {
     for i in 0..INTEGRATIONS {
         let mut integration = Integration::new(
             format!("acme-{i:03}"),
-            PROJECT,
+            format!("shop{:02}", i / PER_PROJECT),
             world.sim.base_url(),
             "acme",
             format!("pat-{i:03}"),
