@@ -18,7 +18,7 @@ case "$arch" in
   arm64) flag=--arm64 machine="AArch64" ;;
   *) echo "build-lambdas: ARCH must be x86_64 or arm64, not '$arch'" >&2; exit 2 ;;
 esac
-functions=(manifest-uploaded daily-sync collections-updated run-results-uploaded refresh-watcher)
+functions=(manifest-uploaded daily-sync collections-updated run-results-uploaded refresh-watcher sync-worker)
 packages=()
 for f in "${functions[@]}"; do packages+=(-p "$f"); done
 

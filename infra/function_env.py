@@ -8,7 +8,8 @@ AWS::StackName / AccountId / Region pseudo parameters, and the physical ids of t
 own resources (--ref LogicalId=value, e.g. the moto table name or queue URL). A reference
 this cannot resolve is an error naming it, so a template change cannot go untested.
 
-Usage: python infra/function_env.py template.yaml [--ref StateTable=t] [--param P=V]
+Usage: python infra/function_env.py template.yaml [--ref StateTable=t] [--ref RefreshQueue=url]
+       [--ref SyncQueue=url] [--param P=V]
        [--stack-name S] [--account A] [--region R]
 Prints {"<Function logical id>": {"VAR": "value", ...}, ...} as JSON.
 """

@@ -1,76 +1,88 @@
 //! The handler called as a function: the real schedule event, the in-memory store and a
-//! fake Tableau, no moto and no Lambda runtime.
+//! queue that records what it is given, no moto and no Lambda runtime.
 
-use autoexpose_lambda::{Deps, Settings};
-use autoexpose_pipeline::ExposureStore;
-use autoexpose_pipeline::testsuite::memory_pipeline;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use autoexpose_lambda::{Deps, FanoutDeps, FanoutSettings, FunctionError, Settings};
+use autoexpose_pipeline::testsuite::{memory_pipeline, sample_integration};
+use autoexpose_pipeline::{IntegrationStore, QueueError, SyncQueue, SyncRequest, Trigger};
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use daily_sync::handler;
 use lambda_runtime::{Context, LambdaEvent};
 
-#[tokio::test]
-async fn the_schedule_syncs_every_integration_on_the_memory_store() {
+#[derive(Default)]
+struct RecordingQueue {
+    sent: Mutex<Vec<SyncRequest>>,
+    refuse: bool,
+}
+
+#[async_trait]
+impl SyncQueue for RecordingQueue {
+    async fn send(&self, requests: &[SyncRequest]) -> Result<(), QueueError> {
+        if self.refuse {
+            return Err(QueueError::Unavailable("queue q is down".into()));
+        }
+        self.sent.lock().expect("lock").extend_from_slice(requests);
+        Ok(())
+    }
+}
+
+fn schedule() -> LambdaEvent<EventBridgeEvent> {
     let path = format!(
         "{}/tests/fixtures/scheduled-event.json",
         env!("CARGO_MANIFEST_DIR")
     );
     let text = std::fs::read_to_string(path).expect("read fixture");
     let event: EventBridgeEvent = serde_json::from_str(&text).expect("an EventBridge event");
-    let (pipeline, store) = memory_pipeline(&["p-fin"]).await;
-    let deps = Deps::with_pipeline(pipeline, Settings::new("unused-table"));
-
-    let report = handler(LambdaEvent::new(event, Context::default()), &deps)
-        .await
-        .expect("synced");
-
-    assert_eq!(report.results.len(), 1, "{report:?}");
-    let exposures = store.list_exposures("acme").await.expect("list");
-    let mut luids: Vec<&str> = exposures
-        .iter()
-        .map(|e| e.exposure.workbook_luid.as_str())
-        .collect();
-    luids.sort();
-    // Finance and its child Finance/Q1; not Ops.
-    assert_eq!(luids, ["wb-1", "wb-3"]);
+    LambdaEvent::new(event, Context::default())
 }
 
-/// An invocation with less time left than the stop margin stops its runs at once: each is
-/// recorded as stopped and releases its lease, instead of being killed while holding it.
 #[tokio::test]
-async fn an_invocation_near_its_timeout_stops_its_runs_and_releases_their_leases() {
-    use autoexpose_pipeline::{LeaseStore, RunStore};
+async fn the_schedule_queues_one_first_step_per_integration_and_syncs_none_itself() {
     let (pipeline, store) = memory_pipeline(&["p-fin"]).await;
-    let deps = Deps::with_pipeline(pipeline, Settings::new("unused-table"));
-    let mut context = Context::default();
-    let now_ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("after 1970")
-        .as_millis() as u64;
-    context.deadline = now_ms + 2_000; // under the 10 s margin
-    let event: EventBridgeEvent = serde_json::from_str(
-        r#"{"version":"0","id":"e-1","detail-type":"Scheduled Event","source":"aws.events",
-            "account":"123456789012","time":"2025-03-01T08:00:00Z","region":"eu-west-1",
-            "resources":[],"detail":{}}"#,
-    )
-    .expect("an EventBridge event");
-
-    let deps = deps.for_invocation(&context);
-    let report = handler(LambdaEvent::new(event, context), &deps)
+    store
+        .create_integration(&sample_integration("beta", &["p-ops"]))
         .await
-        .expect("the function itself succeeds");
+        .expect("second integration");
+    let queue = Arc::new(RecordingQueue::default());
+    let deps = FanoutDeps::with_queue(
+        Deps::with_pipeline(pipeline, Settings::new("unused-table")),
+        queue.clone(),
+        FanoutSettings::new("https://sqs/sync"),
+    );
 
-    let error = report.results[0].error.as_deref().unwrap_or_default();
-    assert!(
-        error.contains("before the function's timeout"),
-        "{report:?}"
+    use autoexpose_pipeline::RunStore;
+    let runs_before = store.list_runs("acme", 5).await.expect("runs").len();
+
+    let report = handler(schedule(), &deps).await.expect("queued");
+
+    assert_eq!(report.queued, ["acme", "beta"]);
+    let sent = queue.sent.lock().expect("lock").clone();
+    assert_eq!(
+        sent,
+        [
+            SyncRequest::first("acme", Trigger::Schedule),
+            SyncRequest::first("beta", Trigger::Schedule)
+        ]
     );
-    assert_eq!(store.get_lease("acme").await.expect("lease"), None);
-    let runs = store.list_runs("acme", 10).await.expect("runs");
-    assert!(
-        runs[0]
-            .error
-            .as_deref()
-            .is_some_and(|e| e.contains("stopped")),
-        "{runs:?}"
+    let runs_after = store.list_runs("acme", 5).await.expect("runs").len();
+    assert_eq!(runs_after, runs_before, "the enqueuer syncs nothing itself");
+}
+
+#[tokio::test]
+async fn a_queue_that_takes_nothing_fails_the_invocation_so_lambda_retries_it() {
+    let (pipeline, _store) = memory_pipeline(&["p-fin"]).await;
+    let queue = Arc::new(RecordingQueue {
+        refuse: true,
+        ..RecordingQueue::default()
+    });
+    let deps = FanoutDeps::with_queue(
+        Deps::with_pipeline(pipeline, Settings::new("unused-table")),
+        queue,
+        FanoutSettings::new("https://sqs/sync"),
     );
+    let err = handler(schedule(), &deps).await.expect_err("retried");
+    let FunctionError::Retryable(message) = err;
+    assert!(message.contains("queue q is down"), "{message}");
 }

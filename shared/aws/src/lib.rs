@@ -14,6 +14,8 @@
 //!   cached for a few minutes per warm container.
 //! * [`SqsJobQueue`] — [`autoexpose_pipeline::JobQueue`] on SQS: refresh jobs wait there,
 //!   as JSON messages delayed until their next poll.
+//! * [`SqsSyncQueue`] — [`autoexpose_pipeline::SyncQueue`] on SQS: the daily sync's
+//!   requests, one per integration and one per follow-up step, wait there for the worker.
 //! * [`DeployedFunction`] — a stack's Lambda function invoked synchronously, for the CLI's
 //!   stages that run in the deployed stack (`collections set`); feature `invoke`.
 //!
@@ -35,6 +37,7 @@ mod s3;
 mod sdk_error;
 mod secrets;
 mod sqs;
+mod sync_queue;
 
 pub use dynamodb::{CreateTableError, DynamoStore, RUN_RETENTION_SECS, TTL_ATTRIBUTE};
 #[cfg(feature = "invoke")]
@@ -42,6 +45,7 @@ pub use lambda::{DeployedFunction, Invocation, InvokeError};
 pub use s3::{DEFAULT_MAX_OBJECT_BYTES, S3Artifacts, S3Uri, s3_location};
 pub use secrets::{DEFAULT_CACHE_TTL, SecretsManagerSecrets};
 pub use sqs::{SQS_MAX_DELAY, SqsJobQueue};
+pub use sync_queue::SqsSyncQueue;
 
 /// The SDK crates, re-exported so callers build clients with the same versions.
 pub use {aws_sdk_dynamodb, aws_sdk_s3, aws_sdk_secretsmanager, aws_sdk_sqs};

@@ -16,7 +16,7 @@ pub const STOP_MARGIN: Duration = Duration::from_secs(10);
 
 /// Time left until a Lambda deadline (milliseconds since the Unix epoch); `None` for no
 /// deadline (0).
-fn time_left(deadline_ms: u64) -> Option<Duration> {
+pub(crate) fn time_left(deadline_ms: u64) -> Option<Duration> {
     if deadline_ms == 0 {
         return None;
     }

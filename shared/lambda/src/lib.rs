@@ -8,6 +8,8 @@
 //! * [`Deps`] — the pipeline wired to DynamoDB, S3, Secrets Manager and Tableau, and the
 //!   SQS queue refresh jobs wait on, built once per container from an `SdkConfig` and
 //!   [`Settings`].
+//! * [`FanoutDeps`] — [`Deps`] with the sync queue (`SYNC_QUEUE_URL`) and how much one
+//!   step of a fanned-out sync may list (`SYNC_STEP_SECONDS`, `SYNC_STEP_MAX_PAGES`).
 //! * [`RunOutcome`], [`ErrorResponse`], [`FunctionError`], [`is_retryable`] — how pipeline
 //!   results and errors become a function's response, and which errors Lambda should retry.
 //! * [`init_tracing`] — JSON log lines, one object per line, for CloudWatch.
@@ -23,12 +25,14 @@
 //! ```
 
 mod deps;
+mod fanout;
 mod logging;
 mod response;
 mod s3_events;
 mod settings;
 
 pub use deps::{Deps, FunctionPipeline, STOP_MARGIN};
+pub use fanout::{DEFAULT_STEP_LISTING, FanoutDeps, FanoutSettings, STEP_RESERVE};
 pub use logging::{init_tracing, json_subscriber};
 pub use response::{ErrorResponse, FunctionError, RunOutcome, RunStatus, error_kind, is_retryable};
 pub use s3_events::{

@@ -39,6 +39,7 @@
 //! # Ok(()) }
 //! ```
 
+mod checkpoint;
 mod diff;
 mod error;
 mod layout;
@@ -54,6 +55,10 @@ mod stop;
 pub mod testsuite;
 
 pub use autoexpose_domain::run_results::{NodeResult, ResultsKind};
+pub use checkpoint::{
+    ListingBudget, PartialListing, StepOptions, SyncCheckpoint, SyncRequest, SyncRequestError,
+    SyncStep, checkpoint_location,
+};
 pub use diff::{DiffOutcome, diff_exposures};
 pub use error::PipelineError;
 pub use layout::{ArtifactKey, ArtifactKind, LayoutError, exposures_location};

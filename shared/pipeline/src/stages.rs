@@ -182,11 +182,17 @@ impl Pipeline {
         let run = self
             .run_locked(integration_id, trigger, |run| self.sync_locked(run))
             .await?;
+        self.publish_after_sync(&run).await?;
+        Ok(run)
+    }
+
+    /// Publishes the exposure files of the run's dbt project when the run changed any.
+    pub(crate) async fn publish_after_sync(&self, run: &SyncRun) -> Result<(), PipelineError> {
         if self.publish && run.added + run.changed + run.removed > 0 {
-            let integration = self.integration(integration_id).await?;
+            let integration = self.integration(&run.integration_id).await?;
             self.publish_logged(&integration.dbt_project).await;
         }
-        Ok(run)
+        Ok(())
     }
 
     /// Publishes the exposure files; a failure is logged, not returned: the store holds
@@ -333,6 +339,32 @@ impl Pipeline {
         F: FnOnce(RunCounts) -> Fut,
         Fut: Future<Output = Result<RunCounts, PipelineError>> + 'a,
     {
+        let step = self
+            .run_locked_or_pause(integration_id, trigger, |counts| async move {
+                work(counts)
+                    .await
+                    .map(Step::<RunCounts, std::convert::Infallible>::Done)
+            })
+            .await?;
+        match step {
+            Step::Done(run) => Ok(run),
+            Step::Paused(never) => match never {},
+        }
+    }
+
+    /// Runs `work` under the integration's lease. When it is done, or fails, the run is
+    /// recorded; when it pauses (a sync in steps), the lease is released and nothing is
+    /// recorded, so the last run shown stays the last finished one.
+    pub(crate) async fn run_locked_or_pause<'a, F, Fut, P>(
+        &'a self,
+        integration_id: &str,
+        trigger: Trigger,
+        work: F,
+    ) -> Result<Step<SyncRun, P>, PipelineError>
+    where
+        F: FnOnce(RunCounts) -> Fut,
+        Fut: Future<Output = Result<Step<RunCounts, P>, PipelineError>> + 'a,
+    {
         // Checked before the lease so an unknown id leaves no lease behind.
         let integration = self.integration(integration_id).await?;
         let started = self.now();
@@ -366,7 +398,15 @@ impl Pipeline {
             }
             return Err(busy);
         }
-        let result = work(RunCounts::new(integration.id.clone())).await;
+        let result = match work(RunCounts::new(integration.id.clone())).await {
+            Ok(Step::Paused(next)) => {
+                self.store.release_lease(&integration.id, &run_id).await?;
+                tracing::info!(integration = %integration.id, %trigger, "run paused");
+                return Ok(Step::Paused(next));
+            }
+            Ok(Step::Done(counts)) => Ok(counts),
+            Err(e) => Err(e),
+        };
         if let Err(refused) = &result
             && refused.is_refusal()
         {
@@ -398,21 +438,28 @@ impl Pipeline {
         result?;
         recorded?;
         released?;
-        Ok(run)
+        Ok(Step::Done(run))
     }
 
-    async fn sync_locked(&self, mut counts: RunCounts) -> Result<RunCounts, PipelineError> {
-        // Read again under the lease: settings may have changed while we waited.
-        let integration = self.integration(&counts.integration_id).await?;
-        let secret = self
-            .secrets
+    /// The integration's Tableau token secret.
+    pub(crate) async fn tableau_secret(
+        &self,
+        integration: &Integration,
+    ) -> Result<crate::Secret, PipelineError> {
+        self.secrets
             .tableau_secret(&integration.secret_ref)
             .await
             .map_err(|source| PipelineError::Secret {
                 integration: integration.id.clone(),
                 source,
-            })?;
-        let mut workbooks = self
+            })
+    }
+
+    async fn sync_locked(&self, counts: RunCounts) -> Result<RunCounts, PipelineError> {
+        // Read again under the lease: settings may have changed while we waited.
+        let integration = self.integration(&counts.integration_id).await?;
+        let secret = self.tableau_secret(&integration).await?;
+        let workbooks = self
             .until_stopped(
                 &integration.id,
                 self.bi.list_workbooks(&integration, &secret),
@@ -422,6 +469,17 @@ impl Pipeline {
                 integration: integration.id.clone(),
                 source,
             })?;
+        self.sync_listed(counts, &integration, workbooks).await
+    }
+
+    /// Finishes a sync whose listing is complete: replaces the snapshot if it changed and
+    /// rematches against the applied manifest.
+    pub(crate) async fn sync_listed(
+        &self,
+        mut counts: RunCounts,
+        integration: &Integration,
+        mut workbooks: Vec<autoexpose_domain::Workbook>,
+    ) -> Result<RunCounts, PipelineError> {
         workbooks.sort_by(|a, b| a.luid.cmp(&b.luid));
         counts.workbooks = u32::try_from(workbooks.len()).unwrap_or(u32::MAX);
 
@@ -450,7 +508,7 @@ impl Pipeline {
         };
         match manifest {
             Some(manifest) => {
-                self.rematch(&integration, &manifest, &snapshot, counts)
+                self.rematch(integration, &manifest, &snapshot, counts)
                     .await
             }
             None => {
@@ -566,6 +624,15 @@ impl Pipeline {
         counts.removed = diff.removed;
         Ok(counts)
     }
+}
+
+/// How a run under the lease ended: done (the run is recorded) or paused, to go on in
+/// a later step.
+pub(crate) enum Step<D, P> {
+    /// Done, with its counts or its recorded run.
+    Done(D),
+    /// Paused; what the next step needs.
+    Paused(P),
 }
 
 /// Counts a run collects on its way.

@@ -12,13 +12,13 @@ use autoexpose_domain::{Workbook, WorkbookUrls};
 use std::sync::{Arc, OnceLock};
 
 use autoexpose_tableau::{
-    ClientOptions, ConnectionSettings, HttpClient, TableauClient, TableauError as ClientError,
-    TableauSite, TokenSecret, build_http_client,
+    ClientOptions, ConnectionSettings, HttpClient, ListingCursor, TableauClient,
+    TableauError as ClientError, TableauSite, TokenSecret, build_http_client,
 };
 
 use autoexpose_pipeline::{
-    BiError, BiTool, Integration, JobState, ProjectNode, RefreshReply, RefreshTarget,
-    RefreshTargetKind, ResolvedCollection, Secret,
+    BiError, BiTool, Integration, JobState, ListingBudget, PartialListing, ProjectNode,
+    RefreshReply, RefreshTarget, RefreshTargetKind, ResolvedCollection, Secret,
 };
 
 /// The real Tableau client: one sign-in per call, signed out however the call ends. The
@@ -146,6 +146,68 @@ impl BiTool for TableauHttp {
             return Err(BiError::Other(message.into()));
         }
         Ok(listing.workbooks.workbooks)
+    }
+
+    async fn continue_listing(
+        &self,
+        integration: &Integration,
+        secret: &Secret,
+        listing: PartialListing,
+        budget: &ListingBudget,
+    ) -> Result<PartialListing, BiError> {
+        if integration.collections.is_empty() {
+            return Ok(PartialListing::finished(Vec::new(), listing.pages));
+        }
+        let from = match listing.cursor.as_deref() {
+            Some(text) => Some(serde_json::from_str::<ListingCursor>(text).map_err(|e| {
+                BiError::Other(
+                    format!(
+                        "the saved Tableau listing cursor of integration '{}' cannot be read ({e}); the next sync starts the listing again",
+                        integration.id
+                    )
+                    .into(),
+                )
+            })?),
+            None => None,
+        };
+        let client = self.client(integration, secret)?;
+        let (workbooks, pages, next) = client
+            .with_session(async |session| {
+                let from = match from {
+                    Some(cursor) => cursor,
+                    // The projects are fixed when the listing begins, so every step
+                    // lists the same selection.
+                    None => {
+                        let projects = session
+                            .resolve_collections(&integration.collections)
+                            .await?;
+                        let luids: Vec<String> = projects.into_iter().map(|p| p.luid).collect();
+                        ListingCursor::start(&luids)
+                    }
+                };
+                let stretch = session
+                    .list_workbooks_stretch(from, |pages| budget.allows(pages))
+                    .await?;
+                let mut workbooks = listing.workbooks;
+                workbooks.extend(stretch.workbooks);
+                if stretch.next.is_none() {
+                    workbooks = session.attach_custom_sql(workbooks).await?;
+                }
+                Ok((workbooks, listing.pages + stretch.pages, stretch.next))
+            })
+            .await
+            .map_err(port_error)?;
+        Ok(match next {
+            None => PartialListing::finished(workbooks, pages),
+            Some(cursor) => PartialListing {
+                workbooks,
+                cursor: Some(serde_json::to_string(&cursor).map_err(|e| {
+                    BiError::Other(format!("could not save the Tableau listing cursor: {e}").into())
+                })?),
+                complete: false,
+                pages,
+            },
+        })
     }
 
     async fn list_projects(

@@ -69,7 +69,7 @@ mod wire;
 pub use autoexpose_domain::refresh::{JobState, RefreshReply};
 pub use client::{Session, TableauClient};
 pub use error::{GaveUp, PatExpiry, SessionEnd, TableauError};
-pub use metadata::{Progress, WorkbookListing};
+pub use metadata::{ListingCursor, Progress, WorkbookListing, WorkbookStretch};
 pub use projects::{Project, ProjectTree};
 pub use reqwest::Client as HttpClient;
 pub use settings::{

@@ -19,6 +19,9 @@ use crate::client::Session;
 use crate::error::{GaveUp, TableauError};
 use crate::wire::{GraphQlError, PageInfo, TableNode, WorkbookNode, WorkbooksResponse};
 
+mod resumable;
+pub use resumable::{ListingCursor, WorkbookStretch};
+
 /// The largest page the Metadata API serves.
 const MAX_PAGE_SIZE: u32 = 1000;
 
@@ -412,11 +415,28 @@ impl Session {
         what: &'static str,
         query: &str,
         filter: Map<String, Value>,
-        mut on_page: impl FnMut(Vec<R::Node>, Option<u64>),
+        on_page: impl FnMut(Vec<R::Node>, Option<u64>),
     ) -> Result<usize, TableauError> {
+        let (pages, _) = self
+            .pages_from::<R>(what, query, filter, None, on_page, |_| true)
+            .await?;
+        Ok(pages)
+    }
+
+    /// Fetches pages of a connection query from the cursor `after` (`None`: the first
+    /// page) while `keep_going(pages fetched)` says so after each page; returns the pages
+    /// fetched and the cursor to go on from (`None` when the last page was fetched).
+    async fn pages_from<R: ConnectionResponse>(
+        &self,
+        what: &'static str,
+        query: &str,
+        filter: Map<String, Value>,
+        mut after: Option<String>,
+        mut on_page: impl FnMut(Vec<R::Node>, Option<u64>),
+        mut keep_going: impl FnMut(usize) -> bool,
+    ) -> Result<(usize, Option<String>), TableauError> {
         let retry = self.transport().retry.clone();
         let mut first = self.client().options().page_size.clamp(1, MAX_PAGE_SIZE);
-        let mut after: Option<String> = None;
         let mut pages = 0;
         let mut rate_retries = 0;
         loop {
@@ -467,7 +487,7 @@ impl Session {
             pages += 1;
             on_page(nodes, total);
             if !page_info.has_next_page {
-                return Ok(pages);
+                return Ok((pages, None));
             }
             after = match page_info.end_cursor {
                 Some(cursor) => Some(cursor),
@@ -477,6 +497,9 @@ impl Session {
                     );
                 }
             };
+            if !keep_going(pages) {
+                return Ok((pages, after));
+            }
         }
     }
 

@@ -8,7 +8,7 @@ use autoexpose_domain::{Workbook, WorkbookUrls};
 use serde::{Deserialize, Serialize};
 
 use crate::records::{Integration, RefreshTarget};
-use crate::{BoxError, Secret};
+use crate::{BoxError, ListingBudget, PartialListing, Secret};
 pub use autoexpose_domain::refresh::{JobState, RefreshReply};
 
 /// A Tableau project resolved from a LUID or a path.
@@ -87,6 +87,22 @@ pub trait BiTool: Send + Sync {
         integration: &Integration,
         secret: &Secret,
     ) -> Result<Vec<Workbook>, BiError>;
+
+    /// Goes on with a listing of the integration's workbooks from where `listing` stands,
+    /// fetching pages while `budget` allows (at least one), and returns the listing as far
+    /// as it got; `complete` only once every workbook is in it. A tool that cannot list in
+    /// stretches lists everything at once, which is what this default does.
+    async fn continue_listing(
+        &self,
+        integration: &Integration,
+        secret: &Secret,
+        listing: PartialListing,
+        budget: &ListingBudget,
+    ) -> Result<PartialListing, BiError> {
+        let _ = (listing, budget);
+        let workbooks = self.list_workbooks(integration, secret).await?;
+        Ok(PartialListing::finished(workbooks, 1))
+    }
 
     /// The site's project tree.
     async fn list_projects(

@@ -12,6 +12,7 @@ mod clock;
 mod queue;
 mod secrets;
 mod store;
+mod sync_queue;
 
 pub use artifacts::{ArtifactError, ArtifactLocation, ArtifactReader, Artifacts};
 pub use bi::{BiError, BiTool, JobState, ProjectNode, RefreshReply, ResolvedCollection};
@@ -22,3 +23,4 @@ pub use store::{
     BoxError, ExposureStore, IntegrationStore, LeaseStore, ManifestStore, RefreshStore,
     ResultsStore, RunStore, SnapshotStore, Store, StoreError,
 };
+pub use sync_queue::SyncQueue;
