@@ -47,7 +47,7 @@ pub use secrets::{DEFAULT_CACHE_TTL, SecretsManagerSecrets};
 pub use sqs::{SQS_MAX_DELAY, SqsJobQueue};
 pub use sync_queue::SqsSyncQueue;
 
-/// The SDK crates, re-exported so callers build clients with the same versions.
-pub use {aws_sdk_dynamodb, aws_sdk_s3, aws_sdk_secretsmanager, aws_sdk_sqs};
 #[cfg(feature = "invoke")]
 pub use aws_sdk_lambda;
+/// The SDK crates, re-exported so callers build clients with the same versions.
+pub use {aws_sdk_dynamodb, aws_sdk_s3, aws_sdk_secretsmanager, aws_sdk_sqs};

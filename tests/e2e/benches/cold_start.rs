@@ -23,14 +23,35 @@ fn trivial_events() -> Vec<(&'static str, &'static str, Value)> {
         "s3": {"s3SchemaVersion": "1.0", "bucket": {"name": "b", "arn": "arn:aws:s3:::b"},
                "object": {"key": "not-dbt/readme.txt", "size": 1}}}]});
     vec![
-        ("manifest-uploaded", "ManifestUploadedFunction", skipped_key.clone()),
-        ("daily-sync", "DailySyncFunction", json!({
+        (
+            "manifest-uploaded",
+            "ManifestUploadedFunction",
+            skipped_key.clone(),
+        ),
+        (
+            "daily-sync",
+            "DailySyncFunction",
+            json!({
             "version": "0", "id": "1", "detail-type": "Scheduled Event", "source": "aws.events",
             "account": "123456789012", "time": "2025-03-01T06:00:00Z", "region": "us-east-1",
-            "resources": [], "detail": {}})),
-        ("collections-updated", "CollectionsUpdatedFunction", json!({})),
-        ("run-results-uploaded", "RunResultsUploadedFunction", skipped_key),
-        ("refresh-watcher", "RefreshWatcherFunction", json!({"Records": []})),
+            "resources": [], "detail": {}}),
+        ),
+        (
+            "collections-updated",
+            "CollectionsUpdatedFunction",
+            json!({}),
+        ),
+        (
+            "run-results-uploaded",
+            "RunResultsUploadedFunction",
+            skipped_key,
+        ),
+        (
+            "refresh-watcher",
+            "RefreshWatcherFunction",
+            json!({"Records": []}),
+        ),
+        ("sync-worker", "SyncWorkerFunction", json!({"Records": []})),
     ]
 }
 
@@ -49,7 +70,12 @@ fn ms(d: Duration) -> f64 {
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let world = World::start().await;
-    let envs = template_env(&world.deps.settings().table_name, &world.queue_url);
+    // The sync queue is never read by these events; the refresh queue stands in for it.
+    let envs = template_env(
+        &world.deps.settings().table_name,
+        &world.queue_url,
+        &world.queue_url,
+    );
     println!(
         "{:<22} {:>9} {:>12} {:>10} {:>9} {:>9}",
         "function", "size MiB", "first ms", "warm ms", "init ms", "peak MiB"

@@ -137,8 +137,12 @@ async fn wait_for_port(port: u16) {
 }
 
 /// The variables `template.yaml` gives each function (by logical id), resolved for a stack
-/// whose table and refresh queue are these, plus what Lambda itself sets: the region and credentials (moto's).
-pub fn template_env(table: &str, refresh_queue_url: &str) -> BTreeMap<String, BTreeMap<String, String>> {
+/// whose table and queues are these, plus what Lambda itself sets: the region and credentials (moto's).
+pub fn template_env(
+    table: &str,
+    refresh_queue_url: &str,
+    sync_queue_url: &str,
+) -> BTreeMap<String, BTreeMap<String, String>> {
     let out = Command::new(workspace_root().join(".venv/bin/python"))
         .arg(workspace_root().join("infra/function_env.py"))
         .arg(workspace_root().join("template.yaml"))
@@ -154,6 +158,8 @@ pub fn template_env(table: &str, refresh_queue_url: &str) -> BTreeMap<String, BT
         .arg(format!("StateTable={table}"))
         .arg("--ref")
         .arg(format!("RefreshQueue={refresh_queue_url}"))
+        .arg("--ref")
+        .arg(format!("SyncQueue={sync_queue_url}"))
         .output()
         .expect("function_env.py runs (run `bash infra/setup-venv.sh`)");
     assert!(
@@ -173,4 +179,3 @@ pub fn template_env(table: &str, refresh_queue_url: &str) -> BTreeMap<String, BT
     }
     envs
 }
-

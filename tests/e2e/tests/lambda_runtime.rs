@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
-use autoexpose_aws::aws_sdk_s3;
+use autoexpose_aws::{aws_sdk_s3, aws_sdk_sqs};
 use autoexpose_e2e::emulator::{Emulated, REGION, template_env};
 use autoexpose_e2e::{
     FINANCE, MANIFEST_KEY, MARKETING, PROJECT, World, fixture, manifest, run_results,
@@ -58,6 +58,40 @@ async fn put(world: &World, bucket: &str, key: &str, body: Vec<u8>) {
         .expect("upload");
 }
 
+/// A sync queue of the world's own on moto.
+async fn sync_queue(world: &World) -> String {
+    aws_sdk_sqs::Client::new(&world.config)
+        .create_queue()
+        .queue_name(autoexpose_testkit::unique_name("emulated-sync"))
+        .send()
+        .await
+        .expect("create the sync queue")
+        .queue_url
+        .expect("a queue url")
+}
+
+/// `(message id, body)` of what waits on `queue_url`.
+async fn receive(world: &World, queue_url: &str) -> Vec<(String, String)> {
+    let received = aws_sdk_sqs::Client::new(&world.config)
+        .receive_message()
+        .queue_url(queue_url)
+        .max_number_of_messages(10)
+        .wait_time_seconds(2)
+        .send()
+        .await
+        .expect("receive");
+    received
+        .messages()
+        .iter()
+        .map(|m| {
+            (
+                m.message_id().unwrap_or_default().to_string(),
+                m.body().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
 /// The first record of the S3 put event in `fixture`, for `key` in `bucket`.
 fn s3_put(fixture_path: &str, bucket: &str, key: &str) -> Value {
     let mut event = fixture(fixture_path);
@@ -81,27 +115,42 @@ async fn each_built_function_serves_real_events_under_the_lambda_runtime() {
         .update_integration(&acme)
         .await
         .expect("refresh extracts after builds");
-    let envs = template_env(&world.deps.settings().table_name, &world.queue_url);
+    let envs = template_env(
+        &world.deps.settings().table_name,
+        &world.queue_url,
+        &sync_queue(&world).await,
+    );
     let bucket = artifacts_bucket(&world, &envs["ManifestUploadedFunction"]).await;
 
     // A manifest upload applies the manifest and rematches.
     let manifest_fn = Emulated::start("manifest-uploaded", &envs["ManifestUploadedFunction"]).await;
-    let response = manifest_fn.invoke(&s3_put(MANIFEST_PUT, &bucket, MANIFEST_KEY)).await;
+    let response = manifest_fn
+        .invoke(&s3_put(MANIFEST_PUT, &bucket, MANIFEST_KEY))
+        .await;
     assert_eq!(response["records"][0]["outcome"], "applied", "{response}");
     drop(manifest_fn);
 
-    // The schedule syncs every integration; a second invocation is served by the same
-    // process, reusing its clients.
-    let mut daily = Emulated::start("daily-sync", &envs["DailySyncFunction"]).await;
+    // The schedule queues one sync per integration; the worker syncs it from the SQS
+    // batch, and a second batch is served by the same process, reusing its clients.
+    let daily = Emulated::start("daily-sync", &envs["DailySyncFunction"]).await;
     let schedule = fixture("functions/daily-sync/tests/fixtures/scheduled-event.json");
-    let first = daily.invoke(&schedule).await;
-    assert_eq!(first["results"][0]["status"], "ok", "{first}");
-    assert!(!world.exposure_luids("acme").await.is_empty());
-    let second = daily.invoke(&schedule).await;
-    assert_eq!(second["results"][0]["status"], "ok", "{second}");
-    assert_eq!(second["results"][0]["added"], 0, "nothing new: {second}");
-    assert!(daily.still_running(), "one process served both invocations");
+    let queued = daily.invoke(&schedule).await;
+    assert_eq!(queued["queued"], json!(["acme"]), "{queued}");
     drop(daily);
+    let messages = receive(&world, &envs["SyncWorkerFunction"]["SYNC_QUEUE_URL"]).await;
+    assert_eq!(messages.len(), 1, "one message per integration");
+    let batch = serde_json::to_value(world.sqs_event_of(&messages).payload).expect("json");
+    let mut worker = Emulated::start("sync-worker", &envs["SyncWorkerFunction"]).await;
+    let first = worker.invoke(&batch).await;
+    assert_eq!(first["batchItemFailures"], json!([]), "{first}");
+    assert!(!world.exposure_luids("acme").await.is_empty());
+    let second = worker.invoke(&batch).await;
+    assert_eq!(second["batchItemFailures"], json!([]), "{second}");
+    assert!(
+        worker.still_running(),
+        "one process served both invocations"
+    );
+    drop(worker);
 
     // A collections update stores the selection and syncs at once.
     let collections =
@@ -139,14 +188,22 @@ async fn each_built_function_serves_real_events_under_the_lambda_runtime() {
     assert_eq!(record["outcome"], "recorded", "{response}");
     let jobs: Vec<RefreshJob> =
         serde_json::from_value(record["jobs"].clone()).expect("the jobs handed over");
-    assert!(!jobs.is_empty(), "orders feeds a Finance extract: {response}");
+    assert!(
+        !jobs.is_empty(),
+        "orders feeds a Finance extract: {response}"
+    );
     drop(results_fn);
 
     // The refresh watcher follows them from an SQS batch until Tableau says how they ended.
     let mut watcher = Emulated::start("refresh-watcher", &envs["RefreshWatcherFunction"]).await;
     let bodies: Vec<(String, String)> = jobs
         .iter()
-        .map(|job| (job.job_id.clone(), serde_json::to_string(job).expect("json")))
+        .map(|job| {
+            (
+                job.job_id.clone(),
+                serde_json::to_string(job).expect("json"),
+            )
+        })
         .collect();
     let batch = serde_json::to_value(world.sqs_event_of(&bodies).payload).expect("json");
     let mut finished = false;
@@ -171,15 +228,27 @@ async fn each_built_function_serves_real_events_under_the_lambda_runtime() {
 #[ignore = "needs the bootstraps of `bash infra/build-lambdas.sh`; run by infra/test-lambdas.sh"]
 async fn a_missing_or_wrong_variable_fails_init_naming_it() {
     let world = World::start().await;
-    let envs = template_env(&world.deps.settings().table_name, &world.queue_url);
-    for (change, name) in [("remove", "TABLE_NAME"), ("set", "SYNC_CONCURRENCY")] {
-        let mut env = envs["DailySyncFunction"].clone();
+    let envs = template_env(
+        &world.deps.settings().table_name,
+        &world.queue_url,
+        &sync_queue(&world).await,
+    );
+    for (function, logical_id, change, name) in [
+        ("daily-sync", "DailySyncFunction", "remove", "TABLE_NAME"),
+        (
+            "sync-worker",
+            "SyncWorkerFunction",
+            "set",
+            "SYNC_STEP_SECONDS",
+        ),
+    ] {
+        let mut env = envs[logical_id].clone();
         if change == "remove" {
             env.remove(name);
         } else {
             env.insert(name.into(), "many".into());
         }
-        let mut daily = Emulated::start("daily-sync", &env).await;
+        let mut daily = Emulated::start(function, &env).await;
         let mut exited = None;
         for _ in 0..100 {
             if let Ok(Some(status)) = daily.function.try_wait() {
@@ -222,7 +291,11 @@ fn cli_binary() -> PathBuf {
 async fn the_cli_sets_collections_through_the_deployed_function() {
     let world = World::start().await;
     world.add_integration("acme", &[FINANCE, MARKETING]).await;
-    let envs = template_env(&world.deps.settings().table_name, &world.queue_url);
+    let envs = template_env(
+        &world.deps.settings().table_name,
+        &world.queue_url,
+        &sync_queue(&world).await,
+    );
     let bucket = artifacts_bucket(&world, &envs["ManifestUploadedFunction"]).await;
     world
         .deps
@@ -236,7 +309,10 @@ async fn the_cli_sets_collections_through_the_deployed_function() {
     let cli = |collections: &str| {
         Command::new(cli_binary())
             .args(["collections", "set", "acme", collections, "--function", "_"])
-            .env("AUTOEXPOSE_DYNAMODB_TABLE", &world.deps.settings().table_name)
+            .env(
+                "AUTOEXPOSE_DYNAMODB_TABLE",
+                &world.deps.settings().table_name,
+            )
             .env("AWS_ENDPOINT_URL", moto.endpoint())
             // The Invoke call goes to the emulator, everything else to moto.
             .env(
