@@ -58,6 +58,17 @@ async fn put(world: &World, bucket: &str, key: &str, body: Vec<u8>) {
         .expect("upload");
 }
 
+/// The collections stored for integration `acme`.
+async fn collections_of_acme(world: &World) -> Vec<String> {
+    world
+        .store()
+        .get_integration("acme")
+        .await
+        .expect("get")
+        .expect("stored")
+        .collections
+}
+
 /// A sync queue of the world's own on moto.
 async fn sync_queue(world: &World) -> String {
     aws_sdk_sqs::Client::new(&world.config)
@@ -160,13 +171,7 @@ async fn each_built_function_serves_real_events_under_the_lambda_runtime() {
         .await;
     assert_eq!(response["status"], "ok", "{response}");
     assert_eq!(response["collections"], json!([FINANCE]), "{response}");
-    let stored = world
-        .store()
-        .get_integration("acme")
-        .await
-        .expect("get")
-        .expect("stored");
-    assert_eq!(stored.collections, [FINANCE]);
+    assert_eq!(collections_of_acme(&world).await, [FINANCE]);
     drop(collections);
 
     // Run results are recorded, and the extract refreshes Tableau queued are handed over.
@@ -336,13 +341,11 @@ async fn the_cli_sets_collections_through_the_deployed_function() {
         String::from_utf8_lossy(&set.stderr)
     );
     assert!(stdout.contains("in function _"), "{stdout}");
-    let stored = world
-        .store()
-        .get_integration("acme")
-        .await
-        .expect("get")
-        .expect("stored");
-    assert_eq!(stored.collections, [FINANCE], "the function stored them");
+    assert_eq!(
+        collections_of_acme(&world).await,
+        [FINANCE],
+        "the function stored them"
+    );
     let runs = world.runs("acme").await;
     assert!(
         runs.iter().any(|r| stdout.contains(&r.run_id)),
@@ -354,11 +357,9 @@ async fn the_cli_sets_collections_through_the_deployed_function() {
     let stderr = String::from_utf8_lossy(&refused.stderr);
     assert!(!refused.status.success());
     assert!(stderr.contains("No Such Project"), "{stderr}");
-    let stored = world
-        .store()
-        .get_integration("acme")
-        .await
-        .expect("get")
-        .expect("stored");
-    assert_eq!(stored.collections, [FINANCE], "nothing changed");
+    assert_eq!(
+        collections_of_acme(&world).await,
+        [FINANCE],
+        "nothing changed"
+    );
 }
