@@ -37,7 +37,6 @@ pub(crate) enum CollectionsCommand {
 
 /// Runs `autoexpose collections ...` against the chosen store.
 pub(crate) async fn run(cmd: CollectionsCommand, store: &StoreArgs) -> anyhow::Result<()> {
-    let pipeline = store_choice::open_pipeline(store).await?;
     match cmd {
         CollectionsCommand::Set {
             id,
@@ -51,9 +50,10 @@ pub(crate) async fn run(cmd: CollectionsCommand, store: &StoreArgs) -> anyhow::R
                      sync here"
                 );
             }
+            // The function holds the store; this process needs only the Invoke client.
             let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
             let function = DeployedFunction::from_sdk_config(&config, function);
-            set_collections_in_function(&function, &id, &collections).await
+            set_collections_in_function(&function, &id, &selection(&collections)?).await
         }
         CollectionsCommand::Set {
             id, collections, ..
@@ -64,23 +64,32 @@ pub(crate) async fn run(cmd: CollectionsCommand, store: &StoreArgs) -> anyhow::R
                      CollectionsUpdatedFunctionName output) to sync in the deployed function"
                 );
             }
-            set_collections(&pipeline, &id, &collections).await
+            let pipeline = store_choice::open_pipeline(store).await?;
+            set_collections(&pipeline, &id, &selection(&collections)?).await
         }
-        CollectionsCommand::List { id } => list_collections(&pipeline, &id).await,
+        CollectionsCommand::List { id } => {
+            let pipeline = store_choice::open_pipeline(store).await?;
+            list_collections(&pipeline, &id).await
+        }
     }
+}
+
+/// The collections given on the command line, at least one.
+fn selection(text: &str) -> anyhow::Result<Vec<String>> {
+    let collections = parse_collection_list(text);
+    if collections.is_empty() {
+        bail!("give at least one collection (a project LUID or path such as Finance/Reporting)");
+    }
+    Ok(collections)
 }
 
 /// Stores the selection and syncs the integration at once.
 async fn set_collections(
     pipeline: &CliPipeline,
     id: &str,
-    collections: &str,
+    collections: &[String],
 ) -> anyhow::Result<()> {
-    let collections = parse_collection_list(collections);
-    if collections.is_empty() {
-        bail!("give at least one collection (a project LUID or path such as Finance/Reporting)");
-    }
-    let run = match pipeline.update_collections(id, &collections).await {
+    let run = match pipeline.update_collections(id, collections).await {
         Ok(run) => run,
         Err(e @ PipelineError::StoredNotApplied { .. }) => return Err(e.into()),
         Err(e) => {
@@ -114,12 +123,8 @@ struct FunctionAnswer {
 async fn set_collections_in_function(
     function: &DeployedFunction,
     id: &str,
-    collections: &str,
+    collections: &[String],
 ) -> anyhow::Result<()> {
-    let collections = parse_collection_list(collections);
-    if collections.is_empty() {
-        bail!("give at least one collection (a project LUID or path such as Finance/Reporting)");
-    }
     let payload = serde_json::json!({"integration_id": id, "collections": collections});
     let answer = match function.invoke(&payload).await? {
         Invocation::Answered(answer) => answer,
