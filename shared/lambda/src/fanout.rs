@@ -10,7 +10,7 @@ use aws_config::{BehaviorVersion, SdkConfig};
 use lambda_runtime::Context;
 
 use crate::deps::{Deps, time_left};
-use crate::settings::{ConfigError, Settings};
+use crate::settings::{ConfigError, Settings, at_least_one};
 
 /// How long one step lists Tableau when `SYNC_STEP_SECONDS` is not set: ten of the
 /// worker's fifteen minutes, leaving the rest to rematch and write.
@@ -69,22 +69,6 @@ impl FanoutSettings {
             )?);
         }
         Ok(settings)
-    }
-}
-
-/// A whole number of at least 1, or an error naming the variable.
-fn at_least_one(
-    name: &'static str,
-    value: String,
-    expected: &'static str,
-) -> Result<usize, ConfigError> {
-    match value.parse::<usize>() {
-        Ok(n) if n >= 1 => Ok(n),
-        _ => Err(ConfigError::Invalid {
-            name,
-            value,
-            expected,
-        }),
     }
 }
 
@@ -169,14 +153,7 @@ impl FanoutDeps {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn lookup<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
-        move |name| {
-            vars.iter()
-                .find(|(k, _)| *k == name)
-                .map(|(_, v)| v.to_string())
-        }
-    }
+    use crate::settings::tests::lookup;
 
     #[test]
     fn the_queue_is_required_and_named_when_missing() {

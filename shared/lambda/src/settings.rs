@@ -93,28 +93,19 @@ impl Settings {
             settings.production_environment = environment;
         }
         if let Some(value) = read("SYNC_CONCURRENCY") {
-            settings.sync_concurrency = match value.parse::<usize>() {
-                Ok(n) if n >= 1 => n,
-                _ => {
-                    return Err(ConfigError::Invalid {
-                        name: "SYNC_CONCURRENCY",
-                        value,
-                        expected: "it must be a whole number of at least 1",
-                    });
-                }
-            };
+            settings.sync_concurrency = at_least_one(
+                "SYNC_CONCURRENCY",
+                value,
+                "it must be a whole number of at least 1",
+            )?;
         }
         if let Some(value) = read("TABLEAU_MAX_RESPONSE_MB") {
-            settings.tableau.max_response_bytes = match value.parse::<usize>() {
-                Ok(mb) if mb >= 1 => mb.saturating_mul(1024 * 1024),
-                _ => {
-                    return Err(ConfigError::Invalid {
-                        name: "TABLEAU_MAX_RESPONSE_MB",
-                        value,
-                        expected: "it must be a whole number of MiB, at least 1",
-                    });
-                }
-            };
+            let mb = at_least_one(
+                "TABLEAU_MAX_RESPONSE_MB",
+                value,
+                "it must be a whole number of MiB, at least 1",
+            )?;
+            settings.tableau.max_response_bytes = mb.saturating_mul(1024 * 1024);
         }
         if let Some(value) = read("DBT_ACTIVE_EXPOSURES") {
             settings.orchestration.active_exposures = value == "1";
@@ -131,8 +122,24 @@ impl Settings {
     }
 }
 
+/// A whole number of at least 1, or an error naming the variable.
+pub(crate) fn at_least_one(
+    name: &'static str,
+    value: String,
+    expected: &'static str,
+) -> Result<usize, ConfigError> {
+    match value.parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(ConfigError::Invalid {
+            name,
+            value,
+            expected,
+        }),
+    }
+}
+
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -145,7 +152,10 @@ mod tests {
         assert!(err.to_string().contains("TABLEAU_MAX_RESPONSE_MB"), "{err}");
     }
 
-    fn lookup<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+    /// Looks variables up in `vars`, as the process environment would give them.
+    pub(crate) fn lookup<'a>(
+        vars: &'a [(&'a str, &'a str)],
+    ) -> impl Fn(&str) -> Option<String> + 'a {
         move |name| {
             vars.iter()
                 .find(|(k, _)| *k == name)
