@@ -26,6 +26,13 @@ pub(crate) fn time_left(deadline_ms: u64) -> Option<Duration> {
     Some(Duration::from_millis(deadline_ms).saturating_sub(now))
 }
 
+/// The time an invocation may use, as it starts: `None` when its context gives no usable
+/// deadline, either none (`0`, a unit test's `Context::default()`) or one already past
+/// (emulators send the timeout where the runtime API says epoch milliseconds).
+pub(crate) fn invocation_time_left(deadline_ms: u64) -> Option<Duration> {
+    time_left(deadline_ms).filter(|left| !left.is_zero())
+}
+
 /// The pipeline as every function runs it: DynamoDB, S3, Secrets Manager and real Tableau
 /// in AWS; any adapters in a handler's unit test.
 pub type FunctionPipeline = Pipeline;

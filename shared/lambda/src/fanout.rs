@@ -9,7 +9,7 @@ use autoexpose_pipeline::{ListingBudget, StepOptions, SyncQueue};
 use aws_config::{BehaviorVersion, SdkConfig};
 use lambda_runtime::Context;
 
-use crate::deps::{Deps, time_left};
+use crate::deps::{Deps, invocation_time_left};
 use crate::settings::{ConfigError, Settings, at_least_one};
 
 /// How long one step lists Tableau when `SYNC_STEP_SECONDS` is not set: ten of the
@@ -133,10 +133,12 @@ impl FanoutDeps {
 
     /// How a step begun now may list: `SYNC_STEP_SECONDS` (or less, to keep
     /// [`STEP_RESERVE`] before the invocation's deadline) and `SYNC_STEP_MAX_PAGES`;
-    /// checkpoints go to the artifacts bucket.
+    /// checkpoints go to the artifacts bucket. A deadline already past as the step starts
+    /// is ignored, as [`Deps::for_invocation`] ignores it: a zero budget would pause every
+    /// step after one page.
     pub fn step_options(&self, context: &Context) -> StepOptions {
         let mut listing = self.fanout.step_listing;
-        if let Some(left) = time_left(context.deadline) {
+        if let Some(left) = invocation_time_left(context.deadline) {
             listing = listing.min(left.saturating_sub(STEP_RESERVE));
         }
         let mut budget = ListingBudget::unlimited().with_deadline(Instant::now() + listing);
@@ -154,6 +156,48 @@ impl FanoutDeps {
 mod tests {
     use super::*;
     use crate::settings::tests::lookup;
+
+    fn deps_with_deadline(deadline_ms: u64) -> (FanoutDeps, Context) {
+        let config = SdkConfig::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .build();
+        // Built, never called: no step is run.
+        let deps = FanoutDeps::new(
+            &config,
+            Settings::new("unused-table"),
+            FanoutSettings::new("https://sqs/sync"),
+        );
+        let mut context = Context::default();
+        context.deadline = deadline_ms;
+        (deps, context)
+    }
+
+    fn now_ms() -> u64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("after 1970")
+            .as_millis() as u64
+    }
+
+    /// A worker with little time left lists only until the reserve before its deadline,
+    /// then pauses at a checkpoint instead of being killed by Lambda mid-write.
+    #[test]
+    fn a_step_stops_listing_the_reserve_before_the_deadline() {
+        let reserve_ms = STEP_RESERVE.as_millis() as u64;
+        let (deps, context) = deps_with_deadline(now_ms() + reserve_ms + 2_000);
+        let budget = deps.step_options(&context).budget;
+        assert!(budget.allows(1), "two seconds of listing are left");
+        std::thread::sleep(Duration::from_millis(2_500));
+        assert!(!budget.allows(1), "no page may start inside the reserve");
+    }
+
+    /// cargo-lambda's emulator sends the timeout (600000) as the deadline: the step keeps
+    /// its whole listing time rather than pausing after every page.
+    #[test]
+    fn a_deadline_already_past_at_the_start_leaves_the_step_its_listing_time() {
+        let (deps, context) = deps_with_deadline(600_000);
+        assert!(deps.step_options(&context).budget.allows(1));
+    }
 
     #[test]
     fn the_queue_is_required_and_named_when_missing() {
