@@ -7,10 +7,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 use std::time::Duration;
 
+use autoexpose_domain::Workbook;
 use autoexpose_domain::dag::{Dag, TestTargets};
 use autoexpose_domain::health::{RefreshDecision, refresh_decision};
 use autoexpose_domain::run_results::{NodeResult, ResultsKind, parse_results};
-use autoexpose_domain::{Manifest, Workbook};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -207,10 +207,10 @@ impl Pipeline {
         &self,
         dbt_project: &str,
     ) -> Result<(Dag, TestTargets), PipelineError> {
-        let Some((location, bytes)) = self.applied_manifest_bytes(dbt_project).await? else {
+        let Some((_, manifest)) = self.applied_manifest(dbt_project).await? else {
             return Ok((Dag::default(), TestTargets::default()));
         };
-        project_graph_of(&location, &bytes)
+        Ok(manifest.into_graph())
     }
 
     async fn refresh_integration(
@@ -519,16 +519,6 @@ fn new_record(
         skipped: None,
         updated_at: stamp.to_string(),
     }
-}
-
-/// The DAG and test targets of a manifest already downloaded.
-pub(crate) fn project_graph_of(
-    location: &ArtifactLocation,
-    bytes: &[u8],
-) -> Result<(Dag, TestTargets), PipelineError> {
-    let manifest =
-        Manifest::from_slice(bytes).map_err(|e| crate::pipeline::manifest_error(location, e))?;
-    Ok(manifest.into_graph())
 }
 
 #[cfg(test)]

@@ -162,12 +162,29 @@ impl Pipeline {
             .ok_or_else(|| PipelineError::UnknownIntegration(id.to_string()))
     }
 
+    /// Reads a manifest as it is opened ([`crate::Artifacts::open`]), parsing it while it
+    /// is read, off the async threads, in memory that does not grow with its size: every
+    /// stage that needs a manifest reads it so, and a function's memory need not grow with
+    /// the dbt project.
     pub(crate) async fn read_manifest(
         &self,
         location: &ArtifactLocation,
     ) -> Result<Manifest, PipelineError> {
-        let bytes = self.read_artifact(location).await?;
-        let manifest = Manifest::from_slice(&bytes).map_err(|e| manifest_error(location, e))?;
+        let reader =
+            self.artifacts
+                .open(location)
+                .await
+                .map_err(|source| PipelineError::Artifact {
+                    location: location.clone(),
+                    source,
+                })?;
+        let manifest = tokio::task::spawn_blocking(move || Manifest::from_reader(reader))
+            .await
+            .map_err(|e| PipelineError::Manifest {
+                location: location.clone(),
+                message: format!("reading it stopped: {e}"),
+            })?
+            .map_err(|e| manifest_error(location, e))?;
         for warning in manifest.warnings() {
             tracing::warn!(target: INPUT_WARNINGS, %location, "{warning}");
         }
@@ -186,18 +203,6 @@ impl Pipeline {
                 location: location.clone(),
                 source,
             })
-    }
-
-    /// The applied manifest of a dbt project, as bytes, and where it was read from.
-    pub(crate) async fn applied_manifest_bytes(
-        &self,
-        dbt_project: &str,
-    ) -> Result<Option<(ArtifactLocation, Vec<u8>)>, PipelineError> {
-        let Some(applied) = self.store.get_applied_manifest(dbt_project).await? else {
-            return Ok(None);
-        };
-        let bytes = self.read_artifact(&applied.location).await?;
-        Ok(Some((applied.location, bytes)))
     }
 
     pub(crate) async fn acquire_lease(

@@ -147,10 +147,8 @@ impl Pipeline {
         }
         // Each project's manifest is read once: its manual exposures and its graph.
         for project in &projects {
-            let (dag, tests) = match self.applied_manifest_bytes(project).await? {
-                Some((location, bytes)) => {
-                    let mut manifest = Manifest::from_slice(&bytes)
-                        .map_err(|e| crate::pipeline::manifest_error(&location, e))?;
+            let (dag, tests) = match self.applied_manifest(project).await? {
+                Some((_, mut manifest)) => {
                     for manual in std::mem::take(&mut manifest.exposures) {
                         entries.push(CatalogEntry {
                             name: manual.name,

@@ -12,7 +12,7 @@ use autoexpose_domain::{Aliases, Manifest, MatchOptions, build_exposures};
 
 use crate::diff::diff_exposures;
 use crate::error::PipelineError;
-use crate::pipeline::{INPUT_WARNINGS, Pipeline, manifest_error};
+use crate::pipeline::Pipeline;
 use crate::{
     AppliedManifest, ArtifactLocation, BiError, DEFAULT_MAX_REMOVAL_PERCENT, Integration, Snapshot,
     StoreError, SyncRun, Trigger, format_timestamp,
@@ -52,7 +52,7 @@ impl Pipeline {
         dbt_project: &str,
         location: &ArtifactLocation,
     ) -> Result<ApplyOutcome, PipelineError> {
-        let manifest = self.open_manifest(location).await?;
+        let manifest = self.read_manifest(location).await?;
         if manifest.relations.is_empty() {
             return Err(PipelineError::Manifest {
                 location: location.clone(),
@@ -144,30 +144,6 @@ impl Pipeline {
             manifest: applied,
             rematches,
         })
-    }
-
-    /// Reads a manifest as it is opened ([`crate::Artifacts::open`]), parsing it while it
-    /// is read, off the async threads, in memory that does not grow with its size.
-    async fn open_manifest(&self, location: &ArtifactLocation) -> Result<Manifest, PipelineError> {
-        let reader =
-            self.artifacts
-                .open(location)
-                .await
-                .map_err(|source| PipelineError::Artifact {
-                    location: location.clone(),
-                    source,
-                })?;
-        let manifest = tokio::task::spawn_blocking(move || Manifest::from_reader(reader))
-            .await
-            .map_err(|e| PipelineError::Manifest {
-                location: location.clone(),
-                message: format!("reading it stopped: {e}"),
-            })?
-            .map_err(|e| manifest_error(location, e))?;
-        for warning in manifest.warnings() {
-            tracing::warn!(target: INPUT_WARNINGS, %location, "{warning}");
-        }
-        Ok(manifest)
     }
 
     /// Takes the integration's lease, lists its workbooks with its PAT, replaces the

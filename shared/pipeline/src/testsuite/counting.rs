@@ -239,10 +239,12 @@ impl<S: Store + 'static> RefreshStore for CountingStore<S> {
 }
 
 /// Wraps artifacts and counts how often each location is fetched (`read` or `open`), so
-/// "a manifest event downloads its manifest once" is checked, not assumed.
+/// "a manifest event downloads its manifest once" is checked, not assumed, and how often
+/// it is read whole into memory (`read`), so "a sync streams the manifest" is too.
 pub struct CountingArtifacts<A> {
     inner: A,
     fetches: Mutex<Vec<crate::ArtifactLocation>>,
+    whole_reads: Mutex<Vec<crate::ArtifactLocation>>,
 }
 
 impl<A: crate::Artifacts> CountingArtifacts<A> {
@@ -251,6 +253,7 @@ impl<A: crate::Artifacts> CountingArtifacts<A> {
         CountingArtifacts {
             inner,
             fetches: Mutex::new(Vec::new()),
+            whole_reads: Mutex::new(Vec::new()),
         }
     }
 
@@ -258,6 +261,12 @@ impl<A: crate::Artifacts> CountingArtifacts<A> {
     pub fn fetches_of(&self, location: &crate::ArtifactLocation) -> usize {
         let fetches = self.fetches.lock().unwrap_or_else(|e| e.into_inner());
         fetches.iter().filter(|l| *l == location).count()
+    }
+
+    /// How often `location` was read whole into memory (`read`, not `open`) so far.
+    pub fn whole_reads_of(&self, location: &crate::ArtifactLocation) -> usize {
+        let reads = self.whole_reads.lock().unwrap_or_else(|e| e.into_inner());
+        reads.iter().filter(|l| *l == location).count()
     }
 
     fn count(&self, location: &crate::ArtifactLocation) {
@@ -273,6 +282,10 @@ impl<A: crate::Artifacts> crate::Artifacts for CountingArtifacts<A> {
         location: &crate::ArtifactLocation,
     ) -> Result<Vec<u8>, crate::ArtifactError> {
         self.count(location);
+        self.whole_reads
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(location.clone());
         self.inner.read(location).await
     }
 

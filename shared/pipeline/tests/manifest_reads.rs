@@ -1,0 +1,79 @@
+//! Every stage that needs the applied manifest reads it as a stream
+//! ([`autoexpose_pipeline::Artifacts::open`]), never whole into memory, so a function's
+//! memory does not grow with the dbt project (issue 13): applying it, a sync's rematch, a
+//! settings rematch, the catalog, `diagnose` and the lineage page.
+
+use std::sync::Arc;
+
+use autoexpose_pipeline::testsuite::{
+    CountingArtifacts, FakeTableau, MemoryArtifacts, StaticSecrets, manifest_json,
+    sample_integration, workbook,
+};
+use autoexpose_pipeline::{
+    ArtifactLocation, IntegrationStore, MemoryStore, Pipeline, Secret, Trigger,
+};
+
+#[tokio::test]
+async fn no_stage_reads_the_applied_manifest_whole() {
+    let memory = MemoryArtifacts::default();
+    let location = ArtifactLocation::local("manifest.json");
+    memory.put(
+        &location,
+        manifest_json("2025-03-01T07:00:00Z", "inv-1", &["orders", "customers"]),
+    );
+    let artifacts = Arc::new(CountingArtifacts::new(memory));
+    let tableau = FakeTableau::with_projects();
+    tableau.set_workbooks(vec![
+        workbook("wb-1", "Sales", "p-fin", &["orders"]),
+        workbook("wb-3", "Quarterly", "p-q1", &["customers"]),
+    ]);
+    let store = Arc::new(MemoryStore::new());
+    let pipeline = Pipeline::from_shared(
+        store.clone(),
+        artifacts.clone(),
+        Arc::new(StaticSecrets(Secret::new("pat-secret-value"))),
+        Arc::new(tableau),
+    );
+    store
+        .create_integration(&sample_integration("acme", &["p-fin"]))
+        .await
+        .expect("create integration");
+
+    pipeline
+        .apply_manifest("shop", &location)
+        .await
+        .expect("apply manifest");
+    let run = pipeline
+        .sync_integration("acme", Trigger::Schedule)
+        .await
+        .expect("sync");
+    assert_eq!(
+        run.added, 2,
+        "the sync matched against the manifest: {run:?}"
+    );
+    pipeline
+        .rematch_integration("acme", Trigger::Schedule)
+        .await
+        .expect("rematch");
+    let catalog = pipeline.catalog(Some("shop")).await.expect("catalog");
+    assert_eq!(catalog.len(), 2, "{catalog:?}");
+    pipeline
+        .diagnose_integration("acme")
+        .await
+        .expect("diagnose");
+    pipeline
+        .lineage_page("shop", None)
+        .await
+        .expect("lineage page");
+
+    assert!(
+        artifacts.fetches_of(&location) >= 6,
+        "every stage fetched the manifest: {}",
+        artifacts.fetches_of(&location)
+    );
+    assert_eq!(
+        artifacts.whole_reads_of(&location),
+        0,
+        "a stage read the manifest whole"
+    );
+}
