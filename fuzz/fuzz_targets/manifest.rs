@@ -4,7 +4,9 @@
 //! (`Manifest::with_tree`, the path of the writers that inject exposures) agrees with
 //! reading the same tree as text and with the tree's own `parent_map`. (The text round trip
 //! once failed for a 60-digit model `version` read 1 ULP off, before serde_json's
-//! `float_roundtrip`; fuzz/artifacts-found/manifest/long-number-version.)
+//! `float_roundtrip`; fuzz/artifacts-found/manifest/long-number-version.) And the streaming
+//! reader (`Manifest::from_reader`, cutting its reads at a place chosen by the input) gives
+//! exactly what `from_slice` gives, the same manifest or the same error.
 #![no_main]
 
 use std::collections::BTreeSet;
@@ -13,10 +15,29 @@ use autoexpose_domain::{Manifest, RelationKind};
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
 
-fuzz_target!(|data: &[u8]| {
-    if let Ok(manifest) = Manifest::from_slice(data) {
-        check_manifest(&manifest);
+/// Hands out at most `step` bytes per read.
+struct Trickle<'a> {
+    bytes: &'a [u8],
+    step: usize,
+}
+
+impl std::io::Read for Trickle<'_> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.step.min(out.len()).min(self.bytes.len());
+        out[..n].copy_from_slice(&self.bytes[..n]);
+        self.bytes = &self.bytes[n..];
+        Ok(n)
     }
+}
+
+fuzz_target!(|data: &[u8]| {
+    let whole = Manifest::from_slice(data);
+    if let Ok(manifest) = &whole {
+        check_manifest(manifest);
+    }
+    let step = 1 + data.first().map_or(0, |b| usize::from(*b)) % 64;
+    let streamed = Manifest::from_reader(Trickle { bytes: data, step });
+    assert_eq!(streamed, whole, "read {step} bytes at a time");
     if let Ok((manifest, tree)) = Manifest::with_tree(data) {
         check_manifest(&manifest);
         check_graph_against_tree(&manifest, &tree);

@@ -147,3 +147,24 @@ fn a_reader_that_fails_is_an_io_error() {
     let err = Manifest::from_reader(Broken).expect_err("fails");
     assert_eq!(err, ManifestError::Io("connection reset".into()));
 }
+
+/// Found by the fuzz target comparing the two readers (fuzz/artifacts-found/manifest/
+/// unicode-escape-cut-by-quote): `"\u"max…` is an invalid escape to serde_json, which reads
+/// four hex digits after `\u` whatever they are; the streaming reader once cut the string
+/// at the quote and called it truncated.
+#[test]
+fn a_unicode_escape_cut_short_by_a_quote_is_the_same_invalid_escape() {
+    let bytes = br#""\u"max_loaded_at_time_ago_in_s"{"metadata": {}}"#;
+    let whole = Manifest::from_slice(bytes);
+    assert!(
+        matches!(&whole, Err(ManifestError::NotJson(m)) if m.contains("invalid escape")),
+        "{whole:?}"
+    );
+    for step in [1, 2, 3, 7, 64, 4096] {
+        assert_eq!(
+            read_in_steps(bytes, step),
+            whole,
+            "read {step} bytes at a time"
+        );
+    }
+}

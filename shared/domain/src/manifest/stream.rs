@@ -1,18 +1,22 @@
 //! Reading a manifest from a reader in bounded memory ([`Manifest::from_reader`]).
 //!
-//! The document is cut, without being parsed, into the pieces the one-pass reader reads
-//! anyway: the top-level blocks, and the entries of the blocks that are maps (`nodes`,
-//! `sources`, `parent_map`, `macros`, ...). Each piece is parsed with serde_json from a
-//! window of the input held in a buffer, by the very types [`Manifest::from_slice`] uses,
-//! and dropped: memory is one buffer (a few MiB, or the largest single entry when one is
-//! larger) and what is kept of the manifest, whatever the file's size.
+//! The document is read in the pieces the one-pass reader reads anyway: the top-level
+//! blocks, and the entries of the blocks that are maps (`nodes`, `sources`, `parent_map`,
+//! `macros`, ...). Each piece is parsed with serde_json from a window of the input held in
+//! a buffer, by the very types [`Manifest::from_slice`] uses, and dropped: memory is one
+//! buffer (a few MiB, or the largest single entry when one is larger) and what is kept of
+//! the manifest, whatever the file's size.
 //!
-//! Cutting is a scan for quotes, backslashes and brackets only; serde_json parses every
-//! byte of every piece, so what is accepted and what is refused is what `from_slice`
-//! accepts and refuses, errors naming the same kind of problem at the same line and
-//! column. One difference is known: serde_json's nesting limit (128) counts from the
-//! piece here, not from the document, so a model `version` or an owner `email` nested
-//! over 124 levels deep is refused as not of the expected shape instead of as too deep.
+//! An entry's value that lies whole in the window is parsed where it lies, serde_json
+//! finding its end; only the rest (a value the window ends inside, a key, a block that is
+//! not a map, and any value serde_json refuses) is first cut, by a scan for quotes,
+//! backslashes and brackets, and then parsed from its span. Either way serde_json parses
+//! every byte of every piece, and an error is always the span's, so what is accepted and
+//! what is refused is what `from_slice` accepts and refuses, errors naming the same kind of
+//! problem at the same line and column. One difference is known: serde_json's nesting
+//! limit (128) counts from the piece here, not from the document, so a model `version` or
+//! an owner `email` nested over 124 levels deep is refused as not of the expected shape
+//! instead of as too deep.
 
 use std::borrow::Cow;
 use std::io::Read;
@@ -91,6 +95,31 @@ struct Span {
     start: u64,
     end: u64,
     whole: bool,
+}
+
+/// Where the value of an entry is, for the closure that parses it: at `start`, to be
+/// parsed in place from the window when it lies there whole (the common case, which
+/// scans nothing), or as a span already cut by [`Input::value`].
+struct ValueAt {
+    start: u64,
+    span: Option<Span>,
+    /// Just past the value, once it was parsed in place.
+    end: std::cell::Cell<Option<u64>>,
+}
+
+/// Why a closure given an entry stopped.
+enum PieceError {
+    /// The value could not be parsed in place (the window ends inside it, or it is not
+    /// well formed): cut it and parse it again, for serde_json's own error if it has one.
+    Again,
+    /// The manifest is refused.
+    Refused(ManifestError),
+}
+
+impl From<ManifestError> for PieceError {
+    fn from(error: ManifestError) -> PieceError {
+        PieceError::Refused(error)
+    }
 }
 
 /// The input as a sliding window over the reader.
@@ -302,6 +331,29 @@ impl<R: Read> Input<R> {
         Ok(value)
     }
 
+    /// Parses the value of an entry: from its span when it was cut, else in place, where
+    /// serde_json stops at its end by itself. In place, any error is
+    /// [`PieceError::Again`]: the value is then cut and parsed from its span, so that what
+    /// is accepted and every error are those of the span, and only their cost differs.
+    fn parse_value<'b, T: Deserialize<'b>>(&'b self, value: &ValueAt) -> Result<T, PieceError> {
+        if let Some(span) = value.span {
+            return Ok(self.parse(span)?);
+        }
+        let bytes = &self.window()[self.index(value.start)..];
+        // Only for values that end themselves (objects, arrays, strings): a number at the
+        // end of the window may go on in the next read.
+        let mut values = serde_json::Deserializer::from_slice(bytes).into_iter::<T>();
+        match values.next() {
+            Some(Ok(parsed)) => {
+                value
+                    .end
+                    .set(Some(value.start + values.byte_offset() as u64));
+                Ok(parsed)
+            }
+            _ => Err(PieceError::Again),
+        }
+    }
+
     /// The byte at `pos` after JSON whitespace, reading more as needed; `None` at the end.
     fn peek(&mut self) -> Result<Option<u8>, ManifestError> {
         loop {
@@ -373,7 +425,23 @@ impl<R: Read> Input<R> {
             } else if in_string {
                 match memchr::memchr2(b'"', b'\\', &self.window()[i..]) {
                     None => at = end,
-                    Some(k) if self.buf[i + k] == b'\\' => at += k as u64 + 2,
+                    // serde_json reads the four bytes after `\u` as hex digits, quotes
+                    // or not: the piece must hold them, for its error to be the one
+                    // `from_slice` reports (`"\u"x` is an invalid escape, not truncated).
+                    Some(k) if self.buf[i + k] == b'\\' => match self.window().get(i + k + 1) {
+                        Some(b'u') => at += k as u64 + 6,
+                        Some(_) => at += k as u64 + 2,
+                        None => {
+                            at += k as u64;
+                            if !self.fill()? {
+                                return Ok(Span {
+                                    start,
+                                    end: self.end(),
+                                    whole: false,
+                                });
+                            }
+                        }
+                    },
                     Some(k) => {
                         in_string = false;
                         at += k as u64 + 1;
@@ -463,17 +531,49 @@ impl<R: Read> Input<R> {
         Ok(Some(key))
     }
 
-    /// Calls `each` with the key and the value of every entry of the object at `pos`.
+    /// Calls `each` with the key and the value of every entry of the object at `pos`. An
+    /// object, array or string value is first offered to `each` where it lies in the
+    /// window, uncut; when `each` answers [`PieceError::Again`] (having kept nothing), the
+    /// value is cut and offered again as a span.
     fn entries(
         &mut self,
         ignored: bool,
-        mut each: impl FnMut(&Self, Span, Span) -> Result<(), ManifestError>,
+        mut each: impl FnMut(&Self, Span, &ValueAt) -> Result<(), PieceError>,
     ) -> Result<(), ManifestError> {
         self.pos += 1;
         let mut first = true;
         while let Some(key) = self.next_key(&mut first, ignored)? {
-            let value = self.value()?;
-            each(self, key, value)?;
+            let start = self.pos;
+            if matches!(self.buf[self.index(start)], b'{' | b'[' | b'"') {
+                let value = ValueAt {
+                    start,
+                    span: None,
+                    end: std::cell::Cell::new(None),
+                };
+                match each(self, key, &value) {
+                    Ok(()) => {
+                        match value.end.get() {
+                            Some(end) => self.pos = end,
+                            // Not parsed by `each`: step over it.
+                            None => drop(self.value()?),
+                        }
+                        continue;
+                    }
+                    Err(PieceError::Refused(error)) => return Err(error),
+                    Err(PieceError::Again) => {}
+                }
+            }
+            let span = self.value()?;
+            let value = ValueAt {
+                start,
+                span: Some(span),
+                end: std::cell::Cell::new(None),
+            };
+            match each(self, key, &value) {
+                Ok(()) => {}
+                Err(PieceError::Refused(error)) => return Err(error),
+                Err(PieceError::Again) => unreachable!("a cut value is parsed from its span"),
+            }
         }
         Ok(())
     }
@@ -551,7 +651,7 @@ impl<R: Read> Input<R> {
         let mut out = Vec::new();
         self.entries(false, |input, key, value| {
             let Key(id) = input.parse(key)?;
-            let node: Option<Object<RawNode<'_>>> = input.parse(value)?;
+            let node: Option<Object<RawNode<'_>>> = input.parse_value(value)?;
             out.extend(node.and_then(|Object(raw)| raw.into_relation(&id)));
             Ok(())
         })?;
@@ -566,7 +666,7 @@ impl<R: Read> Input<R> {
         let mut out = Vec::new();
         self.entries(false, |input, key, value| {
             let Key(id) = input.parse(key)?;
-            let source: Option<Object<RawSource<'_>>> = input.parse(value)?;
+            let source: Option<Object<RawSource<'_>>> = input.parse_value(value)?;
             out.extend(source.and_then(|Object(raw)| raw.into_relation(&id)));
             Ok(())
         })?;
@@ -581,7 +681,7 @@ impl<R: Read> Input<R> {
         let mut out = Vec::new();
         self.entries(false, |input, key, value| {
             let Key(id) = input.parse(key)?;
-            let exposure: Option<Object<RawExposure<'_>>> = input.parse(value)?;
+            let exposure: Option<Object<RawExposure<'_>>> = input.parse_value(value)?;
             out.extend(exposure.map(|Object(raw)| raw.into_manual(&id)));
             Ok(())
         })?;
@@ -602,17 +702,29 @@ impl<R: Read> Input<R> {
             } else if is_test(&id) {
                 (&mut tests, |_| true)
             } else {
-                input.parse::<IgnoredAny>(value)?;
+                input.parse_value::<IgnoredAny>(value)?;
                 return Ok(());
             };
             let start = lists.open();
-            input.parse_seed(
-                value,
-                ParentList {
-                    lists: &mut *lists,
-                    keep,
-                },
-            )?;
+            match value.span {
+                // In place, the list is read whole first, so that a value parsed again
+                // from its span has added nothing.
+                None => {
+                    let parents: Option<Vec<Key<'_>>> = input.parse_value(value)?;
+                    for Key(parent) in parents.into_iter().flatten() {
+                        if keep(&parent) {
+                            lists.add(&parent);
+                        }
+                    }
+                }
+                Some(span) => input.parse_seed(
+                    span,
+                    ParentList {
+                        lists: &mut *lists,
+                        keep,
+                    },
+                )?,
+            }
             lists.close(&id, start);
             Ok(())
         })?;
@@ -632,7 +744,7 @@ impl<R: Read> Input<R> {
         }
         self.entries(true, |input, key, value| {
             input.parse::<IgnoredAny>(key)?;
-            input.parse::<IgnoredAny>(value)?;
+            input.parse_value::<IgnoredAny>(value)?;
             Ok(())
         })
     }
