@@ -83,7 +83,10 @@ impl VirtualConnectionObj {
 #[Object(name = "VirtualConnection")]
 impl VirtualConnectionObj {
     async fn id(&self) -> ID {
-        ID(derived_luid(&format!("virtual-connection:{}", self.spec().luid)))
+        ID(derived_luid(&format!(
+            "virtual-connection:{}",
+            self.spec().luid
+        )))
     }
     async fn luid(&self) -> &str {
         &self.spec().luid
