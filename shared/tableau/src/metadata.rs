@@ -739,8 +739,22 @@ mod tests {
             "vizportalUrlId",
             "embeddedDatasources",
             "hasNextPage",
+            "upstreamVirtualConnectionTables",
         ] {
             assert!(query.contains(field), "query lacks {field}");
         }
+    }
+
+    #[test]
+    fn query_follows_data_source_chains_to_a_bounded_depth() {
+        let published = published_datasource_fields(DATASOURCE_CHAIN_DEPTH);
+        assert_eq!(
+            published.matches("upstreamDatasources").count(),
+            DATASOURCE_CHAIN_DEPTH
+        );
+        assert_eq!(
+            published.matches("upstreamVirtualConnectionTables").count(),
+            DATASOURCE_CHAIN_DEPTH + 1
+        );
     }
 }

@@ -8,8 +8,7 @@ use autoexpose_domain::Workbook;
 use autoexpose_tableau::TableauError;
 use common::*;
 use tableau_sim::{
-    CustomSqlSpec, DatasourceSpec, Simulator, VirtualConnectionSpec, VirtualTableSpec,
-    WorkbookSpec,
+    CustomSqlSpec, DatasourceSpec, Simulator, VirtualConnectionSpec, VirtualTableSpec, WorkbookSpec,
 };
 
 /// The example site's certified published data source (reads ORDERS and customers).
