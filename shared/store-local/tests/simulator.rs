@@ -71,8 +71,13 @@ fn write_manifest(name: &str, generated_at: &str) -> ArtifactLocation {
 }
 
 async fn start() -> (Simulator, SimPipeline) {
+    start_with("state.db").await
+}
+
+/// The example site and a pipeline on its own store file, `db`.
+async fn start_with(db: &str) -> (Simulator, SimPipeline) {
     let sim = example_site().await;
-    let store = LocalStore::open(scratch("state.db")).expect("open store");
+    let store = LocalStore::open(scratch(db)).expect("open store");
     let counting = Arc::new(CountingStore::new(store));
     let pipeline = SimPipeline {
         pipeline: Pipeline::from_shared(
@@ -229,5 +234,78 @@ async fn every_stage_runs_against_the_simulator() {
         .await
         .expect("apply stale");
     assert!(matches!(outcome, ApplyOutcome::Stale { .. }), "{outcome:?}");
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chained_sources_reach_their_models_and_a_backfill_removes_nothing() {
+    let (sim, pipeline) = start_with("lineage.db").await;
+    let manifest = write_manifest("lineage.json", "2025-03-01T07:00:00Z");
+    pipeline
+        .apply_manifest("shop", &manifest)
+        .await
+        .expect("apply");
+
+    // A workbook in Finance on a data source published on top of the certified Orders
+    // source: the models behind both data sources are its dependencies.
+    sim.edit_site("acme", |site| {
+        let mut middle = site.datasources[0].clone();
+        middle.luid = "d5d5d5d5-0002-4000-8000-0000000000d2".into();
+        middle.id = None;
+        middle.name = "Orders + Payments".into();
+        middle.table_ids = vec!["tbl-payments".into()];
+        middle.datasource_luids = vec![site.datasources[0].luid.clone()];
+        let mut workbook = site.workbooks[0].clone();
+        workbook.luid = "e1e1e1e1-0101-4000-8000-000000000101".into();
+        workbook.id = None;
+        workbook.name = "Chained Sources".into();
+        workbook.vizportal_url_id = "90001".into();
+        workbook.table_ids.clear();
+        workbook.custom_sql.clear();
+        workbook.datasource_luids = vec![middle.luid.clone()];
+        site.datasources.push(middle);
+        site.workbooks.push(workbook);
+    })
+    .expect("edit site");
+    let run = pipeline
+        .update_collections("acme", &["Finance".to_string()])
+        .await
+        .expect("select Finance");
+    assert_eq!(run.added, 3, "{run:?}");
+    let stored = pipeline.store().list_exposures("acme").await.expect("list");
+    let chained = stored
+        .iter()
+        .find(|s| s.exposure.workbook_luid == "e1e1e1e1-0101-4000-8000-000000000101")
+        .expect("chained exposure");
+    assert_eq!(
+        chained.exposure.depends_on,
+        [
+            "model.shop.customers",
+            "model.shop.orders",
+            "model.shop.payments"
+        ]
+    );
+
+    // Tableau Server rebuilding its Metadata API index answers with BACKFILL_RUNNING and
+    // whatever it has indexed so far (here: nothing): no exposure is removed, and the
+    // status says why.
+    sim.faults().set_metadata_backfill_running(true);
+    sim.edit_site("acme", |site| site.workbooks.clear())
+        .expect("edit site");
+    let err = pipeline
+        .sync_integration("acme", Trigger::Schedule)
+        .await
+        .expect_err("a listing during a backfill is not complete");
+    assert!(matches!(err, PipelineError::Tableau { .. }), "{err:?}");
+    assert_eq!(
+        pipeline.store().list_exposures("acme").await.expect("list"),
+        stored
+    );
+    let status = integration_status(pipeline.store(), "acme")
+        .await
+        .expect("status");
+    let message = status.last_error.expect("error on the status");
+    assert!(message.contains("BACKFILL_RUNNING"), "{message}");
+    assert!(message.contains("still indexing"), "{message}");
     sim.shutdown().await;
 }

@@ -152,7 +152,7 @@ pub enum TableauError {
 
     /// The Metadata API is still building its index, so answers may be incomplete.
     #[error(
-        "the Tableau Metadata API is still indexing this site's content (BACKFILL_RUNNING), so its answers may be incomplete: try again once indexing has finished"
+        "the Tableau Metadata API is still indexing this site's content (BACKFILL_RUNNING), so its answers may be incomplete: try again once indexing has finished (a server admin can follow it at /api/metadata/v1/control/backfill/status)"
     )]
     MetadataIndexing,
 

@@ -55,7 +55,34 @@ pub struct WorkbookListing {
 const TABLE_FIELDS: &str =
     "__typename id name fullName schema connectionType database { name connectionType }";
 
+/// How deep a chain of published data sources (one published on top of another) is
+/// followed beyond the first; each level is one more nested `upstreamDatasources`.
+const DATASOURCE_CHAIN_DEPTH: usize = 2;
+
+/// A virtual connection table and the database tables it reads.
+fn virtual_table_fields() -> String {
+    format!("luid name upstreamTables {{ {TABLE_FIELDS} }}")
+}
+
+/// A published data source with its tables, its virtual connection tables, and the
+/// published data sources it reads, `depth` levels further.
+fn published_datasource_fields(depth: usize) -> String {
+    let mut fields = format!(
+        "luid name hasExtracts upstreamTables {{ {TABLE_FIELDS} }} upstreamVirtualConnectionTables {{ {} }}",
+        virtual_table_fields()
+    );
+    if depth > 0 {
+        fields.push_str(&format!(
+            " upstreamDatasources {{ {} }}",
+            published_datasource_fields(depth - 1)
+        ));
+    }
+    fields
+}
+
 fn workbooks_query() -> String {
+    let published = published_datasource_fields(DATASOURCE_CHAIN_DEPTH);
+    let virtual_tables = virtual_table_fields();
     format!(
         "query Workbooks($first: Int, $after: String, $projectLuids: [String]) {{
   workbooksConnection(first: $first, after: $after,
@@ -67,12 +94,13 @@ fn workbooks_query() -> String {
       id luid name uri vizportalUrlId projectName projectLuid description createdAt updatedAt
       owner {{ name username email }}
       upstreamTables {{ {TABLE_FIELDS} }}
+      upstreamVirtualConnectionTables {{ {virtual_tables} }}
       embeddedDatasources {{
         hasExtracts
         upstreamTables {{ {TABLE_FIELDS} }}
-        upstreamDatasources {{ luid name hasExtracts upstreamTables {{ {TABLE_FIELDS} }} }}
+        upstreamDatasources {{ {published} }}
       }}
-      upstreamDatasources {{ luid name hasExtracts upstreamTables {{ {TABLE_FIELDS} }} }}
+      upstreamDatasources {{ {published} }}
     }}
   }}
 }}"
@@ -711,8 +739,22 @@ mod tests {
             "vizportalUrlId",
             "embeddedDatasources",
             "hasNextPage",
+            "upstreamVirtualConnectionTables",
         ] {
             assert!(query.contains(field), "query lacks {field}");
         }
+    }
+
+    #[test]
+    fn query_follows_data_source_chains_to_a_bounded_depth() {
+        let published = published_datasource_fields(DATASOURCE_CHAIN_DEPTH);
+        assert_eq!(
+            published.matches("upstreamDatasources").count(),
+            DATASOURCE_CHAIN_DEPTH
+        );
+        assert_eq!(
+            published.matches("upstreamVirtualConnectionTables").count(),
+            DATASOURCE_CHAIN_DEPTH + 1
+        );
     }
 }

@@ -130,6 +130,8 @@ pub(crate) struct WorkbookNode {
     embedded_datasources: Option<Vec<Option<EmbeddedDatasourceNode>>>,
     #[serde(default)]
     upstream_datasources: Option<Vec<Option<PublishedDatasourceNode>>>,
+    #[serde(default)]
+    upstream_virtual_connection_tables: Option<Vec<Option<VirtualTableNode>>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -196,6 +198,20 @@ struct PublishedDatasourceNode {
     name: Option<String>,
     #[serde(default)]
     has_extracts: Option<bool>,
+    #[serde(default)]
+    upstream_tables: Option<Vec<Option<TableNode>>>,
+    /// Published data sources this one is built on.
+    #[serde(default)]
+    upstream_datasources: Option<Vec<Option<PublishedDatasourceNode>>>,
+    #[serde(default)]
+    upstream_virtual_connection_tables: Option<Vec<Option<VirtualTableNode>>>,
+}
+
+/// A `VirtualConnectionTable`: a table of a virtual connection, with the database tables
+/// it reads.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct VirtualTableNode {
     #[serde(default)]
     upstream_tables: Option<Vec<Option<TableNode>>>,
 }
@@ -270,9 +286,65 @@ impl TableSink {
     }
 }
 
+/// Adds the tables a published data source reaches: its own, those of its virtual
+/// connection tables, and those of the published data sources it is built on (at any depth
+/// the response holds). Only the data source the workbook uses is recorded in
+/// `datasources`; the ones it is built on are refreshed on their own schedules.
+fn add_published(
+    ds: PublishedDatasourceNode,
+    sink: &mut TableSink,
+    datasources: &mut Vec<DatasourceRef>,
+) {
+    add_published_tables(
+        ds.upstream_tables,
+        ds.upstream_virtual_connection_tables,
+        ds.upstream_datasources,
+        sink,
+    );
+    if let Some(luid) = ds.luid
+        && !datasources.iter().any(|d| d.luid == luid)
+    {
+        datasources.push(DatasourceRef {
+            luid,
+            name: ds.name.unwrap_or_default(),
+            has_extracts: ds.has_extracts.unwrap_or(false),
+        });
+    }
+}
+
+fn add_published_tables(
+    tables: Option<Vec<Option<TableNode>>>,
+    virtual_tables: Option<Vec<Option<VirtualTableNode>>>,
+    upstream: Option<Vec<Option<PublishedDatasourceNode>>>,
+    sink: &mut TableSink,
+) {
+    for table in flatten(tables) {
+        sink.add(table);
+    }
+    for virtual_table in flatten(virtual_tables) {
+        add_virtual_table(virtual_table, sink);
+    }
+    for ds in flatten(upstream) {
+        add_published_tables(
+            ds.upstream_tables,
+            ds.upstream_virtual_connection_tables,
+            ds.upstream_datasources,
+            sink,
+        );
+    }
+}
+
+/// Adds the database tables a virtual connection table reads.
+fn add_virtual_table(virtual_table: VirtualTableNode, sink: &mut TableSink) {
+    for table in flatten(virtual_table.upstream_tables) {
+        sink.add(table);
+    }
+}
+
 impl WorkbookNode {
     /// Converts the wire node into the domain [`Workbook`], gathering tables reached
-    /// directly, through embedded data sources and through published data sources.
+    /// directly, through embedded data sources, through published data sources (and the
+    /// ones they are built on) and through virtual connection tables, each table once.
     pub(crate) fn into_workbook(self) -> Workbook {
         let mut sink = TableSink::default();
         let mut datasources: Vec<DatasourceRef> = Vec::new();
@@ -280,20 +352,6 @@ impl WorkbookNode {
         for table in flatten(self.upstream_tables) {
             sink.add(table);
         }
-        let mut add_published = |ds: PublishedDatasourceNode, sink: &mut TableSink| {
-            for table in flatten(ds.upstream_tables) {
-                sink.add(table);
-            }
-            if let Some(luid) = ds.luid
-                && !datasources.iter().any(|d| d.luid == luid)
-            {
-                datasources.push(DatasourceRef {
-                    luid,
-                    name: ds.name.unwrap_or_default(),
-                    has_extracts: ds.has_extracts.unwrap_or(false),
-                });
-            }
-        };
         for embedded in flatten(self.embedded_datasources) {
             let proxies: Vec<_> = flatten(embedded.upstream_datasources).collect();
             // An embedded source that proxies a published one is refreshed through that one.
@@ -304,11 +362,14 @@ impl WorkbookNode {
                 sink.add(table);
             }
             for ds in proxies {
-                add_published(ds, &mut sink);
+                add_published(ds, &mut sink, &mut datasources);
             }
         }
         for ds in flatten(self.upstream_datasources) {
-            add_published(ds, &mut sink);
+            add_published(ds, &mut sink, &mut datasources);
+        }
+        for virtual_table in flatten(self.upstream_virtual_connection_tables) {
+            add_virtual_table(virtual_table, &mut sink);
         }
         let owner = self.owner.and_then(|o| {
             let name = o.name.or(o.username);

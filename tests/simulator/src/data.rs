@@ -76,6 +76,9 @@ pub struct SiteSpec {
     /// Workbooks.
     #[serde(default)]
     pub workbooks: Vec<WorkbookSpec>,
+    /// Virtual connections (Tableau 2022.x and later) and their tables.
+    #[serde(default)]
+    pub virtual_connections: Vec<VirtualConnectionSpec>,
 }
 
 fn default_site_number() -> u32 {
@@ -202,6 +205,38 @@ pub struct DatasourceSpec {
     /// When set, refresh jobs for it fail with this text in `notes`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh_error: Option<String>,
+    /// Other published data sources it reads (a data source published on top of another).
+    #[serde(default)]
+    pub datasource_luids: Vec<String>,
+    /// Virtual connection tables it reads, by their LUID.
+    #[serde(default)]
+    pub virtual_table_luids: Vec<String>,
+}
+
+/// A virtual connection: a shared set of connections whose tables data sources read.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VirtualConnectionSpec {
+    /// REST LUID.
+    pub luid: String,
+    /// Name.
+    pub name: String,
+    /// Its tables.
+    #[serde(default)]
+    pub tables: Vec<VirtualTableSpec>,
+}
+
+/// A table of a virtual connection, standing for the database tables it reads.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VirtualTableSpec {
+    /// LUID.
+    pub luid: String,
+    /// Name as the virtual connection shows it.
+    pub name: String,
+    /// Database tables it reads.
+    #[serde(default)]
+    pub table_ids: Vec<String>,
 }
 
 /// A workbook.
@@ -243,6 +278,9 @@ pub struct WorkbookSpec {
     /// When set, refresh jobs for it fail with this text in `notes`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh_error: Option<String>,
+    /// Virtual connection tables its embedded data source reads, by their LUID.
+    #[serde(default)]
+    pub virtual_table_luids: Vec<String>,
 }
 
 impl SiteSpec {

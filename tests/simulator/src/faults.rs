@@ -48,6 +48,7 @@ struct FaultState {
     node_limit: usize,
     rate_exceeded_left: u32,
     timeout_above_first: Option<usize>,
+    backfill_running: bool,
 }
 
 /// Shared, runtime-changeable fault switches. Get it from [`crate::Simulator::faults`].
@@ -79,6 +80,7 @@ impl Faults {
                 node_limit,
                 rate_exceeded_left: 0,
                 timeout_above_first: None,
+                backfill_running: false,
             }),
             default_node_limit: node_limit,
         }
@@ -146,6 +148,13 @@ impl Faults {
         self.lock().timeout_above_first = first;
     }
 
+    /// Marks the Metadata API as still building its index (after `tsm maintenance
+    /// metadata-services enable`, or a re-index): every query answers its data with a
+    /// `BACKFILL_RUNNING` warning, as the data may be incomplete.
+    pub fn set_metadata_backfill_running(&self, running: bool) {
+        self.lock().backfill_running = running;
+    }
+
     /// Turns every fault off and restores the configured node limit.
     pub fn clear(&self) {
         let mut state = self.lock();
@@ -160,6 +169,7 @@ impl Faults {
             node_limit: self.default_node_limit,
             rate_exceeded_left: 0,
             timeout_above_first: None,
+            backfill_running: false,
         };
     }
 
@@ -205,6 +215,10 @@ impl Faults {
         }
         state.rate_exceeded_left -= 1;
         true
+    }
+
+    pub(crate) fn backfill_running(&self) -> bool {
+        self.lock().backfill_running
     }
 
     pub(crate) fn timeout_above_first(&self) -> Option<usize> {

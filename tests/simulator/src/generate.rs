@@ -132,6 +132,8 @@ pub fn generate_site(workbooks: usize, tables_per_workbook: usize, seed: u64) ->
             table_ids: pick_tables(&mut rng, tables_per_workbook.clamp(1, 5)),
             custom_sql: Vec::new(),
             refresh_error: None,
+            datasource_luids: Vec::new(),
+            virtual_table_luids: Vec::new(),
         })
         .collect();
 
@@ -170,6 +172,7 @@ pub fn generate_site(workbooks: usize, tables_per_workbook: usize, seed: u64) ->
             datasource_luids,
             custom_sql,
             refresh_error: None,
+            virtual_table_luids: Vec::new(),
         });
     }
 
@@ -191,6 +194,7 @@ pub fn generate_site(workbooks: usize, tables_per_workbook: usize, seed: u64) ->
             tables,
             datasources,
             workbooks: workbook_specs,
+            virtual_connections: Vec::new(),
         }],
     }
 }

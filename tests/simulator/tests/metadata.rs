@@ -362,3 +362,46 @@ async fn edits_while_running_show_up_in_the_next_query() {
     assert!(!all.contains(&"Sales Targets".to_string()));
     assert!(sim.edit_site("nope", |_| ()).is_err());
 }
+
+#[tokio::test]
+async fn a_running_backfill_answers_its_data_with_a_warning() {
+    let sim = start().await;
+    let token = token(&sim).await;
+    let query = "{ workbooksConnection(first: 5) { nodes { name } } }";
+    sim.faults().set_metadata_backfill_running(true);
+    let (_, body) = graphql(&sim, &token, query, json!({})).await;
+    assert_eq!(first_error_code(&body), Some("BACKFILL_RUNNING"));
+    assert_eq!(body["errors"][0]["extensions"]["severity"], "WARNING");
+    assert!(
+        body["data"]["workbooksConnection"]["nodes"].is_array(),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn virtual_connection_tables_lead_to_their_database_tables() {
+    let sim = start().await;
+    sim.edit_site("acme", |site| {
+        site.virtual_connections
+            .push(tableau_sim::VirtualConnectionSpec {
+                luid: "vc-1".into(),
+                name: "Governed".into(),
+                tables: vec![tableau_sim::VirtualTableSpec {
+                    luid: "vct-1".into(),
+                    name: "SESSIONS".into(),
+                    table_ids: vec!["tbl-sessions".into()],
+                }],
+            });
+        site.workbooks[0].virtual_table_luids = vec!["vct-1".into()];
+    })
+    .unwrap();
+    let token = token(&sim).await;
+    let query = "query($name: String) { workbooks(filter: {name: $name}) {
+        name upstreamVirtualConnectionTables { luid name
+        upstreamTables { id name } virtualConnection { luid name tables { luid } } } } }";
+    let (_, body) = graphql(&sim, &token, query, json!({"name": "Revenue Overview"})).await;
+    let reached = &body["data"]["workbooks"][0]["upstreamVirtualConnectionTables"][0];
+    assert_eq!(reached["luid"], "vct-1", "{body}");
+    assert_eq!(reached["upstreamTables"][0]["id"], "tbl-sessions");
+    assert_eq!(reached["virtualConnection"]["tables"][0]["luid"], "vct-1");
+}

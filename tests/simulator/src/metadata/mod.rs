@@ -137,6 +137,12 @@ pub(crate) async fn handle(state: &Arc<AppState>, req: &Req) -> Response {
             "extensions": {"severity": "WARNING", "code": "NODE_LIMIT_EXCEEDED", "properties": {"nodeLimit": limit}}
         }));
     }
+    if state.faults.backfill_running() {
+        extra.push(json!({
+            "message": "The Metadata API is still indexing content on this server (backfill in progress), so the results may be incomplete.",
+            "extensions": {"severity": "WARNING", "code": "BACKFILL_RUNNING"}
+        }));
+    }
     if !extra.is_empty()
         && let Some(object) = body.as_object_mut()
     {

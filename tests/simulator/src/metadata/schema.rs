@@ -15,6 +15,9 @@ use crate::data::{CustomSqlSpec, DatasourceSpec, TableSpec, WorkbookSpec};
 use crate::state::{Site, lock};
 use crate::util::derived_luid;
 
+mod lineage;
+use lineage::{VirtualTableObj, datasources_of, virtual_tables_of};
+
 /// The executable schema.
 pub(crate) type SimSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
 
@@ -558,6 +561,13 @@ impl PublishedDatasourceObj {
     async fn downstream_workbooks(&self) -> Vec<WorkbookObj> {
         workbooks_using(&self.site, &self.spec().luid)
     }
+    /// Published data sources this one is built on.
+    async fn upstream_datasources(&self) -> Vec<PublishedDatasourceObj> {
+        datasources_of(&self.site, &self.spec().datasource_luids)
+    }
+    async fn upstream_virtual_connection_tables(&self) -> Vec<VirtualTableObj> {
+        virtual_tables_of(&self.site, &self.spec().virtual_table_luids)
+    }
 }
 
 /// What an embedded data source stands for.
@@ -803,6 +813,15 @@ impl WorkbookObj {
     }
     async fn embedded_datasources(&self) -> Vec<EmbeddedDatasourceObj> {
         self.embedded()
+    }
+    /// Virtual connection tables read by its embedded data source and by the published
+    /// data sources it uses.
+    async fn upstream_virtual_connection_tables(&self) -> Vec<VirtualTableObj> {
+        let mut luids = self.spec().virtual_table_luids.clone();
+        for d in self.datasource_indices() {
+            luids.extend(self.site.spec.datasources[d].virtual_table_luids.clone());
+        }
+        virtual_tables_of(&self.site, &luids)
     }
 }
 
