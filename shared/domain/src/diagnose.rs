@@ -256,7 +256,26 @@ fn defaults_note(table: &UpstreamTable, aliases: &AliasMap) -> Option<String> {
             )
         })
         .collect();
+    let mut words = words;
+    if let Some(stale) = stale_schema(table, schema) {
+        words.insert(0, stale);
+    }
     (!words.is_empty()).then(|| words.join("; "))
+}
+
+/// Says when Tableau's `schema` field disagrees with the schema its `fullName` names,
+/// which is the one matched (see `table_parts`).
+fn stale_schema(table: &UpstreamTable, schema: &str) -> Option<String> {
+    let field = table.schema.as_deref()?.trim();
+    if field.is_empty() || normalize_part(field) == normalize_part(schema) {
+        return None;
+    }
+    Some(format!(
+        "Tableau's schema field says '{}' but its full name {} reads schema '{}', which is matched",
+        printable(field),
+        printable(table.full_name.as_deref().unwrap_or_default()),
+        printable(&unquote(schema))
+    ))
 }
 
 fn display_table(table: &UpstreamTable) -> String {
@@ -420,11 +439,15 @@ pub fn to_text(report: &Diagnosis) -> String {
                             .iter()
                             .map(|p| format!("{p:?}").to_lowercase())
                             .collect();
+                        let differs = if parts.is_empty() {
+                            "has the same schema and name, in one of several databases".to_string()
+                        } else {
+                            format!("differs in {}", parts.join(", "))
+                        };
                         out.push_str(&format!(
-                            "            nearest: {} ({}) differs in {}\n",
+                            "            nearest: {} ({}) {differs}\n",
                             printable(&c.relation),
                             printable(&c.unique_id),
-                            parts.join(", ")
                         ));
                     }
                     if let Some(hint) = hint {

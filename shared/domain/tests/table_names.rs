@@ -237,6 +237,34 @@ fn diagnose_suggests_the_default_database_when_dbt_has_the_table_twice() {
     };
     assert!(hint.contains("Tableau names no database"), "{hint}");
     assert!(hint.contains("--default-database sqlserver="), "{hint}");
+    let text = to_text(&report);
+    assert!(
+        text.contains("has the same schema and name, in one of several databases"),
+        "{text}"
+    );
+}
+
+#[test]
+fn diagnose_notes_a_schema_field_that_disagrees_with_full_name() {
+    let stale = table(
+        Some("dvd"),
+        "public1",
+        "actor",
+        "[public].[actor]",
+        "postgres",
+    );
+    let report = diagnose(&manifest(), &[workbook(vec![stale])], &Aliases::default());
+    assert!(matches!(
+        report.tables[0].status,
+        TableStatus::Matched { .. }
+    ));
+    let note = report.tables[0].note.as_deref().unwrap_or_default();
+    assert!(
+        note.contains(
+            "schema field says 'public1' but its full name [public].[actor] reads schema 'public'"
+        ),
+        "{note}"
+    );
 }
 
 #[test]
