@@ -3,6 +3,8 @@
 //! disagreeing with `fullName`, doubled brackets, `database: null`, tables of files, web
 //! data connectors and SaaS, and tables whose names the Metadata API obfuscates.
 
+// This binary starts its own site, not the example one the helpers re-export.
+#[allow(unused_imports)]
 mod common;
 
 use autoexpose_domain::diagnose::{TableStatus, diagnose};
