@@ -7,10 +7,22 @@ use autoexpose_pipeline::SyncRun;
 pub(crate) fn run_summary(run: &SyncRun) -> String {
     match &run.error {
         Some(error) => format!("{} failed: {error}", run.finished_at),
-        None => format!(
-            "{} ok: {} workbooks, {} added, {} changed, {} removed",
-            run.finished_at, run.workbooks, run.added, run.changed, run.removed
-        ),
+        None => {
+            // A run that Tableau answered with hidden tables is not a success to report.
+            let outcome = if run.warning.is_some() {
+                "incomplete"
+            } else {
+                "ok"
+            };
+            let mut line = format!(
+                "{} {outcome}: {} workbooks, {} added, {} changed, {} removed",
+                run.finished_at, run.workbooks, run.added, run.changed, run.removed
+            );
+            if let Some(warning) = &run.warning {
+                line.push_str(&format!("; {warning}"));
+            }
+            line
+        }
     }
 }
 

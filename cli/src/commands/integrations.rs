@@ -50,7 +50,7 @@ pub(crate) struct SetIntegrationArgs {
     pub(crate) id: String,
     #[command(flatten)]
     pub(crate) aliases: AliasArgs,
-    /// Remove every database and schema alias first.
+    /// Remove every database and schema alias and default first.
     #[arg(long)]
     pub(crate) clear_aliases: bool,
     /// Also make exposures for workbooks that match no dbt node.
@@ -155,10 +155,16 @@ async fn set(pipeline: &CliPipeline, args: SetIntegrationArgs) -> anyhow::Result
     if args.clear_aliases {
         integration.database_aliases.clear();
         integration.schema_aliases.clear();
+        integration.default_schemas.clear();
+        integration.default_databases.clear();
     }
     let aliases = args.aliases.to_aliases();
     integration.database_aliases.extend(aliases.databases);
     integration.schema_aliases.extend(aliases.schemas);
+    integration.default_schemas.extend(aliases.default_schemas);
+    integration
+        .default_databases
+        .extend(aliases.default_databases);
     if let Some(include) = args.include_unmatched {
         integration.include_unmatched = include;
     }
@@ -290,6 +296,26 @@ async fn show(pipeline: &CliPipeline, id: &str) -> anyhow::Result<()> {
     if !aliases.is_empty() {
         println!("aliases:       {}", aliases.join(", "));
     }
+    let scoped = |part: &str, scope: &str, value: &str| match scope {
+        "" => format!("{part} {value}"),
+        scope => format!("{part} {value} for {scope}"),
+    };
+    let defaults: Vec<String> = i
+        .default_schemas
+        .iter()
+        .map(|(scope, value)| scoped("schema", scope, value))
+        .chain(
+            i.default_databases
+                .iter()
+                .map(|(scope, value)| scoped("database", scope, value)),
+        )
+        .collect();
+    if !defaults.is_empty() {
+        println!(
+            "defaults:      {} (where Tableau names none)",
+            defaults.join(", ")
+        );
+    }
     println!("exposures:     {}", exposures.len());
     println!(
         "removal guard: a run may remove up to {}% of them; more is held back for `--allow-mass-removal`",
@@ -315,6 +341,9 @@ async fn show(pipeline: &CliPipeline, id: &str) -> anyhow::Result<()> {
     }
     if let Some(error) = &status.last_error {
         println!("last error:    {error}");
+    }
+    if let Some(warning) = &status.last_warning {
+        println!("warning:       {warning}");
     }
     if let Some(lease) = pipeline.store().get_lease(id).await? {
         let since = if lease.acquired_at.is_empty() {

@@ -26,6 +26,7 @@ fn run(id: &str, started_at: &str, error: Option<&str>) -> SyncRun {
         removed: 0,
         workbooks: 3,
         error: error.map(String::from),
+        warning: None,
     }
 }
 

@@ -8,8 +8,10 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::fqn::normalize_part;
-use crate::index::{AliasMap, Aliases, Lookup, RelationIndex, custom_sql_tables, table_parts};
+use crate::fqn::{normalize_part, unquote};
+use crate::index::{
+    AliasMap, Aliases, DefaultApplied, Lookup, RelationIndex, custom_sql_tables, table_parts,
+};
 use crate::manifest::{Manifest, Relation};
 use crate::printable::printable;
 use crate::workbook::{UpstreamTable, Workbook};
@@ -58,6 +60,14 @@ pub enum TableStatus {
     },
     /// Tableau hid its name from the signed-in user.
     Hidden,
+    /// It is a file's, a web data connector's or a SaaS application's table, which no dbt
+    /// node can be.
+    NotWarehouse {
+        /// What it reads, in words: "a file", "a web data connector", "a SaaS application".
+        source: String,
+        /// Tableau's connection type, e.g. `excel-direct`.
+        connection_type: String,
+    },
 }
 
 /// One Tableau table of one workbook.
@@ -72,6 +82,9 @@ pub struct TableDiagnosis {
     /// Whether and how it matched.
     #[serde(flatten)]
     pub status: TableStatus,
+    /// The defaults that filled a part Tableau left empty, in words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// Counts of the report.
@@ -87,6 +100,9 @@ pub struct DiagnoseSummary {
     pub unmatched_without_candidate: usize,
     /// Tables Tableau hid.
     pub hidden: usize,
+    /// Tables of files, web data connectors and SaaS applications.
+    #[serde(default)]
+    pub not_warehouse: usize,
 }
 
 /// The whole report.
@@ -151,18 +167,34 @@ pub fn diagnose(manifest: &Manifest, workbooks: &[Workbook], aliases: &Aliases) 
                     report.summary.hidden += 1;
                     TableStatus::Hidden
                 }
+                Lookup::NotWarehouse(kind) => {
+                    report.summary.not_warehouse += 1;
+                    TableStatus::NotWarehouse {
+                        source: kind.describe().to_string(),
+                        connection_type: table.connection_type.clone().unwrap_or_default(),
+                    }
+                }
                 Lookup::Unmatched => {
-                    let nearest = nearest_relations(table, &normalized, 3);
+                    let parts = effective_parts(table, &alias_map);
+                    let nearest = parts
+                        .as_ref()
+                        .map(|p| nearest_relations(p, &normalized, 3))
+                        .unwrap_or_default();
                     if nearest.is_empty() {
                         report.summary.unmatched_without_candidate += 1;
                     } else {
                         report.summary.unmatched_with_candidate += 1;
                     }
-                    let hint = nearest
-                        .first()
-                        .and_then(|c| hint_for(table, c, &normalized));
+                    let hint = match (&parts, nearest.first()) {
+                        (Some(p), Some(best)) => hint_for(table, p, best, &normalized),
+                        _ => None,
+                    };
                     TableStatus::Unmatched { nearest, hint }
                 }
+            };
+            let note = match status {
+                TableStatus::Hidden | TableStatus::NotWarehouse { .. } => None,
+                _ => defaults_note(table, &alias_map),
             };
             report.summary.tables += 1;
             report.tables.push(TableDiagnosis {
@@ -170,36 +202,107 @@ pub fn diagnose(manifest: &Manifest, workbooks: &[Workbook], aliases: &Aliases) 
                 workbook_luid: workbook.luid.clone(),
                 table: display_table(table),
                 status,
+                note,
             });
         }
     }
     report
 }
 
+/// A table's parts with the integration's defaults filling what Tableau left empty.
+struct Parts {
+    database: Option<String>,
+    schema: String,
+    name: String,
+    /// Whether Tableau itself gave no schema, or no database.
+    schema_missing: bool,
+    database_missing: bool,
+}
+
+fn effective_parts(table: &UpstreamTable, aliases: &AliasMap) -> Option<Parts> {
+    let (database, schema, name) = table_parts(table)?;
+    let mut parts = Parts {
+        database: database.map(unquote),
+        schema: unquote(schema),
+        name: unquote(name),
+        schema_missing: schema.trim().is_empty(),
+        database_missing: database.is_none(),
+    };
+    for applied in aliases.defaults_for(table, database, schema) {
+        match applied.part {
+            "database" => parts.database = Some(applied.value),
+            _ => parts.schema = applied.value,
+        }
+    }
+    Some(parts)
+}
+
+/// Says which defaults filled a part Tableau left empty, e.g. "schema 'public' is the
+/// integration's default for postgres tables (Tableau names none)".
+fn defaults_note(table: &UpstreamTable, aliases: &AliasMap) -> Option<String> {
+    let (database, schema, _) = table_parts(table)?;
+    let applied = aliases.defaults_for(table, database, schema);
+    let words: Vec<String> = applied
+        .iter()
+        .map(|DefaultApplied { part, value, scope }| {
+            let scope = if scope.is_empty() {
+                "every table".to_string()
+            } else {
+                format!("{} tables", printable(scope))
+            };
+            format!(
+                "{part} '{}' is the default for {scope} (Tableau names none)",
+                printable(value)
+            )
+        })
+        .collect();
+    let mut words = words;
+    if let Some(stale) = stale_schema(table, schema) {
+        words.insert(0, stale);
+    }
+    (!words.is_empty()).then(|| words.join("; "))
+}
+
+/// Says when Tableau's `schema` field disagrees with the schema its `fullName` names,
+/// which is the one matched (see `table_parts`).
+fn stale_schema(table: &UpstreamTable, schema: &str) -> Option<String> {
+    let field = table.schema.as_deref()?.trim();
+    if field.is_empty() || normalize_part(field) == normalize_part(schema) {
+        return None;
+    }
+    Some(format!(
+        "Tableau's schema field says '{}' but its full name {} reads schema '{}', which is matched",
+        printable(field),
+        printable(table.full_name.as_deref().unwrap_or_default()),
+        printable(&unquote(schema))
+    ))
+}
+
 fn display_table(table: &UpstreamTable) -> String {
     match table_parts(table) {
         Some((database, schema, name)) => [database.unwrap_or(""), schema, name]
             .into_iter()
+            .map(unquote)
             .filter(|p| !p.is_empty())
             .collect::<Vec<_>>()
             .join("."),
-        None => "(hidden by Tableau permissions)".into(),
+        None => match &table.id {
+            Some(id) => format!("(name hidden by Tableau permissions; table id {id})"),
+            None => "(name hidden by Tableau permissions)".into(),
+        },
     }
 }
 
 /// Relations with a similar name (equal, a near miss, or one containing the other), ranked
 /// by the parts that agree, then by edit distance.
 fn nearest_relations(
-    table: &UpstreamTable,
+    parts: &Parts,
     relations: &[NormalizedRelation<'_>],
     limit: usize,
 ) -> Vec<Candidate> {
-    let Some((database, schema, name)) = table_parts(table) else {
-        return Vec::new();
-    };
-    let database = database.map(normalize_part);
-    let schema = normalize_part(schema);
-    let name = normalize_part(name);
+    let database = parts.database.as_deref().map(normalize_part);
+    let schema = normalize_part(&parts.schema);
+    let name = normalize_part(&parts.name);
     let near_name = (name.chars().count() / 3).max(2);
     let mut scored: Vec<(usize, usize, Candidate)> = Vec::new();
     for r in relations {
@@ -250,21 +353,38 @@ fn nearest_relations(
 /// A suggestion a person can act on, from the best candidate.
 fn hint_for(
     table: &UpstreamTable,
+    parts: &Parts,
     best: &Candidate,
     relations: &[NormalizedRelation<'_>],
 ) -> Option<String> {
-    let (database, schema, name) = table_parts(table)?;
     let relation = relations
         .iter()
         .find(|r| r.relation.unique_id == best.unique_id)?
         .relation;
     // Names from Tableau and from the manifest, shown as text a terminal cannot act on.
-    let database = printable(database.unwrap_or_default());
-    let (schema, name) = (printable(schema), printable(name));
+    let database = printable(parts.database.as_deref().unwrap_or_default());
+    let (schema, name) = (printable(&parts.schema), printable(&parts.name));
     let dbt_db = printable(relation.database.as_deref().unwrap_or_default());
     let dbt_schema = printable(&relation.schema);
     let dbt_name = printable(&relation.identifier);
+    // The scope to suggest for a default: the connection type, which the table's siblings
+    // on the same connection share.
+    let scope = table
+        .connection_type
+        .as_deref()
+        .map(|c| format!("{}=", printable(c)))
+        .unwrap_or_default();
     match best.differs.as_slice() {
+        [Part::Schema] | [Part::Database, Part::Schema]
+            if parts.schema_missing && schema.is_empty() =>
+        {
+            Some(format!(
+                "Tableau names no schema for this table (its connection's default schema applies) and dbt builds it in '{dbt_schema}'; set that default: `--default-schema {scope}{dbt_schema}` (on the integration: `autoexpose integrations set ID --default-schema {scope}{dbt_schema}`)"
+            ))
+        }
+        [] if parts.database_missing && parts.database.is_none() => Some(format!(
+            "Tableau names no database for this table and dbt builds '{schema}.{name}' in more than one database; say which one Tableau's connection reads: `--default-database {scope}{dbt_db}` (on the integration: `autoexpose integrations set ID --default-database {scope}{dbt_db}`)"
+        )),
         [Part::Database] => Some(format!(
             "the database differs: Tableau reads '{database}', dbt builds into '{dbt_db}'; add `--database-alias {database}={dbt_db}` (or a database alias on the integration)"
         )),
@@ -304,6 +424,13 @@ pub fn to_text(report: &Diagnosis) -> String {
                     ));
                 }
                 TableStatus::Hidden => out.push_str(&format!("  hidden    {table}\n")),
+                TableStatus::NotWarehouse {
+                    source,
+                    connection_type,
+                } => out.push_str(&format!(
+                    "  apart     {table} ({}: {source}, which no dbt node can be)\n",
+                    printable(connection_type)
+                )),
                 TableStatus::Unmatched { nearest, hint } => {
                     out.push_str(&format!("  no match  {table}\n"));
                     for c in nearest {
@@ -312,17 +439,24 @@ pub fn to_text(report: &Diagnosis) -> String {
                             .iter()
                             .map(|p| format!("{p:?}").to_lowercase())
                             .collect();
+                        let differs = if parts.is_empty() {
+                            "has the same schema and name, in one of several databases".to_string()
+                        } else {
+                            format!("differs in {}", parts.join(", "))
+                        };
                         out.push_str(&format!(
-                            "            nearest: {} ({}) differs in {}\n",
+                            "            nearest: {} ({}) {differs}\n",
                             printable(&c.relation),
                             printable(&c.unique_id),
-                            parts.join(", ")
                         ));
                     }
                     if let Some(hint) = hint {
                         out.push_str(&format!("            hint: {hint}\n"));
                     }
                 }
+            }
+            if let Some(note) = &t.note {
+                out.push_str(&format!("            note: {note}\n"));
             }
         }
     }
@@ -331,8 +465,21 @@ pub fn to_text(report: &Diagnosis) -> String {
     }
     let s = &report.summary;
     out.push_str(&format!(
-        "\n{} tables: {} matched, {} unmatched with a near dbt relation, {} unmatched with none, {} hidden\n",
+        "\n{} tables: {} matched, {} unmatched with a near dbt relation, {} unmatched with none, {} hidden",
         s.tables, s.matched, s.unmatched_with_candidate, s.unmatched_without_candidate, s.hidden
     ));
+    if s.not_warehouse > 0 {
+        out.push_str(&format!(
+            ", {} not in a warehouse (files, web data connectors, SaaS)",
+            s.not_warehouse
+        ));
+    }
+    out.push('\n');
+    if s.hidden > 0 {
+        out.push_str(&format!(
+            "\n{} of {} tables are hidden: Tableau returns them without names because the token's user lacks permission to see their metadata. Give that user Connect permission on the data sources (and View on the workbooks), or a site role that may view lineage (Site Administrator Explorer or Creator), then sync again.\n",
+            s.hidden, s.tables
+        ));
+    }
     out
 }

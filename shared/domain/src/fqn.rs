@@ -59,14 +59,22 @@ pub fn unquote(part: &str) -> String {
 }
 
 /// Splits a dotted name on the dots outside quotes and brackets:
-/// `[db].[sch.ema].[t]` → `["[db]", "[sch.ema]", "[t]"]`.
+/// `[db].[sch.ema].[t]` → `["[db]", "[sch.ema]", "[t]"]`. A doubled closing quote inside
+/// a quoted part stands for one and does not end it, so `[a]].b]` stays one part.
 pub fn split_parts(full_name: &str) -> Vec<&str> {
     let mut parts = Vec::new();
     let mut closing: Option<char> = None;
     let mut start = 0;
-    for (i, c) in full_name.char_indices() {
+    let mut chars = full_name.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
         match closing {
-            Some(close) if c == close => closing = None,
+            Some(close) if c == close => {
+                if chars.peek().map(|&(_, next)| next) == Some(close) {
+                    chars.next();
+                } else {
+                    closing = None;
+                }
+            }
             Some(_) => {}
             None => match c {
                 '"' => closing = Some('"'),
@@ -82,6 +90,15 @@ pub fn split_parts(full_name: &str) -> Vec<&str> {
     }
     parts.push(&full_name[start..]);
     parts
+}
+
+/// The parts of Tableau's `fullName`, unquoted: `[public].[actor]` → `["public", "actor"]`,
+/// `[a]]b].[t]` → `["a]b", "t"]`. Empty parts are kept, so positions still count from the end.
+pub fn parse_full_name(full_name: &str) -> Vec<String> {
+    split_parts(full_name.trim())
+        .into_iter()
+        .map(|part| unquote(part.trim()))
+        .collect()
 }
 
 /// Separates the parts of a lookup key; a control character no identifier contains.
@@ -222,6 +239,18 @@ mod tests {
         assert_eq!(split_parts("\"a.b\".c"), vec!["\"a.b\"", "c"]);
         assert_eq!(split_parts("`p-1`.`d`.`t`"), vec!["`p-1`", "`d`", "`t`"]);
         assert_eq!(split_parts("[People$]"), vec!["[People$]"]);
+    }
+
+    #[test]
+    fn doubled_brackets_inside_a_full_name_part_neither_end_nor_split_it() {
+        assert_eq!(split_parts("[a]].b].[t]"), vec!["[a]].b]", "[t]"]);
+        assert_eq!(parse_full_name("[a]].b].[t]"), vec!["a].b", "t"]);
+        assert_eq!(
+            parse_full_name("[reporting_prod].[finance].[rpt]"),
+            vec!["reporting_prod", "finance", "rpt"]
+        );
+        assert_eq!(parse_full_name("public.actor"), vec!["public", "actor"]);
+        assert_eq!(parse_full_name("[activity6]"), vec!["activity6"]);
     }
 
     #[test]

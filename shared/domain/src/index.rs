@@ -7,6 +7,7 @@ use std::sync::OnceLock;
 use rustc_hash::FxHasher;
 use serde::{Deserialize, Serialize};
 
+use crate::connection::{SourceKind, non_warehouse_kind};
 use crate::custom_sql::{qualify, tables_in_query};
 use crate::fqn::{Fqn, KEY_SEPARATOR, normalize_part, split_parts, write_key};
 use crate::manifest::Relation;
@@ -14,7 +15,8 @@ use crate::printable::printable;
 use crate::workbook::{UpstreamTable, Workbook};
 
 /// Tableau names mapped to dbt names, applied before matching (PRODUCT.md S3): for a
-/// Tableau connection to `prod_analytics` where dbt builds into `analytics`.
+/// Tableau connection to `prod_analytics` where dbt builds into `analytics`; and the
+/// schema and database to assume where Tableau names none (the connection's default).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Aliases {
     /// Tableau database name → dbt database name (compared case-insensitively).
@@ -23,12 +25,24 @@ pub struct Aliases {
     /// Tableau schema name → dbt schema name (compared case-insensitively).
     #[serde(default)]
     pub schemas: BTreeMap<String, String>,
+    /// The schema of tables Tableau gives none, by scope: a Tableau database name, a
+    /// connection type (`sqlserver` → `dbo`, `postgres` → `public`), or `""` for any table.
+    /// The most specific scope wins; applied before the schema aliases.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub default_schemas: BTreeMap<String, String>,
+    /// The database of tables Tableau gives none (`database: null`, a two-part
+    /// `fullName`), by scope: a connection type, or `""` for any table.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub default_databases: BTreeMap<String, String>,
 }
 
 impl Aliases {
-    /// Whether no alias is set.
+    /// Whether no alias or default is set.
     pub fn is_empty(&self) -> bool {
-        self.databases.is_empty() && self.schemas.is_empty()
+        self.databases.is_empty()
+            && self.schemas.is_empty()
+            && self.default_schemas.is_empty()
+            && self.default_databases.is_empty()
     }
 }
 
@@ -37,6 +51,19 @@ impl Aliases {
 pub(crate) struct AliasMap {
     databases: HashMap<String, String>,
     schemas: HashMap<String, String>,
+    default_schemas: HashMap<String, String>,
+    default_databases: HashMap<String, String>,
+}
+
+/// A default schema or database that filled a part Tableau left empty.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct DefaultApplied {
+    /// Which part it filled.
+    pub(crate) part: &'static str,
+    /// The value assumed.
+    pub(crate) value: String,
+    /// The scope of the setting that gave it: `""`, a connection type or a database.
+    pub(crate) scope: String,
 }
 
 impl AliasMap {
@@ -49,15 +76,80 @@ impl AliasMap {
         AliasMap {
             databases: normalize(&aliases.databases),
             schemas: normalize(&aliases.schemas),
+            default_schemas: normalize(&aliases.default_schemas),
+            default_databases: normalize(&aliases.default_databases),
         }
     }
 
-    /// The dbt-side database and schema for a Tableau table's.
+    /// The most specific default among `scopes`, then the one for every table (`""`).
+    fn default_in<'a>(
+        map: &'a HashMap<String, String>,
+        scopes: [Option<&str>; 2],
+    ) -> Option<(&'a str, String)> {
+        for scope in scopes.into_iter().flatten() {
+            let scope = normalize_part(scope);
+            if let Some(value) = map.get(&scope) {
+                return Some((value.as_str(), scope));
+            }
+        }
+        map.get("").map(|value| (value.as_str(), String::new()))
+    }
+
+    /// The defaults that fill what Tableau left empty for this table.
+    pub(crate) fn defaults_for(
+        &self,
+        table: &UpstreamTable,
+        database: Option<&str>,
+        schema: &str,
+    ) -> Vec<DefaultApplied> {
+        let connection = table.connection_type.as_deref();
+        let mut applied = Vec::new();
+        let mut database = database.map(str::to_string);
+        if database.is_none()
+            && let Some((value, scope)) =
+                Self::default_in(&self.default_databases, [connection, None])
+        {
+            database = Some(value.to_string());
+            applied.push(DefaultApplied {
+                part: "database",
+                value: value.to_string(),
+                scope,
+            });
+        }
+        if schema.trim().is_empty()
+            && let Some((value, scope)) =
+                Self::default_in(&self.default_schemas, [database.as_deref(), connection])
+        {
+            applied.push(DefaultApplied {
+                part: "schema",
+                value: value.to_string(),
+                scope,
+            });
+        }
+        applied
+    }
+
+    /// The dbt-side database and schema for a Tableau table's: the defaults fill what
+    /// Tableau left empty, then the aliases map the names.
     fn apply<'a>(
         &'a self,
+        table: &UpstreamTable,
         database: Option<&'a str>,
         schema: &'a str,
     ) -> (Option<&'a str>, &'a str) {
+        let connection = table.connection_type.as_deref();
+        let database = match database {
+            None if !self.default_databases.is_empty() => {
+                Self::default_in(&self.default_databases, [connection, None]).map(|(v, _)| v)
+            }
+            other => other,
+        };
+        let schema = if schema.trim().is_empty() && !self.default_schemas.is_empty() {
+            Self::default_in(&self.default_schemas, [database, connection])
+                .map_or(schema, |(v, _)| v)
+        } else {
+            schema
+        };
         let database = match database {
             Some(db) if !self.databases.is_empty() => Some(
                 self.databases
@@ -80,29 +172,37 @@ impl AliasMap {
 /// The raw `(database, schema, name)` of a Tableau table, or `None` when Tableau hid its
 /// name (obfuscated results).
 ///
-/// Missing fields are taken from the bracketed `fullName` where it has them; a table with
-/// no schema at all (a spreadsheet, a file) gets an empty one, which matches nothing.
+/// Tableau's bracketed `fullName` is the name it writes into the SQL it sends, while
+/// `schema` and `database.name` describe the connection (its schema picker, its default
+/// database) and go stale or empty: real servers return `schema: "public1"` beside
+/// `fullName: "[public].[actor]"`, and `schema: ""` where no schema was picked. So each
+/// part `fullName` spells out wins: its second-to-last part is the schema, a third-to-last
+/// the database. The name comes from `name` (the last part of `fullName` only when `name`
+/// is missing): it equals that part for warehouse tables, and where the two differ (a
+/// spreadsheet's `Sheet1` and `[Sheet1$]`) `name` is what people see. A part neither
+/// gives is empty (schema) or missing (database), for the integration's defaults to fill.
 pub(crate) fn table_parts(table: &UpstreamTable) -> Option<(Option<&str>, &str, &str)> {
     let from_full: Vec<&str> = match table.full_name.as_deref() {
-        Some(full)
-            if table.name.is_none() || table.schema.is_none() || table.database.is_none() =>
-        {
-            split_parts(full)
-        }
+        Some(full) if !full.trim().is_empty() => split_parts(full.trim()),
         _ => Vec::new(),
     };
     let n = from_full.len();
     let full_part = |from_end: usize| -> Option<&str> {
         (n > from_end)
-            .then(|| from_full[n - 1 - from_end])
-            .filter(|p| !p.trim().is_empty())
+            .then(|| from_full[n - 1 - from_end].trim())
+            .filter(|p| !is_blank_part(p))
     };
     let name = non_empty(&table.name).or_else(|| full_part(0))?;
-    let schema = non_empty(&table.schema)
-        .or_else(|| full_part(1))
+    let schema = full_part(1)
+        .or_else(|| non_empty(&table.schema))
         .unwrap_or("");
-    let database = non_empty(&table.database).or_else(|| full_part(2));
+    let database = full_part(2).or_else(|| non_empty(&table.database));
     Some((database, schema, name))
+}
+
+/// Whether a `fullName` part names nothing: empty, or empty brackets or quotes.
+fn is_blank_part(part: &str) -> bool {
+    crate::fqn::unquote(part).trim().is_empty()
 }
 
 /// The normalized `{database}.{schema}.{name}` of a Tableau table, or `None` when Tableau
@@ -170,6 +270,9 @@ pub enum TableMatch<'m> {
     Unmatched(Fqn),
     /// Tableau hid the table's name, so it cannot be matched.
     Hidden,
+    /// The table is a file's, a web data connector's or a SaaS application's: nothing
+    /// dbt builds can be it.
+    NotWarehouse(SourceKind),
 }
 
 /// The outcome of a lookup, with the hits written to a caller's buffer.
@@ -177,6 +280,7 @@ pub(crate) enum Lookup {
     Matched,
     Unmatched,
     Hidden,
+    NotWarehouse(SourceKind),
 }
 
 fn write_relation_key(key: &mut String, relation: &Relation) {
@@ -241,6 +345,7 @@ impl<'m> RelationIndex<'m> {
                 TableMatch::Unmatched(table_fqn(table).unwrap_or_else(|| Fqn::new(None, "", "")))
             }
             Lookup::Hidden => TableMatch::Hidden,
+            Lookup::NotWarehouse(kind) => TableMatch::NotWarehouse(kind),
         }
     }
 
@@ -252,10 +357,17 @@ impl<'m> RelationIndex<'m> {
         key: &mut String,
         hits: &mut Vec<u32>,
     ) -> Lookup {
+        if let Some(kind) = table
+            .connection_type
+            .as_deref()
+            .and_then(non_warehouse_kind)
+        {
+            return Lookup::NotWarehouse(kind);
+        }
         let Some((database, schema, name)) = table_parts(table) else {
             return Lookup::Hidden;
         };
-        let (database, schema) = aliases.apply(database, schema);
+        let (database, schema) = aliases.apply(table, database, schema);
         write_key(key, database, schema, name);
         let has_database = database.is_some_and(|d| !d.trim().is_empty());
         if has_database && let Some(found) = self.by_fqn.get(key.as_str()) {

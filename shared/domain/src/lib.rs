@@ -43,6 +43,7 @@
 //! assert_eq!(outcome.exposures[0].depends_on, ["model.shop.orders"]);
 //! ```
 
+pub mod connection;
 pub mod custom_sql;
 pub mod dag;
 pub mod diagnose;

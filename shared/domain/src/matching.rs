@@ -86,6 +86,31 @@ pub struct MatchStats {
     pub tables_unmatched: usize,
     /// Tables whose names Tableau hid from the signed-in user.
     pub tables_hidden: usize,
+    /// Tables of files, web data connectors and SaaS applications, which no dbt node
+    /// can be (counted apart from the unmatched ones).
+    #[serde(default)]
+    pub tables_not_warehouse: usize,
+}
+
+impl MatchStats {
+    /// Tables looked at, of every kind.
+    pub fn tables(&self) -> usize {
+        self.tables_matched + self.tables_unmatched + self.tables_hidden + self.tables_not_warehouse
+    }
+
+    /// Why the run's result cannot be trusted to be complete, in words a Tableau admin can
+    /// act on: Tableau hid tables from the token's user. `None` when it hid none.
+    pub fn hidden_warning(&self) -> Option<String> {
+        if self.tables_hidden == 0 {
+            return None;
+        }
+        let share = self.tables_hidden * 100 / self.tables().max(1);
+        Some(format!(
+            "Tableau hid the names of {} of {} tables ({share}%) from the token's user, so they could not be matched and their workbooks may lack dependencies; give that user Connect permission on the data sources (and View on the workbooks), or a site role that may view lineage (Site Administrator Explorer or Creator), then sync again",
+            self.tables_hidden,
+            self.tables(),
+        ))
+    }
 }
 
 /// Exposures and the counts of how they were found.
@@ -128,6 +153,7 @@ fn match_chunk<'w>(
                     }
                 }
                 Lookup::Hidden => stats.tables_hidden += 1,
+                Lookup::NotWarehouse(_) => stats.tables_not_warehouse += 1,
             }
         }
         if hits.is_empty() && !options.include_unmatched {
@@ -206,6 +232,7 @@ pub fn build_exposures(
         stats.tables_matched += part.tables_matched;
         stats.tables_unmatched += part.tables_unmatched;
         stats.tables_hidden += part.tables_hidden;
+        stats.tables_not_warehouse += part.tables_not_warehouse;
     }
 
     let mut taken: BTreeSet<String> = manifest.exposures.iter().map(|e| e.name.clone()).collect();

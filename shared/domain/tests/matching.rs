@@ -288,6 +288,7 @@ fn database_and_schema_aliases_apply_before_matching_whatever_the_case() {
         aliases: autoexpose_domain::Aliases {
             databases: [("prod_analytics".to_string(), "ANALYTICS".to_string())].into(),
             schemas: [("Reporting".to_string(), "dbt_prod".to_string())].into(),
+            ..autoexpose_domain::Aliases::default()
         },
         ..MatchOptions::default()
     };

@@ -11,6 +11,9 @@ use serde::Serialize;
 pub enum RunStatus {
     /// The run finished and its exposures are written.
     Ok,
+    /// The run finished and its exposures are written, but Tableau hid tables from the
+    /// token's user, so they may lack dependencies (see `warning`).
+    Incomplete,
     /// The run failed; nothing was removed and the error is on the integration's status.
     Error,
 }
@@ -37,6 +40,9 @@ pub struct RunOutcome {
     /// What kind of error it was (see [`error_kind`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error_kind: Option<&'static str>,
+    /// Why a finished run is incomplete, in words a Tableau admin can act on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
 }
 
 impl RunOutcome {
@@ -44,13 +50,18 @@ impl RunOutcome {
     pub fn ok(run: &SyncRun) -> RunOutcome {
         RunOutcome {
             integration_id: run.integration_id.clone(),
-            status: RunStatus::Ok,
+            status: if run.warning.is_some() {
+                RunStatus::Incomplete
+            } else {
+                RunStatus::Ok
+            },
             run_id: Some(run.run_id.clone()),
             added: run.added,
             changed: run.changed,
             removed: run.removed,
             error: None,
             error_kind: None,
+            warning: run.warning.clone(),
         }
     }
 
@@ -75,6 +86,7 @@ impl RunOutcome {
             removed: 0,
             error: Some(message),
             error_kind: kind,
+            warning: None,
         }
     }
 
@@ -260,6 +272,28 @@ mod tests {
         for error in &refused {
             assert!(!is_retryable(error), "{error}");
         }
+    }
+
+    #[test]
+    fn a_run_with_hidden_tables_is_reported_incomplete_with_its_warning() {
+        let mut run = autoexpose_pipeline::SyncRun {
+            run_id: "r-1".into(),
+            integration_id: "acme".into(),
+            trigger: autoexpose_pipeline::Trigger::Schedule,
+            started_at: "2026-12-02T13:00:00Z".into(),
+            finished_at: "2026-12-02T13:00:05Z".into(),
+            added: 0,
+            changed: 1,
+            removed: 0,
+            workbooks: 3,
+            error: None,
+            warning: None,
+        };
+        assert_eq!(RunOutcome::ok(&run).status, RunStatus::Ok);
+        run.warning = Some("Tableau hid the names of 3 of 14 tables".into());
+        let json = serde_json::to_value(RunOutcome::ok(&run)).expect("json");
+        assert_eq!(json["status"], "incomplete");
+        assert_eq!(json["warning"], "Tableau hid the names of 3 of 14 tables");
     }
 
     #[test]

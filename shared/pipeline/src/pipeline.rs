@@ -290,10 +290,12 @@ pub async fn integration_status(
     let last_run = runs.first().cloned();
     let last_success = runs.iter().find(|r| r.error.is_none()).cloned();
     let last_error = last_run.as_ref().and_then(|r| r.error.clone());
+    let last_warning = last_run.as_ref().and_then(|r| r.warning.clone());
     Ok(IntegrationStatus {
         last_run,
         last_success,
         last_error,
+        last_warning,
     })
 }
 

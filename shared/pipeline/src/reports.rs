@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use autoexpose_domain::diagnose::{Diagnosis, diagnose};
-use autoexpose_domain::{Aliases, Exposure, Manifest};
+use autoexpose_domain::{Exposure, Manifest};
 use autoexpose_output::{LineageOptions, YamlFile, YamlOptions, dbt_yaml_files, lineage_html};
 use serde::{Deserialize, Serialize};
 
@@ -303,11 +303,7 @@ impl Pipeline {
             .await?
             .map(|s| s.workbooks)
             .unwrap_or_default();
-        let aliases = Aliases {
-            databases: integration.database_aliases.clone(),
-            schemas: integration.schema_aliases.clone(),
-        };
-        Ok(diagnose(&manifest, &workbooks, &aliases))
+        Ok(diagnose(&manifest, &workbooks, &integration.aliases()))
     }
 
     /// The lineage page (dbt nodes → exposures) of a dbt project: one self-contained HTML

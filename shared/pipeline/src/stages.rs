@@ -8,7 +8,7 @@ use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 
 use autoexpose_domain::timestamp::parse_generated_at;
-use autoexpose_domain::{Aliases, Manifest, MatchOptions, build_exposures};
+use autoexpose_domain::{Manifest, MatchOptions, build_exposures};
 
 use crate::diff::diff_exposures;
 use crate::error::PipelineError;
@@ -363,6 +363,7 @@ impl Pipeline {
             removed: 0,
             workbooks: 0,
             error: None,
+            warning: None,
         };
         if let Err(busy) = self.acquire_lease(&integration.id, &run_id).await {
             // Recorded, so `integrations show` tells why nothing happened.
@@ -398,6 +399,7 @@ impl Pipeline {
                 run.changed = counts.changed;
                 run.removed = counts.removed;
                 run.workbooks = counts.workbooks;
+                run.warning = counts.warning.clone();
             }
             Err(e) => run.error = Some(e.to_string()),
         }
@@ -575,13 +577,14 @@ impl Pipeline {
             include_unmatched: integration.include_unmatched,
             urls: Some(self.bi.workbook_urls(integration)),
             previous_names,
-            aliases: Aliases {
-                databases: integration.database_aliases.clone(),
-                schemas: integration.schema_aliases.clone(),
-            },
+            aliases: integration.aliases(),
             reserved_names: self.names_of_other_integrations(integration).await?,
         };
         let outcome = build_exposures(manifest, &snapshot.workbooks, &options);
+        counts.warning = outcome.stats.hidden_warning();
+        if let Some(warning) = &counts.warning {
+            tracing::warn!(integration = %integration.id, hidden = outcome.stats.tables_hidden, "{warning}");
+        }
         let diff = diff_exposures(&stored, &outcome.exposures);
         if counts.guarded && !self.allow_mass_removal {
             guard_removal(integration, stored.len(), diff.removed).inspect_err(|held| {
@@ -620,6 +623,8 @@ pub struct RunCounts {
     changed: u32,
     removed: u32,
     workbooks: u32,
+    /// Why the run's result is incomplete, if it is.
+    warning: Option<String>,
     /// Whether the guard against mass removal applies: not when a person changed the
     /// settings that decide what is imported (collections, include-unmatched).
     guarded: bool,
@@ -633,6 +638,7 @@ impl RunCounts {
             changed: 0,
             removed: 0,
             workbooks: 0,
+            warning: None,
             guarded: true,
         }
     }

@@ -142,19 +142,28 @@ pub struct TableSpec {
     pub id: String,
     /// Table name as Tableau shows it.
     pub name: String,
-    /// Schema name (may be `""`).
+    /// Schema name (may be `""`, as real servers return it where no schema was picked).
     #[serde(default)]
     pub schema: String,
     /// Database name.
+    #[serde(default)]
     pub database: String,
-    /// Tableau connection class, e.g. `snowflake`.
+    /// Tableau connection class, e.g. `snowflake`, `excel-direct`, `webdata-direct:…`.
     pub connection_type: String,
-    /// Bracketed full name; defaults to `[schema].[name]`.
+    /// Bracketed full name; defaults to `[schema].[name]`. Real servers disagree with
+    /// `schema` at times (`"[public].[actor]"` beside `schema: "public1"`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub full_name: Option<String>,
     /// `DatabaseTable.isEmbedded`.
     #[serde(default)]
     pub is_embedded: bool,
+    /// Answer `"database": null` (connectors that name no database).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub database_null: bool,
+    /// Answer as the Metadata API's obfuscation does for a user who may not see the
+    /// table: `id` intact, `name`, `fullName`, `schema` and `database.name` null.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub obfuscated: bool,
 }
 
 /// A custom SQL table inside a workbook or published data source.

@@ -102,6 +102,8 @@ pub fn generate_site(workbooks: usize, tables_per_workbook: usize, seed: u64) ->
                 connection_type: "snowflake".to_string(),
                 full_name: None,
                 is_embedded: false,
+                database_null: false,
+                obfuscated: false,
             }
         })
         .collect();

@@ -34,7 +34,8 @@
 //!     "projects":    [{"id", "name", "description"?, "parent_id"?, "owner_id"?}],
 //!     "users":       [{"id", "name", "email", "username"}],
 //!     "pats":        [{"name", "secret", "user_id", "expired"?: false}],
-//!     "tables":      [{"id", "name", "schema", "database", "connection_type", "full_name"?, "is_embedded"?}],
+//!     "tables":      [{"id", "name", "schema", "database", "connection_type", "full_name"?, "is_embedded"?,
+//!                      "database_null"?, "obfuscated"?}],
 //!     "datasources": [{"luid", "id"?, "name", "project_id", "owner_id"?, "has_extracts",
 //!                      "table_ids": [], "custom_sql"?: [], "refresh_error"?}],
 //!     "workbooks":   [{"luid", "id"?, "name", "project_id", "owner_id", "description"?,
@@ -56,6 +57,10 @@
 //! * PATs are identified by name across the server: signing in again with the same name
 //!   revokes that PAT's earlier tokens.
 //! * Metadata ids default to ids derived from the LUID; `site_number` feeds `uri`.
+//! * Table names come back as real servers give them: `full_name` as given (it may disagree
+//!   with `schema`, which may be `""`), `database_null` answers `"database": null`, and
+//!   `obfuscated` answers as the Metadata API does for a user who may not see the table
+//!   (`id` intact; `name`, `fullName`, `schema`, `database.name` null).
 //!
 //! `tests/simulator/sites/example.json` is a small hand-made site; [`generate_site`] makes
 //! large ones.

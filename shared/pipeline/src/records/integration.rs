@@ -40,6 +40,14 @@ pub struct Integration {
     /// Tableau schema name → dbt schema name, applied before matching.
     #[serde(default)]
     pub schema_aliases: BTreeMap<String, String>,
+    /// The schema of tables Tableau names none for, by scope (a Tableau database, a
+    /// connection type such as `sqlserver`, or `""` for any table), applied before matching.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub default_schemas: BTreeMap<String, String>,
+    /// The database of tables Tableau names none for, by scope (a connection type, or `""`
+    /// for any table), applied before matching.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub default_databases: BTreeMap<String, String>,
     /// Also make exposures for workbooks that matched nothing.
     #[serde(default)]
     pub include_unmatched: bool,
@@ -92,11 +100,25 @@ impl Integration {
             collections: Vec::new(),
             database_aliases: BTreeMap::new(),
             schema_aliases: BTreeMap::new(),
+            default_schemas: BTreeMap::new(),
+            default_databases: BTreeMap::new(),
             include_unmatched: false,
             active_exposures: None,
             build_after_minutes: None,
             max_removal_percent: None,
             version: 0,
+        }
+    }
+}
+
+impl Integration {
+    /// The names mapped and the defaults assumed before matching, as the matcher takes them.
+    pub fn aliases(&self) -> autoexpose_domain::Aliases {
+        autoexpose_domain::Aliases {
+            databases: self.database_aliases.clone(),
+            schemas: self.schema_aliases.clone(),
+            default_schemas: self.default_schemas.clone(),
+            default_databases: self.default_databases.clone(),
         }
     }
 }
@@ -158,6 +180,10 @@ pub struct SyncRun {
     /// What went wrong, in words a person can act on; `None` for success.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Why a run that finished cannot be trusted to be complete (Tableau hid tables from
+    /// the token's user), in words a Tableau admin can act on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
 }
 
 /// An integration's status, derived from its latest runs.
@@ -169,6 +195,9 @@ pub struct IntegrationStatus {
     pub last_success: Option<SyncRun>,
     /// The error of the latest run, if it failed.
     pub last_error: Option<String>,
+    /// The warning of the latest run, if it finished incomplete.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_warning: Option<String>,
 }
 
 /// Exclusive right to work on one integration until `expires_at` (PRODUCT.md S1: signing

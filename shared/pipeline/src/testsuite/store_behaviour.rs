@@ -318,6 +318,7 @@ fn run(id: &str, started_at: &str, error: Option<&str>) -> SyncRun {
         removed: 3,
         workbooks: 4,
         error: error.map(str::to_string),
+        warning: None,
     }
 }
 

@@ -182,7 +182,8 @@ fn equals(expected: &Option<String>, value: &str) -> bool {
 /// `Database` (a `DatabaseServer` in real Tableau).
 #[derive(Clone)]
 pub(crate) struct DatabaseObj {
-    name: String,
+    /// `None` where the Metadata API obfuscates it.
+    name: Option<String>,
     connection_type: String,
 }
 
@@ -191,17 +192,19 @@ impl DatabaseObj {
     async fn id(&self) -> ID {
         ID(derived_luid(&format!(
             "database:{}:{}",
-            self.connection_type, self.name
+            self.connection_type,
+            self.name.as_deref().unwrap_or_default()
         )))
     }
     async fn luid(&self) -> String {
         derived_luid(&format!(
             "database-luid:{}:{}",
-            self.connection_type, self.name
+            self.connection_type,
+            self.name.as_deref().unwrap_or_default()
         ))
     }
-    async fn name(&self) -> &str {
-        &self.name
+    async fn name(&self) -> Option<&str> {
+        self.name.as_deref()
     }
     async fn connection_type(&self) -> &str {
         &self.connection_type
@@ -293,14 +296,14 @@ impl TableObj {
     async fn luid(&self) -> String {
         derived_luid(&format!("table-luid:{}", self.spec().id))
     }
-    async fn name(&self) -> &str {
-        &self.spec().name
+    async fn name(&self) -> Option<&str> {
+        (!self.spec().obfuscated).then_some(self.spec().name.as_str())
     }
-    async fn full_name(&self) -> String {
-        full_name(self.spec())
+    async fn full_name(&self) -> Option<String> {
+        (!self.spec().obfuscated).then(|| full_name(self.spec()))
     }
-    async fn schema(&self) -> &str {
-        &self.spec().schema
+    async fn schema(&self) -> Option<&str> {
+        (!self.spec().obfuscated).then_some(self.spec().schema.as_str())
     }
     async fn connection_type(&self) -> &str {
         &self.spec().connection_type
@@ -317,11 +320,12 @@ impl TableObj {
     async fn is_certified(&self) -> bool {
         false
     }
-    async fn database(&self) -> DatabaseObj {
-        DatabaseObj {
-            name: self.spec().database.clone(),
-            connection_type: self.spec().connection_type.clone(),
-        }
+    async fn database(&self) -> Option<DatabaseObj> {
+        let spec = self.spec();
+        (!spec.database_null).then(|| DatabaseObj {
+            name: (!spec.obfuscated).then(|| spec.database.clone()),
+            connection_type: spec.connection_type.clone(),
+        })
     }
     async fn downstream_workbooks(&self) -> Vec<WorkbookObj> {
         let id = &self.spec().id;
@@ -392,7 +396,7 @@ impl CustomSqlObj {
     }
     async fn database(&self) -> DatabaseObj {
         DatabaseObj {
-            name: self.spec().database.clone(),
+            name: Some(self.spec().database.clone()),
             connection_type: self.spec().connection_type.clone(),
         }
     }
@@ -453,7 +457,7 @@ fn databases_of(tables: &[TableObj]) -> Vec<DatabaseObj> {
         let spec = table.spec();
         if seen.insert((spec.connection_type.clone(), spec.database.clone())) {
             out.push(DatabaseObj {
-                name: spec.database.clone(),
+                name: Some(spec.database.clone()),
                 connection_type: spec.connection_type.clone(),
             });
         }
