@@ -168,3 +168,24 @@ fn a_unicode_escape_cut_short_by_a_quote_is_the_same_invalid_escape() {
         );
     }
 }
+
+/// Found by the same fuzz target (fuzz/artifacts-found/manifest/duplicate-field-without-colon):
+/// serde_json reads a key's colon only when its value is asked for, so a field given twice
+/// is refused as a duplicate even when no colon follows; the streaming reader once
+/// checked the colon first.
+#[test]
+fn a_field_given_twice_is_a_duplicate_before_its_missing_colon() {
+    let bytes = br#"{"metadata":{"dbt_schema_version":"https://schemas.getdbt.com/dbt/manifest/v7.json"},"nodes":{},"nodes""parent_map":null}"#;
+    let whole = Manifest::from_slice(bytes);
+    assert!(
+        matches!(&whole, Err(ManifestError::Shape(m)) if m.contains("duplicate field `nodes`")),
+        "{whole:?}"
+    );
+    for step in [1, 2, 3, 7, 60, 4096] {
+        assert_eq!(
+            read_in_steps(bytes, step),
+            whole,
+            "read {step} bytes at a time"
+        );
+    }
+}

@@ -488,8 +488,8 @@ impl<R: Read> Input<R> {
 
     /// Steps to the next key of the object being read, as serde_json's map access does
     /// (or, when `ignored`, as it skips an object nobody reads, which calls a trailing
-    /// comma a key that is not a string): its span, with `pos` at the first byte of the
-    /// value; `None` after the closing brace.
+    /// comma a key that is not a string): its span, with `pos` just past it (see
+    /// [`Input::colon`]); `None` after the closing brace.
     fn next_key(&mut self, first: &mut bool, ignored: bool) -> Result<Option<Span>, ManifestError> {
         self.mark = self.pos;
         let mut peek = self.peek()?;
@@ -520,6 +520,13 @@ impl<R: Read> Input<R> {
             Some(_) => return Err(self.peek_error(self.pos, "key must be a string")),
             None => return Err(self.peek_error(self.pos, "EOF while parsing a value")),
         };
+        Ok(Some(key))
+    }
+
+    /// Steps over the colon after a key, to the first byte of its value. Apart from
+    /// [`Input::next_key`] because serde_json reads the colon only when the value is
+    /// asked for: a field given twice is refused before a missing colon is.
+    fn colon(&mut self) -> Result<(), ManifestError> {
         match self.peek()? {
             Some(b':') => self.pos += 1,
             Some(_) => return Err(self.peek_error(self.pos, "expected `:`")),
@@ -528,7 +535,7 @@ impl<R: Read> Input<R> {
         if self.peek()?.is_none() {
             return Err(self.peek_error(self.pos, "EOF while parsing a value"));
         }
-        Ok(Some(key))
+        Ok(())
     }
 
     /// Calls `each` with the key and the value of every entry of the object at `pos`. An
@@ -543,6 +550,7 @@ impl<R: Read> Input<R> {
         self.pos += 1;
         let mut first = true;
         while let Some(key) = self.next_key(&mut first, ignored)? {
+            self.colon()?;
             let start = self.pos;
             if matches!(self.buf[self.index(start)], b'{' | b'[' | b'"') {
                 let value = ValueAt {
@@ -600,27 +608,32 @@ impl<R: Read> Input<R> {
         let mut first = true;
         while let Some(key) = self.next_key(&mut first, false)? {
             let name = self.parse::<Cow<'_, str>>(key)?.into_owned();
+            let seen = match name.as_str() {
+                "metadata" => parts.metadata.is_some(),
+                "nodes" => parts.nodes.is_some(),
+                "sources" => parts.sources.is_some(),
+                "exposures" => parts.exposures.is_some(),
+                "parent_map" => parts.parent_map.is_some(),
+                _ => false,
+            };
+            self.once(seen, &name, key)?;
+            self.colon()?;
             match name.as_str() {
                 "metadata" => {
-                    self.once(parts.metadata.is_some(), &name, key)?;
                     let span = self.value()?;
                     let metadata: Option<Object<RawMetadata<'_>>> = self.parse(span)?;
                     parts.metadata = Some(metadata.map(|Object(m)| m.into_owned()));
                 }
                 "nodes" => {
-                    self.once(parts.nodes.is_some(), &name, key)?;
                     parts.nodes = Some(self.nodes()?);
                 }
                 "sources" => {
-                    self.once(parts.sources.is_some(), &name, key)?;
                     parts.sources = Some(self.sources()?);
                 }
                 "exposures" => {
-                    self.once(parts.exposures.is_some(), &name, key)?;
                     parts.exposures = Some(self.exposures()?);
                 }
                 "parent_map" => {
-                    self.once(parts.parent_map.is_some(), &name, key)?;
                     parts.parent_map = Some(self.parent_map()?);
                 }
                 _ => self.skip()?,
