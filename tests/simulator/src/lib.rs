@@ -75,7 +75,7 @@ mod util;
 
 pub use data::{
     CustomSqlSpec, DatasourceSpec, PatSpec, ProjectSpec, ServerSpec, SiteData, SiteSpec, TableSpec,
-    UserSpec, WorkbookSpec, load_site_file,
+    TableauCollectionItemSpec, TableauCollectionSpec, UserSpec, WorkbookSpec, load_site_file,
 };
 pub use error::SimError;
 pub use faults::{Faults, HttpFailure};
