@@ -42,7 +42,9 @@
 //!                      "embedded_extract": false, "datasource_luids": [],
 //!                      "custom_sql": [{"id", "query", "connection_type", "database",
 //!                                      "table_ids": [], "is_unsupported"?}],
-//!                      "refresh_error"?}] } ] }
+//!                      "refresh_error"?}],
+//!     "tableau_collections"?: [{"id", "name", "description"?, "visibility"?: "public",
+//!                      "owner_id"?, "items": [{"content_type", "luid", "name"?}]}] } ] }
 //! ```
 //!
 //! * `content_url` `""` is the Default site; sign-in picks the site by it.
@@ -56,6 +58,11 @@
 //! * PATs are identified by name across the server: signing in again with the same name
 //!   revokes that PAT's earlier tokens.
 //! * Metadata ids default to ids derived from the LUID; `site_number` feeds `uri`.
+//! * `tableau_collections` are Tableau's own Collections, served at `/api/-/collections`
+//!   (and `/{id}`, `/{id}/items`) only when `rest_api_version` is 3.28 or newer; an
+//!   older server answers those paths 404, as for any unknown resource. A `workbook`
+//!   item must name a workbook of the site. Query Workbook (`/sites/{site}/workbooks/{id}`)
+//!   tells a workbook's project.
 //!
 //! `tests/simulator/sites/example.json` is a small hand-made site; [`generate_site`] makes
 //! large ones.
