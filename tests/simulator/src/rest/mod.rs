@@ -361,6 +361,22 @@ mod tests {
             }
         );
         assert_eq!(Route::parse("/api/metadata/graphql"), Route::Metadata);
+        assert_eq!(
+            Route::parse("/api/-/Collections"),
+            Route::TableauCollections
+        );
+        assert_eq!(
+            Route::parse("/api/-/collections/C1/items"),
+            Route::TableauCollectionItems { id: "C1".into() }
+        );
+        assert_eq!(
+            Route::parse("/api/3.28/sites/S/workbooks/W"),
+            Route::Workbook {
+                version: "3.28".into(),
+                site: "S".into(),
+                id: "W".into()
+            }
+        );
         assert_eq!(Route::parse("/nope"), Route::Unknown);
     }
 
