@@ -1,10 +1,11 @@
-//! `autoexpose collections set|list`: which Tableau projects an integration imports.
+//! `autoexpose collections set|list`: which Tableau projects (and which of Tableau's own
+//! Collections, REST API 3.28+) an integration imports.
 
 use std::collections::BTreeSet;
 
 use anyhow::{Context, bail};
 use autoexpose_aws::{DeployedFunction, Invocation};
-use autoexpose_pipeline::{PipelineError, parse_collection_list};
+use autoexpose_pipeline::{PipelineError, TableauCollections, parse_collection_list};
 use serde::Deserialize;
 
 use crate::lookups::stored_integration;
@@ -20,8 +21,17 @@ pub(crate) enum CollectionsCommand {
     Set {
         /// Integration id.
         id: String,
-        /// Project LUIDs or paths, comma-separated; nested projects are included.
-        collections: String,
+        /// Project LUIDs or paths, comma-separated; nested projects are included. Leave
+        /// it out to change only the Tableau Collections.
+        #[arg(required_unless_present_any = ["tableau_collection", "clear_tableau_collections"])]
+        collections: Option<String>,
+        /// A Tableau Collection (Tableau's own curated list, REST API 3.28+) to import, by
+        /// name or LUID; repeat for several. Replaces the stored Tableau Collections.
+        #[arg(long = "tableau-collection", value_name = "NAME|LUID")]
+        tableau_collection: Vec<String>,
+        /// Select no Tableau Collections any more.
+        #[arg(long, conflicts_with = "tableau_collection")]
+        clear_tableau_collections: bool,
         /// The deployed collections-updated function (the stack's
         /// `CollectionsUpdatedFunctionName` output) to run the change in; without it the
         /// change and its sync run in this process.
@@ -41,8 +51,19 @@ pub(crate) async fn run(cmd: CollectionsCommand, store: &StoreArgs) -> anyhow::R
         CollectionsCommand::Set {
             id,
             collections,
+            tableau_collection,
+            clear_tableau_collections,
             function: Some(function),
         } => {
+            if !tableau_collection.is_empty() || clear_tableau_collections {
+                bail!(
+                    "the collections-updated function takes projects only: set Tableau \
+                     Collections without --function (the change and its sync then run here)"
+                );
+            }
+            let Some(collections) = collections else {
+                bail!("give the projects to select");
+            };
             if !store.is_aws() {
                 bail!(
                     "--function runs the change in a deployed stack's function: give the \
@@ -56,7 +77,11 @@ pub(crate) async fn run(cmd: CollectionsCommand, store: &StoreArgs) -> anyhow::R
             set_collections_in_function(&function, &id, &selection(&collections)?).await
         }
         CollectionsCommand::Set {
-            id, collections, ..
+            id,
+            collections,
+            tableau_collection,
+            clear_tableau_collections,
+            function: None,
         } => {
             if store.is_aws() {
                 eprintln!(
@@ -64,8 +89,14 @@ pub(crate) async fn run(cmd: CollectionsCommand, store: &StoreArgs) -> anyhow::R
                      CollectionsUpdatedFunctionName output) to sync in the deployed function"
                 );
             }
+            let projects = collections.as_deref().map(selection).transpose()?;
+            let tableau = (clear_tableau_collections || !tableau_collection.is_empty())
+                .then_some(tableau_collection);
             let pipeline = store_choice::open_pipeline(store).await?;
-            set_collections(&pipeline, &id, &selection(&collections)?).await
+            match tableau {
+                None => set_collections(&pipeline, &id, &projects.unwrap_or_default()).await,
+                Some(tableau) => set_selection(&pipeline, &id, projects.as_deref(), &tableau).await,
+            }
         }
         CollectionsCommand::List { id } => {
             let pipeline = store_choice::open_pipeline(store).await?;
@@ -98,6 +129,39 @@ async fn set_collections(
         }
     };
     println!("collections of '{id}' set to {}", collections.join(", "));
+    print_run(&run);
+    Ok(())
+}
+
+/// Stores Tableau Collections (and projects, when given) and syncs at once.
+async fn set_selection(
+    pipeline: &CliPipeline,
+    id: &str,
+    projects: Option<&[String]>,
+    tableau_collections: &[String],
+) -> anyhow::Result<()> {
+    let run = match pipeline
+        .update_selection(id, projects, Some(tableau_collections))
+        .await
+    {
+        Ok(run) => run,
+        Err(e @ PipelineError::StoredNotApplied { .. }) => return Err(e.into()),
+        Err(e) => {
+            return Err(anyhow::Error::new(e)
+                .context(format!("the collections of '{id}' were not changed")));
+        }
+    };
+    if let Some(projects) = projects {
+        println!("collections of '{id}' set to {}", projects.join(", "));
+    }
+    if tableau_collections.is_empty() {
+        println!("Tableau Collections of '{id}' cleared");
+    } else {
+        println!(
+            "Tableau Collections of '{id}' set to {}",
+            crate::files::terminal_safe(&tableau_collections.join(", "))
+        );
+    }
     print_run(&run);
     Ok(())
 }
@@ -195,5 +259,80 @@ async fn list_collections(pipeline: &CliPipeline, id: &str) -> anyhow::Result<()
             "warning: selected project {gone} no longer exists on the site; set the collections again"
         );
     }
+    let collections = pipeline.bi().list_tableau_collections(&i, &secret).await?;
+    for line in tableau_collection_lines(&collections, &i.tableau_collections) {
+        println!("{}", crate::files::terminal_safe(&line));
+    }
     Ok(())
+}
+
+/// The "Tableau Collections" block of `collections list`: each Collection the token's user
+/// sees, marked when selected, and a warning for a selected one that is gone.
+fn tableau_collection_lines(collections: &TableauCollections, selected: &[String]) -> Vec<String> {
+    let mut lines = vec![String::new(), "Tableau Collections".to_string()];
+    let listed = match collections {
+        TableauCollections::NotAvailable(why) => {
+            lines.push(format!("  not available: {why}"));
+            &[][..]
+        }
+        TableauCollections::Available(listed) if listed.is_empty() => {
+            lines.push("  (none that the token's user can see)".to_string());
+            &listed[..]
+        }
+        TableauCollections::Available(listed) => &listed[..],
+    };
+    let mut sorted: Vec<_> = listed.iter().collect();
+    sorted.sort_by(|a, b| a.name.cmp(&b.name).then(a.luid.cmp(&b.luid)));
+    for c in sorted {
+        let mark = if selected.contains(&c.luid) { "x" } else { " " };
+        let mut about = Vec::new();
+        if let Some(visibility) = &c.visibility {
+            about.push(visibility.clone());
+        }
+        if let Some(count) = c.item_count {
+            about.push(format!("{count} items"));
+        }
+        let about = if about.is_empty() {
+            String::new()
+        } else {
+            format!(", {}", about.join(", "))
+        };
+        lines.push(format!("[{mark}] {}  ({}{about})", c.name, c.luid));
+    }
+    for luid in selected {
+        if !listed.iter().any(|c| &c.luid == luid) {
+            lines.push(format!(
+                "warning: selected Tableau Collection {luid} no longer exists on the site (deleted, or no longer shared with the token's user); syncs fail until you set the Tableau Collections again"
+            ));
+        }
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use autoexpose_pipeline::TableauCollectionNode;
+
+    #[test]
+    fn the_block_marks_the_selected_collection_and_warns_of_a_gone_one() {
+        let listed = TableauCollections::Available(vec![TableauCollectionNode {
+            luid: "c-1".into(),
+            name: "Board pack".into(),
+            visibility: Some("public".into()),
+            item_count: Some(3),
+        }]);
+        let lines = tableau_collection_lines(&listed, &["c-1".into(), "c-gone".into()]);
+        assert_eq!(lines[2], "[x] Board pack  (c-1, public, 3 items)");
+        assert!(lines[3].contains("c-gone no longer exists"), "{lines:?}");
+    }
+
+    #[test]
+    fn an_old_site_says_collections_are_not_available() {
+        let lines = tableau_collection_lines(
+            &TableauCollections::NotAvailable("its REST API is 3.25".into()),
+            &[],
+        );
+        assert_eq!(lines[2], "  not available: its REST API is 3.25");
+    }
 }

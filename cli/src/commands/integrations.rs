@@ -283,6 +283,9 @@ async fn show(pipeline: &CliPipeline, id: &str) -> anyhow::Result<()> {
             i.collections.join(", ")
         }
     );
+    if !i.tableau_collections.is_empty() {
+        println!("Tableau Collections: {}", i.tableau_collections.join(", "));
+    }
     let aliases: Vec<String> = i
         .database_aliases
         .iter()

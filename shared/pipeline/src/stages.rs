@@ -189,15 +189,36 @@ impl Pipeline {
         integration_id: &str,
         collections: &[String],
     ) -> Result<SyncRun, PipelineError> {
+        self.update_selection(integration_id, Some(collections), None)
+            .await
+    }
+
+    /// Like [`Pipeline::update_collections`], for either part of the selection: the
+    /// projects (`collections`) and Tableau's own Collections (`tableau_collections`, LUIDs
+    /// or names, REST API 3.28+). `None` keeps that part as stored; an empty list clears
+    /// it. Both are checked against the site before anything is stored.
+    pub async fn update_selection(
+        &self,
+        integration_id: &str,
+        collections: Option<&[String]>,
+        tableau_collections: Option<&[String]>,
+    ) -> Result<SyncRun, PipelineError> {
         let run = self
             .run_locked(
                 integration_id,
                 Trigger::CollectionsUpdated,
                 |counts| async move {
                     let integration = self.integration(integration_id).await?;
-                    let luids = self.resolve_collections(&integration, collections).await?;
                     let mut updated = integration.clone();
-                    updated.collections = luids;
+                    if let Some(collections) = collections {
+                        updated.collections =
+                            self.resolve_collections(&integration, collections).await?;
+                    }
+                    if let Some(wanted) = tableau_collections {
+                        updated.tableau_collections = self
+                            .resolve_tableau_collections(&integration, wanted)
+                            .await?;
+                    }
                     self.store_settings(&updated).await?;
                     self.sync_locked(counts.unguarded())
                         .await
@@ -288,6 +309,43 @@ impl Pipeline {
         for collection in resolved {
             if !luids.contains(&collection.luid) {
                 luids.push(collection.luid);
+            }
+        }
+        Ok(luids)
+    }
+
+    /// The LUIDs of the named Tableau Collections, each once, in the order given.
+    async fn resolve_tableau_collections(
+        &self,
+        integration: &Integration,
+        wanted: &[String],
+    ) -> Result<Vec<String>, PipelineError> {
+        if wanted.is_empty() {
+            return Ok(Vec::new());
+        }
+        let secret = self
+            .secrets
+            .tableau_secret(&integration.secret_ref)
+            .await
+            .map_err(|source| PipelineError::Secret {
+                integration: integration.id.clone(),
+                source,
+            })?;
+        let resolved = self
+            .until_stopped(
+                &integration.id,
+                self.bi
+                    .resolve_tableau_collections(integration, &secret, wanted),
+            )
+            .await?
+            .map_err(|source| PipelineError::Tableau {
+                integration: integration.id.clone(),
+                source,
+            })?;
+        let mut luids = Vec::new();
+        for luid in resolved {
+            if !luids.contains(&luid) {
+                luids.push(luid);
             }
         }
         Ok(luids)

@@ -12,13 +12,15 @@ use autoexpose_domain::{Workbook, WorkbookUrls};
 use std::sync::{Arc, OnceLock};
 
 use autoexpose_tableau::{
-    ClientOptions, ConnectionSettings, HttpClient, ListingCursor, TableauClient,
-    TableauError as ClientError, TableauSite, TokenSecret, build_http_client,
+    ClientOptions, ConnectionSettings, HttpClient, ListingCursor, Selection, Session,
+    TableauClient, TableauError as ClientError, TableauSite, TokenSecret, build_http_client,
+    find_tableau_collection, has_tableau_collections,
 };
 
 use autoexpose_pipeline::{
     BiError, BiTool, Integration, JobState, ListingBudget, PartialListing, ProjectNode,
     RefreshReply, RefreshTarget, RefreshTargetKind, ResolvedCollection, Secret,
+    TableauCollectionNode, TableauCollections,
 };
 
 /// The real Tableau client: one sign-in per call, signed out however the call ends. The
@@ -78,8 +80,40 @@ fn port_error(error: ClientError) -> BiError {
         | ClientError::Unreachable { .. }
         | ClientError::MetadataIndexing => BiError::Unavailable(Box::new(error)),
         ClientError::UnknownProject(name) => BiError::UnknownCollections(vec![name]),
+        ClientError::UnknownTableauCollection(name) => {
+            BiError::UnknownTableauCollections(vec![name])
+        }
         _ => BiError::Other(Box::new(error)),
     }
+}
+
+/// What the integration selects, in the client's terms.
+fn selection(integration: &Integration) -> Selection {
+    Selection {
+        projects: integration.collections.clone(),
+        tableau_collections: integration.tableau_collections.clone(),
+    }
+}
+
+/// Whether the integration selects nothing at all (then nothing is listed).
+fn selects_nothing(integration: &Integration) -> bool {
+    integration.collections.is_empty() && integration.tableau_collections.is_empty()
+}
+
+/// The projects to list for the integration: its selected projects (nested ones
+/// included) and, for its Tableau Collections, the projects that hold their workbooks.
+async fn projects_to_list(
+    session: &Session,
+    integration: &Integration,
+) -> Result<Vec<String>, ClientError> {
+    if integration.tableau_collections.is_empty() {
+        let projects = session
+            .resolve_collections(&integration.collections)
+            .await?;
+        return Ok(projects.into_iter().map(|p| p.luid).collect());
+    }
+    let resolved = session.resolve_selection(&selection(integration)).await?;
+    Ok(resolved.projects_to_list)
 }
 
 #[async_trait::async_trait]
@@ -130,22 +164,38 @@ impl BiTool for TableauHttp {
         integration: &Integration,
         secret: &Secret,
     ) -> Result<Vec<Workbook>, BiError> {
-        if integration.collections.is_empty() {
+        if selects_nothing(integration) {
             return Ok(Vec::new());
         }
         let client = self.client(integration, secret)?;
-        let listing = client
-            .list_collections(&integration.collections, |_| {})
-            .await
-            .map_err(port_error)?;
-        if !listing.workbooks.complete {
+        let listing = if integration.tableau_collections.is_empty() {
+            client
+                .list_collections(&integration.collections, |_| {})
+                .await
+                .map_err(port_error)?
+                .workbooks
+        } else {
+            // A Collection's workbooks are listed with their projects, then kept alone.
+            client
+                .with_session(async |session| {
+                    let resolved = session.resolve_selection(&selection(integration)).await?;
+                    let mut listing = session
+                        .list_workbooks(&resolved.projects_to_list, |_| {})
+                        .await?;
+                    resolved.retain(&mut listing.workbooks);
+                    Ok(listing)
+                })
+                .await
+                .map_err(port_error)?
+        };
+        if !listing.complete {
             let message = format!(
                 "Tableau returned an incomplete workbook listing for site '{}'; nothing was changed, try again",
                 integration.site
             );
             return Err(BiError::Other(message.into()));
         }
-        Ok(listing.workbooks.workbooks)
+        Ok(listing.workbooks)
     }
 
     async fn continue_listing(
@@ -155,7 +205,7 @@ impl BiTool for TableauHttp {
         listing: PartialListing,
         budget: &ListingBudget,
     ) -> Result<PartialListing, BiError> {
-        if integration.collections.is_empty() {
+        if selects_nothing(integration) {
             return Ok(PartialListing::finished(Vec::new(), listing.pages));
         }
         let from = match listing.cursor.as_deref() {
@@ -177,13 +227,7 @@ impl BiTool for TableauHttp {
                     Some(cursor) => cursor,
                     // The projects are fixed when the listing begins, so every step
                     // lists the same selection.
-                    None => {
-                        let projects = session
-                            .resolve_collections(&integration.collections)
-                            .await?;
-                        let luids: Vec<String> = projects.into_iter().map(|p| p.luid).collect();
-                        ListingCursor::start(&luids)
-                    }
+                    None => ListingCursor::start(&projects_to_list(&session, integration).await?),
                 };
                 let stretch = session
                     .list_workbooks_stretch(from, |pages| budget.allows(pages))
@@ -192,6 +236,12 @@ impl BiTool for TableauHttp {
                 workbooks.extend(stretch.workbooks);
                 if stretch.next.is_none() {
                     workbooks = session.attach_custom_sql(workbooks).await?;
+                    if !integration.tableau_collections.is_empty() {
+                        // Kept by the selection as it stands when the listing completes;
+                        // a Collection deleted meanwhile fails the run here.
+                        let resolved = session.resolve_selection(&selection(integration)).await?;
+                        resolved.retain(&mut workbooks);
+                    }
                 }
                 Ok((workbooks, listing.pages + stretch.pages, stretch.next))
             })
@@ -208,6 +258,67 @@ impl BiTool for TableauHttp {
                 pages,
             },
         })
+    }
+
+    async fn resolve_tableau_collections(
+        &self,
+        integration: &Integration,
+        secret: &Secret,
+        tableau_collections: &[String],
+    ) -> Result<Vec<String>, BiError> {
+        let client = self.client(integration, secret)?;
+        let all = client
+            .with_session(async |session| session.tableau_collections().await)
+            .await
+            .map_err(port_error)?;
+        // Every entry is checked, so the error names all unknown ones at once.
+        let mut luids = Vec::new();
+        let mut unknown = Vec::new();
+        for entry in tableau_collections {
+            match find_tableau_collection(&all, entry) {
+                Ok(found) => luids.push(found.luid.clone()),
+                Err(ClientError::UnknownTableauCollection(_)) => unknown.push(entry.clone()),
+                Err(other) => return Err(port_error(other)),
+            }
+        }
+        if unknown.is_empty() {
+            Ok(luids)
+        } else {
+            Err(BiError::UnknownTableauCollections(unknown))
+        }
+    }
+
+    async fn list_tableau_collections(
+        &self,
+        integration: &Integration,
+        secret: &Secret,
+    ) -> Result<TableauCollections, BiError> {
+        let client = self.client(integration, secret)?;
+        client
+            .with_session(async |session| {
+                if !has_tableau_collections(session.api_version()) {
+                    let why = session
+                        .check_tableau_collections()
+                        .err()
+                        .map(|e| e.to_string())
+                        .unwrap_or_default();
+                    return Ok(TableauCollections::NotAvailable(why));
+                }
+                let nodes = session
+                    .tableau_collections()
+                    .await?
+                    .into_iter()
+                    .map(|c| TableauCollectionNode {
+                        luid: c.luid,
+                        name: c.name,
+                        visibility: c.visibility,
+                        item_count: c.item_count,
+                    })
+                    .collect();
+                Ok(TableauCollections::Available(nodes))
+            })
+            .await
+            .map_err(port_error)
     }
 
     async fn list_projects(

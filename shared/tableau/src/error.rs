@@ -289,6 +289,52 @@ pub enum TableauError {
         /// LUIDs of the projects with that path.
         luids: Vec<String>,
     },
+
+    /// The site's REST API is older than 3.28, which introduced Tableau's own Collections.
+    #[error(
+        "Tableau Collections are not available on {host}: its REST API is {version}, and Collections need 3.28 or newer (Tableau Cloud February 2026, Tableau Server 2026.1); select projects instead"
+    )]
+    TableauCollectionsUnavailable {
+        /// The server.
+        host: String,
+        /// The REST API version it speaks.
+        version: String,
+    },
+
+    /// A requested Tableau Collection is not among those the token's user can see.
+    #[error(
+        "no Tableau Collection has the LUID or name '{}' for the token's user: `autoexpose collections list` shows the site's Collections (a private Collection is seen only by its owner and admins)",
+        printable(.0)
+    )]
+    UnknownTableauCollection(String),
+
+    /// A requested Tableau Collection name is shared by several Collections.
+    #[error(
+        "the Tableau Collection name '{}' names {} Collections ({}): select one by its LUID instead",
+        printable(name),
+        luids.len(),
+        printable(&luids.join(", "))
+    )]
+    AmbiguousTableauCollection {
+        /// The name as given.
+        name: String,
+        /// LUIDs of the Collections with that name.
+        luids: Vec<String>,
+    },
+
+    /// A selected Tableau Collection no longer exists (deleted, or no longer shared with
+    /// the token's user).
+    #[error(
+        "the selected Tableau Collection {} no longer exists on site '{}' (deleted, or no longer shared with the token's user): nothing was changed; select Collections again with `autoexpose collections set --tableau-collection`, or clear them",
+        printable(luid),
+        printable(site)
+    )]
+    TableauCollectionGone {
+        /// The Collection's LUID as stored.
+        luid: String,
+        /// The site's content URL.
+        site: String,
+    },
 }
 
 /// What the timing of a lost session points to. Tableau answers 401002 alike for a timed-out

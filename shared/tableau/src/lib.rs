@@ -63,6 +63,7 @@ mod refresh;
 mod rest;
 mod settings;
 mod site;
+mod tableau_collections;
 mod transport;
 mod wire;
 
@@ -77,6 +78,10 @@ pub use settings::{
     TokenSecret, check_server_url, redact_server_url,
 };
 pub use site::TableauSite;
+pub use tableau_collections::{
+    ResolvedSelection, Selection, TABLEAU_COLLECTIONS_SINCE, TableauCollection,
+    TableauCollectionItem, find_tableau_collection, has_tableau_collections,
+};
 pub use transport::build_http_client;
 pub use wire::{TableauResponseError, parse_workbooks_response};
 

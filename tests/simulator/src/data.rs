@@ -79,6 +79,10 @@ pub struct SiteSpec {
     /// Virtual connections (Tableau 2022.x and later) and their tables.
     #[serde(default)]
     pub virtual_connections: Vec<VirtualConnectionSpec>,
+    /// Tableau's own Collections (REST API 3.28+), served only when
+    /// `server.rest_api_version` is 3.28 or newer.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tableau_collections: Vec<TableauCollectionSpec>,
 }
 
 fn default_site_number() -> u32 {
@@ -292,6 +296,45 @@ pub struct WorkbookSpec {
     pub virtual_table_luids: Vec<String>,
 }
 
+/// A Tableau Collection: a curated list of content from any project (REST API 3.28+).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TableauCollectionSpec {
+    /// Collection LUID.
+    pub id: String,
+    /// Name (not unique: two users may each have a "Board pack").
+    pub name: String,
+    /// Description.
+    #[serde(default)]
+    pub description: String,
+    /// `public` (shared) or `private`.
+    #[serde(default = "default_visibility")]
+    pub visibility: String,
+    /// Owner user LUID.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner_id: Option<String>,
+    /// Its items, in their position order.
+    #[serde(default)]
+    pub items: Vec<TableauCollectionItemSpec>,
+}
+
+fn default_visibility() -> String {
+    "public".to_string()
+}
+
+/// One item of a Tableau Collection.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TableauCollectionItemSpec {
+    /// `contentType` in responses: `workbook`, `datasource`, `view`, `flow`, ...
+    pub content_type: String,
+    /// The item's LUID (a workbook's REST LUID for `workbook`).
+    pub luid: String,
+    /// Name shown for items that are not workbooks of this site.
+    #[serde(default)]
+    pub name: String,
+}
+
 impl SiteSpec {
     /// The table with this id.
     pub fn table(&self, id: &str) -> Option<&TableSpec> {
@@ -375,6 +418,19 @@ impl SiteSpec {
             {
                 return Err(problem(format!(
                     "{owner} uses unknown data source '{luid}'"
+                )));
+            }
+        }
+        let workbooks: HashSet<&str> = self.workbooks.iter().map(|w| w.luid.as_str()).collect();
+        for collection in &self.tableau_collections {
+            if let Some(item) = collection
+                .items
+                .iter()
+                .find(|i| i.content_type == "workbook" && !workbooks.contains(i.luid.as_str()))
+            {
+                return Err(problem(format!(
+                    "Tableau Collection '{}' holds unknown workbook '{}'",
+                    collection.name, item.luid
                 )));
             }
         }

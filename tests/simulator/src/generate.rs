@@ -197,6 +197,7 @@ pub fn generate_site(workbooks: usize, tables_per_workbook: usize, seed: u64) ->
             datasources,
             workbooks: workbook_specs,
             virtual_connections: Vec::new(),
+            tableau_collections: Vec::new(),
         }],
     }
 }

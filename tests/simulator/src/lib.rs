@@ -43,7 +43,9 @@
 //!                      "embedded_extract": false, "datasource_luids": [],
 //!                      "custom_sql": [{"id", "query", "connection_type", "database",
 //!                                      "table_ids": [], "is_unsupported"?}],
-//!                      "refresh_error"?}] } ] }
+//!                      "refresh_error"?}],
+//!     "tableau_collections"?: [{"id", "name", "description"?, "visibility"?: "public",
+//!                      "owner_id"?, "items": [{"content_type", "luid", "name"?}]}] } ] }
 //! ```
 //!
 //! * `content_url` `""` is the Default site; sign-in picks the site by it.
@@ -61,6 +63,11 @@
 //!   with `schema`, which may be `""`), `database_null` answers `"database": null`, and
 //!   `obfuscated` answers as the Metadata API does for a user who may not see the table
 //!   (`id` intact; `name`, `fullName`, `schema`, `database.name` null).
+//! * `tableau_collections` are Tableau's own Collections, served at `/api/-/collections`
+//!   (and `/{id}`, `/{id}/items`) only when `rest_api_version` is 3.28 or newer; an
+//!   older server answers those paths 404, as for any unknown resource. A `workbook`
+//!   item must name a workbook of the site. Query Workbook (`/sites/{site}/workbooks/{id}`)
+//!   tells a workbook's project.
 //!
 //! `tests/simulator/sites/example.json` is a small hand-made site; [`generate_site`] makes
 //! large ones.
@@ -80,7 +87,8 @@ mod util;
 
 pub use data::{
     CustomSqlSpec, DatasourceSpec, PatSpec, ProjectSpec, ServerSpec, SiteData, SiteSpec, TableSpec,
-    UserSpec, VirtualConnectionSpec, VirtualTableSpec, WorkbookSpec, load_site_file,
+    TableauCollectionItemSpec, TableauCollectionSpec, UserSpec, VirtualConnectionSpec,
+    VirtualTableSpec, WorkbookSpec, load_site_file,
 };
 pub use error::SimError;
 pub use faults::{Faults, HttpFailure};

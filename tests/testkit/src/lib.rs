@@ -27,4 +27,7 @@ pub use moto::{
     MOTO_SERVER_ENV, MotoError, MotoServer, TEST_REGION, moto_executable, unique_name,
     workspace_root,
 };
-pub use simulator::{example_site, example_site_data, example_site_path, example_site_with};
+pub use simulator::{
+    BOARD_PACK, FINANCE_PICKS, example_site, example_site_data, example_site_path,
+    example_site_with, with_tableau_collections,
+};

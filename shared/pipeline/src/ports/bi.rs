@@ -36,6 +36,30 @@ pub struct ProjectNode {
     pub parent_luid: Option<String>,
 }
 
+/// One of Tableau's own Collections (REST API 3.28+), for showing and selecting.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TableauCollectionNode {
+    /// Collection LUID.
+    pub luid: String,
+    /// Collection name.
+    pub name: String,
+    /// `public` or `private`, when the tool says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visibility: Option<String>,
+    /// How many items it holds, when the tool says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub item_count: Option<u64>,
+}
+
+/// The site's Tableau Collections, or why it has none to offer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TableauCollections {
+    /// The Collections the token's user can see.
+    Available(Vec<TableauCollectionNode>),
+    /// The site cannot have them; the words say why (e.g. its REST API is older than 3.28).
+    NotAvailable(String),
+}
+
 /// What went wrong talking to the BI tool, by kind, with the client's own error as the
 /// source (its message already says what to do and never carries a secret).
 #[derive(Debug, thiserror::Error)]
@@ -44,6 +68,9 @@ pub enum BiError {
     /// act; a retry cannot help.
     #[error(transparent)]
     SignIn(BoxError),
+    /// Some requested Tableau Collections (Tableau's own lists) are not on the site.
+    #[error("unknown Tableau Collections: {}; `autoexpose collections list` shows the site's Collections", .0.join("; "))]
+    UnknownTableauCollections(Vec<String>),
     /// Some requested collections do not exist on the site.
     #[error("unknown Tableau collections: {}; check the project LUIDs or paths with `autoexpose collections list`", .0.join(", "))]
     UnknownCollections(Vec<String>),
@@ -102,6 +129,33 @@ pub trait BiTool: Send + Sync {
         let _ = (listing, budget);
         let workbooks = self.list_workbooks(integration, secret).await?;
         Ok(PartialListing::finished(workbooks, 1))
+    }
+
+    /// Resolves Tableau Collection LUIDs or names to LUIDs, in the order given.
+    /// `UnknownTableauCollections` names every one that cannot be found; a tool without
+    /// Tableau Collections refuses.
+    async fn resolve_tableau_collections(
+        &self,
+        integration: &Integration,
+        secret: &Secret,
+        tableau_collections: &[String],
+    ) -> Result<Vec<String>, BiError> {
+        let _ = (integration, secret, tableau_collections);
+        Err(BiError::Other(
+            "this BI tool has no Tableau Collections".into(),
+        ))
+    }
+
+    /// The site's Tableau Collections (or why there are none to offer).
+    async fn list_tableau_collections(
+        &self,
+        integration: &Integration,
+        secret: &Secret,
+    ) -> Result<TableauCollections, BiError> {
+        let _ = (integration, secret);
+        Ok(TableauCollections::NotAvailable(
+            "this BI tool has no Tableau Collections".into(),
+        ))
     }
 
     /// The site's project tree.

@@ -34,6 +34,11 @@ pub struct Integration {
     /// projects are included at listing time.
     #[serde(default)]
     pub collections: Vec<String>,
+    /// Selected Tableau Collections (Tableau's own curated lists across projects, REST
+    /// API 3.28+), by LUID as stored after resolution; the workbooks they hold are
+    /// imported wherever they live. Not to be confused with `collections` (projects).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tableau_collections: Vec<String>,
     /// Tableau database name → dbt database name, applied before matching.
     #[serde(default)]
     pub database_aliases: BTreeMap<String, String>,
@@ -98,6 +103,7 @@ impl Integration {
             token_name: token_name.into(),
             secret_ref: secret_ref.into(),
             collections: Vec::new(),
+            tableau_collections: Vec::new(),
             database_aliases: BTreeMap::new(),
             schema_aliases: BTreeMap::new(),
             default_schemas: BTreeMap::new(),

@@ -396,6 +396,9 @@ fn same_error(error: &BiError) -> BiError {
     match error {
         BiError::SignIn(_) => BiError::SignIn(message.into()),
         BiError::UnknownCollections(names) => BiError::UnknownCollections(names.clone()),
+        BiError::UnknownTableauCollections(names) => {
+            BiError::UnknownTableauCollections(names.clone())
+        }
         BiError::Unavailable(_) => BiError::Unavailable(message.into()),
         BiError::Other(_) => BiError::Other(message.into()),
     }

@@ -2,6 +2,7 @@
 
 mod auth;
 pub(crate) mod body;
+mod collections;
 mod jobs;
 mod projects;
 
@@ -74,6 +75,22 @@ pub(crate) enum Route {
         site: String,
         id: String,
     },
+    /// Query Workbook: one workbook by LUID.
+    Workbook {
+        version: String,
+        site: String,
+        id: String,
+    },
+    /// List Collections (version-less, REST 3.28+; the site is the token's).
+    TableauCollections,
+    /// Get Collection: one Tableau Collection's details.
+    TableauCollection {
+        id: String,
+    },
+    /// List Collection Items.
+    TableauCollectionItems {
+        id: String,
+    },
     Metadata,
     Unknown,
 }
@@ -104,6 +121,16 @@ impl Route {
                 site: owned(3),
                 id: owned(5),
             },
+            ["api", "-", "collections"] => Route::TableauCollections,
+            ["api", "-", "collections", _] => Route::TableauCollection { id: owned(3) },
+            ["api", "-", "collections", _, "items"] => {
+                Route::TableauCollectionItems { id: owned(3) }
+            }
+            ["api", _, "sites", _, "workbooks", _] => Route::Workbook {
+                version: owned(1),
+                site: owned(3),
+                id: owned(5),
+            },
             ["api", _, "sites", _, "jobs", _] => Route::Job {
                 version: owned(1),
                 site: owned(3),
@@ -121,6 +148,10 @@ impl Route {
             Route::Projects { .. } => RouteKind::Projects,
             Route::RefreshWorkbook { .. } | Route::RefreshDatasource { .. } => RouteKind::Refresh,
             Route::Job { .. } => RouteKind::Job,
+            Route::Workbook { .. }
+            | Route::TableauCollections
+            | Route::TableauCollection { .. }
+            | Route::TableauCollectionItems { .. } => RouteKind::Other,
             Route::Metadata => RouteKind::Metadata,
             Route::Unknown => RouteKind::Other,
         }
@@ -246,6 +277,22 @@ pub(crate) fn handle(state: &Arc<AppState>, route: Route, req: &Req) -> Response
             .and_then(|()| require_method(req, Method::GET))
             .and_then(|()| authenticate_site(state, req, &site))
             .and_then(|session| jobs::query_job(state, req, &session, &id)),
+        Route::Workbook { version, site, id } => check_version(state, &version)
+            .and_then(|()| require_method(req, Method::GET))
+            .and_then(|()| authenticate_site(state, req, &site))
+            .and_then(|session| collections::query_workbook(state, req, &session, &id)),
+        Route::TableauCollections => collections::available(state)
+            .and_then(|()| require_method(req, Method::GET))
+            .and_then(|()| authenticate(state, &req.headers))
+            .and_then(|session| collections::list(state, req, &session)),
+        Route::TableauCollection { id } => collections::available(state)
+            .and_then(|()| require_method(req, Method::GET))
+            .and_then(|()| authenticate(state, &req.headers))
+            .and_then(|session| collections::details(state, req, &session, &id)),
+        Route::TableauCollectionItems { id } => collections::available(state)
+            .and_then(|()| require_method(req, Method::GET))
+            .and_then(|()| authenticate(state, &req.headers))
+            .and_then(|session| collections::items(state, req, &session, &id)),
         Route::Metadata | Route::Unknown => Err(RestError::not_found(
             "404000",
             "The requested resource does not exist.",
@@ -314,6 +361,22 @@ mod tests {
             }
         );
         assert_eq!(Route::parse("/api/metadata/graphql"), Route::Metadata);
+        assert_eq!(
+            Route::parse("/api/-/Collections"),
+            Route::TableauCollections
+        );
+        assert_eq!(
+            Route::parse("/api/-/collections/C1/items"),
+            Route::TableauCollectionItems { id: "C1".into() }
+        );
+        assert_eq!(
+            Route::parse("/api/3.28/sites/S/workbooks/W"),
+            Route::Workbook {
+                version: "3.28".into(),
+                site: "S".into(),
+                id: "W".into()
+            }
+        );
         assert_eq!(Route::parse("/nope"), Route::Unknown);
     }
 
