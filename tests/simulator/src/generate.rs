@@ -191,6 +191,7 @@ pub fn generate_site(workbooks: usize, tables_per_workbook: usize, seed: u64) ->
             tables,
             datasources,
             workbooks: workbook_specs,
+            ..SiteSpec::default()
         }],
     }
 }

@@ -74,8 +74,8 @@ mod stats;
 mod util;
 
 pub use data::{
-    CustomSqlSpec, DatasourceSpec, PatSpec, ProjectSpec, ServerSpec, SiteData, SiteSpec, TableSpec,
-    UserSpec, WorkbookSpec, load_site_file,
+    CustomSqlSpec, DatasourceSpec, PatSpec, ProjectSpec, QualityWarningSpec, ServerSpec, SiteData,
+    SiteSpec, TableSpec, UserSpec, WorkbookSpec, load_site_file,
 };
 pub use error::SimError;
 pub use faults::{Faults, HttpFailure};
