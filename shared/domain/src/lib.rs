@@ -55,6 +55,7 @@ mod matching;
 pub mod naming;
 mod object;
 pub mod printable;
+pub mod quality_warning;
 pub mod refresh;
 pub mod run_results;
 pub mod timestamp;
