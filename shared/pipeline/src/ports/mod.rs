@@ -15,7 +15,10 @@ mod store;
 mod sync_queue;
 
 pub use artifacts::{ArtifactError, ArtifactLocation, ArtifactReader, Artifacts};
-pub use bi::{BiError, BiTool, JobState, ProjectNode, RefreshReply, ResolvedCollection};
+pub use bi::{
+    BiError, BiTool, JobState, ProjectNode, RefreshReply, ResolvedCollection, WarningChange,
+    WarningReply, WarningText,
+};
 pub use clock::{Clock, SystemClock, format_timestamp, timestamp_after};
 pub use queue::{JobQueue, QueueError};
 pub use secrets::{Secret, SecretError, Secrets};
