@@ -38,6 +38,34 @@ pub struct WarningsOutcome {
     pub unavailable: Option<String>,
 }
 
+impl WarningsOutcome {
+    /// One line per change, for a person: `raised on datasource 'Orders' (d5d5…)`.
+    pub fn describe(&self) -> Vec<String> {
+        let named = |a: &WarningAsset| format!("{} '{}' ({})", a.kind.as_str(), a.name, a.luid);
+        let mut lines = Vec::new();
+        for (verb, assets) in [
+            ("raised on", &self.raised),
+            ("updated on", &self.updated),
+            ("cleared from", &self.cleared),
+            (
+                "held back (someone else's warning kept) on",
+                &self.held_back,
+            ),
+        ] {
+            for asset in assets {
+                lines.push(format!("{verb} {}", named(asset)));
+            }
+        }
+        for (asset, error) in &self.failed {
+            lines.push(format!("failed on {}: {error}", named(asset)));
+        }
+        if let Some(reason) = &self.unavailable {
+            lines.push(reason.clone());
+        }
+        lines
+    }
+}
+
 /// One unhealthy exposure reading an asset, as the domain needs it.
 struct Reader {
     label: String,
