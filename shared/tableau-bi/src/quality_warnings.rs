@@ -79,15 +79,14 @@ async fn raise(
     let existing = session
         .quality_warnings(content(asset), &asset.luid)
         .await?;
-    if let Some(ours) = existing.iter().find(|w| is_ours(&w.message)) {
-        if let Some(warning) = session
+    if let Some(ours) = existing.iter().find(|w| is_ours(&w.message))
+        && let Some(warning) = session
             .update_quality_warning(&ours.id, message, severe)
             .await?
-        {
-            return Ok(WarningReply::Written {
-                warning_luid: warning.id,
-            });
-        }
+    {
+        return Ok(WarningReply::Written {
+            warning_luid: warning.id,
+        });
     }
     match session
         .add_quality_warning(content(asset), &asset.luid, message, severe)
