@@ -94,8 +94,9 @@ impl Pipeline {
     /// node's result. For run results it then refreshes, for every integration of the
     /// project with active exposures, the extracts of exposures with an upstream node
     /// rebuilt successfully and none failed — skipping those inside the build-after
-    /// window — and returns the queued jobs to follow. Older and duplicate files change
-    /// nothing.
+    /// window — and returns the queued jobs to follow. For either kind it then writes the
+    /// new health as Tableau data quality warnings where an integration has them on. Older
+    /// and duplicate files change nothing.
     pub async fn record_run_results(
         &self,
         dbt_project: &str,
