@@ -11,3 +11,4 @@ pub(crate) mod manifest;
 pub(crate) mod matching;
 pub(crate) mod results;
 pub(crate) mod sync;
+pub(crate) mod warning_flags;

@@ -13,6 +13,7 @@ use autoexpose_pipeline::{
 use autoexpose_store_local::DEFAULT_SECRET_ENV;
 use autoexpose_tableau::{check_server_url, redact_server_url};
 
+use super::warning_flags::{self, WarningArgs};
 use crate::lookups::stored_integration;
 use crate::match_flags::AliasArgs;
 use crate::run_summary::{print_run, run_summary};
@@ -66,6 +67,8 @@ pub(crate) struct SetIntegrationArgs {
     /// held back for `--allow-mass-removal` (default 50; 100 allows any).
     #[arg(long, value_parser = clap::value_parser!(u8).range(0..=100))]
     pub(crate) max_removal_percent: Option<u8>,
+    #[command(flatten)]
+    pub(crate) warnings: WarningArgs,
 }
 
 /// Arguments of `autoexpose integrations add`.
@@ -104,6 +107,8 @@ pub(crate) struct AddIntegrationArgs {
     /// (`DBT_ACTIVE_EXPOSURES_BUILD_AFTER` on the function, else 1440).
     #[arg(long, env = "DBT_ACTIVE_EXPOSURES_BUILD_AFTER")]
     pub(crate) build_after_minutes: Option<u32>,
+    #[command(flatten)]
+    pub(crate) warnings: WarningArgs,
 }
 
 /// Runs `autoexpose integrations ...` against the chosen store.
@@ -142,6 +147,7 @@ async fn add(pipeline: &CliPipeline, args: AddIntegrationArgs, aws: bool) -> any
     integration.environment = args.environment;
     integration.active_exposures = args.active_exposures;
     integration.build_after_minutes = args.build_after_minutes;
+    args.warnings.apply(&mut integration);
     pipeline.store().create_integration(&integration).await?;
     println!(
         "added integration '{}'; choose its collections with `autoexpose collections set {} Finance,Marketing/Campaigns` (the secret is read from {where_secret})",
@@ -177,6 +183,7 @@ async fn set(pipeline: &CliPipeline, args: SetIntegrationArgs) -> anyhow::Result
     if let Some(percent) = args.max_removal_percent {
         integration.max_removal_percent = Some(percent);
     }
+    args.warnings.apply(&mut integration);
     let dbt_project = integration.dbt_project.clone();
     match pipeline.update_settings(&integration).await {
         Ok((run, rematched)) => {
@@ -334,6 +341,10 @@ async fn show(pipeline: &CliPipeline, id: &str) -> anyhow::Result<()> {
             "manifest:      none applied yet (`autoexpose apply-manifest PATH --dbt-project {}`)",
             i.dbt_project
         ),
+    }
+    for (n, line) in warning_flags::describe(&i).iter().enumerate() {
+        let label = if n == 0 { "warnings:" } else { "" };
+        println!("{label:<15}{line}");
     }
     match &status.last_run {
         Some(run) => println!("last run:      {} {}", run.trigger, run_summary(run)),

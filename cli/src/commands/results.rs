@@ -46,6 +46,7 @@ async fn record_results(pipeline: &CliPipeline, args: RecordResultsArgs) -> anyh
                 nodes,
                 refreshes,
                 jobs: queued,
+                warnings,
             } => {
                 println!(
                     "recorded {nodes} results of {} (invocation {})",
@@ -69,6 +70,16 @@ async fn record_results(pipeline: &CliPipeline, args: RecordResultsArgs) -> anyh
                             }
                         }
                         Err(e) => eprintln!("{id}: refreshes failed: {e}"),
+                    }
+                }
+                for (id, result) in warnings {
+                    match result {
+                        Ok(outcome) => {
+                            for line in outcome.describe() {
+                                println!("{id}: data quality warning {line}");
+                            }
+                        }
+                        Err(e) => eprintln!("{id}: data quality warnings failed: {e}"),
                     }
                 }
                 jobs.extend(queued);

@@ -63,6 +63,9 @@ pub enum RecordOutcome {
         refreshes: Vec<IntegrationRefreshes>,
         /// Jobs Tableau queued, handed to the refresh queue to follow.
         jobs: Vec<RefreshJob>,
+        /// Data quality warnings changed, per integration with warnings on.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        warnings: Vec<IntegrationWarnings>,
     },
     /// The recorded file again, or an older one; nothing changed.
     Unchanged {
@@ -87,6 +90,18 @@ pub enum RecordOutcome {
         /// Whether a retry may succeed.
         retryable: bool,
     },
+}
+
+/// The data quality warning changes of one integration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IntegrationWarnings {
+    /// The integration.
+    pub integration_id: String,
+    /// One line per change (`raised on datasource 'Orders' (luid)`).
+    pub changes: Vec<String>,
+    /// What stopped them, if anything.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 /// The refreshes of one integration.
@@ -134,6 +149,7 @@ async fn handle_record(record: &S3EventRecord, deps: &Deps) -> RecordReport {
             nodes,
             refreshes,
             jobs,
+            warnings,
         }) => RecordOutcome::Recorded {
             invocation_id: pointer.invocation_id,
             nodes,
@@ -163,6 +179,21 @@ async fn handle_record(record: &S3EventRecord, deps: &Deps) -> RecordReport {
                 })
                 .collect(),
             jobs,
+            warnings: warnings
+                .into_iter()
+                .map(|(integration_id, result)| match result {
+                    Ok(outcome) => IntegrationWarnings {
+                        integration_id,
+                        changes: outcome.describe(),
+                        error: None,
+                    },
+                    Err(error) => IntegrationWarnings {
+                        integration_id,
+                        changes: Vec::new(),
+                        error: Some(error),
+                    },
+                })
+                .collect(),
         },
         Ok(ResultsOutcome::Duplicate(p)) => {
             let jobs = if p.kind == ResultsKind::RunResults {

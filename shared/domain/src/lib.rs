@@ -56,6 +56,7 @@ mod matching;
 pub mod naming;
 mod object;
 pub mod printable;
+pub mod quality_warning;
 pub mod refresh;
 pub mod run_results;
 pub mod timestamp;

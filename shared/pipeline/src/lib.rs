@@ -15,6 +15,7 @@
 //!
 //! Where things are: `pipeline.rs` (the struct, its adapters, the lease), `stages.rs`
 //! (apply, sync, update collections), `orchestrate.rs` (run results, extract refreshes),
+//! `quality_warnings.rs` (health written as Tableau data quality warnings),
 //! `reports.rs` (catalog, YAML files, diagnosis, lineage page), `records/` (what is
 //! stored), `ports/` (the traits and their typed errors), `layout.rs` (where artifacts
 //! live: `dbt/<project>/<environment>/<file>`). An [`ArtifactLocation`] is a key in an
@@ -47,6 +48,7 @@ mod memory;
 mod orchestrate;
 mod pipeline;
 mod ports;
+mod quality_warnings;
 mod records;
 mod reports;
 mod stages;
@@ -69,6 +71,7 @@ pub use pipeline::{
     Pipeline, describe_lease, integration_status,
 };
 pub use ports::*;
+pub use quality_warnings::WarningsOutcome;
 pub use records::*;
 pub use reports::{CatalogEntry, ExposureDetail, ExposureMode, ProjectExposures};
 pub use stages::{ApplyOutcome, RunCounts, manifest_order, parse_collection_list};

@@ -16,6 +16,7 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::error::PipelineError;
 use crate::pipeline::Pipeline;
+use crate::quality_warnings::WarningsOutcome;
 use crate::{
     ArtifactLocation, Integration, JobState, RefreshJob, RefreshRecord, RefreshReply, RefreshState,
     RefreshTarget, RefreshTargetKind, ResultsPointer, SkippedRefresh, StoreError, format_timestamp,
@@ -49,6 +50,9 @@ pub enum ResultsOutcome {
         refreshes: Vec<(String, Result<Vec<RefreshRecord>, String>)>,
         /// The jobs Tableau queued, to follow until they finish.
         jobs: Vec<RefreshJob>,
+        /// Per integration with data quality warnings on: what changed on Tableau, or the
+        /// error that stopped it.
+        warnings: Vec<(String, Result<WarningsOutcome, String>)>,
     },
     /// It is the recorded one again; nothing changed.
     Duplicate(ResultsPointer),
@@ -90,8 +94,9 @@ impl Pipeline {
     /// node's result. For run results it then refreshes, for every integration of the
     /// project with active exposures, the extracts of exposures with an upstream node
     /// rebuilt successfully and none failed — skipping those inside the build-after
-    /// window — and returns the queued jobs to follow. Older and duplicate files change
-    /// nothing.
+    /// window — and returns the queued jobs to follow. For either kind it then writes the
+    /// new health as Tableau data quality warnings where an integration has them on. Older
+    /// and duplicate files change nothing.
     pub async fn record_run_results(
         &self,
         dbt_project: &str,
@@ -193,11 +198,21 @@ impl Pipeline {
                 }
             }
         }
+        // Health moved with these results: the warnings viewers see follow it. A failure
+        // here fails nothing else; the last written warnings stay.
+        let warnings = match self.write_quality_warnings(dbt_project).await {
+            Ok(warnings) => warnings,
+            Err(e) => {
+                tracing::warn!(dbt_project, error = %e, "data quality warnings not written");
+                Vec::new()
+            }
+        };
         Ok(ResultsOutcome::Recorded {
             pointer: candidate,
             nodes: file.results.len(),
             refreshes,
             jobs,
+            warnings,
         })
     }
 
@@ -471,7 +486,7 @@ impl Pipeline {
 
     /// Runs `work` with the integration's PAT secret under its lease (a sign-in ends the
     /// PAT's other sessions, so no two sessions may overlap).
-    async fn with_integration_lease<R>(
+    pub(crate) async fn with_integration_lease<R>(
         &self,
         integration_id: &str,
         work: impl AsyncFnOnce(&crate::ports::Secret) -> Result<R, PipelineError>,

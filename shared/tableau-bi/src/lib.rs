@@ -8,6 +8,8 @@
 //! # let _ = bi;
 //! ```
 
+mod quality_warnings;
+
 use autoexpose_domain::{Workbook, WorkbookUrls};
 use std::sync::{Arc, OnceLock};
 
@@ -20,7 +22,7 @@ use autoexpose_tableau::{
 use autoexpose_pipeline::{
     BiError, BiTool, Integration, JobState, ListingBudget, PartialListing, ProjectNode,
     RefreshReply, RefreshTarget, RefreshTargetKind, ResolvedCollection, Secret,
-    TableauCollectionNode, TableauCollections,
+    TableauCollectionNode, TableauCollections, WarningChange, WarningReply,
 };
 
 /// The real Tableau client: one sign-in per call, signed out however the call ends. The
@@ -378,6 +380,20 @@ impl BiTool for TableauHttp {
         let client = self.client(integration, secret)?;
         client
             .with_session(async |session| session.job(job_id).await)
+            .await
+            .map_err(port_error)
+    }
+
+    async fn apply_quality_warnings(
+        &self,
+        integration: &Integration,
+        secret: &Secret,
+        changes: &[WarningChange],
+    ) -> Result<Vec<Result<WarningReply, BiError>>, BiError> {
+        let client = self.client(integration, secret)?;
+        // One sign-in for every change of the integration.
+        client
+            .with_session(async |session| Ok(quality_warnings::apply(&session, changes).await))
             .await
             .map_err(port_error)
     }

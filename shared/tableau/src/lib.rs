@@ -59,6 +59,7 @@ mod client;
 mod error;
 mod metadata;
 mod projects;
+mod quality_warnings;
 mod refresh;
 mod rest;
 mod settings;
@@ -72,6 +73,7 @@ pub use client::{Session, TableauClient};
 pub use error::{GaveUp, PatExpiry, SessionEnd, TableauError};
 pub use metadata::{ListingCursor, Progress, WorkbookListing, WorkbookStretch};
 pub use projects::{Project, ProjectTree};
+pub use quality_warnings::{AddedWarning, QualityWarning, WarningContent};
 pub use reqwest::Client as HttpClient;
 pub use settings::{
     ClientOptions, ConnectionSettings, DEFAULT_MAX_RESPONSE_BYTES, MAX_IN_FLIGHT, RetryPolicy,

@@ -83,6 +83,58 @@ pub struct SiteSpec {
     /// `server.rest_api_version` is 3.28 or newer.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tableau_collections: Vec<TableauCollectionSpec>,
+    /// Data quality warnings on the site's data sources and tables (REST API 3.5+).
+    #[serde(default)]
+    pub quality_warnings: Vec<QualityWarningSpec>,
+    /// The site has no Data Management licence: every data quality warning method answers
+    /// 403.
+    #[serde(default)]
+    pub no_data_management: bool,
+    /// Tableau before Cloud February 2024 / Server 2024.2: an asset holds at most one data
+    /// quality warning, and adding a second answers 409.
+    #[serde(default)]
+    pub one_warning_per_asset: bool,
+}
+
+/// A data quality warning on a data source or table.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QualityWarningSpec {
+    /// Warning LUID.
+    pub id: String,
+    /// `datasource`, `table`, `database` or `flow`, as in the REST path.
+    pub content_type: String,
+    /// LUID of the asset it is on.
+    pub content_id: String,
+    /// `WARNING`, `DEPRECATED`, `STALE`, `SENSITIVE_DATA` or `MAINTENANCE`.
+    #[serde(default = "default_warning_type")]
+    pub warning_type: String,
+    /// The text a viewer reads.
+    #[serde(default)]
+    pub message: String,
+    /// Shown to viewers while true.
+    #[serde(default = "default_true")]
+    pub is_active: bool,
+    /// Shown as a severe (red) warning.
+    #[serde(default)]
+    pub is_severe: bool,
+    /// LUID of the user who added it (Tableau's automatic extract-refresh warning has none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner_id: Option<String>,
+    /// ISO-8601 creation time.
+    #[serde(default)]
+    pub created_at: String,
+    /// ISO-8601 update time.
+    #[serde(default)]
+    pub updated_at: String,
+}
+
+fn default_warning_type() -> String {
+    "WARNING".to_string()
+}
+
+fn default_true() -> bool {
+    true
 }
 
 fn default_site_number() -> u32 {

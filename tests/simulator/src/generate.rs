@@ -196,8 +196,7 @@ pub fn generate_site(workbooks: usize, tables_per_workbook: usize, seed: u64) ->
             tables,
             datasources,
             workbooks: workbook_specs,
-            virtual_connections: Vec::new(),
-            tableau_collections: Vec::new(),
+            ..SiteSpec::default()
         }],
     }
 }

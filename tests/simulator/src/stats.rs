@@ -23,6 +23,8 @@ pub struct Stats {
     pub refreshes: u64,
     /// Job status requests.
     pub job_polls: u64,
+    /// Data quality warning requests (add, query, update, delete).
+    pub quality_warnings: u64,
     /// Requests to routes the simulator does not serve.
     pub other: u64,
     /// Requests answered with an injected 429/500/503.
@@ -41,6 +43,7 @@ pub(crate) enum RouteKind {
     Metadata,
     Refresh,
     Job,
+    QualityWarnings,
     Other,
 }
 
@@ -77,6 +80,7 @@ impl StatsCell {
             RouteKind::Projects => stats.projects += 1,
             RouteKind::Refresh => stats.refreshes += 1,
             RouteKind::Job => stats.job_polls += 1,
+            RouteKind::QualityWarnings => stats.quality_warnings += 1,
             RouteKind::Other => stats.other += 1,
             // Counted when the outcome is known.
             RouteKind::SignIn | RouteKind::SignOut => {}

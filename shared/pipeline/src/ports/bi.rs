@@ -7,8 +7,9 @@ use std::sync::Arc;
 use autoexpose_domain::{Workbook, WorkbookUrls};
 use serde::{Deserialize, Serialize};
 
-use crate::records::{Integration, RefreshTarget};
+use crate::records::{Integration, RefreshTarget, WarningAsset};
 use crate::{BoxError, ListingBudget, PartialListing, Secret};
+pub use autoexpose_domain::quality_warning::WarningText;
 pub use autoexpose_domain::refresh::{JobState, RefreshReply};
 
 /// A Tableau project resolved from a LUID or a path.
@@ -181,4 +182,84 @@ pub trait BiTool: Send + Sync {
         secret: &Secret,
         job_id: &str,
     ) -> Result<JobState, BiError>;
+
+    /// Makes each change to the data quality warnings of the integration's site, in one
+    /// session; one reply per change, in order. The outer error is a failed sign-in
+    /// (nothing was changed). A tool without such warnings refuses, which this default
+    /// does.
+    async fn apply_quality_warnings(
+        &self,
+        integration: &Integration,
+        secret: &Secret,
+        changes: &[WarningChange],
+    ) -> Result<Vec<Result<WarningReply, BiError>>, BiError> {
+        let _ = (integration, secret, changes);
+        Err(BiError::Other(
+            "this BI tool has no data quality warnings".into(),
+        ))
+    }
+}
+
+/// One change to the data quality warnings of a site.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WarningChange {
+    /// Put a warning on an asset that has none of ours. An unowned warning carrying the
+    /// marker (ours, whose LUID was lost) is taken over rather than doubled.
+    Raise {
+        /// The asset.
+        asset: WarningAsset,
+        /// What it should say.
+        text: WarningText,
+    },
+    /// Rewrite our warning; one deleted meanwhile is raised again.
+    Update {
+        /// The asset.
+        asset: WarningAsset,
+        /// Our warning's LUID.
+        warning_luid: String,
+        /// What it should say.
+        text: WarningText,
+    },
+    /// Remove our warning.
+    Clear {
+        /// The asset.
+        asset: WarningAsset,
+        /// Our warning's LUID.
+        warning_luid: String,
+    },
+}
+
+impl WarningChange {
+    /// The asset changed.
+    pub fn asset(&self) -> &WarningAsset {
+        match self {
+            WarningChange::Raise { asset, .. }
+            | WarningChange::Update { asset, .. }
+            | WarningChange::Clear { asset, .. } => asset,
+        }
+    }
+}
+
+/// What one [`WarningChange`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WarningReply {
+    /// The asset carries our warning, with this LUID.
+    Written {
+        /// The warning's LUID.
+        warning_luid: String,
+    },
+    /// Our warning is gone (removed now, or already).
+    Cleared,
+    /// The asset holds someone else's warning and the tool allows one per asset; it was
+    /// left in place.
+    HeldBack {
+        /// The tool's words.
+        detail: String,
+    },
+    /// The site does not offer warnings to this token (licence or permission); nothing
+    /// after this change was tried.
+    NotAvailable {
+        /// The tool's words.
+        detail: String,
+    },
 }

@@ -6,6 +6,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use super::quality_warnings::{QualityWarningSettings, QualityWarningState};
+
 /// The production environment whose manifests count, unless an integration says otherwise.
 pub const DEFAULT_ENVIRONMENT: &str = "prod";
 
@@ -69,6 +71,12 @@ pub struct Integration {
     /// `None`: [`DEFAULT_MAX_REMOVAL_PERCENT`]; 100 lets every removal through.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_removal_percent: Option<u8>,
+    /// Write dbt health as Tableau data quality warnings (off by default).
+    #[serde(default, skip_serializing_if = "QualityWarningSettings::is_default")]
+    pub quality_warnings: QualityWarningSettings,
+    /// The data quality warnings this integration wrote, and why any were not.
+    #[serde(default, skip_serializing_if = "QualityWarningState::is_empty")]
+    pub quality_warning_state: QualityWarningState,
     /// Optimistic-concurrency version: 0 before it is first stored, then 1, 2, ...
     #[serde(default)]
     pub version: u64,
@@ -112,6 +120,8 @@ impl Integration {
             active_exposures: None,
             build_after_minutes: None,
             max_removal_percent: None,
+            quality_warnings: QualityWarningSettings::default(),
+            quality_warning_state: QualityWarningState::default(),
             version: 0,
         }
     }

@@ -8,12 +8,18 @@
 
 mod exposures;
 mod integration;
+mod quality_warnings;
 mod refresh;
 
+pub use autoexpose_domain::quality_warning::{RaiseOn, WARNING_MARKER};
 pub use exposures::{AppliedManifest, ExposureDiff, ResultsPointer, Snapshot, StoredExposure};
 pub use integration::{
     DEFAULT_BUILD_AFTER_MINUTES, DEFAULT_ENVIRONMENT, DEFAULT_MAX_REMOVAL_PERCENT, Integration,
     IntegrationStatus, Lease, SyncRun, Trigger,
+};
+pub use quality_warnings::{
+    HeldBackWarning, OwnedWarning, QualityWarningSettings, QualityWarningState, WarningAsset,
+    WarningAssetKind, WarningsUnavailable,
 };
 pub use refresh::{
     RefreshJob, RefreshRecord, RefreshState, RefreshTarget, RefreshTargetKind, SkippedRefresh,

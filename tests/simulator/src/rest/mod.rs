@@ -5,6 +5,7 @@ pub(crate) mod body;
 mod collections;
 mod jobs;
 mod projects;
+mod quality_warnings;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -75,6 +76,17 @@ pub(crate) enum Route {
         site: String,
         id: String,
     },
+    QualityWarningsOnContent {
+        version: String,
+        site: String,
+        content_type: String,
+        content_id: String,
+    },
+    QualityWarning {
+        version: String,
+        site: String,
+        id: String,
+    },
     /// Query Workbook: one workbook by LUID.
     Workbook {
         version: String,
@@ -136,6 +148,19 @@ impl Route {
                 site: owned(3),
                 id: owned(5),
             },
+            ["api", _, "sites", _, "dataqualitywarnings", _, _] => {
+                Route::QualityWarningsOnContent {
+                    version: owned(1),
+                    site: owned(3),
+                    content_type: owned(5),
+                    content_id: owned(6),
+                }
+            }
+            ["api", _, "sites", _, "dataqualitywarnings", _] => Route::QualityWarning {
+                version: owned(1),
+                site: owned(3),
+                id: owned(5),
+            },
             _ => Route::Unknown,
         }
     }
@@ -152,6 +177,9 @@ impl Route {
             | Route::TableauCollections
             | Route::TableauCollection { .. }
             | Route::TableauCollectionItems { .. } => RouteKind::Other,
+            Route::QualityWarningsOnContent { .. } | Route::QualityWarning { .. } => {
+                RouteKind::QualityWarnings
+            }
             Route::Metadata => RouteKind::Metadata,
             Route::Unknown => RouteKind::Other,
         }
@@ -181,6 +209,22 @@ fn check_version(state: &AppState, version: &str) -> Result<(), RestError> {
         _ => Err(RestError::not_found(
             "404001",
             format!("Version '{version}' is not a valid version of the API."),
+        )),
+    }
+}
+
+/// A valid version that is also at least `oldest` (the method's first version).
+fn check_version_at_least(
+    state: &AppState,
+    version: &str,
+    oldest: (u32, u32),
+) -> Result<(), RestError> {
+    check_version(state, version)?;
+    match parse_version(version) {
+        Some(v) if v >= oldest => Ok(()),
+        _ => Err(RestError::not_found(
+            "404001",
+            format!("Version '{version}' does not support this method."),
         )),
     }
 }
@@ -293,6 +337,21 @@ pub(crate) fn handle(state: &Arc<AppState>, route: Route, req: &Req) -> Response
             .and_then(|()| require_method(req, Method::GET))
             .and_then(|()| authenticate(state, &req.headers))
             .and_then(|session| collections::items(state, req, &session, &id)),
+        Route::QualityWarningsOnContent {
+            version,
+            site,
+            content_type,
+            content_id,
+        } => check_version_at_least(state, &version, (3, 5))
+            .and_then(|()| authenticate_site(state, req, &site))
+            .and_then(|session| {
+                quality_warnings::on_content(state, req, &session, &content_type, &content_id)
+            }),
+        Route::QualityWarning { version, site, id } => {
+            check_version_at_least(state, &version, (3, 5))
+                .and_then(|()| authenticate_site(state, req, &site))
+                .and_then(|session| quality_warnings::by_id(state, req, &session, &id))
+        }
         Route::Metadata | Route::Unknown => Err(RestError::not_found(
             "404000",
             "The requested resource does not exist.",
