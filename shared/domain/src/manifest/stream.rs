@@ -616,7 +616,7 @@ impl<R: Read> Input<R> {
                 "parent_map" => parts.parent_map.is_some(),
                 _ => false,
             };
-            self.once(seen, &name, key)?;
+            self.once(seen, &name)?;
             self.colon()?;
             match name.as_str() {
                 "metadata" => {
@@ -645,12 +645,15 @@ impl<R: Read> Input<R> {
         Ok(parts)
     }
 
-    /// serde's error for a field the manifest has twice.
-    fn once(&self, seen: bool, name: &str, key: Span) -> Result<(), ManifestError> {
+    /// serde's error for a field the manifest has twice, placed where serde_json places
+    /// it: past the whitespace after the key, which it skips looking for the object's end
+    /// as the error unwinds.
+    fn once(&mut self, seen: bool, name: &str) -> Result<(), ManifestError> {
         if !seen {
             return Ok(());
         }
-        let (line, column) = self.position(key.end);
+        self.peek()?;
+        let (line, column) = self.position(self.pos);
         Err(ManifestError::Shape(format!(
             "duplicate field `{name}` at line {line} column {column}"
         )))
