@@ -3,8 +3,9 @@
 //! daily-sync's EventBridge schedule event (`EventBridgeEvent`, of which the handler
 //! reads only the id and source), each from the same JSON bytes as Lambda hands over.
 //!
-//! Neither panics; an accepted collections request names an integration, trimmed, and
-//! lists each collection once, trimmed and non-empty.
+//! Neither panics; an accepted collections request names an integration, trimmed, asks
+//! for projects or Tableau Collections (or both), and lists each once, trimmed and
+//! non-empty.
 #![no_main]
 
 use aws_lambda_events::eventbridge::EventBridgeEvent;
@@ -24,12 +25,17 @@ fuzz_target!(|data: &[u8]| {
     };
     let id = &request.integration_id;
     assert!(!id.is_empty() && id.trim() == id, "{id:?}");
-    let collections = &request.collections;
-    for (i, collection) in collections.iter().enumerate() {
-        assert!(!collection.is_empty() && collection.trim() == collection);
-        assert!(
-            !collections[..i].contains(collection),
-            "{collection:?} twice"
-        );
+    assert!(request.collections.is_some() || request.tableau_collections.is_some());
+    for collections in [&request.collections, &request.tableau_collections]
+        .into_iter()
+        .flatten()
+    {
+        for (i, collection) in collections.iter().enumerate() {
+            assert!(!collection.is_empty() && collection.trim() == collection);
+            assert!(
+                !collections[..i].contains(collection),
+                "{collection:?} twice"
+            );
+        }
     }
 });

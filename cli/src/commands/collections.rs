@@ -55,15 +55,9 @@ pub(crate) async fn run(cmd: CollectionsCommand, store: &StoreArgs) -> anyhow::R
             clear_tableau_collections,
             function: Some(function),
         } => {
-            if !tableau_collection.is_empty() || clear_tableau_collections {
-                bail!(
-                    "the collections-updated function takes projects only: set Tableau \
-                     Collections without --function (the change and its sync then run here)"
-                );
-            }
-            let Some(collections) = collections else {
-                bail!("give the projects to select");
-            };
+            let projects = collections.as_deref().map(selection).transpose()?;
+            let tableau = (clear_tableau_collections || !tableau_collection.is_empty())
+                .then_some(tableau_collection);
             if !store.is_aws() {
                 bail!(
                     "--function runs the change in a deployed stack's function: give the \
@@ -74,7 +68,8 @@ pub(crate) async fn run(cmd: CollectionsCommand, store: &StoreArgs) -> anyhow::R
             // The function holds the store; this process needs only the Invoke client.
             let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
             let function = DeployedFunction::from_sdk_config(&config, function);
-            set_collections_in_function(&function, &id, &selection(&collections)?).await
+            set_collections_in_function(&function, &id, projects.as_deref(), tableau.as_deref())
+                .await
         }
         CollectionsCommand::Set {
             id,
@@ -187,9 +182,16 @@ struct FunctionAnswer {
 async fn set_collections_in_function(
     function: &DeployedFunction,
     id: &str,
-    collections: &[String],
+    projects: Option<&[String]>,
+    tableau_collections: Option<&[String]>,
 ) -> anyhow::Result<()> {
-    let payload = serde_json::json!({"integration_id": id, "collections": collections});
+    let mut payload = serde_json::json!({"integration_id": id});
+    if let Some(projects) = projects {
+        payload["collections"] = serde_json::json!(projects);
+    }
+    if let Some(tableau) = tableau_collections {
+        payload["tableau_collections"] = serde_json::json!(tableau);
+    }
     let answer = match function.invoke(&payload).await? {
         Invocation::Answered(answer) => answer,
         Invocation::Failed {
@@ -208,7 +210,17 @@ async fn set_collections_in_function(
         let kind = answer.kind.unwrap_or_default();
         bail!("function '{}' refused ({kind}): {error}", function.name());
     }
-    println!("collections of '{id}' set to {}", collections.join(", "));
+    if let Some(projects) = projects {
+        println!("collections of '{id}' set to {}", projects.join(", "));
+    }
+    match tableau_collections {
+        Some([]) => println!("Tableau Collections of '{id}' cleared"),
+        Some(tableau) => println!(
+            "Tableau Collections of '{id}' set to {}",
+            crate::files::terminal_safe(&tableau.join(", "))
+        ),
+        None => {}
+    }
     println!(
         "{id} (collections-updated, in function {}) ok: {} added, {} changed, {} removed (run {})",
         function.name(),

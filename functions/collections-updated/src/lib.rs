@@ -5,7 +5,9 @@
 //!
 //! The payload is `{"integration_id": "acme-prod", "collections": ["Finance", "<LUID>"]}`:
 //! collections are Tableau project LUIDs or paths (`Finance/Reporting`). An empty list
-//! deselects everything.
+//! deselects everything. `"tableau_collections": ["Board pack", "<LUID>"]` sets Tableau's
+//! own Collections (REST API 3.28+) by name or LUID, an empty list clearing them; with it,
+//! `collections` may be left out to keep the projects as they are.
 //!
 //! # Responses
 //!
@@ -26,8 +28,11 @@ use serde_json::Value;
 pub struct CollectionsRequest {
     /// The integration.
     pub integration_id: String,
-    /// Its new collections: project LUIDs or paths.
-    pub collections: Vec<String>,
+    /// Its new collections: project LUIDs or paths; `None` keeps the stored ones (only
+    /// when Tableau Collections are given).
+    pub collections: Option<Vec<String>>,
+    /// Its new Tableau Collections, by name or LUID; `None` keeps the stored ones.
+    pub tableau_collections: Option<Vec<String>>,
 }
 
 /// The function's answer.
@@ -39,14 +44,18 @@ pub enum CollectionsResponse {
         /// The sync that followed.
         #[serde(flatten)]
         run: RunOutcome,
-        /// The collections as requested.
-        collections: Vec<String>,
+        /// The collections as requested, when they were.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        collections: Option<Vec<String>>,
+        /// The Tableau Collections as requested, when they were.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        tableau_collections: Option<Vec<String>>,
     },
     /// The request was refused; nothing changed.
     Rejected(ErrorResponse),
 }
 
-const FIELDS: [&str; 2] = ["integration_id", "collections"];
+const FIELDS: [&str; 3] = ["integration_id", "collections", "tableau_collections"];
 
 impl CollectionsRequest {
     /// Reads the payload, or says which field is missing or wrong.
@@ -64,7 +73,7 @@ impl CollectionsRequest {
             .collect();
         if !unknown.is_empty() {
             return Err(format!(
-                "unknown field(s) {}: the payload takes only \"integration_id\" and \"collections\"",
+                "unknown field(s) {}: the payload takes only \"integration_id\", \"collections\" and \"tableau_collections\"",
                 quoted(&unknown)
             ));
         }
@@ -83,36 +92,45 @@ impl CollectionsRequest {
                 ));
             }
         };
-        let collections = match object.get("collections") {
-            None => {
-                return Err("field \"collections\" is missing: give the list of Tableau project LUIDs or paths (an empty list deselects everything)".into());
-            }
-            Some(Value::Array(items)) => collection_list(items)?,
-            Some(other) => {
-                return Err(format!(
-                    "field \"collections\" must be a list of strings, not {}",
-                    json_type(other)
-                ));
-            }
-        };
+        let collections = string_list(object, "collections")?;
+        let tableau_collections = string_list(object, "tableau_collections")?;
+        if collections.is_none() && tableau_collections.is_none() {
+            return Err("field \"collections\" is missing: give the list of Tableau project LUIDs or paths (an empty list deselects everything), or \"tableau_collections\"".into());
+        }
         Ok(CollectionsRequest {
             integration_id,
             collections,
+            tableau_collections,
         })
     }
 }
 
-fn collection_list(items: &[Value]) -> Result<Vec<String>, String> {
+/// The list of strings in `field`, if given.
+fn string_list(
+    object: &serde_json::Map<String, Value>,
+    field: &str,
+) -> Result<Option<Vec<String>>, String> {
+    match object.get(field) {
+        None => Ok(None),
+        Some(Value::Array(items)) => collection_list(field, items).map(Some),
+        Some(other) => Err(format!(
+            "field \"{field}\" must be a list of strings, not {}",
+            json_type(other)
+        )),
+    }
+}
+
+fn collection_list(field: &str, items: &[Value]) -> Result<Vec<String>, String> {
     let mut collections: Vec<String> = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
         let Some(name) = item.as_str().map(str::trim) else {
             return Err(format!(
-                "field \"collections\" must be a list of strings, but item {i} is {}",
+                "field \"{field}\" must be a list of strings, but item {i} is {}",
                 json_type(item)
             ));
         };
         if name.is_empty() {
-            return Err(format!("field \"collections\": item {i} is empty"));
+            return Err(format!("field \"{field}\": item {i} is empty"));
         }
         if !collections.iter().any(|c| c == name) {
             collections.push(name.to_string());
@@ -157,18 +175,30 @@ pub async fn handler(
         }
     };
     let integration = request.integration_id.as_str();
-    let collections = request.collections.join(",");
-    match deps
-        .pipeline()
-        .update_collections(integration, &request.collections)
-        .await
-    {
+    let collections = request.collections.as_deref().unwrap_or_default().join(",");
+    let tableau_collections = request
+        .tableau_collections
+        .as_deref()
+        .unwrap_or_default()
+        .join(",");
+    let pipeline = deps.pipeline();
+    let updated = match (&request.collections, &request.tableau_collections) {
+        (Some(projects), None) => pipeline.update_collections(integration, projects).await,
+        (projects, tableau) => {
+            pipeline
+                .update_selection(integration, projects.as_deref(), tableau.as_deref())
+                .await
+        }
+    };
+    match updated {
         Ok(run) => {
-            tracing::info!(integration, collections, run_id = %run.run_id, added = run.added,
-                changed = run.changed, removed = run.removed, "collections updated and synced");
+            tracing::info!(integration, collections, tableau_collections, run_id = %run.run_id,
+                added = run.added, changed = run.changed, removed = run.removed,
+                "collections updated and synced");
             Ok(CollectionsResponse::Updated {
                 run: RunOutcome::ok(&run),
                 collections: request.collections,
+                tableau_collections: request.tableau_collections,
             })
         }
         Err(error) if is_retryable(&error) => {

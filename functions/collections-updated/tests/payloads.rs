@@ -15,9 +15,10 @@ fn a_good_payload_is_read() {
         .expect("valid payload");
     assert_eq!(request.integration_id, "acme-prod");
     assert_eq!(
-        request.collections,
-        ["Finance", "1f0e1a6c-0004-4000-8000-00000000f004"]
+        request.collections.as_deref(),
+        Some(&["Finance", "1f0e1a6c-0004-4000-8000-00000000f004"].map(String::from)[..])
     );
+    assert_eq!(request.tableau_collections, None);
 }
 
 #[test]
@@ -78,5 +79,36 @@ fn repeated_collections_are_kept_once() {
         &json!({"integration_id": "a", "collections": ["Finance", " Finance ", "Sandbox"]}),
     )
     .expect("valid");
-    assert_eq!(request.collections, ["Finance", "Sandbox"]);
+    assert_eq!(
+        request.collections,
+        Some(vec!["Finance".to_string(), "Sandbox".to_string()])
+    );
+}
+
+#[test]
+fn tableau_collections_alone_keep_the_projects() {
+    let request = CollectionsRequest::from_payload(
+        &json!({"integration_id": "a", "tableau_collections": ["Board pack", "Board pack"]}),
+    )
+    .expect("valid");
+    assert_eq!(request.collections, None);
+    assert_eq!(
+        request.tableau_collections,
+        Some(vec!["Board pack".to_string()])
+    );
+}
+
+#[test]
+fn a_payload_with_neither_list_is_refused() {
+    let error = CollectionsRequest::from_payload(&json!({"integration_id": "a"}))
+        .expect_err("nothing to set");
+    assert!(error.contains("\"collections\" is missing"), "{error}");
+    let error = CollectionsRequest::from_payload(
+        &json!({"integration_id": "a", "tableau_collections": "Board pack"}),
+    )
+    .expect_err("not a list");
+    assert!(
+        error.contains("\"tableau_collections\" must be a list of strings"),
+        "{error}"
+    );
 }

@@ -100,7 +100,20 @@ impl World {
         World::start_with(PAT_SECRET, config).await
     }
 
+    /// A world whose simulator serves `data` instead of the example site as it is (the
+    /// example made a newer server, say).
+    pub async fn start_with_site(data: tableau_sim::SiteData) -> World {
+        let sim = tableau_sim::Simulator::start(data)
+            .await
+            .expect("the simulator starts");
+        World::start_on(PAT_SECRET, sim).await
+    }
+
     async fn start_with(secret: &str, sim_config: SimConfig) -> World {
+        World::start_on(secret, example_site_with(sim_config).await).await
+    }
+
+    async fn start_on(secret: &str, sim: tableau_sim::Simulator) -> World {
         let moto = MotoServer::shared().expect("moto starts (run `bash infra/setup-venv.sh`)");
         let config = moto.sdk_config().await;
         let table = unique_name("e2e");
@@ -138,7 +151,6 @@ impl World {
             .await
             .expect("create secret");
 
-        let sim = example_site_with(sim_config).await;
         let sqs = aws_sdk_sqs::Client::new(&config);
         let queue_url = sqs
             .create_queue()

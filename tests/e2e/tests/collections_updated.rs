@@ -6,6 +6,7 @@ use autoexpose_e2e::{
     REVENUE, World, fixture, invoke_event,
 };
 use autoexpose_lambda::{ErrorResponse, RunOutcome, RunStatus};
+use autoexpose_pipeline::IntegrationStore;
 use collections_updated::{CollectionsResponse, handler};
 use serde_json::{Value, json};
 
@@ -200,4 +201,53 @@ async fn a_wrong_pat_is_refused_naming_the_token() {
         .expect("read")
         .expect("there");
     assert_eq!(stored.collections, [FINANCE], "nothing stored");
+}
+
+/// Tableau's own Collections through the deployed function's payload: a workbook in the
+/// selected Collection is captured while the projects stay as they were, and clearing
+/// the Collections removes it again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tableau_collections_in_the_payload_are_stored_and_synced() {
+    let mut data = autoexpose_testkit::example_site_data();
+    autoexpose_testkit::with_tableau_collections(&mut data);
+    let world = World::start_with_site(data).await;
+    world.add_integration("acme-prod", &[FINANCE]).await;
+    let upload = world
+        .upload_manifest(MANIFEST_KEY, PROJECT, "2025-03-01T07:00:00Z", "inv-1")
+        .await;
+    manifest_uploaded::handler(world.s3_event(&[&upload]), &world.deps)
+        .await
+        .expect("manifest applied");
+
+    let response = invoke(
+        &world,
+        json!({"integration_id": "acme-prod", "tableau_collections": ["Board pack"]}),
+    )
+    .await;
+    let run = updated(&response);
+    assert_eq!(run.status, RunStatus::Ok, "{run:?}");
+    let luids = world.exposure_luids("acme-prod").await;
+    assert!(luids.contains(&CAMPAIGNS.to_string()), "{luids:?}");
+    assert!(
+        luids.contains(&REVENUE.to_string()),
+        "Finance kept: {luids:?}"
+    );
+    assert!(!luids.contains(&CUSTOMER_360.to_string()), "{luids:?}");
+    let stored = world
+        .store()
+        .get_integration("acme-prod")
+        .await
+        .expect("read")
+        .expect("stored");
+    assert_eq!(stored.tableau_collections, [autoexpose_testkit::BOARD_PACK]);
+    assert_eq!(stored.collections.len(), 1, "{:?}", stored.collections);
+
+    let response = invoke(
+        &world,
+        json!({"integration_id": "acme-prod", "tableau_collections": []}),
+    )
+    .await;
+    updated(&response);
+    let luids = world.exposure_luids("acme-prod").await;
+    assert!(!luids.contains(&CAMPAIGNS.to_string()), "{luids:?}");
 }
