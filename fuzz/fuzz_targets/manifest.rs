@@ -6,7 +6,8 @@
 //! once failed for a 60-digit model `version` read 1 ULP off, before serde_json's
 //! `float_roundtrip`; fuzz/artifacts-found/manifest/long-number-version.) And the streaming
 //! reader (`Manifest::from_reader`, cutting its reads at a place chosen by the input) gives
-//! exactly what `from_slice` gives, the same manifest or the same error.
+//! exactly what `from_slice` gives, the same manifest or the same error (for input nested
+//! deeper than serde_json's limit, an error at another place: the documented difference).
 #![no_main]
 
 use std::collections::BTreeSet;
@@ -37,7 +38,14 @@ fuzz_target!(|data: &[u8]| {
     }
     let step = 1 + data.first().map_or(0, |b| usize::from(*b)) % 64;
     let streamed = Manifest::from_reader(Trickle { bytes: data, step });
-    assert_eq!(streamed, whole, "read {step} bytes at a time");
+    if is_too_deep(&whole) || is_too_deep(&streamed) {
+        // The one documented difference (shared/domain/src/manifest/stream.rs): serde_json's
+        // nesting limit counts from the piece when streaming, so the two refuse the same
+        // too-deep input at different places, or in other words.
+        assert!(whole.is_err() && streamed.is_err(), "{whole:?} / {streamed:?}");
+    } else {
+        assert_eq!(streamed, whole, "read {step} bytes at a time");
+    }
     if let Ok((manifest, tree)) = Manifest::with_tree(data) {
         check_manifest(&manifest);
         check_graph_against_tree(&manifest, &tree);
@@ -48,6 +56,13 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(Manifest::from_slice(&text).as_ref(), Ok(&manifest));
     }
 });
+
+/// Whether serde_json refused the input for nesting deeper than its limit.
+fn is_too_deep(result: &Result<Manifest, autoexpose_domain::ManifestError>) -> bool {
+    result
+        .as_ref()
+        .is_err_and(|e| e.to_string().contains("recursion limit exceeded"))
+}
 
 /// What holds of every manifest the reader accepts, whatever the input.
 fn check_manifest(manifest: &Manifest) {
