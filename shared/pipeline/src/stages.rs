@@ -280,14 +280,7 @@ impl Pipeline {
         integration: &Integration,
         collections: &[String],
     ) -> Result<Vec<String>, PipelineError> {
-        let secret = self
-            .secrets
-            .tableau_secret(&integration.secret_ref)
-            .await
-            .map_err(|source| PipelineError::Secret {
-                integration: integration.id.clone(),
-                source,
-            })?;
+        let secret = self.tableau_secret(integration).await?;
         let resolved = self
             .until_stopped(
                 &integration.id,
@@ -305,13 +298,7 @@ impl Pipeline {
                     source,
                 },
             })?;
-        let mut luids = Vec::new();
-        for collection in resolved {
-            if !luids.contains(&collection.luid) {
-                luids.push(collection.luid);
-            }
-        }
-        Ok(luids)
+        Ok(first_of_each(resolved.into_iter().map(|c| c.luid)))
     }
 
     /// The LUIDs of the named Tableau Collections, each once, in the order given.
@@ -323,14 +310,7 @@ impl Pipeline {
         if wanted.is_empty() {
             return Ok(Vec::new());
         }
-        let secret = self
-            .secrets
-            .tableau_secret(&integration.secret_ref)
-            .await
-            .map_err(|source| PipelineError::Secret {
-                integration: integration.id.clone(),
-                source,
-            })?;
+        let secret = self.tableau_secret(integration).await?;
         let resolved = self
             .until_stopped(
                 &integration.id,
@@ -342,13 +322,7 @@ impl Pipeline {
                 integration: integration.id.clone(),
                 source,
             })?;
-        let mut luids = Vec::new();
-        for luid in resolved {
-            if !luids.contains(&luid) {
-                luids.push(luid);
-            }
-        }
-        Ok(luids)
+        Ok(first_of_each(resolved))
     }
 
     async fn store_settings(&self, updated: &Integration) -> Result<(), PipelineError> {
@@ -759,6 +733,17 @@ pub fn parse_collection_list(text: &str) -> Vec<String> {
         .filter(|s| !s.is_empty() && seen.insert(s.to_string()))
         .map(str::to_string)
         .collect()
+}
+
+/// Each LUID once, where it first appears.
+fn first_of_each(luids: impl IntoIterator<Item = String>) -> Vec<String> {
+    let mut unique = Vec::new();
+    for luid in luids {
+        if !unique.contains(&luid) {
+            unique.push(luid);
+        }
+    }
+    unique
 }
 
 #[cfg(test)]
