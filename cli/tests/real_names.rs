@@ -111,5 +111,19 @@ async fn defaults_hidden_tables_and_file_tables_are_stored_shown_and_diagnosed()
         after.contains("note: database 'sales_eu' is the default for sqlserver tables"),
         "{after}"
     );
+
+    // While Tableau Server re-indexes its metadata the sync fails and removes nothing;
+    // diagnose says its report is of the last complete listing.
+    sim.faults().set_metadata_backfill_running(true);
+    let failed = autoexpose(&store, SECRET, &["sync", "rentals"]);
+    assert!(!failed.status.success(), "a sync during a backfill fails");
+    let during = autoexpose(&store, SECRET, &["diagnose", "--integration", "rentals"]);
+    let note = String::from_utf8_lossy(&during.stderr);
+    assert!(
+        note.contains("note: the last sync of 'rentals'")
+            && note.contains("so this report reads the last complete listing"),
+        "{note}"
+    );
+    assert!(ok(during).contains("-> model.rentals.film"));
     sim.shutdown().await;
 }

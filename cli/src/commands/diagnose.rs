@@ -6,7 +6,7 @@ use autoexpose_domain::diagnose::{diagnose, to_text};
 
 use crate::files;
 use crate::match_flags::AliasArgs;
-use crate::store_choice::{self, StoreArgs};
+use crate::store_choice::{self, CliPipeline, StoreArgs};
 
 /// Output of `autoexpose diagnose`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -45,7 +45,9 @@ pub(crate) async fn run(args: DiagnoseArgs, store: &StoreArgs) -> anyhow::Result
     let report = match (&args.integration, &args.manifest, &args.tableau_response) {
         (Some(id), _, _) => {
             let pipeline = store_choice::open_pipeline(store).await?;
-            pipeline.diagnose_integration(id).await?
+            let report = pipeline.diagnose_integration(id).await?;
+            warn_of_a_failed_last_sync(&pipeline, id).await?;
+            report
         }
         (None, Some(manifest), Some(response)) => {
             let manifest = files::read_manifest(manifest)?;
@@ -59,4 +61,24 @@ pub(crate) async fn run(args: DiagnoseArgs, store: &StoreArgs) -> anyhow::Result
         DiagnoseFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
     };
     files::emit(&text, args.out.as_deref())
+}
+
+/// Says on stderr when the integration's latest sync failed (Tableau still indexing its
+/// metadata, a rejected token, ...): the report then reads the last complete listing,
+/// which may be older than the person expects.
+async fn warn_of_a_failed_last_sync(pipeline: &CliPipeline, id: &str) -> anyhow::Result<()> {
+    let status = autoexpose_pipeline::integration_status(pipeline.store(), id).await?;
+    let (Some(error), Some(run)) = (status.last_error, status.last_run) else {
+        return Ok(());
+    };
+    let listed = match status.last_success {
+        Some(success) => format!("the last complete listing, of {}", success.finished_at),
+        None => "no complete listing yet".to_string(),
+    };
+    eprintln!(
+        "note: the last sync of '{id}' ({}) failed, so this report reads {listed}: {}",
+        run.finished_at,
+        crate::files::terminal_safe(&error)
+    );
+    Ok(())
 }
