@@ -6,7 +6,6 @@ use autoexpose_e2e::{
     REVENUE, World, fixture, invoke_event,
 };
 use autoexpose_lambda::{ErrorResponse, RunOutcome, RunStatus};
-use autoexpose_pipeline::IntegrationStore;
 use collections_updated::{CollectionsResponse, handler};
 use serde_json::{Value, json};
 
