@@ -120,6 +120,11 @@ pub struct MatchOutcome {
     pub exposures: Vec<Exposure>,
     /// Counts.
     pub stats: MatchStats,
+    /// LUIDs of the workbooks that read tables and whose every table Tableau hid from
+    /// the token's user: nothing can be said of what they read, so a store keeps their
+    /// last exposure rather than removing it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hidden_workbooks: Vec<String>,
 }
 
 /// Listings smaller than this are matched on one thread (spawning costs more).
@@ -134,16 +139,19 @@ fn match_chunk<'w>(
     aliases: &AliasMap,
     manifest: &Manifest,
     options: &MatchOptions,
-) -> (Vec<Matched<'w>>, MatchStats) {
+) -> (Vec<Matched<'w>>, MatchStats, Vec<String>) {
     let mut stats = MatchStats::default();
     let mut kept = Vec::new();
+    let mut hidden_workbooks = Vec::new();
     let mut key = String::new();
     let mut hits: Vec<u32> = Vec::new();
     for &workbook in workbooks {
         hits.clear();
         let mut unmatched = BTreeSet::new();
         let (sql_tables, unparsed) = custom_sql_tables(workbook);
+        let (mut tables, mut hidden) = (0usize, 0usize);
         for table in workbook.tables.iter().chain(&sql_tables) {
+            tables += 1;
             match index.lookup_into(table, aliases, &mut key, &mut hits) {
                 Lookup::Matched => stats.tables_matched += 1,
                 Lookup::Unmatched => {
@@ -152,9 +160,15 @@ fn match_chunk<'w>(
                         unmatched.insert(fqn.to_string());
                     }
                 }
-                Lookup::Hidden => stats.tables_hidden += 1,
+                Lookup::Hidden => {
+                    stats.tables_hidden += 1;
+                    hidden += 1;
+                }
                 Lookup::NotWarehouse(_) => stats.tables_not_warehouse += 1,
             }
+        }
+        if tables > 0 && hidden == tables {
+            hidden_workbooks.push(workbook.luid.clone());
         }
         if hits.is_empty() && !options.include_unmatched {
             continue;
@@ -172,7 +186,7 @@ fn match_chunk<'w>(
             unparsed_custom_sql: unparsed,
         });
     }
-    (kept, stats)
+    (kept, stats, hidden_workbooks)
 }
 
 /// One workbook's matches, before it gets its exposure name.
@@ -210,7 +224,7 @@ pub fn build_exposures(
         std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_THREADS))
     };
     let chunk = unique.len().div_ceil(threads).max(1);
-    let parts: Vec<(Vec<Matched<'_>>, MatchStats)> = std::thread::scope(|scope| {
+    let parts: Vec<(Vec<Matched<'_>>, MatchStats, Vec<String>)> = std::thread::scope(|scope| {
         let handles: Vec<_> = unique
             .chunks(chunk)
             .map(|part| {
@@ -227,8 +241,10 @@ pub fn build_exposures(
             .collect()
     });
     let mut kept: Vec<Matched<'_>> = Vec::with_capacity(unique.len());
-    for (matched, part) in parts {
+    let mut hidden_workbooks = Vec::new();
+    for (matched, part, hidden) in parts {
         kept.extend(matched);
+        hidden_workbooks.extend(hidden);
         stats.tables_matched += part.tables_matched;
         stats.tables_unmatched += part.tables_unmatched;
         stats.tables_hidden += part.tables_hidden;
@@ -265,5 +281,9 @@ pub fn build_exposures(
         .collect();
     exposures.sort_by(|a, b| a.name.cmp(&b.name));
     stats.exposures = exposures.len();
-    MatchOutcome { exposures, stats }
+    MatchOutcome {
+        exposures,
+        stats,
+        hidden_workbooks,
+    }
 }

@@ -3,13 +3,14 @@
 
 use std::cmp::Ordering;
 use std::collections::hash_map::RandomState;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 
 use autoexpose_domain::timestamp::parse_generated_at;
-use autoexpose_domain::{Manifest, MatchOptions, build_exposures};
+use autoexpose_domain::{Manifest, MatchOptions, MatchOutcome, build_exposures};
 
+use crate::StoredExposure;
 use crate::diff::diff_exposures;
 use crate::error::PipelineError;
 use crate::pipeline::Pipeline;
@@ -612,7 +613,8 @@ impl Pipeline {
             aliases: integration.aliases(),
             reserved_names: self.names_of_other_integrations(integration).await?,
         };
-        let outcome = build_exposures(manifest, &snapshot.workbooks, &options);
+        let mut outcome = build_exposures(manifest, &snapshot.workbooks, &options);
+        keep_exposures_of_hidden_workbooks(&mut outcome, &stored);
         counts.warning = outcome.stats.hidden_warning();
         if let Some(warning) = &counts.warning {
             tracing::warn!(integration = %integration.id, hidden = outcome.stats.tables_hidden, "{warning}");
@@ -733,6 +735,35 @@ pub fn parse_collection_list(text: &str) -> Vec<String> {
         .filter(|s| !s.is_empty() && seen.insert(s.to_string()))
         .map(str::to_string)
         .collect()
+}
+
+/// Keeps the stored exposure of every workbook whose tables Tableau now hides entirely
+/// (the token's user lost the permission to see them): what it reads is unknown, not
+/// gone, so its exposure stays as it was, neither removed nor emptied.
+fn keep_exposures_of_hidden_workbooks(outcome: &mut MatchOutcome, stored: &[StoredExposure]) {
+    let hidden: HashSet<&str> = outcome
+        .hidden_workbooks
+        .iter()
+        .map(String::as_str)
+        .collect();
+    let kept: Vec<&StoredExposure> = stored
+        .iter()
+        .filter(|s| hidden.contains(s.exposure.workbook_luid.as_str()))
+        .collect();
+    if kept.is_empty() {
+        return;
+    }
+    let luids: HashSet<&str> = kept
+        .iter()
+        .map(|s| s.exposure.workbook_luid.as_str())
+        .collect();
+    outcome
+        .exposures
+        .retain(|e| !luids.contains(e.workbook_luid.as_str()));
+    outcome
+        .exposures
+        .extend(kept.into_iter().map(|s| s.exposure.clone()));
+    outcome.exposures.sort_by(|a, b| a.name.cmp(&b.name));
 }
 
 /// Each LUID once, where it first appears.
