@@ -6,40 +6,25 @@ use std::sync::Arc;
 
 use autoexpose_domain::UpstreamTable;
 use autoexpose_pipeline::testsuite::{
-    FakeTableau, MemoryArtifacts, StaticSecrets, manifest_json, sample_integration, workbook,
+    FakeTableau, MemoryArtifacts, memory_pipeline_over, workbook,
 };
-use autoexpose_pipeline::{
-    ArtifactLocation, ExposureStore, IntegrationStore, MemoryStore, Pipeline, Secret, Trigger,
-};
+use autoexpose_pipeline::{ExposureStore, Trigger};
 
 #[tokio::test]
 async fn a_workbook_whose_tables_become_hidden_keeps_its_exposure() {
-    let artifacts = MemoryArtifacts::default();
-    let location = ArtifactLocation::local("manifest.json");
-    artifacts.put(
-        &location,
-        manifest_json("2025-03-01T07:00:00Z", "inv-1", &["orders", "customers"]),
-    );
     let tableau = FakeTableau::with_projects();
     tableau.set_workbooks(vec![
         workbook("wb-1", "Sales", "p-fin", &["orders"]),
         workbook("wb-2", "Margins", "p-fin", &["customers"]),
     ]);
-    let store = Arc::new(MemoryStore::new());
-    let pipeline = Pipeline::from_shared(
-        store.clone(),
-        Arc::new(artifacts),
-        Arc::new(StaticSecrets(Secret::new("pat-secret-value"))),
-        Arc::new(tableau.clone()),
-    );
-    store
-        .create_integration(&sample_integration("acme", &["p-fin"]))
-        .await
-        .expect("create integration");
-    pipeline
-        .apply_manifest("shop", &location)
-        .await
-        .expect("apply manifest");
+    let memory = MemoryArtifacts::default();
+    let (pipeline, store) = memory_pipeline_over(
+        Arc::new(memory.clone()),
+        &memory,
+        tableau.clone(),
+        &["p-fin"],
+    )
+    .await;
     let first = pipeline
         .sync_integration("acme", Trigger::Schedule)
         .await

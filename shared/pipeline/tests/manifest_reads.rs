@@ -6,43 +6,23 @@
 use std::sync::Arc;
 
 use autoexpose_pipeline::testsuite::{
-    CountingArtifacts, FakeTableau, MemoryArtifacts, StaticSecrets, manifest_json,
-    sample_integration, workbook,
+    CountingArtifacts, FakeTableau, MemoryArtifacts, memory_pipeline_over, workbook,
 };
-use autoexpose_pipeline::{
-    ArtifactLocation, IntegrationStore, MemoryStore, Pipeline, Secret, Trigger,
-};
+use autoexpose_pipeline::{ArtifactLocation, Trigger};
 
 #[tokio::test]
 async fn no_stage_reads_the_applied_manifest_whole() {
     let memory = MemoryArtifacts::default();
-    let location = ArtifactLocation::local("manifest.json");
-    memory.put(
-        &location,
-        manifest_json("2025-03-01T07:00:00Z", "inv-1", &["orders", "customers"]),
-    );
-    let artifacts = Arc::new(CountingArtifacts::new(memory));
+    let artifacts = Arc::new(CountingArtifacts::new(memory.clone()));
     let tableau = FakeTableau::with_projects();
     tableau.set_workbooks(vec![
         workbook("wb-1", "Sales", "p-fin", &["orders"]),
         workbook("wb-3", "Quarterly", "p-q1", &["customers"]),
     ]);
-    let store = Arc::new(MemoryStore::new());
-    let pipeline = Pipeline::from_shared(
-        store.clone(),
-        artifacts.clone(),
-        Arc::new(StaticSecrets(Secret::new("pat-secret-value"))),
-        Arc::new(tableau),
-    );
-    store
-        .create_integration(&sample_integration("acme", &["p-fin"]))
-        .await
-        .expect("create integration");
-
-    pipeline
-        .apply_manifest("shop", &location)
-        .await
-        .expect("apply manifest");
+    // Applies the manifest: the first stage that reads it.
+    let (pipeline, _store) =
+        memory_pipeline_over(artifacts.clone(), &memory, tableau, &["p-fin"]).await;
+    let location = ArtifactLocation::local("manifest.json");
     let run = pipeline
         .sync_integration("acme", Trigger::Schedule)
         .await

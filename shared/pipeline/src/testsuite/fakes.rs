@@ -410,23 +410,41 @@ fn same_error(error: &BiError) -> BiError {
 /// (Finance/Q1, reads `customers`), and a manifest with those two models applied. Returns
 /// the pipeline and the store, to look at afterwards.
 pub async fn memory_pipeline(collections: &[&str]) -> (crate::Pipeline, Arc<crate::MemoryStore>) {
-    use crate::prelude::*;
-    let store = Arc::new(crate::MemoryStore::new());
-    let artifacts = MemoryArtifacts::default();
-    let location = ArtifactLocation::local("manifest.json");
-    artifacts.put(
-        &location,
-        manifest_json("2025-03-01T07:00:00Z", "inv-1", &["orders", "customers"]),
-    );
     let tableau = FakeTableau::with_projects();
     tableau.set_workbooks(vec![
         workbook("wb-1", "Sales", "p-fin", &["orders"]),
         workbook("wb-2", "Operations", "p-ops", &["orders"]),
         workbook("wb-3", "Quarterly", "p-q1", &["customers"]),
     ]);
+    let artifacts = MemoryArtifacts::default();
+    memory_pipeline_over(
+        Arc::new(artifacts.clone()),
+        &artifacts,
+        tableau,
+        collections,
+    )
+    .await
+}
+
+/// Like [`memory_pipeline`], over artifacts and a fake site the test keeps (to count its
+/// reads, or to change the workbooks between syncs): `memory` is where the manifest of
+/// `orders` and `customers` is put, `artifacts` what the pipeline reads it through.
+pub async fn memory_pipeline_over(
+    artifacts: Arc<dyn crate::Artifacts>,
+    memory: &MemoryArtifacts,
+    tableau: FakeTableau,
+    collections: &[&str],
+) -> (crate::Pipeline, Arc<crate::MemoryStore>) {
+    use crate::prelude::*;
+    let store = Arc::new(crate::MemoryStore::new());
+    let location = ArtifactLocation::local("manifest.json");
+    memory.put(
+        &location,
+        manifest_json("2025-03-01T07:00:00Z", "inv-1", &["orders", "customers"]),
+    );
     let pipeline = crate::Pipeline::from_shared(
         store.clone(),
-        Arc::new(artifacts),
+        artifacts,
         Arc::new(StaticSecrets(Secret::new("pat-secret-value"))),
         Arc::new(tableau),
     );

@@ -25,7 +25,7 @@ mod store_behaviour;
 pub use counting::{CountingArtifacts, CountingStore, WriteCounts};
 pub use fakes::{
     FakeTableau, ManualClock, MemoryArtifacts, StaticSecrets, manifest_json, memory_pipeline,
-    sample_exposure, sample_integration, workbook,
+    memory_pipeline_over, sample_exposure, sample_integration, workbook,
 };
 pub use large::{LargeManifest, peak_memory_kib, run_limited, write_large_manifest};
 pub use orchestrate_behaviour::*;
