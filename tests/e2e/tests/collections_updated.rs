@@ -35,6 +35,11 @@ async fn world_on_finance(secret: Option<&str>) -> World {
         Some(secret) => World::start_with_secret(secret).await,
         None => World::start().await,
     };
+    on_finance(world).await
+}
+
+/// `world` with the production manifest applied and an integration selecting Finance.
+async fn on_finance(world: World) -> World {
     world.add_integration("acme-prod", &[FINANCE]).await;
     let upload = world
         .upload_manifest(MANIFEST_KEY, PROJECT, "2025-03-01T07:00:00Z", "inv-1")
@@ -209,14 +214,7 @@ async fn a_wrong_pat_is_refused_naming_the_token() {
 async fn tableau_collections_in_the_payload_are_stored_and_synced() {
     let mut data = autoexpose_testkit::example_site_data();
     autoexpose_testkit::with_tableau_collections(&mut data);
-    let world = World::start_with_site(data).await;
-    world.add_integration("acme-prod", &[FINANCE]).await;
-    let upload = world
-        .upload_manifest(MANIFEST_KEY, PROJECT, "2025-03-01T07:00:00Z", "inv-1")
-        .await;
-    manifest_uploaded::handler(world.s3_event(&[&upload]), &world.deps)
-        .await
-        .expect("manifest applied");
+    let world = on_finance(World::start_with_site(data).await).await;
 
     let response = invoke(
         &world,
