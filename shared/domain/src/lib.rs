@@ -43,6 +43,7 @@
 //! assert_eq!(outcome.exposures[0].depends_on, ["model.shop.orders"]);
 //! ```
 
+pub mod columns;
 pub mod connection;
 pub mod custom_sql;
 pub mod dag;
@@ -63,6 +64,7 @@ pub mod timestamp;
 mod workbook;
 
 pub use error::ManifestError;
+pub use columns::{ReferencedColumn, Usage};
 pub use fqn::Fqn;
 pub use index::{Aliases, RelationIndex, TableMatch, table_fqn};
 pub use manifest::{

@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use crate::manifest::Manifest;
 use crate::naming::assign_names;
+use crate::columns::{ReferencedColumn, Usage};
 use crate::workbook::{Owner, Workbook};
 
 /// How a BI tool turns a workbook into the URL a person opens in a browser. Each BI
@@ -55,6 +56,13 @@ pub struct Exposure {
     /// Custom SQL queries of the workbook that could not be read, with the reason.
     #[serde(default)]
     pub unparsed_custom_sql: Vec<String>,
+    /// The columns of its `depends_on` nodes that the workbook reads, where the BI tool
+    /// reports field lineage; sorted by node, then column.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub referenced_columns: Vec<ReferencedColumn>,
+    /// How often people open the workbook, where the BI tool reports it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<Usage>,
 }
 
 /// How workbooks become exposures.
@@ -277,6 +285,8 @@ pub fn build_exposures(
             depends_on: m.depends_on,
             unmatched_tables: m.unmatched_tables,
             unparsed_custom_sql: m.unparsed_custom_sql,
+            referenced_columns: Vec::new(),
+            usage: None,
         })
         .collect();
     exposures.sort_by(|a, b| a.name.cmp(&b.name));

@@ -18,6 +18,8 @@
 //!     workbook_luid: "wb-1".into(), project: "Finance".into(), project_luid: None,
 //!     unmatched_tables: vec![],
 //!     unparsed_custom_sql: vec![],
+//!     referenced_columns: vec![],
+//!     usage: None,
 //! };
 //! let out = inject_exposures(manifest, &[exposure], &InjectOptions::default()).unwrap();
 //! let read = Manifest::from_slice(&out).unwrap();

@@ -72,6 +72,8 @@ fn exposure() -> Exposure {
         project_luid: None,
         unmatched_tables: vec![],
         unparsed_custom_sql: vec![],
+        referenced_columns: vec![],
+        usage: None,
     }
 }
 

@@ -206,6 +206,8 @@ fn exposure_on_orders() -> Exposure {
         project_luid: None,
         unmatched_tables: vec![],
         unparsed_custom_sql: vec![],
+        referenced_columns: vec![],
+        usage: None,
     }
 }
 

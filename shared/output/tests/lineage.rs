@@ -82,6 +82,8 @@ fn exposure(name: &str, label: &str, project: &str, depends_on: &[&str]) -> Expo
         project_luid: None,
         unmatched_tables: Vec::new(),
         unparsed_custom_sql: vec![],
+        referenced_columns: vec![],
+        usage: None,
     }
 }
 

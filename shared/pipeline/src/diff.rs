@@ -69,6 +69,8 @@ mod tests {
             project_luid: None,
             unmatched_tables: vec![],
             unparsed_custom_sql: vec![],
+            referenced_columns: vec![],
+            usage: None,
         }
     }
 

@@ -64,6 +64,8 @@ pub fn sample_exposure(luid: &str, name: &str) -> autoexpose_domain::Exposure {
         project_luid: Some("p-fin".into()),
         unmatched_tables: vec![],
         unparsed_custom_sql: vec![],
+        referenced_columns: vec![],
+        usage: None,
     }
 }
 
