@@ -53,8 +53,15 @@ async fn record_results_raises_and_clears_the_warning_on_the_data_source() {
         "true",
         "--warning-link",
         "https://lineage.example.com/{exposure}",
+        "--table-warnings",
+        "true",
     ]);
     assert!(set.contains("updated integration"), "{set}");
+    let shown = run(&["integrations", "show", "acme"]);
+    assert!(
+        shown.contains("on tables where no published data source is read"),
+        "{shown}"
+    );
 
     let catalog: serde_json::Value =
         serde_json::from_str(&run(&["exposures", "list", "--format", "json"])).expect("json");

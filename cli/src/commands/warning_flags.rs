@@ -22,6 +22,11 @@ pub(crate) struct WarningArgs {
     /// by the exposure's name. An empty value removes it.
     #[arg(long, value_name = "URL")]
     pub(crate) warning_link: Option<String>,
+    /// Where a workbook reads no published data source (only embedded ones), warn the
+    /// dbt tables it reads instead (`true`/`false`; off by default; needs the site's
+    /// tables catalogued, as with Tableau Catalog).
+    #[arg(long, value_name = "BOOL")]
+    pub(crate) table_warnings: Option<bool>,
 }
 
 fn parse_raise_on(text: &str) -> Result<RaiseOn, String> {
@@ -50,6 +55,9 @@ impl WarningArgs {
         if let Some(link) = &self.warning_link {
             settings.link = Some(link.trim().to_string()).filter(|l| !l.is_empty());
         }
+        if let Some(tables) = self.table_warnings {
+            settings.tables = tables;
+        }
     }
 }
 
@@ -63,11 +71,16 @@ pub(crate) fn describe(integration: &Integration) -> Vec<String> {
         return lines;
     }
     lines.push(format!(
-        "{} on {}{}{}",
+        "{} on {}{}{}{}",
         if settings.enabled { "on," } else { "off," },
         settings.raise_on.as_str(),
         if settings.degraded_severe {
             ", Degraded severe"
+        } else {
+            ""
+        },
+        if settings.tables {
+            ", on tables where no published data source is read"
         } else {
             ""
         },

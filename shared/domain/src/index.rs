@@ -423,6 +423,7 @@ pub(crate) fn custom_sql_tables(workbook: &Workbook) -> (Vec<UpstreamTable>, Vec
                 for table in qualify(found, sql.database.as_deref(), None) {
                     tables.push(UpstreamTable {
                         id: None,
+                        luid: None,
                         database: table.database,
                         schema: table.schema,
                         name: Some(table.name),

@@ -37,6 +37,11 @@ pub struct UpstreamTable {
     /// Metadata API id of the table.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// REST LUID of the table (`DatabaseTable.luid`), the id Tableau's REST methods take,
+    /// e.g. to put a data quality warning on the table. Tableau leaves it empty for
+    /// tables it has not catalogued.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub luid: Option<String>,
     /// Database (catalog, BigQuery project) name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub database: Option<String>,

@@ -27,6 +27,7 @@ fn table(
 ) -> UpstreamTable {
     UpstreamTable {
         id: Some(format!("t-{name}-{class}")),
+        luid: None,
         database: database.map(str::to_string),
         schema: Some(schema.to_string()),
         name: Some(name.to_string()),

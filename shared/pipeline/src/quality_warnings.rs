@@ -7,10 +7,12 @@
 //! nothing is signed in to and nothing is stored. A site that refuses warnings is recorded
 //! once and left alone until the setting changes.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
+use autoexpose_domain::connection::non_warehouse_kind;
 use autoexpose_domain::health::{HealthReport, ProjectHealth};
 use autoexpose_domain::quality_warning::{ExposureHealth, WarningText, warning_for};
+use autoexpose_domain::{Exposure, UpstreamTable, Workbook, table_fqn};
 
 use crate::error::PipelineError;
 use crate::pipeline::Pipeline;
@@ -165,7 +167,8 @@ impl Pipeline {
     }
 
     /// Each asset that should carry a warning now, with its text: the published data
-    /// sources of every exposure's workbook, from the stored snapshot.
+    /// sources of every exposure's workbook (or its dbt tables, see [`warning_assets`]),
+    /// from the stored snapshot.
     async fn desired_warnings(
         &self,
         integration: &Integration,
@@ -188,12 +191,7 @@ impl Pipeline {
                 continue;
             };
             let report = health.exposure(&exposure.depends_on);
-            for datasource in &workbook.datasources {
-                let asset = WarningAsset {
-                    kind: WarningAssetKind::Datasource,
-                    luid: datasource.luid.clone(),
-                    name: datasource.name.clone(),
-                };
+            for asset in warning_assets(workbook, &exposure, settings.tables) {
                 readers.entry(asset).or_default().push(Reader {
                     label: exposure.label.clone(),
                     report: report.clone(),
@@ -324,6 +322,56 @@ fn apply_reply(
         }
         Err(e) => outcome.failed.push((asset, e.to_string())),
     }
+}
+
+/// The assets that carry an exposure's warning: the published data sources its workbook
+/// reads; for a workbook that reads none (only embedded data sources), and where the
+/// integration allows table warnings, the catalogued tables it reads (custom SQL's
+/// included) that are dbt relations. Each asset is listed once.
+fn warning_assets(workbook: &Workbook, exposure: &Exposure, tables: bool) -> Vec<WarningAsset> {
+    if !workbook.datasources.is_empty() {
+        return workbook
+            .datasources
+            .iter()
+            .map(|datasource| WarningAsset {
+                kind: WarningAssetKind::Datasource,
+                luid: datasource.luid.clone(),
+                name: datasource.name.clone(),
+            })
+            .collect();
+    }
+    if !tables {
+        return Vec::new();
+    }
+    let catalogued_sql_tables = workbook.custom_sql.iter().flat_map(|sql| &sql.tables);
+    workbook
+        .tables
+        .iter()
+        .chain(catalogued_sql_tables)
+        .filter(|table| reads_a_dbt_relation(table, exposure))
+        .filter_map(|table| {
+            Some(WarningAsset {
+                kind: WarningAssetKind::Table,
+                luid: table.luid.clone()?,
+                name: table.name.clone().unwrap_or_default(),
+            })
+        })
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect()
+}
+
+/// Whether a workbook's table is one of the dbt relations its exposure depends on: named
+/// (not hidden), in a warehouse, and not among the exposure's unmatched tables.
+fn reads_a_dbt_relation(table: &UpstreamTable, exposure: &Exposure) -> bool {
+    let in_warehouse = table
+        .connection_type
+        .as_deref()
+        .is_none_or(|class| non_warehouse_kind(class).is_none());
+    let Some(fqn) = table_fqn(table) else {
+        return false;
+    };
+    in_warehouse && !exposure.unmatched_tables.contains(&fqn.to_string())
 }
 
 #[cfg(test)]

@@ -53,7 +53,7 @@ pub struct WorkbookListing {
 }
 
 const TABLE_FIELDS: &str =
-    "__typename id name fullName schema connectionType database { name connectionType }";
+    "__typename id luid name fullName schema connectionType database { name connectionType }";
 
 /// How deep a chain of published data sources (one published on top of another) is
 /// followed beyond the first; each level is one more nested `upstreamDatasources`.

@@ -154,6 +154,8 @@ pub(crate) struct TableNode {
     #[serde(default)]
     id: Option<String>,
     #[serde(default)]
+    luid: Option<String>,
+    #[serde(default)]
     name: Option<String>,
     #[serde(default)]
     full_name: Option<String>,
@@ -227,6 +229,8 @@ impl TableNode {
             .or_else(|| self.database.as_ref()?.connection_type.clone());
         UpstreamTable {
             id: self.id,
+            // Tableau sends `""` for a table it has not catalogued; that is no LUID.
+            luid: self.luid.filter(|l| !l.trim().is_empty()),
             database: self.database.and_then(|d| d.name),
             schema: self.schema,
             name: self.name,

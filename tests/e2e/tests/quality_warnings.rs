@@ -5,7 +5,7 @@
 use autoexpose_e2e::{CAMPAIGNS, PROJECT, World, run_results};
 use autoexpose_pipeline::{Integration, QualityWarningSettings, RaiseOn, Trigger, WARNING_MARKER};
 use run_results_uploaded::{RecordOutcome, handler};
-use tableau_sim::{DatasourceSpec, QualityWarningSpec, SimConfig};
+use tableau_sim::{DatasourceSpec, QualityWarningSpec, SimConfig, table_luid};
 
 const RESULTS_KEY: &str = "dbt/shop/prod/run_results.json";
 /// The certified orders data source: Revenue Overview and Customer 360 read it.
@@ -54,6 +54,7 @@ async fn world(edit: impl FnOnce(&mut tableau_sim::SiteSpec)) -> World {
         raise_on: RaiseOn::Degraded,
         degraded_severe: true,
         link: Some(LINK.into()),
+        tables: false,
     };
     world
         .store()
@@ -309,4 +310,61 @@ async fn on_a_tableau_with_one_warning_per_asset_a_foreign_warning_is_left_in_pl
     )
     .await;
     assert_eq!(world.sim.stats().quality_warnings, 0);
+}
+
+/// The REST LUID the simulator gives a table of `acme`.
+fn luid_of_table(world: &World, id: &str) -> String {
+    let site = world.sim.site("acme").expect("acme");
+    table_luid(site.table(id).expect("the table is on acme"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_workbook_reading_only_embedded_sources_warns_its_tables_where_the_site_allows_it() {
+    // Cohort Analysis reads customers (a model) and raw sessions (a source) through custom
+    // SQL on an embedded data source: no published data source to carry a warning.
+    let world = world(|_| {}).await;
+    let customers = luid_of_table(&world, "tbl-customers");
+    let sessions = luid_of_table(&world, "tbl-sessions");
+    let failing_customers = [
+        ("model.shop.orders", "success"),
+        ("model.shop.customers", "error"),
+        ("model.shop.payments", "success"),
+        ("model.shop.stg_campaigns", "success"),
+    ];
+
+    // Table warnings off (the default): nothing lands on the tables.
+    build(&world, "r1", "2025-03-02T07:00:00Z", &failing_customers).await;
+    assert!(warnings_on(&world, &customers).is_empty());
+
+    let mut integration = acme(&world).await;
+    integration.quality_warnings.tables = true;
+    world
+        .store()
+        .update_integration(&integration)
+        .await
+        .expect("allow table warnings");
+    build(&world, "r2", "2025-03-02T08:00:00Z", &failing_customers).await;
+    for table in [&customers, &sessions] {
+        let on_table = warnings_on(&world, table);
+        assert_eq!(on_table.len(), 1, "{table}: {on_table:?}");
+        assert_eq!(on_table[0].content_type, "table");
+        assert!(on_table[0].message.starts_with(WARNING_MARKER));
+        assert!(
+            on_table[0].message.contains("Cohort Analysis"),
+            "{}",
+            on_table[0].message
+        );
+    }
+    let owned = acme(&world).await.quality_warning_state.owned;
+    assert!(
+        owned
+            .iter()
+            .any(|o| o.asset.luid == customers && o.asset.name == "customers"),
+        "{owned:?}"
+    );
+
+    // Fixed: the table warnings go too.
+    build(&world, "r3", "2025-03-02T09:00:00Z", &ALL_BUILT).await;
+    assert!(warnings_on(&world, &customers).is_empty());
+    assert!(warnings_on(&world, &sessions).is_empty());
 }

@@ -95,3 +95,4 @@ pub use faults::{Faults, HttpFailure};
 pub use generate::{GENERATED_PAT, generate_site};
 pub use server::{SimConfig, Simulator};
 pub use stats::Stats;
+pub use util::table_luid;

@@ -36,6 +36,12 @@ pub(crate) fn derived_luid(key: &str) -> String {
     )
 }
 
+/// The REST LUID of a database table (`DatabaseTable.luid`), the id Tableau's REST
+/// methods take for a table, e.g. a data quality warning's `contentId`.
+pub fn table_luid(table: &crate::data::TableSpec) -> String {
+    derived_luid(&format!("table-luid:{}", table.id))
+}
+
 fn random_u64() -> u64 {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let mut hasher = RandomState::new().build_hasher();

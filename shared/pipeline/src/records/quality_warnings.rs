@@ -21,6 +21,11 @@ pub struct QualityWarningSettings {
     /// replaced by the exposure's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub link: Option<String>,
+    /// A workbook that reads no published data source (only embedded ones) gets the
+    /// warning on the dbt tables it reads instead. Off by default: table warnings need
+    /// the site to have catalogued its tables (Data Management, Tableau Catalog on).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub tables: bool,
 }
 
 impl QualityWarningSettings {

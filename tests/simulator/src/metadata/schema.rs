@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use crate::data::{CustomSqlSpec, DatasourceSpec, TableSpec, WorkbookSpec};
 use crate::state::{Site, lock};
-use crate::util::derived_luid;
+use crate::util::{derived_luid, table_luid};
 
 mod lineage;
 use lineage::{VirtualTableObj, datasources_of, virtual_tables_of};
@@ -294,7 +294,7 @@ impl TableObj {
         ID(self.spec().id.clone())
     }
     async fn luid(&self) -> String {
-        derived_luid(&format!("table-luid:{}", self.spec().id))
+        table_luid(self.spec())
     }
     async fn name(&self) -> Option<&str> {
         (!self.spec().obfuscated).then_some(self.spec().name.as_str())

@@ -15,7 +15,7 @@ use super::Req;
 use super::body::{El, RestError, ts_response};
 use crate::data::{QualityWarningSpec, SiteSpec};
 use crate::state::{AppState, Session, Site};
-use crate::util::{iso8601, random_luid};
+use crate::util::{iso8601, random_luid, table_luid};
 
 const CONTENT_TYPES: [&str; 4] = ["datasource", "table", "database", "flow"];
 const WARNING_TYPES: [&str; 5] = [
@@ -195,7 +195,8 @@ fn check_content(site: &Site, content_type: &str, content_id: &str) -> Result<()
     }
     let known = match content_type {
         "datasource" => site.datasource(content_id).is_some(),
-        "table" => site.table(content_id).is_some(),
+        // REST names a table by its LUID, not its Metadata API id.
+        "table" => site.spec.tables.iter().any(|t| table_luid(t) == content_id),
         // The simulator models no databases or flows as assets of their own.
         _ => true,
     };
