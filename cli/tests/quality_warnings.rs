@@ -129,6 +129,23 @@ async fn record_results_raises_and_clears_the_warning_on_the_data_source() {
         "{show}"
     );
 
+    // Turning warnings off removes ours at once, not at the next results; on again
+    // writes them from the health last recorded.
+    let off = run(&["integrations", "set", "acme", "--quality-warnings", "false"]);
+    assert!(
+        off.contains(&format!(
+            "acme: data quality warning cleared from datasource 'Orders (certified)' ({ORDERS_DS})"
+        )),
+        "{off}"
+    );
+    assert!(sim.site("acme").expect("acme").quality_warnings.is_empty());
+    let on = run(&["integrations", "set", "acme", "--quality-warnings", "true"]);
+    assert!(
+        on.contains("acme: data quality warning raised on datasource 'Orders (certified)'"),
+        "{on}"
+    );
+    assert_eq!(sim.site("acme").expect("acme").quality_warnings.len(), 1);
+
     let fixed = dir.join("fixed.json");
     let statuses: Vec<(&str, &str)> = nodes.iter().map(|n| (*n, "success")).collect();
     std::fs::write(&fixed, run_results("f2", "2026-01-02T08:00:00Z", &statuses)).expect("write");

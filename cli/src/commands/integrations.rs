@@ -195,12 +195,32 @@ async fn set(pipeline: &CliPipeline, args: SetIntegrationArgs) -> anyhow::Result
                     "no manifest applied for dbt project '{dbt_project}' yet: exposures follow the first one"
                 );
             }
+            if args.warnings.any() {
+                rewrite_warnings(pipeline, &args.id).await;
+            }
             Ok(())
         }
         Err(e @ PipelineError::StoredNotApplied { .. }) => Err(e.into()),
         Err(e) => {
             Err(anyhow::Error::new(e).context(format!("integration '{}' was not changed", args.id)))
         }
+    }
+}
+
+/// Puts the warnings in line with changed warning settings at once (turning them off
+/// removes ours). A failure changes nothing already stored; the next recorded results try
+/// again.
+async fn rewrite_warnings(pipeline: &CliPipeline, id: &str) {
+    match pipeline.rewrite_quality_warnings(id).await {
+        Ok(Some(outcome)) => {
+            for line in outcome.describe() {
+                println!("{id}: data quality warning {line}");
+            }
+        }
+        Ok(None) => {}
+        Err(e) => eprintln!(
+            "warning: {id}: data quality warnings were not brought in line with the new settings: {e}; the next recorded results try again"
+        ),
     }
 }
 

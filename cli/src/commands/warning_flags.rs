@@ -40,6 +40,15 @@ fn parse_raise_on(text: &str) -> Result<RaiseOn, String> {
 }
 
 impl WarningArgs {
+    /// Whether any warning flag was given.
+    pub(crate) fn any(&self) -> bool {
+        self.quality_warnings.is_some()
+            || self.warn_on.is_some()
+            || self.severe_warnings.is_some()
+            || self.warning_link.is_some()
+            || self.table_warnings.is_some()
+    }
+
     /// Changes what was given; the rest stays.
     pub(crate) fn apply(&self, integration: &mut Integration) {
         let settings = &mut integration.quality_warnings;

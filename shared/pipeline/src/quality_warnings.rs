@@ -105,6 +105,30 @@ impl Pipeline {
         Ok(outcomes)
     }
 
+    /// Brings one integration's warnings in line with its settings now, from the health
+    /// last recorded, instead of at the next recorded results: turning warnings off
+    /// removes the ones autoexpose wrote; turning them on, or changing what raises one,
+    /// writes them. `None` when the integration neither wants warnings nor owns any.
+    pub async fn rewrite_quality_warnings(
+        &self,
+        integration_id: &str,
+    ) -> Result<Option<WarningsOutcome>, PipelineError> {
+        let Some(integration) = self.store().get_integration(integration_id).await? else {
+            return Ok(None);
+        };
+        let owns_some = !integration.quality_warning_state.owned.is_empty();
+        if !integration.quality_warnings.enabled && !owns_some {
+            return Ok(None);
+        }
+        let dbt_project = &integration.dbt_project;
+        let (dag, tests) = self.project_graph(dbt_project).await?;
+        let results = self.store().list_node_results(dbt_project).await?;
+        let health = ProjectHealth::new(&dag, &tests, &results);
+        self.integration_warnings(&integration, &health)
+            .await
+            .map(Some)
+    }
+
     async fn integration_warnings(
         &self,
         integration: &Integration,
