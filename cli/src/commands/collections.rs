@@ -301,8 +301,13 @@ fn tableau_collection_lines(collections: &TableauCollections, selected: &[String
         if let Some(visibility) = &c.visibility {
             about.push(visibility.clone());
         }
-        if let Some(count) = c.item_count {
-            about.push(format!("{count} items"));
+        match (c.item_count, c.visible_item_count) {
+            (Some(count), Some(visible)) if visible < count => about.push(format!(
+                "{count} items, {} hidden from the token's user and not imported",
+                count - visible
+            )),
+            (Some(count), _) => about.push(format!("{count} items")),
+            _ => {}
         }
         let about = if about.is_empty() {
             String::new()
@@ -333,10 +338,27 @@ mod tests {
             name: "Board pack".into(),
             visibility: Some("public".into()),
             item_count: Some(3),
+            visible_item_count: Some(3),
         }]);
         let lines = tableau_collection_lines(&listed, &["c-1".into(), "c-gone".into()]);
         assert_eq!(lines[2], "[x] Board pack  (c-1, public, 3 items)");
         assert!(lines[3].contains("c-gone no longer exists"), "{lines:?}");
+    }
+
+    #[test]
+    fn a_collection_with_items_hidden_from_the_token_user_says_so() {
+        let listed = TableauCollections::Available(vec![TableauCollectionNode {
+            luid: "c-1".into(),
+            name: "Board pack".into(),
+            visibility: None,
+            item_count: Some(5),
+            visible_item_count: Some(3),
+        }]);
+        let lines = tableau_collection_lines(&listed, &["c-1".into()]);
+        assert_eq!(
+            lines[2],
+            "[x] Board pack  (c-1, 5 items, 2 hidden from the token's user and not imported)"
+        );
     }
 
     #[test]

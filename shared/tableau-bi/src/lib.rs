@@ -315,6 +315,7 @@ impl BiTool for TableauHttp {
                         name: c.name,
                         visibility: c.visibility,
                         item_count: c.item_count,
+                        visible_item_count: c.visible_item_count,
                     })
                     .collect();
                 Ok(TableauCollections::Available(nodes))

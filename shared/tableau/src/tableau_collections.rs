@@ -6,10 +6,12 @@
 //! ("Collections Methods", `rest_api_ref_collections.htm`) documents List Collections,
 //! Get Collection and List Collection Items as version-less endpoints (`/api/-/...`) that
 //! act for the signed-in user on the token's site. The sub-paths and bodies used here
-//! (`/api/-/collections`, `/api/-/collections/{luid}/items`, classic `pagination` with
-//! `collections.collection[]` and `items.item[]` of `id, name, contentType`) are the
-//! closest documented shape, not confirmed against a real 3.28 site: an assumption to
-//! re-check. The simulator speaks the same.
+//! (`/api/-/collections`, `/api/-/collections/{luid}/items`, classic `pagination`) are the
+//! closest documented shape, corroborated by a third-party Tableau client's specification
+//! but not confirmed against a real 3.28 site. The bodies are read in either shape seen:
+//! the classic one (`collections.collection[]`, `items.item[]` of `id, name, contentType`)
+//! and the newer one (bare arrays, a collection's `luid`, an item's `content { luid, name,
+//! contentType }`). The simulator serves both.
 //!
 //! A Collection's items carry no project, and the Metadata API listing is scoped by
 //! project, so a Collection's workbooks are found by asking REST for each workbook's
@@ -45,6 +47,17 @@ pub struct TableauCollection {
     pub visibility: Option<String>,
     /// How many items it holds (`totalItemCount`), when Tableau says.
     pub item_count: Option<u64>,
+    /// How many of them the token's user may see (`permissionedItemCount`), when Tableau
+    /// says. Fewer than `item_count` means some items are not imported.
+    pub visible_item_count: Option<u64>,
+}
+
+impl TableauCollection {
+    /// How many items the token's user cannot see, when Tableau says and there are some.
+    pub fn hidden_item_count(&self) -> Option<u64> {
+        let hidden = self.item_count?.checked_sub(self.visible_item_count?)?;
+        (hidden > 0).then_some(hidden)
+    }
 }
 
 /// One item of a Tableau Collection.
@@ -275,7 +288,7 @@ impl Session {
             }
             let body: Value = serde_json::from_slice(&reply.body)
                 .map_err(|e| self.odd_reply(operation, &e.to_string()))?;
-            let page = rest::items(body.get(wrapper), singular);
+            let page = listed(&body, wrapper, singular);
             let page_len = page.len();
             out.extend(page.into_iter().cloned());
             let pagination = Pagination::read(&body)
@@ -329,21 +342,45 @@ fn urlencoding(segment: &str) -> String {
     out
 }
 
+/// The first of `keys` that `value` has as non-empty text.
+fn first_text(value: &Value, keys: &[&str]) -> Option<String> {
+    keys.iter()
+        .find_map(|key| rest::text(value.get(*key)).filter(|t| !t.trim().is_empty()))
+}
+
 fn read_collection(item: &Value) -> Option<TableauCollection> {
     Some(TableauCollection {
-        luid: rest::text(item.get("id"))?,
+        luid: first_text(item, &["luid", "id"])?,
         name: rest::text(item.get("name"))?,
         visibility: rest::text(item.get("visibility")).filter(|v| !v.is_empty()),
         item_count: rest::number(item.get("totalItemCount")),
+        visible_item_count: rest::number(item.get("permissionedItemCount")),
     })
 }
 
+/// An item in either shape: its own `id, name, contentType`, or those of its `content`
+/// (`luid, name, contentType`), with `contentLuid`/`contentName` as flat variants.
 fn read_item(item: &Value) -> Option<TableauCollectionItem> {
+    let content = item.get("content").filter(|c| c.is_object());
+    let from_content = |keys: &[&str]| content.and_then(|c| first_text(c, keys));
     Some(TableauCollectionItem {
-        luid: rest::text(item.get("id"))?,
-        name: rest::text(item.get("name")).unwrap_or_default(),
-        content_type: rest::text(item.get("contentType"))?,
+        luid: from_content(&["luid", "id"])
+            .or_else(|| first_text(item, &["contentLuid", "luid", "id"]))?,
+        name: from_content(&["name"])
+            .or_else(|| first_text(item, &["contentName", "name"]))
+            .unwrap_or_default(),
+        content_type: from_content(&["contentType", "type"])
+            .or_else(|| first_text(item, &["contentType"]))?,
     })
+}
+
+/// The entries of a list body: `{wrapper: {singular: [...]}}` (classic REST) or
+/// `{wrapper: [...]}` (the newer version-less endpoints).
+fn listed<'a>(body: &'a Value, wrapper: &str, singular: &str) -> Vec<&'a Value> {
+    match body.get(wrapper) {
+        Some(Value::Array(list)) => list.iter().collect(),
+        other => rest::items(other, singular),
+    }
 }
 
 #[cfg(test)]
@@ -356,6 +393,7 @@ mod tests {
             name: name.into(),
             visibility: None,
             item_count: None,
+            visible_item_count: None,
         }
     }
 
@@ -384,6 +422,45 @@ mod tests {
         assert!(ambiguous.to_string().contains("c-2, c-3"), "{ambiguous}");
         let unknown = find_tableau_collection(&all, "Nope").unwrap_err();
         assert!(matches!(unknown, TableauError::UnknownTableauCollection(ref e) if e == "Nope"));
+    }
+
+    #[test]
+    fn reads_an_item_nested_in_its_content_as_the_newer_endpoints_send_it() {
+        let item: Value = serde_json::from_str(
+            r#"{"collectionLuid": "c-1", "addedDate": "2026-02-10T09:00:00Z",
+                "content": {"luid": "wb-1", "name": "Revenue", "contentType": "workbook"}}"#,
+        )
+        .unwrap();
+        let read = read_item(&item).unwrap();
+        assert_eq!(
+            (read.luid.as_str(), read.name.as_str(), read.content_type.as_str()),
+            ("wb-1", "Revenue", "workbook")
+        );
+        let flat: Value = serde_json::from_str(
+            r#"{"contentLuid": "wb-2", "contentName": "Ops", "contentType": "workbook"}"#,
+        )
+        .unwrap();
+        assert_eq!(read_item(&flat).unwrap().luid, "wb-2");
+        let bare: Value = serde_json::from_str(r#"{"items": [{"id": "wb-3", "contentType": "view"}]}"#)
+            .unwrap();
+        assert_eq!(listed(&bare, "items", "item").len(), 1);
+    }
+
+    #[test]
+    fn a_collection_with_items_its_reader_cannot_see_says_how_many() {
+        let item: Value = serde_json::from_str(
+            r#"{"luid": "c-1", "name": "Board pack", "totalItemCount": 5,
+                "permissionedItemCount": 3}"#,
+        )
+        .unwrap();
+        let read = read_collection(&item).unwrap();
+        assert_eq!(read.luid, "c-1");
+        assert_eq!(read.hidden_item_count(), Some(2));
+        let all_seen = TableauCollection {
+            visible_item_count: Some(5),
+            ..read
+        };
+        assert_eq!(all_seen.hidden_item_count(), None);
     }
 
     #[test]

@@ -37,6 +37,41 @@ async fn lists_the_collections_the_token_user_can_see() {
 }
 
 #[tokio::test]
+async fn collections_in_the_newer_body_shape_with_items_the_token_user_cannot_see() {
+    let sim = site_with_collections().await;
+    sim.edit_site("acme", |site| {
+        site.collections_in_content_shape = true;
+        // Sales Targets is in the Board pack but hidden from the token's user.
+        let board = site.tableau_collections.iter_mut().find(|c| c.id == BOARD_PACK);
+        let board = board.expect("the Board pack");
+        board.items.iter_mut().find(|i| i.luid == TARGETS).expect("Targets").hidden = true;
+    })
+    .unwrap();
+    let (collections, items) = client(&sim, options(100))
+        .with_session(async |s| {
+            let collections = s.tableau_collections().await?;
+            let items = s.tableau_collection_items(BOARD_PACK).await?;
+            Ok((collections, items))
+        })
+        .await
+        .unwrap();
+    let board = collections.iter().find(|c| c.luid == BOARD_PACK).expect("listed by luid");
+    assert_eq!((board.item_count, board.visible_item_count), (Some(3), Some(2)));
+    assert_eq!(board.hidden_item_count(), Some(1));
+    let read: Vec<(&str, &str, &str)> = items
+        .iter()
+        .map(|i| (i.luid.as_str(), i.name.as_str(), i.content_type.as_str()))
+        .collect();
+    assert_eq!(
+        read,
+        [
+            (CAMPAIGNS, "Campaign Performance", "workbook"),
+            ("f1f1f1f1-0001-4000-8000-0000000000f1", "Pipeline by region", "view"),
+        ]
+    );
+}
+
+#[tokio::test]
 async fn a_collections_workbooks_are_listed_across_projects_without_their_neighbours() {
     let sim = site_with_collections().await;
     let selection = Selection {

@@ -94,6 +94,11 @@ pub struct SiteSpec {
     /// quality warning, and adding a second answers 409.
     #[serde(default)]
     pub one_warning_per_asset: bool,
+    /// Tableau Collections in the newer body shape: lists as bare arrays, a Collection's
+    /// LUID as `luid`, each item's own fields under `content { luid, name, contentType }`
+    /// (the classic shape otherwise: `collections.collection[]`, `items.item[]`).
+    #[serde(default)]
+    pub collections_in_content_shape: bool,
 }
 
 /// A data quality warning on a data source or table.
@@ -385,6 +390,10 @@ pub struct TableauCollectionItemSpec {
     /// Name shown for items that are not workbooks of this site.
     #[serde(default)]
     pub name: String,
+    /// The token's user may not see it: it counts in `totalItemCount`, not in
+    /// `permissionedItemCount`, and is not listed.
+    #[serde(default)]
+    pub hidden: bool,
 }
 
 impl SiteSpec {

@@ -58,6 +58,7 @@ pub fn with_tableau_collections(data: &mut SiteData) {
         content_type: "workbook".to_string(),
         luid: luid.to_string(),
         name: String::new(),
+        hidden: false,
     };
     let acme = &mut data.sites[0];
     acme.tableau_collections = vec![
@@ -74,6 +75,7 @@ pub fn with_tableau_collections(data: &mut SiteData) {
                     content_type: "view".to_string(),
                     luid: "f1f1f1f1-0001-4000-8000-0000000000f1".to_string(),
                     name: "Pipeline by region".to_string(),
+                    hidden: false,
                 },
             ],
         },

@@ -50,6 +50,10 @@ pub struct TableauCollectionNode {
     /// How many items it holds, when the tool says.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub item_count: Option<u64>,
+    /// How many of them the token's user may see, when the tool says; the others are not
+    /// imported.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visible_item_count: Option<u64>,
 }
 
 /// The site's Tableau Collections, or why it has none to offer.

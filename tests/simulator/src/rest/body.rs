@@ -37,6 +37,9 @@ pub(crate) struct El {
     children: Vec<El>,
     text: Option<String>,
     list: bool,
+    /// A list rendered in JSON as a bare array (`"items": [...]`), as the newer
+    /// version-less endpoints send lists.
+    bare: bool,
 }
 
 impl El {
@@ -47,6 +50,7 @@ impl El {
             children: Vec::new(),
             text: None,
             list: false,
+            bare: false,
         }
     }
 
@@ -56,6 +60,14 @@ impl El {
             children: items,
             list: true,
             ..El::new(name)
+        }
+    }
+
+    /// A plural wrapper rendered in JSON as a bare array: `[...]`.
+    pub(crate) fn array(name: &str, items: Vec<El>) -> El {
+        El {
+            bare: true,
+            ..El::list(name, items)
         }
     }
 
@@ -117,6 +129,9 @@ impl El {
         let mut map = Map::new();
         for (key, value) in &self.attrs {
             map.insert(key.clone(), Value::String(value.clone()));
+        }
+        if self.bare {
+            return Value::Array(self.children.iter().map(El::to_json).collect());
         }
         if self.list {
             if let Some(first) = self.children.first() {

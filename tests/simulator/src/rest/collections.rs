@@ -12,6 +12,11 @@
 //! - `GET /api/-/collections/{id}` → `collection`;
 //! - `GET /api/-/collections/{id}/items` → `pagination` + `items.item[]` with `id, name,
 //!   contentType`;
+//! - or, with the site's `collections_in_content_shape`, the newer shape a third-party
+//!   client reads: bare arrays, `luid` for a Collection's id, and each item as
+//!   `{collectionLuid, addedDate, content: {luid, name, contentType}}`;
+//! - items the token's user may not see are counted in `totalItemCount`, not in
+//!   `permissionedItemCount`, and not listed;
 //! - an unknown Collection is `404` with code `404000`; a server older than 3.28 knows none
 //!   of these paths and answers `404` as for any unknown resource.
 
@@ -60,13 +65,13 @@ pub(super) fn list(state: &AppState, req: &Req, session: &Session) -> Result<Res
         .spec
         .tableau_collections
         .iter()
-        .map(collection_element)
+        .map(|c| collection_element(c, site.spec.collections_in_content_shape))
         .collect();
     let (page, pagination) = page_of(all, page_size, page_number)?;
     Ok(ts_response(
         StatusCode::OK,
         req.format,
-        vec![pagination, El::list("collections", page)],
+        vec![pagination, plural(&site, "collections", page)],
     ))
 }
 
@@ -82,7 +87,10 @@ pub(super) fn details(
     Ok(ts_response(
         StatusCode::OK,
         req.format,
-        vec![collection_element(collection)],
+        vec![collection_element(
+            collection,
+            site.spec.collections_in_content_shape,
+        )],
     ))
 }
 
@@ -99,23 +107,36 @@ pub(super) fn items(
     let all: Vec<El> = collection
         .items
         .iter()
+        .filter(|item| !item.hidden)
         .map(|item| {
             let name = site
                 .workbook(&item.luid)
                 .filter(|_| item.content_type == "workbook")
                 .map(|i| site.spec.workbooks[i].name.clone())
                 .unwrap_or_else(|| item.name.clone());
-            El::new("item")
-                .attr("id", &item.luid)
-                .attr("name", name)
-                .attr("contentType", &item.content_type)
+            if site.spec.collections_in_content_shape {
+                El::new("item")
+                    .attr("collectionLuid", &collection.id)
+                    .attr("addedDate", CREATED_AT)
+                    .child(
+                        El::new("content")
+                            .attr("luid", &item.luid)
+                            .attr("name", name)
+                            .attr("contentType", &item.content_type),
+                    )
+            } else {
+                El::new("item")
+                    .attr("id", &item.luid)
+                    .attr("name", name)
+                    .attr("contentType", &item.content_type)
+            }
         })
         .collect();
     let (page, pagination) = page_of(all, page_size, page_number)?;
     Ok(ts_response(
         StatusCode::OK,
         req.format,
-        vec![pagination, El::list("items", page)],
+        vec![pagination, plural(&site, "items", page)],
     ))
 }
 
@@ -165,14 +186,24 @@ fn find<'a>(site: &'a Site, id: &str) -> Result<&'a TableauCollectionSpec, RestE
         .ok_or_else(|| not_found(id))
 }
 
-fn collection_element(collection: &TableauCollectionSpec) -> El {
+/// A list in the site's Collections body shape.
+fn plural(site: &Site, name: &str, items: Vec<El>) -> El {
+    if site.spec.collections_in_content_shape {
+        El::array(name, items)
+    } else {
+        El::list(name, items)
+    }
+}
+
+fn collection_element(collection: &TableauCollectionSpec, content_shape: bool) -> El {
+    let visible = collection.items.iter().filter(|i| !i.hidden).count();
     let mut el = El::new("collection")
-        .attr("id", &collection.id)
+        .attr(if content_shape { "luid" } else { "id" }, &collection.id)
         .attr("name", &collection.name)
         .attr("description", &collection.description)
         .attr("visibility", &collection.visibility)
         .attr("totalItemCount", collection.items.len())
-        .attr("permissionedItemCount", collection.items.len())
+        .attr("permissionedItemCount", visible)
         .attr("createdAt", CREATED_AT)
         .attr("updatedAt", CREATED_AT);
     if let Some(owner) = &collection.owner_id {
