@@ -225,7 +225,13 @@ impl<R: Read> Input<R> {
     /// Checks the bytes read since the last check; a character cut by the end of the
     /// window waits for the next read.
     fn check_utf8(&mut self) -> Result<(), ManifestError> {
-        match std::str::from_utf8(&self.window()[self.utf8_checked..]) {
+        let unchecked = &self.window()[self.utf8_checked..];
+        // The SIMD check answers only yes or no; std's finds where, when it is no.
+        if simdutf8::basic::from_utf8(unchecked).is_ok() {
+            self.utf8_checked = self.filled;
+            return Ok(());
+        }
+        match std::str::from_utf8(unchecked) {
             Ok(_) => self.utf8_checked = self.filled,
             Err(e) if e.error_len().is_none() && !self.eof => self.utf8_checked += e.valid_up_to(),
             Err(e) => {
@@ -320,7 +326,7 @@ impl<R: Read> Input<R> {
         // As text, as `from_slice` reads the whole: serde_json places some errors one
         // byte apart reading text and reading bytes. Every piece is UTF-8, checked as it
         // was read, and starts and ends at a character's boundary.
-        let result = match std::str::from_utf8(self.bytes(span)) {
+        let result = match simdutf8::basic::from_utf8(self.bytes(span)) {
             Ok(text) => seed.deserialize(&mut serde_json::Deserializer::from_str(text)),
             Err(_) => seed.deserialize(&mut serde_json::Deserializer::from_slice(self.bytes(span))),
         };
