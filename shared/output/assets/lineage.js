@@ -197,7 +197,7 @@
     var box = exposureBox();
     var width = canvas.clientWidth - 8;
     var height = canvas.clientHeight - 8;
-    var z = Math.min(1, Math.max(0.7, width / fullWidth));
+    var z = Math.min(1, Math.max(0.5, width / fullWidth));
     return Math.min(z, height / (box[1] + box[3]), width / (box[2] + 24));
   }
 

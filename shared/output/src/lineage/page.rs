@@ -405,3 +405,47 @@ fn num(value: f64) -> String {
         format!("{:.1}", tenths as f64 / 10.0)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::graph::{Graph, Node, NodeKind};
+    use super::super::layout::Layout;
+    use super::write_node;
+
+    fn node(id: &str, kind: NodeKind, extra: Vec<(String, String)>) -> Node {
+        Node {
+            id: id.into(),
+            kind,
+            title: id.into(),
+            subtitle: String::new(),
+            group: "imported_from_tableau".into(),
+            details: Vec::new(),
+            search: id.into(),
+            extra,
+            feeds_exposure: true,
+        }
+    }
+
+    #[test]
+    fn extra_facts_reach_the_panel_escaped() {
+        let extra = vec![("Views, last month".to_string(), "12 <b>".to_string())];
+        let graph = Graph {
+            nodes: vec![
+                node("exposure.shop.kpis", NodeKind::Exposure, extra),
+                node("model.shop.orders", NodeKind::Model, Vec::new()),
+            ],
+            parents: vec![vec![1], vec![]],
+            exposure_count: 1,
+        };
+        let layout = Layout::compute(&graph);
+        let mut out = String::new();
+        write_node(&mut out, &graph, &layout, 0);
+        assert!(
+            out.contains(" data-extra=\"[[&quot;Views, last month&quot;,&quot;12 &lt;b&gt;&quot;]]\""),
+            "{out}"
+        );
+        out.clear();
+        write_node(&mut out, &graph, &layout, 1);
+        assert!(!out.contains("data-extra"), "{out}");
+    }
+}
