@@ -208,12 +208,27 @@
     canvas.scrollLeft = Math.max(0, (box[0] + box[2] + 24) * zoom - canvas.clientWidth);
   }
 
-  function reveal(node) {
-    var box = node.getBoundingClientRect();
-    var view = canvas.getBoundingClientRect();
-    if (box.left < view.left || box.right > view.right || box.top < view.top || box.bottom > view.bottom) {
-      node.scrollIntoView({ block: "center", inline: "nearest" });
-    }
+  // Zooms and scrolls so the selected node and everything upstream of it fill the view
+  // (no closer than 100%): in a large project, a picked exposure's lineage becomes legible.
+  function focusPath() {
+    var on = svg.querySelectorAll("g.node.on-path, g.node.selected");
+    if (on.length === 0) { return; }
+    var left = Infinity, top = Infinity, right = -Infinity, bottom = -Infinity;
+    on.forEach(function (n) {
+      var m = n.transform.baseVal.consolidate();
+      var box = n.querySelector("rect.box");
+      var x = m ? m.matrix.e : 0;
+      var y = m ? m.matrix.f : 0;
+      left = Math.min(left, x);
+      top = Math.min(top, y);
+      right = Math.max(right, x + Number(box.getAttribute("width")));
+      bottom = Math.max(bottom, y + Number(box.getAttribute("height")));
+    });
+    var margin = 24;
+    setZoom(Math.min(1, (canvas.clientWidth - 8) / (right - left + 2 * margin),
+      (canvas.clientHeight - 8) / (bottom - top + 2 * margin)));
+    canvas.scrollLeft = Math.max(0, (left - margin) * zoom);
+    canvas.scrollTop = Math.max(0, (top - margin) * zoom);
   }
 
   function findNode(key) {
@@ -254,7 +269,7 @@
     var wanted = params.get("select");
     var node = wanted ? findNode(wanted) : null;
     select(node);
-    if (node) { reveal(node); }
+    if (node) { focusPath(); }
   }
 
   search.addEventListener("input", function () { applySearch(search.value); });
@@ -272,7 +287,7 @@
     if (!pick) { return; }
     var node = byId.get(pick.getAttribute("data-pick"));
     select(node);
-    if (node) { reveal(node); }
+    if (node) { focusPath(); }
   });
   if (scopeButton) {
     scopeButton.addEventListener("click", function () {

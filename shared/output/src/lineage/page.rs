@@ -344,7 +344,8 @@ fn write_panel(out: &mut String, graph: &Graph, layout: &Layout) {
     );
     out.push_str(
         "<p>Click an exposure to highlight the sources and models it reads from; click the \
-         background to clear. Type in the search box to find a node by name.</p>\n",
+         background to clear. Pick one below to zoom to its lineage. Type in the search box \
+         to find a node by name.</p>\n",
     );
     write_exposure_list(out, graph, layout);
     out.push_str(
@@ -441,7 +442,9 @@ mod tests {
         let mut out = String::new();
         write_node(&mut out, &graph, &layout, 0);
         assert!(
-            out.contains(" data-extra=\"[[&quot;Views, last month&quot;,&quot;12 &lt;b&gt;&quot;]]\""),
+            out.contains(
+                " data-extra=\"[[&quot;Views, last month&quot;,&quot;12 &lt;b&gt;&quot;]]\""
+            ),
             "{out}"
         );
         out.clear();
