@@ -9,6 +9,8 @@
   var wholeProject = document.getElementById("whole-project");
   var MIN_ZOOM = 0.1;
   var MAX_ZOOM = 2;
+  // Below this, labels are too small to read (13px text at 6.5px).
+  var READABLE_ZOOM = 0.5;
   var zoom = 1;
   // The graph drawn now, and what the script knows of it; rebuilt when the scope changes.
   var svg, nodes, edges, byId, parents, edgesInto, fullWidth, fullHeight;
@@ -225,10 +227,24 @@
       bottom = Math.max(bottom, y + Number(box.getAttribute("height")));
     });
     var margin = 24;
-    setZoom(Math.min(1, (canvas.clientWidth - 8) / (right - left + 2 * margin),
-      (canvas.clientHeight - 8) / (bottom - top + 2 * margin)));
-    canvas.scrollLeft = Math.max(0, (left - margin) * zoom);
-    canvas.scrollTop = Math.max(0, (top - margin) * zoom);
+    var fit = Math.min(1, (canvas.clientWidth - 8) / (right - left + 2 * margin),
+      (canvas.clientHeight - 8) / (bottom - top + 2 * margin));
+    if (fit >= READABLE_ZOOM) {
+      setZoom(fit);
+      canvas.scrollLeft = Math.max(0, (left - margin) * zoom);
+      canvas.scrollTop = Math.max(0, (top - margin) * zoom);
+      return;
+    }
+    // Too long a lineage to read whole: stay readable, with the selected node at the right
+    // and its highlighted path leading off to the left.
+    setZoom(READABLE_ZOOM);
+    var selected = svg.querySelector("g.node.selected");
+    var m = selected.transform.baseVal.consolidate();
+    var x = m ? m.matrix.e : right;
+    var y = m ? m.matrix.f : top;
+    var w = Number(selected.querySelector("rect.box").getAttribute("width"));
+    canvas.scrollLeft = Math.max(0, (x + w + margin) * zoom - canvas.clientWidth);
+    canvas.scrollTop = Math.max(0, y * zoom - canvas.clientHeight / 2);
   }
 
   function findNode(key) {
