@@ -542,3 +542,17 @@ fn without_exposures_the_page_says_so() {
     assert!(drawn_ids(&html).is_empty());
     assert!(html.contains("No exposures"));
 }
+
+#[test]
+fn without_exposures_the_whole_project_keeps_its_models_out_of_the_exposure_column() {
+    let (mut manifest, dag) = shop();
+    manifest.exposures.clear();
+    let html = page(&manifest, &dag, &[]);
+    let whole = svg::whole_project_svg(&html).expect("the project is one click away");
+    let heads = svg::column_heads(whole);
+    let (last_x, last) = heads.last().expect("headings");
+    assert_eq!(last, "EXPOSURES");
+    let boxes = svg::boxes(whole);
+    assert_eq!(boxes.len(), 9, "every relation of the shop");
+    assert!(boxes.iter().all(|b| b.x < *last_x), "{boxes:?}");
+}

@@ -70,8 +70,7 @@ pub(super) struct Route {
 
 impl Layout {
     pub(super) fn compute(graph: &Graph) -> Layout {
-        let column = assign_columns(graph);
-        let columns = column.iter().max().map_or(1, |&c| c + 1);
+        let (column, columns) = assign_columns(graph);
         let mut members: Vec<Vec<usize>> = vec![Vec::new(); columns];
         for (index, &c) in column.iter().enumerate() {
             members[c].push(index);
@@ -135,8 +134,9 @@ impl Layout {
     }
 }
 
-/// Columns of the dbt nodes by level (only the levels in use), exposures in the last.
-fn assign_columns(graph: &Graph) -> Vec<usize> {
+/// Columns of the dbt nodes by level (only the levels in use), exposures in the last
+/// (which is there even when empty); and how many columns there are.
+fn assign_columns(graph: &Graph) -> (Vec<usize>, usize) {
     let levels = longest_levels(graph);
     let used: BTreeSet<usize> = graph
         .nodes
@@ -148,7 +148,7 @@ fn assign_columns(graph: &Graph) -> Vec<usize> {
     let dbt_columns = used.len();
     let column_of_level: BTreeMap<usize, usize> =
         used.iter().enumerate().map(|(c, &l)| (l, c)).collect();
-    graph
+    let column = graph
         .nodes
         .iter()
         .zip(&levels)
@@ -159,7 +159,8 @@ fn assign_columns(graph: &Graph) -> Vec<usize> {
                 column_of_level.get(level).copied().unwrap_or(0)
             }
         })
-        .collect()
+        .collect();
+    (column, dbt_columns + 1)
 }
 
 /// Sources at level 0; any other dbt node one past its deepest parent (at least 1).
