@@ -8,6 +8,10 @@ use autoexpose_domain::{Exposure, Manifest, Owner};
 use autoexpose_output::{LineageOptions, lineage_html};
 use serde_json::{Value, json};
 
+mod lineage_support;
+use lineage_support::projects::{self, Shape};
+use lineage_support::svg;
+
 /// A small shop: two sources → staging → marts, a seed, and an orphan model nobody reads.
 fn shop_manifest_json() -> Value {
     let model = |name: &str, schema: &str| {
@@ -108,9 +112,10 @@ fn page(manifest: &Manifest, dag: &Dag, exposures: &[Exposure]) -> String {
     lineage_html(manifest, dag, exposures, &LineageOptions::default())
 }
 
-/// The `data-id` of every drawn node.
+/// The `data-id` of every node drawn on opening.
 fn drawn_ids(page: &str) -> BTreeSet<String> {
-    page.split("<g class=\"node ")
+    svg::opening_svg(page)
+        .split("<g class=\"node ")
         .skip(1)
         .filter_map(|tag| attr(tag, "data-id"))
         .collect()
@@ -164,7 +169,7 @@ fn every_exposure_and_all_its_ancestors_are_drawn() {
 }
 
 #[test]
-fn nodes_upstream_of_no_exposure_are_left_out() {
+fn nodes_upstream_of_no_exposure_are_left_out_of_the_opening_view() {
     let (manifest, dag) = shop();
     let ids = drawn_ids(&page(&manifest, &dag, &shop_exposures()));
     assert!(!ids.contains("model.shop.orphan"), "{ids:?}");
@@ -174,10 +179,114 @@ fn nodes_upstream_of_no_exposure_are_left_out() {
 }
 
 #[test]
+fn the_rest_of_the_project_is_in_the_page_marked_as_feeding_no_exposure() {
+    let (manifest, dag) = shop();
+    let html = page(&manifest, &dag, &shop_exposures());
+    let whole = svg::whole_project_svg(&html).expect("the whole project is in the page");
+    let boxes = svg::boxes(whole);
+    let class_of = |id: &str| {
+        boxes
+            .iter()
+            .find(|b| b.id == id)
+            .map(|b| b.class.clone())
+            .unwrap_or_else(|| panic!("{id} is not in the whole project"))
+    };
+    assert!(class_of("model.shop.orphan").contains("off-lineage"));
+    assert!(class_of("source.shop.ecom.raw_unused").contains("off-lineage"));
+    assert!(!class_of("model.shop.orders").contains("off-lineage"));
+    assert_eq!(boxes.len(), 12, "10 upstream, 2 not");
+    assert!(html.contains(">Show all 9 dbt nodes</button>"));
+}
+
+#[test]
+fn a_project_whose_every_node_feeds_an_exposure_has_no_show_all_button() {
+    let (manifest, dag) = shop();
+    let mut exposures = shop_exposures();
+    exposures.push(exposure(
+        "orphan_report",
+        "Orphan report",
+        "Ops",
+        &["model.shop.orphan", "model.shop.orders"],
+    ));
+    let html = page(&manifest, &dag, &exposures);
+    assert!(svg::whole_project_svg(&html).is_none());
+    assert!(!html.contains("id=\"scope\""));
+}
+
+#[test]
+fn edges_that_skip_columns_run_between_the_nodes_they_pass() {
+    let jaffle = projects::jaffle_shop();
+    let html = page(&jaffle.manifest, &jaffle.dag, &jaffle.exposures);
+    let drawn = svg::opening_svg(&html);
+    assert_eq!(svg::edges_behind_nodes(drawn), Vec::new());
+    // A workbook reading a source directly: its edge skips every model column.
+    let skipping = svg::edges(drawn)
+        .into_iter()
+        .find(|e| e.from.starts_with("source.") && e.to.starts_with("exposure."))
+        .expect("a source feeds an exposure directly");
+    let start = skipping.points[0].0;
+    let end = skipping.points.last().expect("points").0;
+    let columns_crossed = svg::column_heads(drawn)
+        .iter()
+        .filter(|(x, _)| *x > start && *x < end)
+        .count();
+    assert!(columns_crossed >= 2, "{columns_crossed}");
+    let (manifest, dag) = shop();
+    let shop_page = page(&manifest, &dag, &shop_exposures());
+    assert_eq!(
+        svg::edges_behind_nodes(svg::opening_svg(&shop_page)),
+        Vec::new()
+    );
+}
+
+#[test]
+fn edges_run_between_nodes_in_a_thousand_model_project() {
+    let project = projects::generated(&Shape {
+        models: 1000,
+        exposures: 50,
+    });
+    let html = page(&project.manifest, &project.dag, &project.exposures);
+    let behind = svg::edges_behind_nodes(svg::opening_svg(&html));
+    assert!(
+        behind.is_empty(),
+        "{} edges behind nodes: {:?}",
+        behind.len(),
+        &behind[..behind.len().min(5)]
+    );
+    let whole = svg::whole_project_svg(&html).expect("whole project");
+    let behind = svg::edges_behind_nodes(whole);
+    assert!(
+        behind.is_empty(),
+        "{} edges behind nodes: {:?}",
+        behind.len(),
+        &behind[..behind.len().min(5)]
+    );
+}
+
+#[test]
+fn a_seed_sits_under_a_heading_that_names_seeds() {
+    let (manifest, dag) = shop();
+    let html = page(&manifest, &dag, &shop_exposures());
+    let seed_x = node_x(&html, "seed.shop.country_codes");
+    let heads = svg::column_heads(svg::opening_svg(&html));
+    let (_, heading) = heads
+        .iter()
+        .find(|(x, _)| *x == seed_x)
+        .expect("a heading over the seed's column");
+    assert!(heading.contains("SEEDS"), "{heading}");
+    assert!(heading.contains("MODELS"), "{heading}");
+    let source_x = node_x(&html, "source.shop.ecom.raw_orders");
+    assert!(
+        heads.contains(&(source_x, "SOURCES".to_string())),
+        "{heads:?}"
+    );
+}
+
+#[test]
 fn every_edge_between_drawn_nodes_is_drawn_once() {
     let (manifest, dag) = shop();
     let html = page(&manifest, &dag, &shop_exposures());
-    let edges: Vec<(String, String)> = html
+    let edges: Vec<(String, String)> = svg::opening_svg(&html)
         .split("<path class=\"edge\"")
         .skip(1)
         .map(|tag| {
@@ -432,4 +541,18 @@ fn without_exposures_the_page_says_so() {
     let html = page(&manifest, &dag, &[]);
     assert!(drawn_ids(&html).is_empty());
     assert!(html.contains("No exposures"));
+}
+
+#[test]
+fn without_exposures_the_whole_project_keeps_its_models_out_of_the_exposure_column() {
+    let (mut manifest, dag) = shop();
+    manifest.exposures.clear();
+    let html = page(&manifest, &dag, &[]);
+    let whole = svg::whole_project_svg(&html).expect("the project is one click away");
+    let heads = svg::column_heads(whole);
+    let (last_x, last) = heads.last().expect("headings");
+    assert_eq!(last, "EXPOSURES");
+    let boxes = svg::boxes(whole);
+    assert_eq!(boxes.len(), 9, "every relation of the shop");
+    assert!(boxes.iter().all(|b| b.x < *last_x), "{boxes:?}");
 }

@@ -64,6 +64,21 @@ pub(super) struct Node {
     pub(super) details: Vec<(&'static str, String)>,
     /// Lower-cased text the search box matches against.
     pub(super) search: String,
+    /// Labelled facts beyond the standard ones (e.g. the columns a workbook reads, how
+    /// often it is opened), shown in the details panel after them, in this order.
+    pub(super) extra: Vec<(String, String)>,
+    /// Whether the node is an exposure or upstream of one; only the whole-project graph
+    /// holds nodes for which this is false.
+    pub(super) feeds_exposure: bool,
+}
+
+/// Which dbt nodes a graph holds besides the exposures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Scope {
+    /// Only the nodes upstream of at least one exposure: what the page opens with.
+    UpstreamOfExposures,
+    /// Every model, seed, snapshot and source of the manifest: one click away.
+    WholeProject,
 }
 
 pub(super) struct Graph {
@@ -75,7 +90,12 @@ pub(super) struct Graph {
 }
 
 impl Graph {
-    pub(super) fn build(manifest: &Manifest, dag: &Dag, exposures: &[Exposure]) -> Graph {
+    pub(super) fn build(
+        manifest: &Manifest,
+        dag: &Dag,
+        exposures: &[Exposure],
+        scope: Scope,
+    ) -> Graph {
         let relations: BTreeMap<&str, &Relation> = manifest
             .relations
             .iter()
@@ -101,11 +121,20 @@ impl Graph {
                 builder.link(child, id, &relations, &mut queue);
             }
         }
-        while let Some(child) = queue.pop_front() {
-            let id = builder.nodes[child].id.clone();
-            for parent in dag.parents(&id) {
-                builder.link(child, parent, &relations, &mut queue);
+        builder.follow_parents(dag, &relations, &mut queue);
+        let upstream_count = builder.nodes.len();
+        if scope == Scope::WholeProject {
+            for relation in relations.values() {
+                let node = dbt_node(&relation.unique_id, Some(relation));
+                if let Some(index) = node.and_then(|node| builder.add(node)) {
+                    queue.push_back(index);
+                }
             }
+            builder.follow_parents(dag, &relations, &mut queue);
+        }
+        // Had a node fed an exposure, the walk up from the exposures would have found it.
+        for node in &mut builder.nodes[upstream_count..] {
+            node.feeds_exposure = false;
         }
         for list in &mut builder.parents {
             list.sort_unstable();
@@ -141,6 +170,21 @@ impl GraphBuilder {
         self.nodes.push(node);
         self.parents.push(Vec::new());
         Some(index)
+    }
+
+    /// Links every queued node to its parents in the DAG, queueing parents that are new.
+    fn follow_parents(
+        &mut self,
+        dag: &Dag,
+        relations: &BTreeMap<&str, &Relation>,
+        queue: &mut VecDeque<usize>,
+    ) {
+        while let Some(child) = queue.pop_front() {
+            let id = self.nodes[child].id.clone();
+            for parent in dag.parents(&id) {
+                self.link(child, parent, relations, queue);
+            }
+        }
     }
 
     /// Records `parent_id` as a parent of `child`, adding (and queueing) it when new.
@@ -201,6 +245,8 @@ fn dbt_node(unique_id: &str, relation: Option<&Relation>) -> Option<Node> {
         group: String::new(),
         details,
         search,
+        extra: Vec::new(),
+        feeds_exposure: true,
     })
 }
 
@@ -279,6 +325,8 @@ fn auto_exposure_node(exposure: &Exposure, package: Option<&str>) -> Node {
         group,
         details,
         search,
+        extra: Vec::new(),
+        feeds_exposure: true,
     }
 }
 
@@ -299,6 +347,8 @@ fn manual_exposure_node(exposure: &ManualExposure) -> Node {
         group: MANUAL_GROUP.to_string(),
         details,
         search: format!("{} {}", exposure.name, exposure.unique_id).to_lowercase(),
+        extra: Vec::new(),
+        feeds_exposure: true,
     }
 }
 
