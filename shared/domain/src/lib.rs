@@ -51,6 +51,7 @@ pub mod diagnose;
 mod error;
 pub mod fqn;
 pub mod health;
+pub mod impact;
 mod index;
 mod manifest;
 mod matching;
@@ -63,8 +64,8 @@ pub mod run_results;
 pub mod timestamp;
 mod workbook;
 
-pub use error::ManifestError;
 pub use columns::{ReferencedColumn, Usage};
+pub use error::ManifestError;
 pub use fqn::Fqn;
 pub use index::{Aliases, RelationIndex, TableMatch, table_fqn};
 pub use manifest::{

@@ -37,6 +37,7 @@
 //! ```
 
 mod dbt_yaml;
+mod impact;
 mod inject;
 mod lineage;
 mod plan;
@@ -45,6 +46,7 @@ mod report;
 pub use dbt_yaml::{
     EXPOSURES_FILE, EXPOSURES_FOLDER, YamlFile, dbt_yaml_files, dependency_call, to_dbt_yaml,
 };
+pub use impact::{IMPACT_MARKER, impact_json, impact_markdown};
 pub use inject::{InjectError, InjectOptions, inject_exposures};
 pub use lineage::{LineageOptions, lineage_html};
 pub use plan::{DEFAULT_OWNER, YamlOptions};
