@@ -50,10 +50,10 @@ pub(crate) struct ImpactArgs {
     /// The pull request's `manifest.json` (after `dbt parse` or `dbt build` on its branch).
     #[arg(long)]
     manifest: PathBuf,
-    /// Production's `manifest.json`; without it, the applied manifest of the dbt project
-    /// in the store.
+    /// Production's `manifest.json`, a path or `s3://bucket/key` (AWS credentials from the
+    /// usual AWS settings); without it, the applied manifest of the dbt project in the store.
     #[arg(long)]
-    base: Option<PathBuf>,
+    base: Option<String>,
     /// The pull request's `catalog.json`: compare the warehouse's columns rather than the
     /// documented ones (needs `--base-catalog` too).
     #[arg(long, requires = "base_catalog")]
@@ -106,14 +106,17 @@ pub(crate) async fn run(args: ImpactArgs, store: &StoreArgs) -> anyhow::Result<(
     let mut head = ProjectState::from_manifest(&head_bytes)
         .with_context(|| format!("pull request manifest '{}'", args.manifest.display()))?;
     drop(head_bytes);
+    let given_base = match &args.base {
+        Some(text) => Some(read_base(text).await?),
+        None => None,
+    };
     let (base_bytes, exposures) = match &args.tableau_response {
         Some(response) => {
-            let base_path = args.base.as_ref().context(
-                "--tableau-response works offline, so it needs the production manifest as --base",
+            let bytes = given_base.context(
+                "--tableau-response works offline, so it needs production's manifest as --base",
             )?;
-            let bytes = files::read_input(base_path, "base manifest")?;
             let offline = exposures::Offline {
-                base_path,
+                base_name: args.base.as_deref().unwrap_or_default(),
                 response,
                 site: &args.site,
                 aliases: &args.aliases,
@@ -124,8 +127,7 @@ pub(crate) async fn run(args: ImpactArgs, store: &StoreArgs) -> anyhow::Result<(
         None => {
             let pipeline = store_choice::open_pipeline(store).await?;
             let stored =
-                exposures::from_store(&pipeline, args.dbt_project.as_deref(), args.base.as_deref())
-                    .await?;
+                exposures::from_store(&pipeline, args.dbt_project.as_deref(), given_base).await?;
             (stored.base_manifest, stored.exposures)
         }
     };
@@ -149,6 +151,19 @@ pub(crate) async fn run(args: ImpactArgs, store: &StoreArgs) -> anyhow::Result<(
         eprintln!("{posted}");
     }
     gate(&report, args.fail_on)
+}
+
+/// Production's manifest: a local file, or an S3 object read with the usual AWS settings.
+async fn read_base(text: &str) -> anyhow::Result<Vec<u8>> {
+    if !text.starts_with("s3://") {
+        return files::read_input(std::path::Path::new(text), "base manifest");
+    }
+    let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let artifacts = autoexpose_aws::S3Artifacts::from_sdk_config(&config);
+    let location = store_choice::artifact_location(text);
+    autoexpose_pipeline::Artifacts::read(&artifacts, &location)
+        .await
+        .with_context(|| format!("cannot read the base manifest '{text}'"))
 }
 
 fn read_catalog(path: &std::path::Path) -> anyhow::Result<Catalog> {

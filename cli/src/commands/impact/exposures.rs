@@ -20,8 +20,8 @@ use crate::store_choice::CliPipeline;
 
 /// The offline inputs: a saved Metadata API response and how to match it.
 pub(super) struct Offline<'a> {
-    /// The base manifest's path, for errors.
-    pub(super) base_path: &'a Path,
+    /// The base manifest as the user named it, for errors.
+    pub(super) base_name: &'a str,
     /// The saved response.
     pub(super) response: &'a Path,
     /// The site, for workbook links.
@@ -35,7 +35,7 @@ impl Offline<'_> {
     /// columns each reads where the response has field lineage.
     pub(super) fn exposures(&self, base_bytes: &[u8]) -> anyhow::Result<Vec<ExposureUnderTest>> {
         let manifest = Manifest::from_slice(base_bytes)
-            .with_context(|| format!("base manifest '{}'", self.base_path.display()))?;
+            .with_context(|| format!("base manifest '{}'", self.base_name))?;
         let workbooks = files::read_tableau_response(self.response)?;
         let response_bytes = files::read_input(self.response, "Tableau response")?;
         let columns = parse_field_columns(&response_bytes)
@@ -149,18 +149,18 @@ pub(super) struct Stored {
 
 /// The dbt project's auto exposures from the store, each with its health now and whether
 /// its workbook reads an extract (from the integration's last Tableau snapshot), and the
-/// base manifest: `base` when given, else the project's applied manifest.
+/// base manifest: `base` when given, else the bytes of the project's applied manifest.
 pub(super) async fn from_store(
     pipeline: &CliPipeline,
     dbt_project: Option<&str>,
-    base: Option<&Path>,
+    base: Option<Vec<u8>>,
 ) -> anyhow::Result<Stored> {
     let project = match dbt_project {
         Some(project) => project.to_string(),
         None => only_dbt_project(pipeline).await?,
     };
     let base_manifest = match base {
-        Some(path) => files::read_input(path, "base manifest")?,
+        Some(bytes) => bytes,
         None => applied_manifest_bytes(pipeline, &project).await?,
     };
     let health: BTreeMap<String, String> = pipeline
