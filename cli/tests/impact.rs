@@ -155,7 +155,7 @@ fn the_fixture_change_is_reported_as_a_person_would_write_it() {
         "| **breaking** | [Revenue Overview](https://tableau.example.com/#/site/acme/workbooks/201/views) | Ada Lovelace | Finance | - | extract | - | `orders` modified (body, columns), columns removed: `discount` |"
     ), "{markdown}");
     assert!(
-        markdown.contains("Finance weekly export (manual)"),
+        markdown.contains("[Finance weekly export](https://finance.example.com/weekly) (manual)"),
         "{markdown}"
     );
     assert!(
@@ -627,16 +627,16 @@ async fn a_refused_token_is_reported_without_showing_it() {
 
 // --- The comment as GitHub shows it -------------------------------------------------
 
-/// GitHub's flavour of Markdown: tables, strikethrough, autolinks, task lists, and raw
-/// HTML with the dangerous tags filtered, as github.com renders comments.
+/// GitHub's flavour of Markdown: tables, strikethrough, autolinks, task lists, raw HTML
+/// (github.com keeps `<details>` and `<summary>`), and GitHub's own quirks.
 fn gfm_html(markdown: &str) -> String {
     let mut options = comrak::Options::default();
     options.extension.table = true;
     options.extension.strikethrough = true;
     options.extension.autolink = true;
     options.extension.tasklist = true;
-    options.extension.tagfilter = true;
     options.render.r#unsafe = true;
+    options.render.gfm_quirks = true;
     comrak::markdown_to_html(markdown, &options)
 }
 
@@ -682,7 +682,7 @@ fn screenshot(html: &str, picture: &Path) {
             "--disable-dev-shm-usage",
             "--hide-scrollbars",
             "--force-device-scale-factor=1",
-            "--window-size=1280,820",
+            "--window-size=1280,640",
         ])
         .arg(format!("--user-data-dir={}", dir.join("profile").display()))
         .arg(format!("--screenshot={}", picture.display()))

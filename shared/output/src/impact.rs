@@ -160,7 +160,10 @@ fn what_changed_cell(nodes: &[AffectedNode]) -> String {
 fn short_change(change: &NodeChange) -> String {
     let mut words = match change.change {
         ChangeKind::Removed => return "removed".into(),
-        ChangeKind::Renamed => "renamed".to_string(),
+        ChangeKind::Renamed => match &change.renamed {
+            Some(rename) => format!("renamed to {}", code(&rename.to)),
+            None => "renamed".to_string(),
+        },
         ChangeKind::Modified => {
             let parts: Vec<&str> = change.modified.iter().map(|p| p.as_str()).collect();
             format!("modified ({})", parts.join(", "))
@@ -209,13 +212,22 @@ fn write_details(out: &mut String, affected: &[AffectedExposure]) {
                 let _ = writeln!(out, "- columns it reads of them: {}", names.join(", "));
             }
             Some(_) => out.push_str("- it reads none of their columns\n"),
-            None => out.push_str(
+            None if column_changes_read_directly(exposure) => out.push_str(
                 "- which columns it reads is not known, so a removed or retyped column is not called breaking\n",
             ),
+            None => {}
         }
         out.push('\n');
     }
     out.push_str("</details>\n\n");
+}
+
+/// Whether a node the exposure reads itself lost or retyped a column.
+fn column_changes_read_directly(exposure: &AffectedExposure) -> bool {
+    exposure.nodes.iter().any(|node| {
+        node.read_through.is_empty()
+            && !(node.change.columns_removed.is_empty() && node.change.columns_retyped.is_empty())
+    })
 }
 
 /// One changed node, in full: `model.shop.orders` renamed from `a.b.c` to `a.b.d`;
