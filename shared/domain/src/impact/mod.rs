@@ -36,6 +36,8 @@
 mod changes;
 mod downstream;
 mod state;
+#[cfg(test)]
+mod tests;
 
 use std::collections::{BTreeMap, BTreeSet};
 
