@@ -714,3 +714,128 @@ body { margin: 0; padding: 24px; background: #fff; font-family: -apple-system, '
 .markdown-body summary { cursor: pointer; }
 .markdown-body sub { color: #59636e; }
 ";
+
+// --- A deployed stack: DynamoDB and S3 (moto on loopback) ---------------------------
+
+/// The CLI on the deployed stack's table, with moto's endpoint and test credentials.
+fn on_stack(endpoint: &str, table: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_autoexpose"))
+        .args(args)
+        .env("AWS_ENDPOINT_URL", endpoint)
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AUTOEXPOSE_DYNAMODB_TABLE", table)
+        .env_remove("AUTOEXPOSE_TABLEAU_TOKEN_SECRET")
+        .env_remove("AUTOEXPOSE_STORE")
+        .output()
+        .expect("autoexpose runs")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deployed_stack_gives_the_base_from_s3_and_the_exposures_from_dynamodb() {
+    use autoexpose_aws::{DynamoStore, aws_sdk_dynamodb, aws_sdk_s3, aws_sdk_secretsmanager};
+    use autoexpose_testkit::{MotoServer, unique_name};
+
+    let moto = MotoServer::shared().expect("moto starts (run `bash infra/setup-venv.sh`)");
+    let config = moto.sdk_config().await;
+    let (table, bucket) = (unique_name("impact-state"), unique_name("impact-artifacts"));
+    let secret = format!("autoexpose/{}", unique_name("shop"));
+    DynamoStore::create_table(&aws_sdk_dynamodb::Client::new(&config), &table)
+        .await
+        .expect("create table");
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&config)
+            .force_path_style(true)
+            .build(),
+    );
+    s3.create_bucket()
+        .bucket(&bucket)
+        .send()
+        .await
+        .expect("bucket");
+    let key = "dbt/shop/prod/manifest.json";
+    let base = std::fs::read(&built().base).expect("base manifest");
+    s3.put_object()
+        .bucket(&bucket)
+        .key(key)
+        .body(base.into())
+        .send()
+        .await
+        .expect("upload the production manifest");
+    aws_sdk_secretsmanager::Client::new(&config)
+        .create_secret()
+        .name(&secret)
+        .secret_string(r#"{"token_name": "autoexpose-ci", "token_secret": "ci-secret-0123456789"}"#)
+        .send()
+        .await
+        .expect("create secret");
+    let data = tableau_sim::load_site_file(&fixture().join("site.json")).expect("site file");
+    let sim = tableau_sim::Simulator::start(data)
+        .await
+        .expect("simulator");
+    let endpoint = moto.endpoint();
+    let uri = format!("s3://{bucket}/{key}");
+    let pull_request = built().pull_request.clone();
+    let sim_url = sim.base_url();
+    let (from_pointer, from_uri) = tokio::task::spawn_blocking(move || {
+        let run = |args: &[&str]| ok(on_stack(&endpoint, &table, args));
+        run(&[
+            "integrations",
+            "add",
+            "--id",
+            "shop",
+            "--dbt-project",
+            "shop",
+            "--server-url",
+            &sim_url,
+            "--site",
+            "acme",
+            "--token-name",
+            "autoexpose-ci",
+            "--secret-id",
+            &secret,
+        ]);
+        run(&["collections", "set", "shop", "Finance,Sales"]);
+        run(&["apply-manifest", &uri, "--dbt-project", "shop"]);
+        let impact = [
+            "impact",
+            "--manifest",
+            path(&pull_request),
+            "--format",
+            "json",
+        ];
+        let from_pointer = run(&impact);
+        let from_uri = run(&[&impact[..], &["--base", &uri]].concat());
+        (from_pointer, from_uri)
+    })
+    .await
+    .expect("join");
+    for out in [&from_pointer, &from_uri] {
+        let report: Value = serde_json::from_str(out).expect("JSON report");
+        let names: Vec<(&str, &str)> = report["affected"]
+            .as_array()
+            .expect("affected")
+            .iter()
+            .map(|a| {
+                (
+                    a["name"].as_str().unwrap_or_default(),
+                    a["severity"].as_str().unwrap_or_default(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("customer_360", "breaking"),
+                ("legacy_orders", "breaking"),
+                ("daily_revenue", "changed_upstream"),
+                ("finance_weekly_export", "changed_upstream"),
+                ("revenue_overview", "changed_upstream"),
+            ]
+        );
+        assert_eq!(report["summary"]["nodes_removed"], 1);
+    }
+    sim.shutdown().await;
+}

@@ -86,9 +86,7 @@ fn write_table(out: &mut String, affected: &[AffectedExposure]) {
             dashboard_cell(exposure),
             owner_cell(exposure),
             exposure.project.as_deref().map_or("-".into(), text),
-            exposure
-                .hits_last_month
-                .map_or("-".into(), |hits| thousands(hits)),
+            exposure.hits_last_month.map_or("-".into(), thousands),
             connection_cell(exposure),
             exposure.health.as_deref().map_or("-".into(), text),
             what_changed_cell(&exposure.nodes),
@@ -376,7 +374,7 @@ fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
