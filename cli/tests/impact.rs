@@ -839,3 +839,58 @@ async fn a_deployed_stack_gives_the_base_from_s3_and_the_exposures_from_dynamodb
     }
     sim.shutdown().await;
 }
+
+#[test]
+fn bad_inputs_are_refused_naming_the_file() {
+    let dir = scratch("impact-bad");
+    let store = dir.join("state.db");
+    let not_json = dir.join("catalog.json");
+    std::fs::write(&not_json, "{\"nodes\": ").expect("write");
+    let built = built();
+    let response = fixture().join("tableau_response.json");
+    let offline = |extra: &[&str]| {
+        let mut args = vec!["impact", "--tableau-response", path(&response)];
+        args.extend_from_slice(extra);
+        common::command(&store, SECRET, &args)
+            .env("AUTOEXPOSE_MAX_INPUT_MB", "16")
+            .output()
+            .expect("run")
+    };
+    for (extra, expected) in [
+        (
+            vec!["--manifest", "/dev/zero", "--base", path(&built.base)],
+            "larger than 16 MiB",
+        ),
+        (
+            vec![
+                "--manifest",
+                path(&built.pull_request),
+                "--base",
+                "/dev/zero",
+            ],
+            "larger than 16 MiB",
+        ),
+        (
+            vec![
+                "--manifest",
+                path(&built.pull_request),
+                "--base",
+                path(&built.base),
+                "--catalog",
+                path(&not_json),
+                "--base-catalog",
+                path(&not_json),
+            ],
+            "the catalog cannot be read: EOF while parsing",
+        ),
+        (
+            vec!["--manifest", path(&response), "--base", path(&built.base)],
+            "has no `nodes`",
+        ),
+    ] {
+        let out = offline(&extra);
+        let message = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{extra:?}: {message}");
+        assert!(message.contains(expected), "{extra:?}: {message}");
+    }
+}

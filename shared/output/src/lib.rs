@@ -9,6 +9,8 @@
 //! - a copy of `manifest.json` with the exposures injected as dbt would write them
 //!   ([`inject_exposures`]), for `dbt docs serve` without a `dbt parse`;
 //! - the lineage page, one self-contained HTML file ([`lineage_html`]).
+//! - the impact report of a pull request, Markdown for its comment and JSON
+//!   ([`impact_markdown`], [`impact_json`]).
 //!
 //! Every writer is deterministic: the same input gives the same bytes.
 //!

@@ -106,13 +106,6 @@ impl NodeChange {
     pub fn breaks_readers(&self) -> bool {
         matches!(self.change, ChangeKind::Removed | ChangeKind::Renamed)
     }
-
-    /// Whether the change takes `column` (any case) away or changes its type.
-    pub fn breaks_column(&self, column: &str) -> bool {
-        let same = |name: &str| name.eq_ignore_ascii_case(column);
-        self.columns_removed.iter().any(|c| same(c))
-            || self.columns_retyped.iter().any(|r| same(&r.column))
-    }
 }
 
 /// Every node of `base` that `head` removes or changes, sorted by unique id; and the

@@ -47,7 +47,7 @@ pub use changes::{
     ChangeKind, ColumnRetype, ModifiedPart, NodeChange, RelationRename, node_changes,
 };
 pub use downstream::{Connection, ExposureOrigin, ExposureUnderTest};
-pub use state::{Catalog, ColumnState, DeclaredExposure, NodeState, ProjectState};
+pub use state::{Catalog, CatalogError, ColumnState, DeclaredExposure, NodeState, ProjectState};
 
 use crate::columns::ReferencedColumn;
 use crate::workbook::Owner;

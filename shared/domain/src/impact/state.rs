@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde::{Deserialize, Deserializer};
 
 use crate::error::ManifestError;
+use crate::printable::printable;
 use crate::workbook::Owner;
 
 /// The resource types whose changes impact reports: the nodes that are, or build, a
@@ -157,13 +158,19 @@ pub struct Catalog {
 }
 
 impl Catalog {
-    /// Reads a whole `catalog.json`; fails with a [`ManifestError`] naming what is wrong.
-    pub fn from_slice(bytes: &[u8]) -> Result<Catalog, ManifestError> {
+    /// Reads a whole `catalog.json`; fails with a [`CatalogError`] saying what is wrong.
+    pub fn from_slice(bytes: &[u8]) -> Result<Catalog, CatalogError> {
+        let text = std::str::from_utf8(bytes).map_err(|e| {
+            CatalogError(format!(
+                "not UTF-8 text (invalid byte at offset {})",
+                e.valid_up_to()
+            ))
+        })?;
         let raw: RawCatalog =
-            serde_json::from_str(json_text(bytes)?).map_err(ManifestError::from_json)?;
+            serde_json::from_str(text).map_err(|e| CatalogError(printable(&e.to_string())))?;
         let Some(nodes) = raw.nodes else {
-            return Err(ManifestError::Shape(
-                "a catalog.json has `nodes`; this file has none".into(),
+            return Err(CatalogError(
+                "it has no `nodes`: is this the catalog.json of `dbt docs generate`?".into(),
             ));
         };
         let mut catalog = Catalog::default();
@@ -183,7 +190,12 @@ impl Catalog {
     }
 }
 
-/// The text of a JSON artifact: UTF-8 and not blank.
+/// A `catalog.json` that cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the catalog cannot be read: {0}")]
+pub struct CatalogError(String);
+
+/// The text of a manifest: UTF-8 and not blank.
 fn json_text(bytes: &[u8]) -> Result<&str, ManifestError> {
     let text = std::str::from_utf8(bytes).map_err(|e| ManifestError::NotUtf8 {
         offset: e.valid_up_to(),
