@@ -5,6 +5,7 @@
 pub(crate) mod collections;
 pub(crate) mod diagnose;
 pub(crate) mod exposures;
+pub(crate) mod impact;
 pub(crate) mod integrations;
 pub(crate) mod lineage;
 pub(crate) mod manifest;

@@ -32,7 +32,8 @@ use autoexpose_domain::printable::printable_within;
 use clap::{Parser, Subcommand};
 
 use commands::{
-    collections, diagnose, exposures, integrations, lineage, manifest, matching, results, sync,
+    collections, diagnose, exposures, impact, integrations, lineage, manifest, matching, results,
+    sync,
 };
 
 /// Keep dbt exposures in step with Tableau.
@@ -74,6 +75,9 @@ enum Command {
     /// Record a dbt run_results.json (and sources.json): exposure health, and extract
     /// refreshes of rebuilt exposures where active exposures are on.
     RecordResults(results::RecordResultsArgs),
+    /// Which dashboards a dbt pull request breaks: compare its manifest.json with
+    /// production's, as Markdown for the pull request (`--comment` posts it) or JSON.
+    Impact(impact::ImpactArgs),
 }
 
 fn main() -> ExitCode {
@@ -90,9 +94,14 @@ fn main() -> ExitCode {
         Command::ApplyManifest(args) => block_on(manifest::run(args, store)),
         Command::Exposures(cmd) => block_on(exposures::run(cmd, store)),
         Command::RecordResults(args) => block_on(results::run(args, store)),
+        Command::Impact(args) => block_on(impact::run(args, store)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(err) if err.is::<impact::GateTripped>() => {
+            eprintln!("{err}");
+            ExitCode::from(impact::GATE_EXIT_CODE)
+        }
         Err(err) => {
             eprintln!("error: {}", error_message(&err));
             ExitCode::FAILURE

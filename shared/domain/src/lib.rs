@@ -7,7 +7,8 @@
 //! (quoting removed, case folded, see [`fqn`]), reading custom SQL where the BI tool gives no
 //! tables ([`custom_sql`]). Each matched workbook becomes one dbt [`Exposure`] with a stable
 //! name ([`naming`]). It also explains why a table did not match ([`diagnose`]) and how
-//! healthy an exposure's upstream data is ([`health`]).
+//! healthy an exposure's upstream data is ([`health`]), and which exposures a dbt pull
+//! request breaks ([`impact`]).
 //!
 //! It does no I/O beyond reading bytes it is handed, and knows no BI tool's API: the Tableau
 //! client builds [`Workbook`]s, whose `url_id` only the BI adapter's [`WorkbookUrls`] rule
@@ -51,6 +52,7 @@ pub mod diagnose;
 mod error;
 pub mod fqn;
 pub mod health;
+pub mod impact;
 mod index;
 mod manifest;
 mod matching;

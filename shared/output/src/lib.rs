@@ -9,6 +9,8 @@
 //! - a copy of `manifest.json` with the exposures injected as dbt would write them
 //!   ([`inject_exposures`]), for `dbt docs serve` without a `dbt parse`;
 //! - the lineage page, one self-contained HTML file ([`lineage_html`]).
+//! - the impact report of a pull request, Markdown for its comment and JSON
+//!   ([`impact_markdown`], [`impact_json`]).
 //!
 //! Every writer is deterministic: the same input gives the same bytes.
 //!
@@ -37,6 +39,7 @@
 //! ```
 
 mod dbt_yaml;
+mod impact;
 mod inject;
 mod lineage;
 mod plan;
@@ -45,6 +48,7 @@ mod report;
 pub use dbt_yaml::{
     EXPOSURES_FILE, EXPOSURES_FOLDER, YamlFile, dbt_yaml_files, dependency_call, to_dbt_yaml,
 };
+pub use impact::{IMPACT_MARKER, impact_json, impact_markdown};
 pub use inject::{InjectError, InjectOptions, inject_exposures};
 pub use lineage::{LineageOptions, lineage_html};
 pub use plan::{DEFAULT_OWNER, YamlOptions};

@@ -62,6 +62,7 @@ mod projects;
 mod quality_warnings;
 mod refresh;
 mod rest;
+mod saved_fields;
 mod settings;
 mod site;
 mod tableau_collections;
@@ -75,6 +76,7 @@ pub use metadata::{ListingCursor, Progress, WorkbookListing, WorkbookStretch};
 pub use projects::{Project, ProjectTree};
 pub use quality_warnings::{AddedWarning, QualityWarning, WarningContent};
 pub use reqwest::Client as HttpClient;
+pub use saved_fields::{FieldColumn, parse_field_columns};
 pub use settings::{
     ClientOptions, ConnectionSettings, DEFAULT_MAX_RESPONSE_BYTES, MAX_IN_FLIGHT, RetryPolicy,
     TokenSecret, check_server_url, redact_server_url,

@@ -496,7 +496,7 @@ pub enum TableauResponseError {
 }
 
 impl TableauResponseError {
-    fn from_json(err: serde_json::Error) -> TableauResponseError {
+    pub(crate) fn from_json(err: serde_json::Error) -> TableauResponseError {
         use serde_json::error::Category;
         match err.classify() {
             Category::Eof if err.line() <= 1 && err.column() == 0 => TableauResponseError::Empty,
