@@ -20,6 +20,8 @@
 //!     unparsed_custom_sql: vec![],
 //!     referenced_columns: vec![],
 //!     usage: None,
+//!     maturity: None,
+//!     stale: false,
 //! };
 //! let out = inject_exposures(manifest, &[exposure], &InjectOptions::default()).unwrap();
 //! let read = Manifest::from_slice(&out).unwrap();

@@ -66,6 +66,8 @@ pub fn sample_exposure(luid: &str, name: &str) -> autoexpose_domain::Exposure {
         unparsed_custom_sql: vec![],
         referenced_columns: vec![],
         usage: None,
+        maturity: None,
+        stale: false,
     }
 }
 
