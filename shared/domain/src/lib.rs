@@ -64,8 +64,8 @@ pub mod timestamp;
 pub mod usage_rules;
 mod workbook;
 
-pub use error::ManifestError;
 pub use columns::{ReferencedColumn, Usage};
+pub use error::ManifestError;
 pub use fqn::Fqn;
 pub use index::{Aliases, RelationIndex, TableMatch, table_fqn};
 pub use manifest::{

@@ -10,9 +10,9 @@ use crate::index::{AliasMap, Aliases, Lookup, RelationIndex, custom_sql_tables, 
 use std::fmt;
 use std::sync::Arc;
 
+use crate::columns::{ReferencedColumn, Usage};
 use crate::manifest::Manifest;
 use crate::naming::assign_names;
-use crate::columns::{ReferencedColumn, Usage};
 use crate::usage_rules::{Maturity, UsageRules};
 use crate::workbook::{Owner, Workbook};
 

@@ -232,13 +232,22 @@ mod tests {
     #[test]
     fn many_hits_in_a_month_make_a_dashboard_high() {
         let rules = UsageRules::default();
-        assert_eq!(rules.maturity(&windows(60, 101, 300, 900)), Some(Maturity::High));
-        assert_eq!(rules.maturity(&windows(60, 100, 300, 900)), Some(Maturity::Medium));
+        assert_eq!(
+            rules.maturity(&windows(60, 101, 300, 900)),
+            Some(Maturity::High)
+        );
+        assert_eq!(
+            rules.maturity(&windows(60, 100, 300, 900)),
+            Some(Maturity::Medium)
+        );
         let stricter = UsageRules {
             high_hits_per_month: 500,
             ..UsageRules::default()
         };
-        assert_eq!(stricter.maturity(&windows(60, 101, 300, 900)), Some(Maturity::Medium));
+        assert_eq!(
+            stricter.maturity(&windows(60, 101, 300, 900)),
+            Some(Maturity::Medium)
+        );
     }
 
     #[test]

@@ -95,8 +95,9 @@ mod util;
 
 pub use data::{
     CustomSqlSpec, DatasourceSpec, PatSpec, ProjectSpec, QualityWarningSpec, ServerSpec, SiteData,
-    SiteSpec, TableSpec, TableauCollectionItemSpec, TableauCollectionSpec, UsageSpec, UsageStatsAccess, UserSpec,
-    ViewSpec, VirtualConnectionSpec, VirtualTableSpec, WorkbookSpec, load_site_file,
+    SiteSpec, TableSpec, TableauCollectionItemSpec, TableauCollectionSpec, UsageSpec,
+    UsageStatsAccess, UserSpec, ViewSpec, VirtualConnectionSpec, VirtualTableSpec, WorkbookSpec,
+    load_site_file,
 };
 pub use error::SimError;
 pub use faults::{Faults, HttpFailure};

@@ -123,7 +123,10 @@ fn view_element(workbook: &WorkbookSpec, view: &ViewSpec, with_usage: bool) -> E
     let mut el = El::new("view")
         .attr("id", &view.id)
         .attr("name", &view.name)
-        .attr("contentUrl", format!("{}/sheets/{}", workbook.name, view.name))
+        .attr(
+            "contentUrl",
+            format!("{}/sheets/{}", workbook.name, view.name),
+        )
         .attr("createdAt", &workbook.created_at)
         .attr("updatedAt", &workbook.updated_at)
         .child(El::new("workbook").attr("id", &workbook.luid))
