@@ -41,6 +41,7 @@ mod inject;
 mod lineage;
 mod plan;
 mod report;
+mod usage_meta;
 
 pub use dbt_yaml::{
     EXPOSURES_FILE, EXPOSURES_FOLDER, YamlFile, dbt_yaml_files, dependency_call, to_dbt_yaml,
@@ -49,3 +50,4 @@ pub use inject::{InjectError, InjectOptions, inject_exposures};
 pub use lineage::{LineageOptions, lineage_html};
 pub use plan::{DEFAULT_OWNER, YamlOptions};
 pub use report::{to_json, to_table};
+pub use usage_meta::usage_summary;

@@ -47,7 +47,8 @@
 //!                      "hits_last_one_month", "hits_last_three_months", "hits_last_twelve_months"},
 //!                      "views"?: [{"id", "name", "total_view_count"}]}],
 //!     "tableau_collections"?: [{"id", "name", "description"?, "visibility"?: "public",
-//!                      "owner_id"?, "items": [{"content_type", "luid", "name"?}]}] } ] }
+//!                      "owner_id"?, "items": [{"content_type", "luid", "name"?}]}],
+//!     "usage_stats"?: "available" | "absent" | "forbidden" } ] }
 //! ```
 //!
 //! * `content_url` `""` is the Default site; sign-in picks the site by it.
