@@ -422,7 +422,8 @@ fn dbt_reads_maturity_and_usage(version: &str, meta_in_config: bool) {
     ];
     let outcome = build_exposures(&manifest, &workbooks, &MatchOptions::default());
     assert_eq!(outcome.exposures.len(), 2);
-    let yaml = autoexpose_output::to_dbt_yaml(&outcome.exposures, &manifest, &YamlOptions::default());
+    let yaml =
+        autoexpose_output::to_dbt_yaml(&outcome.exposures, &manifest, &YamlOptions::default());
     let folder = project.dir.join("models/imported_from_tableau");
     std::fs::create_dir_all(&folder).expect("folder");
     std::fs::write(folder.join("exposures.yml"), &yaml).expect("write YAML");
@@ -437,7 +438,11 @@ fn dbt_reads_maturity_and_usage(version: &str, meta_in_config: bool) {
     };
     let busy = node("busy_board");
     assert_eq!(busy["maturity"], "high", "YAML:\n{yaml}");
-    assert_eq!(meta(&busy)["tableau_hits_last_month"], "250", "YAML:\n{yaml}");
+    assert_eq!(
+        meta(&busy)["tableau_hits_last_month"],
+        "250",
+        "YAML:\n{yaml}"
+    );
     assert_eq!(meta(&busy)["tableau_total_views"], "5000");
     assert!(meta(&busy)["tableau_stale"].is_null());
     let old = node("old_board");

@@ -85,7 +85,10 @@ mod tests {
             Ok(StaleAfter(Some(UsageWindow::ThreeMonths)))
         );
         let error = parse_stale_after("45d").unwrap_err();
-        assert!(error.contains("'45d'") && error.contains("1year"), "{error}");
+        assert!(
+            error.contains("'45d'") && error.contains("1year"),
+            "{error}"
+        );
     }
 
     #[test]

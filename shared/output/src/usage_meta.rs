@@ -15,7 +15,10 @@ pub(crate) fn usage_meta(exposure: &Exposure) -> BTreeMap<String, String> {
     for (key, count) in [
         ("tableau_hits_last_two_weeks", usage.hits_last_two_weeks),
         ("tableau_hits_last_month", usage.hits_last_month),
-        ("tableau_hits_last_three_months", usage.hits_last_three_months),
+        (
+            "tableau_hits_last_three_months",
+            usage.hits_last_three_months,
+        ),
         ("tableau_hits_last_year", usage.hits_last_year),
         ("tableau_total_views", usage.total_views),
     ] {

@@ -67,16 +67,33 @@ fn the_yaml_has_maturity_and_usage_meta_and_nothing_without_usage() {
     let manifest = Manifest::from_slice(MANIFEST.as_bytes()).expect("parses");
     let exposures = [busy(), forgotten(), exposure("quiet", None, None, false)];
     let yaml = to_dbt_yaml(&exposures, &manifest, &YamlOptions::default());
-    let busy_block = &yaml[yaml.find("- name: busy").expect("busy")..yaml.find("- name: forgotten").expect("forgotten")];
+    let busy_block = &yaml[yaml.find("- name: busy").expect("busy")
+        ..yaml.find("- name: forgotten").expect("forgotten")];
     assert!(busy_block.contains("maturity: high"), "{yaml}");
-    assert!(busy_block.contains("tableau_hits_last_month: '250'"), "{yaml}");
-    assert!(busy_block.contains("tableau_hits_last_year: '2600'"), "{yaml}");
+    assert!(
+        busy_block.contains("tableau_hits_last_month: \"250\""),
+        "{yaml}"
+    );
+    assert!(
+        busy_block.contains("tableau_hits_last_year: \"2600\""),
+        "{yaml}"
+    );
     assert!(!busy_block.contains("tableau_stale"), "{yaml}");
-    let forgotten_block = &yaml[yaml.find("- name: forgotten").expect("forgotten")..yaml.find("- name: quiet").expect("quiet")];
+    let forgotten_block = &yaml[yaml.find("- name: forgotten").expect("forgotten")
+        ..yaml.find("- name: quiet").expect("quiet")];
     assert!(forgotten_block.contains("maturity: low"), "{yaml}");
-    assert!(forgotten_block.contains("tableau_stale: 'true'"), "{yaml}");
-    assert!(forgotten_block.contains("tableau_total_views: '0'"), "{yaml}");
-    assert!(!forgotten_block.contains("tableau_hits_last_month"), "{yaml}");
+    assert!(
+        forgotten_block.contains("tableau_stale: \"true\""),
+        "{yaml}"
+    );
+    assert!(
+        forgotten_block.contains("tableau_total_views: \"0\""),
+        "{yaml}"
+    );
+    assert!(
+        !forgotten_block.contains("tableau_hits_last_month"),
+        "{yaml}"
+    );
     let quiet_block = &yaml[yaml.find("- name: quiet").expect("quiet")..];
     assert!(!quiet_block.contains("maturity"), "{yaml}");
     assert!(!quiet_block.contains("tableau_hits"), "{yaml}");
@@ -90,7 +107,10 @@ fn the_injected_manifest_carries_maturity() {
             .expect("inject"),
     )
     .expect("JSON");
-    assert_eq!(injected["exposures"]["exposure.shop.busy"]["maturity"], "high");
+    assert_eq!(
+        injected["exposures"]["exposure.shop.busy"]["maturity"],
+        "high"
+    );
     assert!(injected["exposures"]["exposure.shop.quiet"]["maturity"].is_null());
     assert_eq!(
         injected["exposures"]["exposure.shop.busy"]["meta"]["tableau_hits_last_month"],
@@ -108,7 +128,9 @@ fn the_lineage_page_shows_usage_on_each_exposure() {
         &LineageOptions::default(),
     );
     assert!(
-        html.contains("data-usage=\"250 hits in the last month, 700 in three months · maturity high\""),
+        html.contains(
+            "data-usage=\"250 hits in the last month, 700 in three months · maturity high\""
+        ),
         "{html}"
     );
     assert!(html.contains("data-usage=\"0 views in all · maturity low · stale\""));
