@@ -152,15 +152,12 @@ pub(super) fn site_views(
     let (page_size, page_number) = paging(req)?;
     let site = site(state, session)?;
     let with_usage = wants_usage(req);
-    let all: Vec<El> = site
+    // Elements are built for the page asked only: a site's views can be many.
+    let all: Vec<(&WorkbookSpec, ViewSpec)> = site
         .spec
         .workbooks
         .iter()
-        .flat_map(|w| {
-            views_of(w)
-                .into_iter()
-                .map(move |v| view_element(w, &v, with_usage))
-        })
+        .flat_map(|w| views_of(w).into_iter().map(move |v| (w, v)))
         .collect();
     let total = all.len();
     let start = (page_number - 1).saturating_mul(page_size);
@@ -172,7 +169,12 @@ pub(super) fn site_views(
             format!("The page number '{page_number}' is not valid."),
         ));
     }
-    let page: Vec<El> = all.into_iter().skip(start).take(page_size).collect();
+    let page: Vec<El> = all
+        .iter()
+        .skip(start)
+        .take(page_size)
+        .map(|(w, v)| view_element(w, v, with_usage))
+        .collect();
     let pagination = El::new("pagination")
         .attr("pageNumber", page_number)
         .attr("pageSize", page_size)
