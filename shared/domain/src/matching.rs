@@ -13,8 +13,9 @@ use std::sync::Arc;
 use crate::columns::{ReferencedColumn, Usage};
 use crate::manifest::Manifest;
 use crate::naming::assign_names;
-use crate::usage_rules::{Maturity, UsageRules};
 use crate::workbook::{Owner, Workbook};
+
+use crate::usage_rules::{Maturity, UsageRules};
 
 /// How a BI tool turns a workbook into the URL a person opens in a browser. Each BI
 /// adapter has its own rule (Tableau's is `autoexpose_tableau::TableauSite`), so the
