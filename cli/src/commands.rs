@@ -12,4 +12,5 @@ pub(crate) mod manifest;
 pub(crate) mod matching;
 pub(crate) mod results;
 pub(crate) mod sync;
+pub(crate) mod usage_flags;
 pub(crate) mod warning_flags;

@@ -4,7 +4,7 @@
 use autoexpose_pipeline::{CatalogEntry, ExposureMode};
 
 /// dbt's catalog columns.
-pub(crate) const CATALOG_COLUMNS: [&str; 7] = [
+pub(crate) const CATALOG_COLUMNS: [&str; 8] = [
     "NAME",
     "HEALTH",
     "TYPE",
@@ -12,6 +12,7 @@ pub(crate) const CATALOG_COLUMNS: [&str; 7] = [
     "OWNER EMAIL",
     "INTEGRATION",
     "EXPOSURE MODE",
+    "USAGE",
 ];
 
 /// One catalog entry as a table row under [`CATALOG_COLUMNS`].
@@ -29,7 +30,39 @@ pub(crate) fn catalog_row(e: &CatalogEntry) -> Vec<String> {
             ExposureMode::Auto => "Auto".to_string(),
             ExposureMode::Manual => "Manual".to_string(),
         },
+        usage_cell(e),
     ]
+}
+
+/// The catalog's usage cell: `410/month · high`, `0/month · low · stale`, `9800 views`
+/// where Tableau gave only lifetime views, `-` without usage.
+pub(crate) fn usage_cell(e: &CatalogEntry) -> String {
+    let Some(usage) = &e.usage else {
+        return "-".to_string();
+    };
+    let mut parts = Vec::new();
+    match (usage.hits_last_month, usage.total_views) {
+        (Some(month), _) => parts.push(format!("{month}/month")),
+        (None, Some(total)) => parts.push(format!("{total} views")),
+        (None, None) => parts.push("-".to_string()),
+    }
+    if let Some(maturity) = e.maturity {
+        parts.push(maturity.to_string());
+    }
+    if e.stale {
+        parts.push("stale".to_string());
+    }
+    parts.join(" · ")
+}
+
+/// How much an entry is used, for `--sort usage`: hits in the last month, else in three
+/// months, else lifetime views; `None` without usage (sorted last).
+pub(crate) fn usage_rank(e: &CatalogEntry) -> Option<u64> {
+    let usage = e.usage.as_ref()?;
+    usage
+        .hits_last_month
+        .or(usage.hits_last_three_months)
+        .or(usage.total_views)
 }
 
 /// The catalog as CSV (RFC 4180 quoting).
@@ -41,11 +74,21 @@ pub(crate) fn catalog_csv(entries: &[CatalogEntry]) -> String {
             field.to_string()
         }
     };
-    let mut out = "name,health,type,owner,owner_email,integration,exposure_mode,url\n".to_string();
+    let mut out = "name,health,type,owner,owner_email,integration,exposure_mode,url,hits_last_month,maturity,stale\n".to_string();
     for e in entries {
         let mut row = catalog_row(e);
+        row.truncate(7);
         row[5] = e.integration.clone().unwrap_or_default();
         row.push(e.url.clone().unwrap_or_default());
+        let usage = e.usage.as_ref();
+        row.push(
+            usage
+                .and_then(|u| u.hits_last_month)
+                .map(|h| h.to_string())
+                .unwrap_or_default(),
+        );
+        row.push(e.maturity.map(|m| m.to_string()).unwrap_or_default());
+        row.push(e.stale.to_string());
         let fields: Vec<String> = row.iter().map(|f| quote(f)).collect();
         out.push_str(&fields.join(","));
         out.push('\n');

@@ -377,3 +377,86 @@ fn dbt_1_9_parses_the_yaml_with_meta_at_the_top_level() {
 fn dbt_1_11_parses_the_yaml_with_meta_under_config() {
     dbt_accepts_the_generated_yaml("1.11", true);
 }
+
+/// Writes exposures whose workbooks carry Tableau usage (one busy, one nobody opened for
+/// three months) into the fixture and checks dbt reads their `maturity` and usage `meta`.
+fn dbt_reads_maturity_and_usage(version: &str, meta_in_config: bool) {
+    use autoexpose_domain::{
+        Manifest, MatchOptions, UpstreamTable, Usage, Workbook, build_exposures,
+    };
+    let dbt = dbt_executable(version);
+    let project = Project::copy_fixture(&format!("usage-{version}"));
+    project.parse(&dbt);
+    let manifest_bytes =
+        std::fs::read(project.dir.join("target/manifest.json")).expect("read manifest");
+    let manifest = Manifest::from_slice(&manifest_bytes).expect("dbt's manifest reads");
+    let workbook = |luid: &str, name: &str, usage: Usage| Workbook {
+        luid: luid.into(),
+        name: name.into(),
+        tables: vec![UpstreamTable {
+            database: Some("SHOP".into()),
+            schema: Some("MAIN".into()),
+            name: Some("ORDERS".into()),
+            ..UpstreamTable::default()
+        }],
+        usage: Some(usage),
+        ..Workbook::default()
+    };
+    let busy = Usage {
+        hits_last_two_weeks: Some(120),
+        hits_last_month: Some(250),
+        hits_last_three_months: Some(700),
+        hits_last_year: Some(2600),
+        total_views: Some(5000),
+    };
+    let forgotten = Usage {
+        hits_last_two_weeks: Some(0),
+        hits_last_month: Some(0),
+        hits_last_three_months: Some(0),
+        hits_last_year: Some(4),
+        total_views: Some(30),
+    };
+    let workbooks = [
+        workbook("wb-busy", "Busy Board", busy),
+        workbook("wb-old", "Old Board", forgotten),
+    ];
+    let outcome = build_exposures(&manifest, &workbooks, &MatchOptions::default());
+    assert_eq!(outcome.exposures.len(), 2);
+    let yaml =
+        autoexpose_output::to_dbt_yaml(&outcome.exposures, &manifest, &YamlOptions::default());
+    let folder = project.dir.join("models/imported_from_tableau");
+    std::fs::create_dir_all(&folder).expect("folder");
+    std::fs::write(folder.join("exposures.yml"), &yaml).expect("write YAML");
+    let after = project.parse(&dbt);
+    let node = |name: &str| after["exposures"][format!("exposure.shop.{name}")].clone();
+    let meta = |node: &Value| {
+        if meta_in_config {
+            node["config"]["meta"].clone()
+        } else {
+            node["meta"].clone()
+        }
+    };
+    let busy = node("busy_board");
+    assert_eq!(busy["maturity"], "high", "YAML:\n{yaml}");
+    assert_eq!(
+        meta(&busy)["tableau_hits_last_month"],
+        "250",
+        "YAML:\n{yaml}"
+    );
+    assert_eq!(meta(&busy)["tableau_total_views"], "5000");
+    assert!(meta(&busy)["tableau_stale"].is_null());
+    let old = node("old_board");
+    assert_eq!(old["maturity"], "low", "YAML:\n{yaml}");
+    assert_eq!(meta(&old)["tableau_stale"], "true", "YAML:\n{yaml}");
+    assert_eq!(meta(&old)["tableau_hits_last_three_months"], "0");
+}
+
+#[test]
+fn dbt_1_9_reads_maturity_and_usage_meta() {
+    dbt_reads_maturity_and_usage("1.9", false);
+}
+
+#[test]
+fn dbt_1_11_reads_maturity_and_usage_meta() {
+    dbt_reads_maturity_and_usage("1.11", true);
+}

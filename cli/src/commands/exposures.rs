@@ -8,7 +8,9 @@ use autoexpose_domain::printable::printable;
 
 use crate::lookups::stored_integration;
 use crate::store_choice::{self, CliPipeline, StoreArgs};
-use crate::tables::{CATALOG_COLUMNS, catalog_csv, catalog_row, print_table};
+use crate::tables::{
+    CATALOG_COLUMNS, catalog_csv, catalog_row, print_table, usage_cell, usage_rank,
+};
 
 /// How the catalog is printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -19,6 +21,15 @@ pub(crate) enum ListFormat {
     Json,
     /// CSV for spreadsheets.
     Csv,
+}
+
+/// How the catalog is ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum ListSort {
+    /// By name.
+    Name,
+    /// Most used first.
+    Usage,
 }
 
 /// `autoexpose exposures ...`
@@ -36,6 +47,14 @@ pub(crate) enum ExposuresCommand {
         /// Output format.
         #[arg(long, value_enum, default_value_t = ListFormat::Table)]
         format: ListFormat,
+        /// Order: by `name` (default), or by `usage`, most opened first (hits in the last
+        /// month, else three months, else lifetime views; exposures without usage last).
+        #[arg(long, value_enum, default_value_t = ListSort::Name)]
+        sort: ListSort,
+        /// Only the stale dashboards: nobody opened them in their integration's stale
+        /// window (`integrations set --stale-after`), candidates to retire.
+        #[arg(long)]
+        stale: bool,
     },
     /// Write the auto exposures as dbt YAML (`imported_from_tableau/exposures.yml`).
     Export(export::ExportArgs),
@@ -64,6 +83,8 @@ pub(crate) async fn run(cmd: ExposuresCommand, store: &StoreArgs) -> anyhow::Res
             integration,
             dbt_project,
             format,
+            sort,
+            stale,
         } => {
             let pipeline = store_choice::open_pipeline(store).await?;
             list_exposures(
@@ -71,6 +92,7 @@ pub(crate) async fn run(cmd: ExposuresCommand, store: &StoreArgs) -> anyhow::Res
                 integration.as_deref(),
                 dbt_project.as_deref(),
                 format,
+                ListOrder { sort, stale },
             )
             .await
         }
@@ -85,11 +107,32 @@ pub(crate) async fn run(cmd: ExposuresCommand, store: &StoreArgs) -> anyhow::Res
     }
 }
 
+/// Which catalog entries are listed, in what order.
+#[derive(Debug, Clone, Copy)]
+struct ListOrder {
+    sort: ListSort,
+    stale: bool,
+}
+
+impl ListOrder {
+    /// Keeps the stale entries if asked, and sorts by usage if asked (the catalog comes
+    /// sorted by name; the sort is stable, so ties stay in name order).
+    fn apply(self, entries: &mut Vec<autoexpose_pipeline::CatalogEntry>) {
+        if self.stale {
+            entries.retain(|e| e.stale);
+        }
+        if self.sort == ListSort::Usage {
+            entries.sort_by_key(|e| std::cmp::Reverse(usage_rank(e)));
+        }
+    }
+}
+
 async fn list_exposures(
     pipeline: &CliPipeline,
     only_integration: Option<&str>,
     dbt_project: Option<&str>,
     format: ListFormat,
+    order: ListOrder,
 ) -> anyhow::Result<()> {
     let project = match only_integration {
         Some(id) => Some(stored_integration(pipeline, id).await?.dbt_project),
@@ -99,6 +142,7 @@ async fn list_exposures(
     if let Some(id) = only_integration {
         entries.retain(|e| e.integration.as_deref() == Some(id));
     }
+    order.apply(&mut entries);
     match format {
         ListFormat::Json => println!("{}", serde_json::to_string_pretty(&entries)?),
         ListFormat::Csv => print!("{}", catalog_csv(&entries)),
@@ -140,6 +184,9 @@ async fn show_exposure(
     println!("depends_on:");
     for node in &e.depends_on {
         println!("  - {node}");
+    }
+    if e.usage.is_some() {
+        println!("usage:        {}", usage_cell(e));
     }
     println!("health:       {}", e.health);
     for reason in &e.health_reasons {

@@ -13,6 +13,7 @@ use autoexpose_pipeline::{
 use autoexpose_store_local::DEFAULT_SECRET_ENV;
 use autoexpose_tableau::{check_server_url, redact_server_url};
 
+use super::usage_flags::{self, UsageArgs};
 use super::warning_flags::{self, WarningArgs};
 use crate::lookups::stored_integration;
 use crate::match_flags::AliasArgs;
@@ -69,6 +70,8 @@ pub(crate) struct SetIntegrationArgs {
     pub(crate) max_removal_percent: Option<u8>,
     #[command(flatten)]
     pub(crate) warnings: WarningArgs,
+    #[command(flatten)]
+    pub(crate) usage: UsageArgs,
 }
 
 /// Arguments of `autoexpose integrations add`.
@@ -109,6 +112,8 @@ pub(crate) struct AddIntegrationArgs {
     pub(crate) build_after_minutes: Option<u32>,
     #[command(flatten)]
     pub(crate) warnings: WarningArgs,
+    #[command(flatten)]
+    pub(crate) usage: UsageArgs,
 }
 
 /// Runs `autoexpose integrations ...` against the chosen store.
@@ -148,6 +153,7 @@ async fn add(pipeline: &CliPipeline, args: AddIntegrationArgs, aws: bool) -> any
     integration.active_exposures = args.active_exposures;
     integration.build_after_minutes = args.build_after_minutes;
     args.warnings.apply(&mut integration);
+    args.usage.apply(&mut integration);
     pipeline.store().create_integration(&integration).await?;
     println!(
         "added integration '{}'; choose its collections with `autoexpose collections set {} Finance,Marketing/Campaigns` (the secret is read from {where_secret})",
@@ -184,6 +190,7 @@ async fn set(pipeline: &CliPipeline, args: SetIntegrationArgs) -> anyhow::Result
         integration.max_removal_percent = Some(percent);
     }
     args.warnings.apply(&mut integration);
+    args.usage.apply(&mut integration);
     let dbt_project = integration.dbt_project.clone();
     match pipeline.update_settings(&integration).await {
         Ok((run, rematched)) => {
@@ -364,6 +371,10 @@ async fn show(pipeline: &CliPipeline, id: &str) -> anyhow::Result<()> {
     }
     for (n, line) in warning_flags::describe(&i).iter().enumerate() {
         let label = if n == 0 { "warnings:" } else { "" };
+        println!("{label:<15}{line}");
+    }
+    for (n, line) in usage_flags::describe(&i).iter().enumerate() {
+        let label = if n == 0 { "usage:" } else { "" };
         println!("{label:<15}{line}");
     }
     match &status.last_run {

@@ -63,6 +63,7 @@ pub mod quality_warning;
 pub mod refresh;
 pub mod run_results;
 pub mod timestamp;
+pub mod usage_rules;
 mod workbook;
 
 pub use columns::{ReferencedColumn, Usage};

@@ -15,6 +15,8 @@ use crate::manifest::Manifest;
 use crate::naming::assign_names;
 use crate::workbook::{Owner, Workbook};
 
+use crate::usage_rules::{Maturity, UsageRules};
+
 /// How a BI tool turns a workbook into the URL a person opens in a browser. Each BI
 /// adapter has its own rule (Tableau's is `autoexpose_tableau::TableauSite`), so the
 /// matcher stays BI-neutral.
@@ -63,6 +65,13 @@ pub struct Exposure {
     /// How often people open the workbook, where the BI tool reports it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage: Option<Usage>,
+    /// dbt's `maturity`, set from usage by the integration's [`UsageRules`] (unless
+    /// turned off, or the usage cannot tell).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maturity: Option<Maturity>,
+    /// Nobody opened the workbook in the integration's stale window.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub stale: bool,
 }
 
 /// How workbooks become exposures.
@@ -79,6 +88,8 @@ pub struct MatchOptions {
     /// Names no exposure may take, besides the manifest's own exposures: e.g. those of
     /// the other integrations of the same dbt project.
     pub reserved_names: BTreeSet<String>,
+    /// How usage sets `maturity` and `stale` on the exposures.
+    pub usage_rules: UsageRules,
 }
 
 /// Counts that summarize one matching run.
@@ -286,7 +297,17 @@ pub fn build_exposures(
             unmatched_tables: m.unmatched_tables,
             unparsed_custom_sql: m.unparsed_custom_sql,
             referenced_columns: Vec::new(),
-            usage: None,
+            usage: m.workbook.usage.clone(),
+            maturity: m
+                .workbook
+                .usage
+                .as_ref()
+                .and_then(|u| options.usage_rules.maturity(u)),
+            stale: m
+                .workbook
+                .usage
+                .as_ref()
+                .is_some_and(|u| options.usage_rules.is_stale(u)),
         })
         .collect();
     exposures.sort_by(|a, b| a.name.cmp(&b.name));

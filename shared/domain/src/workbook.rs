@@ -7,6 +7,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::columns::Usage;
+
 /// A person who owns Tableau content.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Owner {
@@ -132,6 +134,9 @@ pub struct Workbook {
     /// Whether one of its embedded data sources is an extract.
     #[serde(default)]
     pub has_embedded_extracts: bool,
+    /// How often people opened it, as the BI tool reported at the last sync.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<Usage>,
 }
 
 /// A workbook as stored in snapshots, of this version or an earlier one. Snapshots
@@ -168,6 +173,8 @@ struct StoredWorkbook {
     datasources: Vec<DatasourceRef>,
     #[serde(default)]
     has_embedded_extracts: bool,
+    #[serde(default)]
+    usage: Option<Usage>,
 }
 
 impl From<StoredWorkbook> for Workbook {
@@ -190,6 +197,7 @@ impl From<StoredWorkbook> for Workbook {
             custom_sql: stored.custom_sql,
             datasources: stored.datasources,
             has_embedded_extracts: stored.has_embedded_extracts,
+            usage: stored.usage,
         }
     }
 }

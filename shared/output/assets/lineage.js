@@ -163,6 +163,7 @@
     field(list, "Relation", get("relation"));
     field(list, "Package", get("package"));
     field(list, "Workbook", get("workbook"));
+    field(list, "Usage", get("usage"));
     var direct = (parents.get(get("id")) || []).map(function (p) {
       return byId.get(p).getAttribute("data-title");
     });

@@ -141,6 +141,9 @@ struct YamlExposure<'a> {
     label: Option<&'a str>,
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     exposure_type: Option<&'a str>,
+    /// `low`, `medium` or `high`, from usage (see `autoexpose_domain::usage_rules`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    maturity: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     url: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -175,6 +178,7 @@ impl<'a> YamlExposure<'a> {
             name: &e.name,
             label: present(Some(&e.label)),
             exposure_type: present(Some(&e.exposure_type)),
+            maturity: e.maturity.map(|m| m.as_str()),
             url: present(e.url.as_deref()),
             description: present(e.description.as_deref()),
             owner: YamlOwner {

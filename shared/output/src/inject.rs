@@ -20,6 +20,8 @@
 //!     unparsed_custom_sql: vec![],
 //!     referenced_columns: vec![],
 //!     usage: None,
+//!     maturity: None,
+//!     stale: false,
 //! };
 //! let out = inject_exposures(manifest, &[exposure], &InjectOptions::default()).unwrap();
 //! let read = Manifest::from_slice(&out).unwrap();
@@ -335,7 +337,7 @@ fn exposure_node(
         "owner": {"email": p.owner_email, "name": p.owner_name},
         "description": e.description.clone().unwrap_or_default(),
         "label": (!e.label.is_empty()).then_some(&e.label),
-        "maturity": null,
+        "maturity": e.maturity.map(|m| m.as_str()),
         "meta": meta,
         "tags": [],
         "config": config,

@@ -30,7 +30,7 @@
 //!     depends_on: vec!["model.shop.orders".into()],
 //!     workbook_luid: "wb-1".into(), project: "Finance".into(), project_luid: None,
 //!     unmatched_tables: vec![], unparsed_custom_sql: vec![], referenced_columns: vec![],
-//!     usage: None,
+//!     usage: None, maturity: None, stale: false,
 //! };
 //! let yaml = to_dbt_yaml(&[exposure], &manifest, &YamlOptions::default());
 //! assert!(yaml.contains("  - name: sales\n"));
@@ -44,6 +44,7 @@ mod inject;
 mod lineage;
 mod plan;
 mod report;
+mod usage_meta;
 
 pub use dbt_yaml::{
     EXPOSURES_FILE, EXPOSURES_FOLDER, YamlFile, dbt_yaml_files, dependency_call, to_dbt_yaml,
@@ -53,3 +54,4 @@ pub use inject::{InjectError, InjectOptions, inject_exposures};
 pub use lineage::{LineageOptions, lineage_html};
 pub use plan::{DEFAULT_OWNER, YamlOptions};
 pub use report::{to_json, to_table};
+pub use usage_meta::usage_summary;

@@ -136,6 +136,7 @@ fn exposure_meta(exposure: &Exposure, options: &YamlOptions) -> BTreeMap<String,
     if let Some(site) = &options.site {
         meta.insert("tableau_site".into(), site.clone());
     }
+    meta.extend(crate::usage_meta::usage_meta(exposure));
     meta.extend(options.extra_meta.clone());
     if let Some(own) = options.exposure_meta.get(&exposure.name) {
         meta.extend(own.clone());

@@ -74,6 +74,8 @@ fn exposure() -> Exposure {
         unparsed_custom_sql: vec![],
         referenced_columns: vec![],
         usage: None,
+        maturity: None,
+        stale: false,
     }
 }
 

@@ -208,6 +208,8 @@ fn exposure_on_orders() -> Exposure {
         unparsed_custom_sql: vec![],
         referenced_columns: vec![],
         usage: None,
+        maturity: None,
+        stale: false,
     }
 }
 

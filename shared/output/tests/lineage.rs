@@ -88,6 +88,8 @@ fn exposure(name: &str, label: &str, project: &str, depends_on: &[&str]) -> Expo
         unparsed_custom_sql: vec![],
         referenced_columns: vec![],
         usage: None,
+        maturity: None,
+        stale: false,
     }
 }
 

@@ -71,6 +71,8 @@ mod tests {
             unparsed_custom_sql: vec![],
             referenced_columns: vec![],
             usage: None,
+            maturity: None,
+            stale: false,
         }
     }
 

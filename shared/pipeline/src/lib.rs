@@ -55,6 +55,7 @@ mod stages;
 mod stop;
 #[cfg(feature = "testsuite")]
 pub mod testsuite;
+mod usage;
 
 pub use autoexpose_domain::run_results::{NodeResult, ResultsKind};
 pub use checkpoint::{

@@ -57,6 +57,15 @@ pub struct CatalogEntry {
     pub url: Option<String>,
     /// dbt unique ids it depends on.
     pub depends_on: Vec<String>,
+    /// How often people open it (auto exposures, where Tableau reported it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<autoexpose_domain::Usage>,
+    /// dbt's `maturity`, from usage.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maturity: Option<crate::Maturity>,
+    /// Nobody opened it in its integration's stale window.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub stale: bool,
 }
 
 /// One exposure with what `autoexpose exposures show` prints.
@@ -142,6 +151,9 @@ impl Pipeline {
                     dbt_project: integration.dbt_project.clone(),
                     url: e.url,
                     depends_on: e.depends_on,
+                    usage: e.usage,
+                    maturity: e.maturity,
+                    stale: e.stale,
                 });
             }
         }
@@ -163,6 +175,9 @@ impl Pipeline {
                             dbt_project: project.clone(),
                             url: None,
                             depends_on: manual.depends_on,
+                            usage: None,
+                            maturity: None,
+                            stale: false,
                         });
                     }
                     manifest.into_graph()

@@ -505,6 +505,8 @@ impl Pipeline {
         };
 
         let stored = self.store.get_snapshot(&integration.id).await?;
+        self.attach_usage(integration, &mut workbooks, stored.as_ref())
+            .await?;
         let snapshot = match stored {
             Some(s) if s.workbooks == workbooks => s,
             _ => {
@@ -612,6 +614,7 @@ impl Pipeline {
             previous_names,
             aliases: integration.aliases(),
             reserved_names: self.names_of_other_integrations(integration).await?,
+            usage_rules: integration.usage_rules,
         };
         let mut outcome = build_exposures(manifest, &snapshot.workbooks, &options);
         keep_exposures_of_hidden_workbooks(&mut outcome, &stored);

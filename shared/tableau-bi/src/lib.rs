@@ -15,14 +15,14 @@ use std::sync::{Arc, OnceLock};
 
 use autoexpose_tableau::{
     ClientOptions, ConnectionSettings, HttpClient, ListingCursor, Selection, Session,
-    TableauClient, TableauError as ClientError, TableauSite, TokenSecret, build_http_client,
-    find_tableau_collection, has_tableau_collections,
+    TableauClient, TableauError as ClientError, TableauSite, TokenSecret, UsageSource,
+    build_http_client, find_tableau_collection, has_tableau_collections,
 };
 
 use autoexpose_pipeline::{
     BiError, BiTool, Integration, JobState, ListingBudget, PartialListing, ProjectNode,
     RefreshReply, RefreshTarget, RefreshTargetKind, ResolvedCollection, Secret,
-    TableauCollectionNode, TableauCollections, WarningChange, WarningReply,
+    TableauCollectionNode, TableauCollections, UsageReport, WarningChange, WarningReply,
 };
 
 /// The real Tableau client: one sign-in per call, signed out however the call ends. The
@@ -322,6 +322,37 @@ impl BiTool for TableauHttp {
             })
             .await
             .map_err(port_error)
+    }
+
+    async fn workbook_usage(
+        &self,
+        integration: &Integration,
+        secret: &Secret,
+        luids: &[String],
+    ) -> Result<UsageReport, BiError> {
+        if luids.is_empty() {
+            return Ok(UsageReport::default());
+        }
+        let client = self.client(integration, secret)?;
+        let usage = client
+            .with_session(async |session| session.workbook_usage(luids).await)
+            .await
+            .map_err(port_error)?;
+        let limitation = match usage.source {
+            UsageSource::UsageStats => None,
+            UsageSource::ViewCounts => Some(format!(
+                "only lifetime view counts: Tableau's usage-stats method is not available to token '{}' on this site ({}); exposures get no hits per month, so maturity and stale mark only workbooks never viewed (Tableau Cloud and newer Tableau Server have the method; the token's user may need a site role that can read usage)",
+                integration.token_name,
+                usage
+                    .fallback_reason
+                    .as_deref()
+                    .unwrap_or("no reason given"),
+            )),
+        };
+        Ok(UsageReport {
+            by_workbook: usage.by_workbook,
+            limitation,
+        })
     }
 
     async fn list_projects(

@@ -6,7 +6,8 @@
 //! the Metadata API, as the domain's [`Workbook`](autoexpose_domain::Workbook)s (the
 //! numeric id of a workbook's browser URL as its `url_id`, which [`TableauSite`] turns
 //! into the URL). It can
-//! also start extract refreshes and follow their jobs. [`parse_workbooks_response`] reads a
+//! also start extract refreshes and follow their jobs, and read how often workbooks are
+//! opened ([`Session::workbook_usage`]). [`parse_workbooks_response`] reads a
 //! saved Metadata API response (the CLI's offline `match` and `diagnose`) through the same
 //! wire types as a live listing, so both read a workbook alike.
 //!
@@ -67,6 +68,7 @@ mod settings;
 mod site;
 mod tableau_collections;
 mod transport;
+mod usage;
 mod wire;
 
 pub use autoexpose_domain::refresh::{JobState, RefreshReply};
@@ -87,6 +89,7 @@ pub use tableau_collections::{
     TableauCollectionItem, find_tableau_collection, has_tableau_collections,
 };
 pub use transport::build_http_client;
+pub use usage::{MAX_VIEW_PAGES, USAGE_BATCH, UsageSource, WorkbookUsage};
 pub use wire::{TableauResponseError, parse_workbooks_response};
 
 /// The selected projects and every workbook in them.

@@ -405,6 +405,7 @@ impl WorkbookNode {
             custom_sql: sink.custom_sql,
             datasources,
             has_embedded_extracts,
+            usage: None,
         }
     }
 }

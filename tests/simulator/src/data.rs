@@ -99,6 +99,65 @@ pub struct SiteSpec {
     /// (the classic shape otherwise: `collections.collection[]`, `items.item[]`).
     #[serde(default)]
     pub collections_in_content_shape: bool,
+    /// Whether the Content Exploration usage-stats methods (`/api/-/content/usage-stats`)
+    /// answer: `available` (default), `absent` (an older server: 404) or `forbidden` (the
+    /// token's user may not read usage: 403). Views' `totalViewCount` always answers.
+    #[serde(default, skip_serializing_if = "UsageStatsAccess::is_available")]
+    pub usage_stats: UsageStatsAccess,
+}
+
+/// How a site answers the Content Exploration usage-stats methods.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UsageStatsAccess {
+    /// They answer.
+    #[default]
+    Available,
+    /// The server does not have them: 404, as for any unknown resource.
+    Absent,
+    /// The token's user may not read usage: 403.
+    Forbidden,
+}
+
+impl UsageStatsAccess {
+    fn is_available(&self) -> bool {
+        *self == UsageStatsAccess::Available
+    }
+}
+
+/// How often a workbook was opened, as the usage-stats methods count it. A workbook
+/// without one was never opened (every count zero).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UsageSpec {
+    /// `hitsTotal`: over the workbook's life.
+    #[serde(default)]
+    pub hits_total: u64,
+    /// `hitsLastTwoWeeksTotal`.
+    #[serde(default)]
+    pub hits_last_two_weeks: u64,
+    /// `hitsLastOneMonthTotal`.
+    #[serde(default)]
+    pub hits_last_one_month: u64,
+    /// `hitsLastThreeMonthsTotal`.
+    #[serde(default)]
+    pub hits_last_three_months: u64,
+    /// `hitsLastTwelveMonthsTotal`.
+    #[serde(default)]
+    pub hits_last_twelve_months: u64,
+}
+
+/// A view (sheet or dashboard) of a workbook, as Query Views lists it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ViewSpec {
+    /// View LUID.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// `usage totalViewCount` with `includeUsageStatistics=true`.
+    #[serde(default)]
+    pub total_view_count: u64,
 }
 
 /// A data quality warning on a data source or table.
@@ -351,6 +410,13 @@ pub struct WorkbookSpec {
     /// Virtual connection tables its embedded data source reads, by their LUID.
     #[serde(default)]
     pub virtual_table_luids: Vec<String>,
+    /// How often it was opened (usage-stats methods); absent: never.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<UsageSpec>,
+    /// Its views; absent: one view named after the workbook whose `totalViewCount` is
+    /// `usage.hits_total`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub views: Vec<ViewSpec>,
 }
 
 /// A Tableau Collection: a curated list of content from any project (REST API 3.28+).

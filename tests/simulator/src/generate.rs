@@ -4,7 +4,7 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use crate::data::{
     CustomSqlSpec, DatasourceSpec, PatSpec, ProjectSpec, ServerSpec, SiteData, SiteSpec, TableSpec,
-    UserSpec, WorkbookSpec,
+    UsageSpec, UserSpec, WorkbookSpec,
 };
 use crate::util::{derived_luid, iso8601};
 
@@ -51,6 +51,8 @@ pub const GENERATED_PAT: (&str, &str) = ("bench-pat", "bench-secret");
 /// several owners, shared published data sources, custom SQL and extracts.
 pub fn generate_site(workbooks: usize, tables_per_workbook: usize, seed: u64) -> SiteData {
     let mut rng = Rng(seed);
+    // Usage draws from its own stream, so the rest of a site is what it was before usage.
+    let mut usage_rng = Rng(seed ^ 0x7573_6167_6500_0000);
     let key = |kind: &str, i: usize| derived_luid(&format!("{seed}:{kind}:{i}"));
 
     let user_count = (workbooks / 50).max(3);
@@ -175,6 +177,8 @@ pub fn generate_site(workbooks: usize, tables_per_workbook: usize, seed: u64) ->
             custom_sql,
             refresh_error: None,
             virtual_table_luids: Vec::new(),
+            usage: Some(usage_of(&mut usage_rng)),
+            views: Vec::new(),
         });
     }
 
@@ -198,6 +202,30 @@ pub fn generate_site(workbooks: usize, tables_per_workbook: usize, seed: u64) ->
             workbooks: workbook_specs,
             ..SiteSpec::default()
         }],
+    }
+}
+
+/// Usage like a real site's: a fifth of workbooks unopened for a quarter, a few busy ones.
+fn usage_of(rng: &mut Rng) -> UsageSpec {
+    if rng.chance(20) {
+        let year = rng.below(40) as u64;
+        return UsageSpec {
+            hits_total: year + rng.below(200) as u64,
+            hits_last_twelve_months: year,
+            ..UsageSpec::default()
+        };
+    }
+    let busy = rng.chance(10);
+    let two_weeks = rng.below(if busy { 400 } else { 30 }) as u64;
+    let month = two_weeks * 2 + rng.below(20) as u64;
+    let three_months = month * 3 + rng.below(50) as u64;
+    let year = three_months * 4 + rng.below(100) as u64;
+    UsageSpec {
+        hits_total: year + rng.below(500) as u64,
+        hits_last_two_weeks: two_weeks,
+        hits_last_one_month: month,
+        hits_last_three_months: three_months,
+        hits_last_twelve_months: year,
     }
 }
 

@@ -43,9 +43,12 @@
 //!                      "embedded_extract": false, "datasource_luids": [],
 //!                      "custom_sql": [{"id", "query", "connection_type", "database",
 //!                                      "table_ids": [], "is_unsupported"?}],
-//!                      "refresh_error"?}],
+//!                      "refresh_error"?, "usage"?: {"hits_total", "hits_last_two_weeks",
+//!                      "hits_last_one_month", "hits_last_three_months", "hits_last_twelve_months"},
+//!                      "views"?: [{"id", "name", "total_view_count"}]}],
 //!     "tableau_collections"?: [{"id", "name", "description"?, "visibility"?: "public",
-//!                      "owner_id"?, "items": [{"content_type", "luid", "name"?}]}] } ] }
+//!                      "owner_id"?, "items": [{"content_type", "luid", "name"?}]}],
+//!     "usage_stats"?: "available" | "absent" | "forbidden" } ] }
 //! ```
 //!
 //! * `content_url` `""` is the Default site; sign-in picks the site by it.
@@ -69,6 +72,12 @@
 //!   item must name a workbook of the site. Query Workbook (`/sites/{site}/workbooks/{id}`)
 //!   tells a workbook's project.
 //!
+//! * Usage: `POST /api/-/content/usage-stats` (Content Exploration, batch) answers each
+//!   workbook's `usage` (zeros without one); a site's `usage_stats` of `absent` makes it
+//!   404 (an older server) and `forbidden` 403. Query Views for Site and for Workbook with
+//!   `includeUsageStatistics=true` give each view's `totalViewCount` (one view standing
+//!   for a workbook without `views`, counting its `hits_total`).
+//!
 //! `tests/simulator/sites/example.json` is a small hand-made site; [`generate_site`] makes
 //! large ones.
 
@@ -87,8 +96,9 @@ mod util;
 
 pub use data::{
     CustomSqlSpec, DatasourceSpec, PatSpec, ProjectSpec, QualityWarningSpec, ServerSpec, SiteData,
-    SiteSpec, TableSpec, TableauCollectionItemSpec, TableauCollectionSpec, UserSpec,
-    VirtualConnectionSpec, VirtualTableSpec, WorkbookSpec, load_site_file,
+    SiteSpec, TableSpec, TableauCollectionItemSpec, TableauCollectionSpec, UsageSpec,
+    UsageStatsAccess, UserSpec, ViewSpec, VirtualConnectionSpec, VirtualTableSpec, WorkbookSpec,
+    load_site_file,
 };
 pub use error::SimError;
 pub use faults::{Faults, HttpFailure};

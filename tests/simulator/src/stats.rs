@@ -25,6 +25,8 @@ pub struct Stats {
     pub job_polls: u64,
     /// Data quality warning requests (add, query, update, delete).
     pub quality_warnings: u64,
+    /// Usage requests (the usage-stats batch method, views with their view counts).
+    pub usage: u64,
     /// Requests to routes the simulator does not serve.
     pub other: u64,
     /// Requests answered with an injected 429/500/503.
@@ -44,6 +46,7 @@ pub(crate) enum RouteKind {
     Refresh,
     Job,
     QualityWarnings,
+    Usage,
     Other,
 }
 
@@ -81,6 +84,7 @@ impl StatsCell {
             RouteKind::Refresh => stats.refreshes += 1,
             RouteKind::Job => stats.job_polls += 1,
             RouteKind::QualityWarnings => stats.quality_warnings += 1,
+            RouteKind::Usage => stats.usage += 1,
             RouteKind::Other => stats.other += 1,
             // Counted when the outcome is known.
             RouteKind::SignIn | RouteKind::SignOut => {}

@@ -313,6 +313,7 @@ fn auto_exposure_node(exposure: &Exposure, package: Option<&str>) -> Node {
             exposure.description.clone().unwrap_or_default(),
         ),
         ("workbook", exposure.workbook_luid.clone()),
+        ("usage", crate::usage_summary(exposure)),
         ("unmatched", exposure.unmatched_tables.join("\n")),
     ];
     details.retain(|(_, value)| !value.is_empty());

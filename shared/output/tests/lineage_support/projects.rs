@@ -186,6 +186,8 @@ fn exposure(i: usize, depends_on: Vec<String>) -> Exposure {
         unparsed_custom_sql: Vec::new(),
         referenced_columns: Vec::new(),
         usage: None,
+        maturity: None,
+        stale: false,
         name,
     }
 }

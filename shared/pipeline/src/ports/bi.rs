@@ -4,7 +4,9 @@ use async_trait::async_trait;
 
 use std::sync::Arc;
 
-use autoexpose_domain::{Workbook, WorkbookUrls};
+use std::collections::BTreeMap;
+
+use autoexpose_domain::{Usage, Workbook, WorkbookUrls};
 use serde::{Deserialize, Serialize};
 
 use crate::records::{Integration, RefreshTarget, WarningAsset};
@@ -63,6 +65,16 @@ pub enum TableauCollections {
     Available(Vec<TableauCollectionNode>),
     /// The site cannot have them; the words say why (e.g. its REST API is older than 3.28).
     NotAvailable(String),
+}
+
+/// How often people opened workbooks, by workbook LUID, and what limits it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UsageReport {
+    /// Usage by workbook LUID; a workbook the tool said nothing of has no entry.
+    pub by_workbook: BTreeMap<String, Usage>,
+    /// Why the counts are partial (e.g. only lifetime view counts), in words a Tableau
+    /// admin can act on; `None` when they are complete.
+    pub limitation: Option<String>,
 }
 
 /// What went wrong talking to the BI tool, by kind, with the client's own error as the
@@ -161,6 +173,18 @@ pub trait BiTool: Send + Sync {
         Ok(TableauCollections::NotAvailable(
             "this BI tool has no Tableau Collections".into(),
         ))
+    }
+
+    /// How often people opened these workbooks (by LUID), in one session. A tool that
+    /// reports no usage gives none, which this default does.
+    async fn workbook_usage(
+        &self,
+        integration: &Integration,
+        secret: &Secret,
+        luids: &[String],
+    ) -> Result<UsageReport, BiError> {
+        let _ = (integration, secret, luids);
+        Ok(UsageReport::default())
     }
 
     /// The site's project tree.

@@ -17,7 +17,8 @@ mod sync_queue;
 pub use artifacts::{ArtifactError, ArtifactLocation, ArtifactReader, Artifacts};
 pub use bi::{
     BiError, BiTool, JobState, ProjectNode, RefreshReply, ResolvedCollection,
-    TableauCollectionNode, TableauCollections, WarningChange, WarningReply, WarningText,
+    TableauCollectionNode, TableauCollections, UsageReport, WarningChange, WarningReply,
+    WarningText,
 };
 pub use clock::{Clock, SystemClock, format_timestamp, timestamp_after};
 pub use queue::{JobQueue, QueueError};

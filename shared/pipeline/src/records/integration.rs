@@ -7,6 +7,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use super::quality_warnings::{QualityWarningSettings, QualityWarningState};
+use super::usage::{UsageNote, UsageRules};
 
 /// The production environment whose manifests count, unless an integration says otherwise.
 pub const DEFAULT_ENVIRONMENT: &str = "prod";
@@ -77,6 +78,12 @@ pub struct Integration {
     /// The data quality warnings this integration wrote, and why any were not.
     #[serde(default, skip_serializing_if = "QualityWarningState::is_empty")]
     pub quality_warning_state: QualityWarningState,
+    /// How Tableau usage sets `maturity` and `stale` on the exposures (on by default).
+    #[serde(default, skip_serializing_if = "UsageRules::is_default")]
+    pub usage_rules: UsageRules,
+    /// Why usage is limited or missing on this site, once a sync found it so.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage_note: Option<UsageNote>,
     /// Optimistic-concurrency version: 0 before it is first stored, then 1, 2, ...
     #[serde(default)]
     pub version: u64,
@@ -122,6 +129,8 @@ impl Integration {
             max_removal_percent: None,
             quality_warnings: QualityWarningSettings::default(),
             quality_warning_state: QualityWarningState::default(),
+            usage_rules: UsageRules::default(),
+            usage_note: None,
             version: 0,
         }
     }

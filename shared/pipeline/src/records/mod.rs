@@ -10,6 +10,7 @@ mod exposures;
 mod integration;
 mod quality_warnings;
 mod refresh;
+mod usage;
 
 pub use autoexpose_domain::quality_warning::{RaiseOn, WARNING_MARKER};
 pub use exposures::{AppliedManifest, ExposureDiff, ResultsPointer, Snapshot, StoredExposure};
@@ -24,3 +25,4 @@ pub use quality_warnings::{
 pub use refresh::{
     RefreshJob, RefreshRecord, RefreshState, RefreshTarget, RefreshTargetKind, SkippedRefresh,
 };
+pub use usage::{DEFAULT_HIGH_HITS, Maturity, UsageNote, UsageRules, UsageWindow};

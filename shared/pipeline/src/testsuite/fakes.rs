@@ -10,6 +10,7 @@ use time::OffsetDateTime;
 use crate::{
     ArtifactError, ArtifactLocation, Artifacts, BiError, BiTool, Clock, Integration, JobState,
     ProjectNode, RefreshReply, RefreshTarget, ResolvedCollection, Secret, SecretError, Secrets,
+    UsageReport,
 };
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -66,6 +67,8 @@ pub fn sample_exposure(luid: &str, name: &str) -> autoexpose_domain::Exposure {
         unparsed_custom_sql: vec![],
         referenced_columns: vec![],
         usage: None,
+        maturity: None,
+        stale: false,
     }
 }
 
@@ -117,6 +120,9 @@ struct FakeSite {
     refresh_sessions: u32,
     already_queued: Vec<String>,
     jobs: HashMap<String, JobState>,
+    /// What usage calls answer; `None`: no usage (the port's default).
+    usage: Option<Result<UsageReport, BiError>>,
+    usage_calls: u32,
 }
 
 /// A scripted Tableau site for tests of pipeline logic (not of the Tableau client): a
@@ -156,6 +162,16 @@ impl FakeTableau {
     /// Makes listings take this long.
     pub fn set_delay(&self, delay: Duration) {
         lock(&self.0).delay = delay;
+    }
+
+    /// Makes usage calls answer this report (only the LUIDs asked for), or fail.
+    pub fn set_usage(&self, usage: Result<UsageReport, BiError>) {
+        lock(&self.0).usage = Some(usage);
+    }
+
+    /// How many usage calls were made.
+    pub fn usage_calls(&self) -> u32 {
+        lock(&self.0).usage_calls
     }
 
     /// How many listings were made.
@@ -276,6 +292,29 @@ impl BiTool for FakeTableau {
     ) -> Result<Vec<ProjectNode>, BiError> {
         self.check()?;
         Ok(lock(&self.0).projects.clone())
+    }
+
+    async fn workbook_usage(
+        &self,
+        _integration: &Integration,
+        _secret: &Secret,
+        luids: &[String],
+    ) -> Result<UsageReport, BiError> {
+        let mut site = lock(&self.0);
+        site.usage_calls += 1;
+        match &site.usage {
+            None => Ok(UsageReport::default()),
+            Some(Err(error)) => Err(same_error(error)),
+            Some(Ok(report)) => Ok(UsageReport {
+                by_workbook: report
+                    .by_workbook
+                    .iter()
+                    .filter(|(luid, _)| luids.contains(luid))
+                    .map(|(luid, usage)| (luid.clone(), usage.clone()))
+                    .collect(),
+                limitation: report.limitation.clone(),
+            }),
+        }
     }
 
     async fn refresh_extracts(

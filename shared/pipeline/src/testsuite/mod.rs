@@ -21,6 +21,7 @@ mod large;
 mod orchestrate_behaviour;
 mod pipeline_behaviour;
 mod store_behaviour;
+mod usage_behaviour;
 
 pub use counting::{CountingArtifacts, CountingStore, WriteCounts};
 pub use fakes::{
@@ -31,6 +32,7 @@ pub use large::{LargeManifest, peak_memory_kib, run_limited, write_large_manifes
 pub use orchestrate_behaviour::*;
 pub use pipeline_behaviour::*;
 pub use store_behaviour::*;
+pub use usage_behaviour::*;
 
 /// Stamps out one `#[tokio::test]` per shared behaviour, each against a fresh store made
 /// by the given closure (`|| async { ... }`). Use it once per adapter's test file.
@@ -72,6 +74,10 @@ macro_rules! store_behaviour_tests {
             refresh_inside_the_window_is_skipped_with_time_left,
             refresh_job_is_followed_to_its_outcome,
             job_running_too_long_is_given_up,
+            usage_is_kept_with_the_snapshot_and_carried_onto_exposures,
+            usage_rules_of_the_integration_decide_maturity_and_stale,
+            a_site_that_limits_usage_says_so_once,
+            passing_usage_trouble_keeps_the_last_counts,
         );
     };
     (@each $make_store:expr; $($name:ident),* $(,)?) => {

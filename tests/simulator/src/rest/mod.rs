@@ -6,6 +6,7 @@ mod collections;
 mod jobs;
 mod projects;
 mod quality_warnings;
+mod usage;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -103,6 +104,19 @@ pub(crate) enum Route {
     TableauCollectionItems {
         id: String,
     },
+    /// Get batch usage statistics (Content Exploration, version-less; the token's site).
+    UsageStatsBatch,
+    /// Query Views for Site.
+    SiteViews {
+        version: String,
+        site: String,
+    },
+    /// Query Views for Workbook.
+    WorkbookViews {
+        version: String,
+        site: String,
+        id: String,
+    },
     Metadata,
     Unknown,
 }
@@ -138,6 +152,16 @@ impl Route {
             ["api", "-", "collections", _, "items"] => {
                 Route::TableauCollectionItems { id: owned(3) }
             }
+            ["api", "-", "content", "usage-stats"] => Route::UsageStatsBatch,
+            ["api", _, "sites", _, "views"] => Route::SiteViews {
+                version: owned(1),
+                site: owned(3),
+            },
+            ["api", _, "sites", _, "workbooks", _, "views"] => Route::WorkbookViews {
+                version: owned(1),
+                site: owned(3),
+                id: owned(5),
+            },
             ["api", _, "sites", _, "workbooks", _] => Route::Workbook {
                 version: owned(1),
                 site: owned(3),
@@ -179,6 +203,9 @@ impl Route {
             | Route::TableauCollectionItems { .. } => RouteKind::Other,
             Route::QualityWarningsOnContent { .. } | Route::QualityWarning { .. } => {
                 RouteKind::QualityWarnings
+            }
+            Route::UsageStatsBatch | Route::SiteViews { .. } | Route::WorkbookViews { .. } => {
+                RouteKind::Usage
             }
             Route::Metadata => RouteKind::Metadata,
             Route::Unknown => RouteKind::Other,
@@ -352,6 +379,17 @@ pub(crate) fn handle(state: &Arc<AppState>, route: Route, req: &Req) -> Response
                 .and_then(|()| authenticate_site(state, req, &site))
                 .and_then(|session| quality_warnings::by_id(state, req, &session, &id))
         }
+        Route::UsageStatsBatch => require_method(req, Method::POST)
+            .and_then(|()| authenticate(state, &req.headers))
+            .and_then(|session| usage::batch(state, req, &session)),
+        Route::SiteViews { version, site } => check_version(state, &version)
+            .and_then(|()| require_method(req, Method::GET))
+            .and_then(|()| authenticate_site(state, req, &site))
+            .and_then(|session| usage::site_views(state, req, &session)),
+        Route::WorkbookViews { version, site, id } => check_version(state, &version)
+            .and_then(|()| require_method(req, Method::GET))
+            .and_then(|()| authenticate_site(state, req, &site))
+            .and_then(|session| usage::workbook_views(state, req, &session, &id)),
         Route::Metadata | Route::Unknown => Err(RestError::not_found(
             "404000",
             "The requested resource does not exist.",
