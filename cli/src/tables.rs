@@ -14,7 +14,9 @@ pub(crate) const CATALOG_COLUMNS: [&str; 7] = [
     "EXPOSURE MODE",
 ];
 
-/// One catalog entry as a table row under [`CATALOG_COLUMNS`].
+/// One catalog entry as a table row under [`CATALOG_COLUMNS`], with the same values the
+/// JSON and CSV carry (the integration's id, the mode as `auto` or `manual`), so a value
+/// read in one format can be looked for in another.
 pub(crate) fn catalog_row(e: &CatalogEntry) -> Vec<String> {
     vec![
         e.name.clone(),
@@ -22,12 +24,10 @@ pub(crate) fn catalog_row(e: &CatalogEntry) -> Vec<String> {
         e.exposure_type.clone(),
         e.owner.clone().unwrap_or_default(),
         e.owner_email.clone().unwrap_or_default(),
-        e.integration
-            .as_ref()
-            .map_or(String::new(), |i| format!("Tableau ({i})")),
+        e.integration.clone().unwrap_or_default(),
         match e.mode {
-            ExposureMode::Auto => "Auto".to_string(),
-            ExposureMode::Manual => "Manual".to_string(),
+            ExposureMode::Auto => "auto".to_string(),
+            ExposureMode::Manual => "manual".to_string(),
         },
     ]
 }
@@ -44,7 +44,6 @@ pub(crate) fn catalog_csv(entries: &[CatalogEntry]) -> String {
     let mut out = "name,health,type,owner,owner_email,integration,exposure_mode,url\n".to_string();
     for e in entries {
         let mut row = catalog_row(e);
-        row[5] = e.integration.clone().unwrap_or_default();
         row.push(e.url.clone().unwrap_or_default());
         let fields: Vec<String> = row.iter().map(|f| quote(f)).collect();
         out.push_str(&fields.join(","));

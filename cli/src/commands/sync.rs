@@ -75,7 +75,7 @@ pub(crate) async fn run(args: SyncArgs, store: &StoreArgs) -> anyhow::Result<()>
         Some(manifest) => run_live(args, &manifest).await,
         // `--all` and an id are exclusive (the `mode` group), so no id means all.
         None => {
-            let pipeline = store_choice::open_pipeline(store).await?;
+            let pipeline = store_choice::open_existing_pipeline(store).await?;
             sync_stored(&pipeline, args.id).await
         }
     }
@@ -104,8 +104,9 @@ async fn sync_stored(pipeline: &CliPipeline, id: Option<String>) -> anyhow::Resu
         }
     }
     if !failed.is_empty() {
+        let whose = if failed.len() == 1 { "its" } else { "their" };
         bail!(
-            "sync failed for {}; their exposures were left as they were",
+            "sync failed for {}; {whose} exposures were left as they were",
             failed.join(", ")
         );
     }
