@@ -19,7 +19,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::exposure_format::{self, Format};
 use crate::files;
 use crate::match_flags::AliasArgs;
-use crate::run_summary::print_run;
+use crate::run_summary::{print_run, print_unmatched_workbooks};
 use crate::store_choice::{self, CliPipeline, StoreArgs};
 
 /// The environment variable that holds the personal access token's secret.
@@ -96,7 +96,10 @@ async fn sync_stored(pipeline: &CliPipeline, id: Option<String>) -> anyhow::Resu
     let mut failed = Vec::new();
     for id in &ids {
         match pipeline.sync_integration(id, Trigger::Manual).await {
-            Ok(run) => print_run(&run),
+            Ok(run) => {
+                print_run(&run);
+                print_unmatched_workbooks(pipeline, &run).await?;
+            }
             Err(e) => {
                 eprintln!("{id}: {e}");
                 failed.push(id.clone());
