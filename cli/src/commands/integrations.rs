@@ -304,6 +304,14 @@ async fn set(pipeline: &CliPipeline, args: SetIntegrationArgs) -> anyhow::Result
     args.connection.apply(&mut integration)?;
     let moved_site = before.server_url != integration.server_url || before.site != integration.site;
     if args.connection.any() && !args.no_sign_in_check {
+        // A sign-in ends the token's other session: never while a run holds the lease.
+        if let Some(lease) = pipeline.store().get_lease(&args.id).await? {
+            bail!(
+                "integration '{}' was not changed: a run holds its lease ({}); try again when it has ended",
+                args.id,
+                describe_lease(&lease)
+            );
+        }
         check_sign_in(pipeline, &integration)
             .await
             .with_context(|| {

@@ -63,8 +63,8 @@ pub mod run_results;
 pub mod timestamp;
 mod workbook;
 
-pub use columns::{ReferencedColumn, Usage};
 pub use error::ManifestError;
+pub use columns::{ReferencedColumn, Usage};
 pub use fqn::Fqn;
 pub use index::{Aliases, RelationIndex, TableMatch, table_fqn};
 pub use manifest::{

@@ -10,9 +10,9 @@ use crate::index::{AliasMap, Aliases, Lookup, RelationIndex, custom_sql_tables, 
 use std::fmt;
 use std::sync::Arc;
 
-use crate::columns::{ReferencedColumn, Usage};
 use crate::manifest::Manifest;
 use crate::naming::assign_names;
+use crate::columns::{ReferencedColumn, Usage};
 use crate::workbook::{Owner, Workbook};
 
 /// How a BI tool turns a workbook into the URL a person opens in a browser. Each BI
