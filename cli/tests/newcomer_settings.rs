@@ -358,6 +358,14 @@ async fn integrations_set_accepts_1_and_0_for_active_exposures() {
     ));
     assert!(shown.contains("active exposures: off"), "{shown}");
     assert!(shown.contains("include unmatched: yes"), "{shown}");
+    // The help says what is accepted, and nothing that contradicts it.
+    let help = ok(autoexpose(
+        &store,
+        SECRET,
+        &["integrations", "set", "--help"],
+    ));
+    assert!(help.contains("`1`/`0`"), "{help}");
+    assert!(!help.contains("[possible values: true, false]"), "{help}");
     sim.shutdown().await;
 }
 

@@ -64,10 +64,10 @@ pub(crate) struct SetIntegrationArgs {
     #[arg(long)]
     pub(crate) clear_aliases: bool,
     /// Also make exposures for workbooks that match no dbt node (`true`/`false`, `1`/`0`).
-    #[arg(long, value_name = "BOOL", value_parser = BoolishValueParser::new())]
+    #[arg(long, value_name = "BOOL", hide_possible_values = true, value_parser = BoolishValueParser::new())]
     pub(crate) include_unmatched: Option<bool>,
     /// Refresh Tableau extracts after dbt builds (`true`/`false`, `1`/`0`).
-    #[arg(long, value_name = "BOOL", value_parser = BoolishValueParser::new())]
+    #[arg(long, value_name = "BOOL", hide_possible_values = true, value_parser = BoolishValueParser::new())]
     pub(crate) active_exposures: Option<bool>,
     /// Minimum minutes between refreshes of one workbook.
     #[arg(long)]
@@ -163,7 +163,7 @@ pub(crate) struct AddIntegrationArgs {
     pub(crate) secret_id: Option<String>,
     /// Refresh Tableau extracts after dbt builds (`true`/`false`, `1`/`0`). Unset: the
     /// deployment's default (`DBT_ACTIVE_EXPOSURES` on the function, else off).
-    #[arg(long, value_name = "BOOL", env = "DBT_ACTIVE_EXPOSURES", value_parser = BoolishValueParser::new())]
+    #[arg(long, value_name = "BOOL", hide_possible_values = true, env = "DBT_ACTIVE_EXPOSURES", value_parser = BoolishValueParser::new())]
     pub(crate) active_exposures: Option<bool>,
     /// Minimum minutes between refreshes of one workbook. Unset: the deployment's default
     /// (`DBT_ACTIVE_EXPOSURES_BUILD_AFTER` on the function, else 1440).
