@@ -3,7 +3,8 @@
 # on the embedded store and against the Tableau simulator with the bundled example site:
 # add an integration, select collections (which syncs), apply the example dbt manifest,
 # record the example dbt build's results (health), print the exposures catalog, one
-# exposure with its health, the integration's status, and write exposures.yml.
+# exposure with its health, the integration's status, why two workbooks matched nothing
+# (diagnose), and write exposures.yml. The build is the README's, so the two share it.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -37,5 +38,7 @@ ae record-results examples/jaffle-shop/run_results.json --dbt-project jaffle_sho
 ae exposures list
 ae exposures show customer_360
 ae integrations show acme
+# The two workbooks that matched no dbt node (apply-manifest said so): why, table by table.
+ae diagnose --integration acme
 ae exposures export --format yaml --out "$out/models"
 echo "== wrote $(cd "$out" && ls models/imported_from_tableau/*.yml | tr '\n' ' ')" >&2

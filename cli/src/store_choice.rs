@@ -19,6 +19,11 @@ use crate::interrupt;
 /// The pipeline the commands run, over either backend.
 pub(crate) type CliPipeline = Pipeline;
 
+/// The heading the state options stand under in every command's help, apart from the
+/// command's own options (the offline `match` reads no store at all).
+const STORE_HEADING: &str =
+    "Store (stateful commands only; `match` and offline `diagnose` ignore these)";
+
 /// The state options shared by every stateful command.
 #[derive(Debug, Clone, clap::Args)]
 pub(crate) struct StoreArgs {
@@ -27,17 +32,18 @@ pub(crate) struct StoreArgs {
         id = "store",
         long = "store",
         global = true,
+        help_heading = STORE_HEADING,
         env = "AUTOEXPOSE_STORE",
         default_value = ".autoexpose/state.db"
     )]
     pub(crate) path: PathBuf,
     /// Use a deployed stack's DynamoDB table instead of the local file (the `StateTableName`
     /// output of the stack); AWS credentials and region come from the usual AWS settings.
-    #[arg(long, global = true, env = "AUTOEXPOSE_DYNAMODB_TABLE")]
+    #[arg(long, global = true, env = "AUTOEXPOSE_DYNAMODB_TABLE", help_heading = STORE_HEADING)]
     pub(crate) dynamodb_table: Option<String>,
     /// Apply a run that removes more of an integration's exposures than its
     /// `--max-removal-percent` allows (such runs are otherwise held back).
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = STORE_HEADING)]
     pub(crate) allow_mass_removal: bool,
 }
 
@@ -74,6 +80,24 @@ pub(crate) async fn open_pipeline(args: &StoreArgs) -> anyhow::Result<CliPipelin
     } else {
         pipeline
     })
+}
+
+/// Opens the pipeline for a command that only reads: a local store that does not exist yet
+/// is an error saying so, rather than an empty store made on the spot (which would leave
+/// `.autoexpose/state.db` in whatever folder the command was tried in).
+pub(crate) async fn open_existing_pipeline(args: &StoreArgs) -> anyhow::Result<CliPipeline> {
+    if !args.is_aws() && !args.path.exists() {
+        anyhow::bail!(
+            "there is no local store at '{}' yet, so nothing to show: start with `autoexpose integrations add` (or give the store's path with --store or AUTOEXPOSE_STORE)",
+            args.path.display()
+        );
+    }
+    open_pipeline(args).await
+}
+
+/// Whether the chosen store holds nothing yet: a local store file that does not exist.
+pub(crate) fn is_missing(args: &StoreArgs) -> bool {
+    !args.is_aws() && !args.path.exists()
 }
 
 fn open_local(path: &Path) -> anyhow::Result<LocalStore> {

@@ -15,7 +15,9 @@ pub(crate) const CATALOG_COLUMNS: [&str; 8] = [
     "USAGE",
 ];
 
-/// One catalog entry as a table row under [`CATALOG_COLUMNS`].
+/// One catalog entry as a table row under [`CATALOG_COLUMNS`], with the same values the
+/// JSON and CSV carry (the integration's id, the mode as `auto` or `manual`), so a value
+/// read in one format can be looked for in another.
 pub(crate) fn catalog_row(e: &CatalogEntry) -> Vec<String> {
     vec![
         e.name.clone(),
@@ -23,12 +25,10 @@ pub(crate) fn catalog_row(e: &CatalogEntry) -> Vec<String> {
         e.exposure_type.clone(),
         e.owner.clone().unwrap_or_default(),
         e.owner_email.clone().unwrap_or_default(),
-        e.integration
-            .as_ref()
-            .map_or(String::new(), |i| format!("Tableau ({i})")),
+        e.integration.clone().unwrap_or_default(),
         match e.mode {
-            ExposureMode::Auto => "Auto".to_string(),
-            ExposureMode::Manual => "Manual".to_string(),
+            ExposureMode::Auto => "auto".to_string(),
+            ExposureMode::Manual => "manual".to_string(),
         },
         usage_cell(e),
     ]
@@ -78,7 +78,6 @@ pub(crate) fn catalog_csv(entries: &[CatalogEntry]) -> String {
     for e in entries {
         let mut row = catalog_row(e);
         row.truncate(7);
-        row[5] = e.integration.clone().unwrap_or_default();
         row.push(e.url.clone().unwrap_or_default());
         let usage = e.usage.as_ref();
         row.push(

@@ -87,14 +87,14 @@ pub(crate) async fn run(cmd: CollectionsCommand, store: &StoreArgs) -> anyhow::R
             let projects = collections.as_deref().map(selection).transpose()?;
             let tableau = (clear_tableau_collections || !tableau_collection.is_empty())
                 .then_some(tableau_collection);
-            let pipeline = store_choice::open_pipeline(store).await?;
+            let pipeline = store_choice::open_existing_pipeline(store).await?;
             match tableau {
                 None => set_collections(&pipeline, &id, &projects.unwrap_or_default()).await,
                 Some(tableau) => set_selection(&pipeline, &id, projects.as_deref(), &tableau).await,
             }
         }
         CollectionsCommand::List { id } => {
-            let pipeline = store_choice::open_pipeline(store).await?;
+            let pipeline = store_choice::open_existing_pipeline(store).await?;
             list_collections(&pipeline, &id).await
         }
     }
@@ -125,6 +125,33 @@ async fn set_collections(
     };
     println!("collections of '{id}' set to {}", collections.join(", "));
     print_run(&run);
+    say_when_no_manifest_is_applied(pipeline, id, run.workbooks).await
+}
+
+/// After a sync with no manifest applied yet, says that its workbooks become exposures
+/// once one is: "0 added" alone reads as if the collections held nothing.
+async fn say_when_no_manifest_is_applied(
+    pipeline: &CliPipeline,
+    id: &str,
+    workbooks: u32,
+) -> anyhow::Result<()> {
+    let integration = stored_integration(pipeline, id).await?;
+    let project = &integration.dbt_project;
+    if pipeline
+        .store()
+        .get_applied_manifest(project)
+        .await?
+        .is_none()
+    {
+        let listed = if workbooks == 1 {
+            "the 1 workbook listed becomes an exposure".to_string()
+        } else {
+            format!("the {workbooks} workbooks listed become exposures")
+        };
+        println!(
+            "no manifest applied for dbt project '{project}' yet: {listed} once one is (`autoexpose apply-manifest PATH --dbt-project {project}`)"
+        );
+    }
     Ok(())
 }
 
@@ -158,7 +185,7 @@ async fn set_selection(
         );
     }
     print_run(&run);
-    Ok(())
+    say_when_no_manifest_is_applied(pipeline, id, run.workbooks).await
 }
 
 /// What the collections-updated function answers (its `CollectionsResponse`).

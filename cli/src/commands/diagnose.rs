@@ -44,7 +44,7 @@ pub(crate) struct DiagnoseArgs {
 pub(crate) async fn run(args: DiagnoseArgs, store: &StoreArgs) -> anyhow::Result<()> {
     let report = match (&args.integration, &args.manifest, &args.tableau_response) {
         (Some(id), _, _) => {
-            let pipeline = store_choice::open_pipeline(store).await?;
+            let pipeline = store_choice::open_existing_pipeline(store).await?;
             let report = pipeline.diagnose_integration(id).await?;
             warn_of_a_failed_last_sync(&pipeline, id).await?;
             report

@@ -4,7 +4,9 @@
 mod export;
 
 use anyhow::bail;
+use autoexpose_domain::Exposure;
 use autoexpose_domain::printable::printable;
+use autoexpose_pipeline::CatalogEntry;
 
 use crate::lookups::stored_integration;
 use crate::store_choice::{self, CliPipeline, StoreArgs};
@@ -30,6 +32,15 @@ pub(crate) enum ListSort {
     Name,
     /// Most used first.
     Usage,
+}
+
+/// How one exposure is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum ShowFormat {
+    /// Labelled lines for people.
+    Text,
+    /// JSON for machines.
+    Json,
 }
 
 /// `autoexpose exposures ...`
@@ -67,9 +78,9 @@ pub(crate) enum ExposuresCommand {
         /// Only this dbt project's.
         #[arg(long)]
         dbt_project: Option<String>,
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ShowFormat::Text)]
+        format: ShowFormat,
     },
 }
 
@@ -86,7 +97,7 @@ pub(crate) async fn run(cmd: ExposuresCommand, store: &StoreArgs) -> anyhow::Res
             sort,
             stale,
         } => {
-            let pipeline = store_choice::open_pipeline(store).await?;
+            let pipeline = store_choice::open_existing_pipeline(store).await?;
             list_exposures(
                 &pipeline,
                 integration.as_deref(),
@@ -99,10 +110,10 @@ pub(crate) async fn run(cmd: ExposuresCommand, store: &StoreArgs) -> anyhow::Res
         ExposuresCommand::Show {
             name,
             dbt_project,
-            json,
+            format,
         } => {
-            let pipeline = store_choice::open_pipeline(store).await?;
-            show_exposure(&pipeline, &name, dbt_project.as_deref(), json).await
+            let pipeline = store_choice::open_existing_pipeline(store).await?;
+            show_exposure(&pipeline, &name, dbt_project.as_deref(), format).await
         }
     }
 }
@@ -138,9 +149,17 @@ async fn list_exposures(
         Some(id) => Some(stored_integration(pipeline, id).await?.dbt_project),
         None => dbt_project.map(str::to_string),
     };
+    if let Some(project) = &project {
+        known_dbt_project(pipeline, project).await?;
+    }
     let mut entries = pipeline.catalog(project.as_deref()).await?;
     if let Some(id) = only_integration {
         entries.retain(|e| e.integration.as_deref() == Some(id));
+    }
+    if entries.is_empty() {
+        eprintln!(
+            "no exposures yet: they appear once an integration has collections selected and a manifest is applied (`autoexpose apply-manifest PATH --dbt-project NAME`)"
+        );
     }
     order.apply(&mut entries);
     match format {
@@ -155,35 +174,98 @@ async fn list_exposures(
     Ok(())
 }
 
+/// Fails, naming the dbt projects the store has, when `project` is none of them: a
+/// mistyped `--dbt-project` would otherwise print an empty catalog.
+async fn known_dbt_project(pipeline: &CliPipeline, project: &str) -> anyhow::Result<()> {
+    let mut projects: Vec<String> = pipeline
+        .store()
+        .list_integrations(None)
+        .await?
+        .into_iter()
+        .map(|i| i.dbt_project)
+        .collect();
+    projects.sort();
+    projects.dedup();
+    let applied = pipeline.store().get_applied_manifest(project).await?;
+    if applied.is_some() || projects.iter().any(|p| p == project) {
+        return Ok(());
+    }
+    let known = if projects.is_empty() {
+        "none yet".to_string()
+    } else {
+        projects.join(", ")
+    };
+    bail!("the store has no dbt project '{project}' (its dbt projects: {known})")
+}
+
+/// The auto exposure behind a catalog entry, for what the catalog leaves out (label,
+/// description, Tableau project); `None` for a manual exposure.
+async fn stored_exposure(
+    pipeline: &CliPipeline,
+    entry: &CatalogEntry,
+) -> anyhow::Result<Option<Exposure>> {
+    let (Some(integration), Some(luid)) = (&entry.integration, &entry.workbook_luid) else {
+        return Ok(None);
+    };
+    let stored = pipeline.store().list_exposures(integration).await?;
+    Ok(stored
+        .into_iter()
+        .map(|s| s.exposure)
+        .find(|x| &x.workbook_luid == luid))
+}
+
 async fn show_exposure(
     pipeline: &CliPipeline,
     name: &str,
     dbt_project: Option<&str>,
-    json: bool,
+    format: ShowFormat,
 ) -> anyhow::Result<()> {
     let Some(detail) = pipeline.exposure_detail(name, dbt_project).await? else {
         bail!("there is no exposure '{name}'; `autoexpose exposures list` shows them");
     };
-    if json {
+    if format == ShowFormat::Json {
         println!("{}", serde_json::to_string_pretty(&detail)?);
         return Ok(());
     }
     let e = &detail.entry;
+    let stored = stored_exposure(pipeline, e).await?;
+    let shown = |text: &str| crate::files::terminal_safe(text).into_owned();
     println!("name:         {}", e.name);
+    if let Some(x) = &stored {
+        println!("label:        {}", shown(&x.label));
+    }
     println!("type:         {}", e.exposure_type);
     println!(
         "owner:        {} <{}>",
         e.owner.as_deref().unwrap_or("-"),
         e.owner_email.as_deref().unwrap_or("-")
     );
+    if let Some(x) = &stored {
+        println!(
+            "description:  {}",
+            shown(x.description.as_deref().unwrap_or("-"))
+        );
+        println!(
+            "project:      {} (Tableau)",
+            shown(if x.project.is_empty() {
+                "-"
+            } else {
+                &x.project
+            })
+        );
+    }
     println!("integration:  {}", e.integration.as_deref().unwrap_or("-"));
     println!("dbt project:  {}", e.dbt_project);
     if let Some(url) = &e.url {
         println!("url:          {url}");
     }
-    println!("depends_on:");
-    for node in &e.depends_on {
-        println!("  - {node}");
+    if e.depends_on.is_empty() {
+        println!("depends_on:   none (the workbook reads no dbt node)");
+    } else {
+        println!("depends_on:");
+        for node in &e.depends_on {
+            println!("  - {node}");
+        }
     }
     if e.usage.is_some() {
         println!("usage:        {}", usage_cell(e));

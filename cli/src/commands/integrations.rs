@@ -1,17 +1,18 @@
-//! `autoexpose integrations add|list|show|set|break-lease`: the integrations (a dbt project linked to a
-//! Tableau site) kept in the chosen store.
+//! `autoexpose integrations add|list|show|set|remove|break-lease`: the integrations (a dbt
+//! project linked to a Tableau site) kept in the chosen store.
 //!
 //! Locally the PAT secret is read from the environment variable the integration names
 //! (`--secret-env`, default `AUTOEXPOSE_TABLEAU_TOKEN_SECRET`), never from a flag or the
 //! store; a deployed stack's integration names a Secrets Manager secret.
 
-use anyhow::Context;
+use anyhow::{Context, bail};
 use autoexpose_pipeline::{
-    DEFAULT_ENVIRONMENT, DEFAULT_MAX_REMOVAL_PERCENT, Integration, PipelineError, describe_lease,
-    integration_status,
+    DEFAULT_BUILD_AFTER_MINUTES, DEFAULT_ENVIRONMENT, DEFAULT_MAX_REMOVAL_PERCENT, Integration,
+    PipelineError, describe_lease, integration_status,
 };
 use autoexpose_store_local::DEFAULT_SECRET_ENV;
 use autoexpose_tableau::{check_server_url, redact_server_url};
+use clap::builder::BoolishValueParser;
 
 use super::usage_flags::{self, UsageArgs};
 use super::warning_flags::{self, WarningArgs};
@@ -33,9 +34,15 @@ pub(crate) enum IntegrationsCommand {
         /// Integration id.
         id: String,
     },
-    /// Change an integration's matching and refresh settings, then rematch its stored
-    /// workbooks (no Tableau call).
+    /// Change an integration's settings: its connection (token name, server, site; checked
+    /// by signing in), matching and refresh settings; then rematch its stored workbooks.
     Set(SetIntegrationArgs),
+    /// Remove an integration with its exposures, listing and run history (the dbt
+    /// project's manifest and results stay, for its other integrations).
+    Remove {
+        /// Integration id.
+        id: String,
+    },
     /// Remove the lease a dead run left (a killed process, a timed-out function), so the
     /// next sync need not wait for it to lapse. Only when no run is alive: two runs at
     /// once sign in twice with one token and end each other's sessions.
@@ -52,14 +59,16 @@ pub(crate) struct SetIntegrationArgs {
     pub(crate) id: String,
     #[command(flatten)]
     pub(crate) aliases: AliasArgs,
+    #[command(flatten)]
+    pub(crate) connection: ConnectionArgs,
     /// Remove every database and schema alias and default first.
     #[arg(long)]
     pub(crate) clear_aliases: bool,
-    /// Also make exposures for workbooks that match no dbt node.
-    #[arg(long)]
+    /// Also make exposures for workbooks that match no dbt node (`true`/`false`, `1`/`0`).
+    #[arg(long, value_name = "BOOL", hide_possible_values = true, value_parser = BoolishValueParser::new())]
     pub(crate) include_unmatched: Option<bool>,
-    /// Refresh Tableau extracts after dbt builds.
-    #[arg(long)]
+    /// Refresh Tableau extracts after dbt builds (`true`/`false`, `1`/`0`).
+    #[arg(long, value_name = "BOOL", hide_possible_values = true, value_parser = BoolishValueParser::new())]
     pub(crate) active_exposures: Option<bool>,
     /// Minimum minutes between refreshes of one workbook.
     #[arg(long)]
@@ -72,6 +81,59 @@ pub(crate) struct SetIntegrationArgs {
     pub(crate) warnings: WarningArgs,
     #[command(flatten)]
     pub(crate) usage: UsageArgs,
+    /// Store a changed connection without signing in to check it.
+    #[arg(long)]
+    pub(crate) no_sign_in_check: bool,
+}
+
+/// The connection settings `integrations set` can change; each left out stays.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ConnectionArgs {
+    /// A new Tableau server: a host (https implied) or a full URL.
+    #[arg(long)]
+    pub(crate) server_url: Option<String>,
+    /// A new site content URL; an empty value is the Default site.
+    #[arg(long)]
+    pub(crate) site: Option<String>,
+    /// A new personal access token name.
+    #[arg(long)]
+    pub(crate) token_name: Option<String>,
+    /// A new environment variable that holds the token's secret (local store).
+    #[arg(long, value_name = "VAR", conflicts_with = "secret_id")]
+    pub(crate) secret_env: Option<String>,
+    /// A new Secrets Manager secret (name or ARN) that holds the token's secret, with
+    /// `--dynamodb-table`.
+    #[arg(long, value_name = "SECRET")]
+    pub(crate) secret_id: Option<String>,
+}
+
+impl ConnectionArgs {
+    /// Whether any connection setting is given.
+    fn any(&self) -> bool {
+        self.server_url.is_some()
+            || self.site.is_some()
+            || self.token_name.is_some()
+            || self.secret_env.is_some()
+            || self.secret_id.is_some()
+    }
+
+    /// Puts the given settings on `integration`.
+    fn apply(&self, integration: &mut Integration) -> anyhow::Result<()> {
+        if let Some(url) = &self.server_url {
+            check_server_url(url).context("--server-url")?;
+            integration.server_url = url.clone();
+        }
+        if let Some(site) = &self.site {
+            integration.site = site.trim().to_string();
+        }
+        if let Some(name) = &self.token_name {
+            integration.token_name = name.trim().to_string();
+        }
+        if let Some(secret) = self.secret_env.as_ref().or(self.secret_id.as_ref()) {
+            integration.secret_ref = secret.trim().to_string();
+        }
+        Ok(())
+    }
 }
 
 /// Arguments of `autoexpose integrations add`.
@@ -102,9 +164,9 @@ pub(crate) struct AddIntegrationArgs {
     /// `--dynamodb-table`; default `autoexpose/<id>`, inside the stack's `SecretNamePrefix`.
     #[arg(long)]
     pub(crate) secret_id: Option<String>,
-    /// Refresh Tableau extracts after dbt builds (`1`/`0`). Unset: the deployment's
-    /// default (`DBT_ACTIVE_EXPOSURES` on the function, else off).
-    #[arg(long, env = "DBT_ACTIVE_EXPOSURES", value_parser = clap::builder::BoolishValueParser::new())]
+    /// Refresh Tableau extracts after dbt builds (`true`/`false`, `1`/`0`). Unset: the
+    /// deployment's default (`DBT_ACTIVE_EXPOSURES` on the function, else off).
+    #[arg(long, value_name = "BOOL", hide_possible_values = true, env = "DBT_ACTIVE_EXPOSURES", value_parser = BoolishValueParser::new())]
     pub(crate) active_exposures: Option<bool>,
     /// Minimum minutes between refreshes of one workbook. Unset: the deployment's default
     /// (`DBT_ACTIVE_EXPOSURES_BUILD_AFTER` on the function, else 1440).
@@ -114,16 +176,29 @@ pub(crate) struct AddIntegrationArgs {
     pub(crate) warnings: WarningArgs,
     #[command(flatten)]
     pub(crate) usage: UsageArgs,
+    /// Store the integration without signing in to Tableau first (setting up offline, or
+    /// before the token exists). Without it, a token, server or site Tableau refuses is
+    /// reported here and nothing is stored.
+    #[arg(long)]
+    pub(crate) no_sign_in_check: bool,
 }
 
 /// Runs `autoexpose integrations ...` against the chosen store.
 pub(crate) async fn run(cmd: IntegrationsCommand, store: &StoreArgs) -> anyhow::Result<()> {
-    let pipeline = store_choice::open_pipeline(store).await?;
+    let pipeline = match &cmd {
+        IntegrationsCommand::Add(_) => store_choice::open_pipeline(store).await?,
+        IntegrationsCommand::List if store_choice::is_missing(store) => {
+            println!("no integrations yet; add one with `autoexpose integrations add`");
+            return Ok(());
+        }
+        _ => store_choice::open_existing_pipeline(store).await?,
+    };
     match cmd {
         IntegrationsCommand::Add(args) => add(&pipeline, args, store.is_aws()).await,
         IntegrationsCommand::List => list(&pipeline).await,
-        IntegrationsCommand::Show { id } => show(&pipeline, &id).await,
+        IntegrationsCommand::Show { id } => show(&pipeline, &id, store.is_aws()).await,
         IntegrationsCommand::Set(args) => set(&pipeline, args).await,
+        IntegrationsCommand::Remove { id } => remove(&pipeline, &id).await,
         IntegrationsCommand::BreakLease { id } => break_lease(&pipeline, &id).await,
     }
 }
@@ -154,16 +229,104 @@ async fn add(pipeline: &CliPipeline, args: AddIntegrationArgs, aws: bool) -> any
     integration.build_after_minutes = args.build_after_minutes;
     args.warnings.apply(&mut integration);
     args.usage.apply(&mut integration);
+    if pipeline.store().get_integration(&args.id).await?.is_some() {
+        bail!(
+            "there is already an integration '{}'; change it with `autoexpose integrations set {}`, or remove it first with `autoexpose integrations remove {}`",
+            args.id,
+            args.id,
+            args.id
+        );
+    }
+    let projects = if args.no_sign_in_check {
+        None
+    } else {
+        Some(
+            check_sign_in(pipeline, &integration)
+                .await
+                .with_context(|| {
+                    format!(
+                        "integration '{}' was not added; fix the flag or the secret (read from {where_secret}), or add it with --no-sign-in-check to set it up offline",
+                        args.id
+                    )
+                })?,
+        )
+    };
     pipeline.store().create_integration(&integration).await?;
+    let id = &args.id;
+    match projects {
+        Some(count) => println!(
+            "added integration '{id}': signed in to Tableau, which shows the token {count} {} (the secret is read from {where_secret})",
+            plural(count, "project", "projects")
+        ),
+        None => println!(
+            "added integration '{id}' without signing in (the secret is read from {where_secret})"
+        ),
+    }
     println!(
-        "added integration '{}'; choose its collections with `autoexpose collections set {} Finance,Marketing/Campaigns` (the secret is read from {where_secret})",
-        args.id, args.id
+        "next: `autoexpose collections list {id}` shows the site's projects; `autoexpose collections set {id} PATH[,PATH...]` selects them"
+    );
+    Ok(())
+}
+
+/// Signs in with the integration's token and lists the site's projects: the cheapest call
+/// that proves the server, the site, the token name and the secret all work. Returns how
+/// many projects the token sees.
+async fn check_sign_in(pipeline: &CliPipeline, integration: &Integration) -> anyhow::Result<usize> {
+    let secret = pipeline
+        .secrets()
+        .tableau_secret(&integration.secret_ref)
+        .await?;
+    let projects = pipeline.bi().list_projects(integration, &secret).await?;
+    Ok(projects.len())
+}
+
+/// `singular` for one, `plural` otherwise.
+pub(crate) fn plural<'a>(count: usize, singular: &'a str, plural: &'a str) -> &'a str {
+    if count == 1 { singular } else { plural }
+}
+
+/// Removes the integration and what is kept for it, unless a run holds its lease.
+async fn remove(pipeline: &CliPipeline, id: &str) -> anyhow::Result<()> {
+    let integration = stored_integration(pipeline, id).await?;
+    if let Some(lease) = pipeline.store().get_lease(id).await? {
+        bail!(
+            "integration '{id}' was not removed: a run holds its lease ({}); wait for it to end, or clear a dead run's lease with `autoexpose integrations break-lease {id}`",
+            describe_lease(&lease)
+        );
+    }
+    let exposures = pipeline.store().list_exposures(id).await?.len();
+    pipeline.store().delete_integration(id).await?;
+    println!(
+        "removed integration '{id}' with its {exposures} {} and its run history; the manifest and results of dbt project '{}' stay",
+        plural(exposures, "exposure", "exposures"),
+        integration.dbt_project
     );
     Ok(())
 }
 
 async fn set(pipeline: &CliPipeline, args: SetIntegrationArgs) -> anyhow::Result<()> {
     let mut integration = stored_integration(pipeline, &args.id).await?;
+    let before = integration.clone();
+    args.connection.apply(&mut integration)?;
+    let moved_site = before.server_url != integration.server_url || before.site != integration.site;
+    if args.connection.any() && !args.no_sign_in_check {
+        // A sign-in ends the token's other session: never while a run holds the lease.
+        if let Some(lease) = pipeline.store().get_lease(&args.id).await? {
+            bail!(
+                "integration '{}' was not changed: a run holds its lease ({}); try again when it has ended",
+                args.id,
+                describe_lease(&lease)
+            );
+        }
+        check_sign_in(pipeline, &integration)
+            .await
+            .with_context(|| {
+                format!(
+                    "integration '{}' was not changed; fix the flag or the secret, or give --no-sign-in-check to store it unchecked",
+                    args.id
+                )
+            })?;
+    }
     if args.clear_aliases {
         integration.database_aliases.clear();
         integration.schema_aliases.clear();
@@ -195,6 +358,12 @@ async fn set(pipeline: &CliPipeline, args: SetIntegrationArgs) -> anyhow::Result
     match pipeline.update_settings(&integration).await {
         Ok((run, rematched)) => {
             println!("updated integration '{}'", args.id);
+            if moved_site && !integration.collections.is_empty() {
+                println!(
+                    "note: the selected collections are projects of the previous site; choose the new site's with `autoexpose collections set {}`",
+                    args.id
+                );
+            }
             if rematched {
                 print_run(&run);
             } else {
@@ -283,7 +452,50 @@ async fn list(pipeline: &CliPipeline) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn show(pipeline: &CliPipeline, id: &str) -> anyhow::Result<()> {
+/// Where the token's secret is read from, in words.
+fn secret_source(secret_ref: &str, aws: bool) -> String {
+    if aws {
+        format!("Secrets Manager secret '{secret_ref}'")
+    } else {
+        format!("${secret_ref}")
+    }
+}
+
+/// The selected projects, each by path with its LUID (as LUID alone when it was selected
+/// before paths were kept).
+fn collection_list(integration: &Integration) -> String {
+    if integration.collections.is_empty() {
+        return "(none selected)".to_string();
+    }
+    let shown: Vec<String> = integration
+        .collections
+        .iter()
+        .map(|luid| match integration.collection_paths.get(luid) {
+            Some(path) => format!("{path} ({luid})"),
+            None => luid.clone(),
+        })
+        .collect();
+    crate::files::terminal_safe(&shown.join(", ")).into_owned()
+}
+
+/// The extract refresh settings, in words, with the default that applies when unset.
+fn active_exposures(integration: &Integration) -> String {
+    let minutes = match integration.build_after_minutes {
+        Some(m) => format!("at most once every {m} minutes per workbook"),
+        None => format!(
+            "at most once every {DEFAULT_BUILD_AFTER_MINUTES} minutes per workbook (the default)"
+        ),
+    };
+    match integration.active_exposures {
+        Some(true) => format!("on: extracts are refreshed after dbt builds, {minutes}"),
+        Some(false) => "off: extracts are never refreshed".to_string(),
+        None => format!(
+            "not set: the deployment's default (DBT_ACTIVE_EXPOSURES, off without it), {minutes}"
+        ),
+    }
+}
+
+async fn show(pipeline: &CliPipeline, id: &str, aws: bool) -> anyhow::Result<()> {
     let i = stored_integration(pipeline, id).await?;
     let status = integration_status(pipeline.store(), id).await?;
     let exposures = pipeline.store().list_exposures(id).await?;
@@ -306,20 +518,19 @@ async fn show(pipeline: &CliPipeline, id: &str) -> anyhow::Result<()> {
         }
     );
     println!(
-        "token name:    {} (secret from ${})",
-        i.token_name, i.secret_ref
+        "token name:    {} (secret from {})",
+        i.token_name,
+        secret_source(&i.secret_ref, aws)
     );
+    println!("collections:   {}", collection_list(&i));
     println!(
-        "collections:   {}",
-        if i.collections.is_empty() {
+        "Tableau Collections: {}",
+        if i.tableau_collections.is_empty() {
             "(none selected)".to_string()
         } else {
-            i.collections.join(", ")
+            i.tableau_collections.join(", ")
         }
     );
-    if !i.tableau_collections.is_empty() {
-        println!("Tableau Collections: {}", i.tableau_collections.join(", "));
-    }
     let aliases: Vec<String> = i
         .database_aliases
         .iter()
@@ -353,6 +564,15 @@ async fn show(pipeline: &CliPipeline, id: &str) -> anyhow::Result<()> {
             defaults.join(", ")
         );
     }
+    println!(
+        "include unmatched: {}",
+        if i.include_unmatched {
+            "yes: workbooks that match no dbt node get exposures too"
+        } else {
+            "no: only workbooks that read a dbt node get exposures"
+        }
+    );
+    println!("active exposures: {}", active_exposures(&i));
     println!("exposures:     {}", exposures.len());
     println!(
         "removal guard: a run may remove up to {}% of them; more is held back for `--allow-mass-removal`",

@@ -44,7 +44,7 @@ pub(crate) async fn run(args: LineageArgs, store: &StoreArgs) -> anyhow::Result<
     let (Some(manifest_path), Some(response)) =
         (args.manifest.clone(), args.tableau_response.clone())
     else {
-        let pipeline = store_choice::open_pipeline(store).await?;
+        let pipeline = store_choice::open_existing_pipeline(store).await?;
         let project = match &args.dbt_project {
             Some(project) => project.clone(),
             None => lookups::only_dbt_project(&pipeline).await?,

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::bail;
 use autoexpose_pipeline::ApplyOutcome;
 
-use crate::run_summary::print_run;
+use crate::run_summary::{print_run, print_unmatched_workbooks};
 use crate::store_choice::{self, CliPipeline, StoreArgs};
 
 /// Arguments of `autoexpose apply-manifest`.
@@ -44,7 +44,10 @@ async fn apply(pipeline: &CliPipeline, args: ApplyManifestArgs) -> anyhow::Resul
             let mut failed = false;
             for (id, result) in rematches {
                 match result {
-                    Ok(run) => print_run(&run),
+                    Ok(run) => {
+                        print_run(&run);
+                        print_unmatched_workbooks(pipeline, &run).await?;
+                    }
                     Err(e) => {
                         failed = true;
                         eprintln!("{id}: {e}");

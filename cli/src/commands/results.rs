@@ -2,10 +2,12 @@
 //! exposure health, and refresh the extracts of rebuilt exposures where active exposures
 //! are on.
 
-use autoexpose_domain::printable::printable;
 use std::path::PathBuf;
 
-use autoexpose_pipeline::{JobCheck, ResultsOutcome};
+use anyhow::{Context, bail};
+use autoexpose_domain::printable::printable;
+use autoexpose_domain::run_results::parse_results;
+use autoexpose_pipeline::{ArtifactLocation, JobCheck, ResultsOutcome};
 
 use crate::store_choice::{self, CliPipeline, StoreArgs};
 
@@ -25,6 +27,33 @@ pub(crate) struct RecordResultsArgs {
     pub(crate) wait: bool,
 }
 
+/// Reads and parses every file before any is recorded, so that a missing or broken
+/// `--sources` file does not leave the run results recorded and the command failed: the
+/// command records all of its files or none of them.
+async fn check_every_file(
+    pipeline: &CliPipeline,
+    locations: &[ArtifactLocation],
+) -> anyhow::Result<()> {
+    for location in locations {
+        let shown = store_choice::shown(location);
+        let bytes = pipeline
+            .artifacts()
+            .read(location)
+            .await
+            .map_err(anyhow::Error::new)
+            .with_context(|| format!("nothing was recorded: cannot read '{shown}'"))?;
+        let file = parse_results(&bytes).with_context(|| {
+            format!("nothing was recorded: '{shown}' is not a dbt results file")
+        })?;
+        if file.generated_at.is_none() || file.invocation_id.is_none() {
+            bail!(
+                "nothing was recorded: '{shown}' has no metadata.generated_at or metadata.invocation_id; give the file dbt wrote"
+            );
+        }
+    }
+    Ok(())
+}
+
 /// Runs `autoexpose record-results` against the chosen store.
 pub(crate) async fn run(args: RecordResultsArgs, store: &StoreArgs) -> anyhow::Result<()> {
     let pipeline = store_choice::open_pipeline(store).await?;
@@ -34,9 +63,13 @@ pub(crate) async fn run(args: RecordResultsArgs, store: &StoreArgs) -> anyhow::R
 async fn record_results(pipeline: &CliPipeline, args: RecordResultsArgs) -> anyhow::Result<()> {
     let mut paths = vec![args.path.clone()];
     paths.extend(args.sources.clone());
+    let locations: Vec<ArtifactLocation> = paths
+        .iter()
+        .map(|path| store_choice::artifact_location(&path.to_string_lossy()))
+        .collect();
+    check_every_file(pipeline, &locations).await?;
     let mut jobs = Vec::new();
-    for path in paths {
-        let location = store_choice::artifact_location(&path.to_string_lossy());
+    for location in locations {
         match pipeline
             .record_run_results(&args.dbt_project, &location)
             .await?

@@ -19,7 +19,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::exposure_format::{self, Format};
 use crate::files;
 use crate::match_flags::AliasArgs;
-use crate::run_summary::print_run;
+use crate::run_summary::{print_run, print_unmatched_workbooks};
 use crate::store_choice::{self, CliPipeline, StoreArgs};
 
 /// The environment variable that holds the personal access token's secret.
@@ -75,7 +75,7 @@ pub(crate) async fn run(args: SyncArgs, store: &StoreArgs) -> anyhow::Result<()>
         Some(manifest) => run_live(args, &manifest).await,
         // `--all` and an id are exclusive (the `mode` group), so no id means all.
         None => {
-            let pipeline = store_choice::open_pipeline(store).await?;
+            let pipeline = store_choice::open_existing_pipeline(store).await?;
             sync_stored(&pipeline, args.id).await
         }
     }
@@ -96,7 +96,10 @@ async fn sync_stored(pipeline: &CliPipeline, id: Option<String>) -> anyhow::Resu
     let mut failed = Vec::new();
     for id in &ids {
         match pipeline.sync_integration(id, Trigger::Manual).await {
-            Ok(run) => print_run(&run),
+            Ok(run) => {
+                print_run(&run);
+                print_unmatched_workbooks(pipeline, &run).await?;
+            }
             Err(e) => {
                 eprintln!("{id}: {e}");
                 failed.push(id.clone());
@@ -104,8 +107,9 @@ async fn sync_stored(pipeline: &CliPipeline, id: Option<String>) -> anyhow::Resu
         }
     }
     if !failed.is_empty() {
+        let whose = if failed.len() == 1 { "its" } else { "their" };
         bail!(
-            "sync failed for {}; their exposures were left as they were",
+            "sync failed for {}; {whose} exposures were left as they were",
             failed.join(", ")
         );
     }

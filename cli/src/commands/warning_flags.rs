@@ -8,15 +8,15 @@ use autoexpose_pipeline::Integration;
 #[derive(Debug, Clone, Default, clap::Args)]
 pub(crate) struct WarningArgs {
     /// Write dbt health as data quality warnings on the published data sources the
-    /// exposures' workbooks read (`true`/`false`; off by default).
-    #[arg(long, value_name = "BOOL")]
+    /// exposures' workbooks read (`true`/`false`, `1`/`0`; off by default).
+    #[arg(long, value_name = "BOOL", hide_possible_values = true, value_parser = clap::builder::BoolishValueParser::new())]
     pub(crate) quality_warnings: Option<bool>,
     /// Which health raises a warning: `degraded` (default) or `caution` (Degraded and
     /// Caution).
     #[arg(long, value_name = "STATE", value_parser = parse_raise_on)]
     pub(crate) warn_on: Option<RaiseOn>,
-    /// Mark a Degraded exposure's warning severe (`true`/`false`).
-    #[arg(long, value_name = "BOOL")]
+    /// Mark a Degraded exposure's warning severe (`true`/`false`, `1`/`0`).
+    #[arg(long, value_name = "BOOL", hide_possible_values = true, value_parser = clap::builder::BoolishValueParser::new())]
     pub(crate) severe_warnings: Option<bool>,
     /// A link put in each warning (dbt docs, the lineage page); `{exposure}` is replaced
     /// by the exposure's name. An empty value removes it.

@@ -150,7 +150,13 @@ pub fn diagnose(manifest: &Manifest, workbooks: &[Workbook], aliases: &Aliases) 
                 let (name, luid) = (printable(&workbook.name), printable(&workbook.luid));
                 format!("{name} ({luid}): {reason}")
             }));
+        // Tableau lists a custom SQL query's tables among the workbook's upstream tables
+        // too: each table is reported once per workbook.
+        let mut listed = std::collections::HashSet::new();
         for table in workbook.tables.iter().chain(&sql_tables) {
+            if !listed.insert(table_key(table)) {
+                continue;
+            }
             hits.clear();
             let status = match index.lookup_into(table, &alias_map, &mut key, &mut hits) {
                 Lookup::Matched => {
@@ -278,6 +284,15 @@ fn stale_schema(table: &UpstreamTable, schema: &str) -> Option<String> {
     ))
 }
 
+/// What makes two listings of a table the same table: its name compared as matching
+/// compares it, or Tableau's id when the name is hidden.
+fn table_key(table: &UpstreamTable) -> String {
+    match table_parts(table) {
+        Some(_) => normalize_part(&display_table(table)),
+        None => display_table(table),
+    }
+}
+
 fn display_table(table: &UpstreamTable) -> String {
     match table_parts(table) {
         Some((database, schema, name)) => [database.unwrap_or(""), schema, name]
@@ -294,7 +309,8 @@ fn display_table(table: &UpstreamTable) -> String {
 }
 
 /// Relations with a similar name (equal, a near miss, or one containing the other), ranked
-/// by the parts that agree, then by edit distance.
+/// same name first (the same relation in another schema or database, which an alias
+/// fixes), then by the parts that agree, then by edit distance.
 fn nearest_relations(
     parts: &Parts,
     relations: &[NormalizedRelation<'_>],
@@ -304,7 +320,7 @@ fn nearest_relations(
     let schema = normalize_part(&parts.schema);
     let name = normalize_part(&parts.name);
     let near_name = (name.chars().count() / 3).max(2);
-    let mut scored: Vec<(usize, usize, Candidate)> = Vec::new();
+    let mut scored: Vec<(bool, usize, usize, Candidate)> = Vec::new();
     for r in relations {
         let mut differs = Vec::new();
         if database.is_some() && r.database.is_some() && database != r.database {
@@ -332,6 +348,7 @@ fn nearest_relations(
                 _ => 0,
             };
         scored.push((
+            name_distance == 0,
             agree,
             distance,
             Candidate {
@@ -344,10 +361,15 @@ fn nearest_relations(
     }
     scored.sort_by(|a, b| {
         b.0.cmp(&a.0)
-            .then(a.1.cmp(&b.1))
-            .then_with(|| a.2.unique_id.cmp(&b.2.unique_id))
+            .then(b.1.cmp(&a.1))
+            .then(a.2.cmp(&b.2))
+            .then_with(|| a.3.unique_id.cmp(&b.3.unique_id))
     });
-    scored.into_iter().take(limit).map(|(_, _, c)| c).collect()
+    scored
+        .into_iter()
+        .take(limit)
+        .map(|(_, _, _, c)| c)
+        .collect()
 }
 
 /// A suggestion a person can act on, from the best candidate.

@@ -232,7 +232,10 @@ impl<'a> ProjectHealth<'a> {
         HealthReport {
             health: Health::Healthy,
             reasons: vec![format!(
-                "{built} upstream nodes built, {passed} tests passed, {fresh} sources fresh"
+                "{} built, {} passed, {} fresh",
+                counted(built, "upstream node", "upstream nodes"),
+                counted(passed, "test", "tests"),
+                counted(fresh, "source", "sources")
             )],
         }
     }
@@ -301,6 +304,11 @@ pub fn refresh_decision(
     RefreshDecision::Refresh { rebuilt }
 }
 
+/// `count` and the noun in the number it takes: "1 test", "2 tests".
+fn counted(count: usize, singular: &str, plural: &str) -> String {
+    format!("{count} {}", if count == 1 { singular } else { plural })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -367,7 +375,7 @@ mod tests {
         assert_eq!(report.health, Health::Healthy);
         assert_eq!(
             report.reasons,
-            ["2 upstream nodes built, 1 tests passed, 1 sources fresh"]
+            ["2 upstream nodes built, 1 test passed, 1 source fresh"]
         );
     }
 

@@ -140,3 +140,58 @@ fn escape_sequences_in_tableau_names_do_not_reach_the_report_text() {
         "{hint:?}"
     );
 }
+
+#[test]
+fn the_same_name_in_another_schema_comes_before_a_renamed_model() {
+    // dbt builds `orders` in dbt_prod and `Orders_Daily` in dbt_prod_reporting (a custom
+    // schema); Tableau reads `dbt_prod.Orders_Daily`. The same-named relation is the fix (a
+    // schema alias), even though `orders` shares more of the name's schema.
+    let manifest = Manifest::from_slice(
+        br#"{"metadata": {"dbt_schema_version": "https://schemas.getdbt.com/dbt/manifest/v12.json", "project_name": "shop"},
+        "nodes": {
+          "model.shop.orders": {"resource_type": "model", "name": "orders", "alias": "orders", "database": "ANALYTICS", "schema": "DBT_PROD", "package_name": "shop"},
+          "model.shop.orders_daily": {"resource_type": "model", "name": "orders_daily", "alias": "Orders_Daily", "database": "ANALYTICS", "schema": "DBT_PROD_REPORTING", "package_name": "shop"}
+        }, "sources": {}}"#,
+    )
+    .expect("manifest parses");
+    let report = diagnose(
+        &manifest,
+        &[workbook(&[("analytics", "dbt_prod", "Orders_Daily")])],
+        &Aliases::default(),
+    );
+    let TableStatus::Unmatched { nearest, hint } = &report.tables[0].status else {
+        panic!("should be unmatched: {:?}", report.tables[0]);
+    };
+    assert_eq!(
+        nearest[0].unique_id, "model.shop.orders_daily",
+        "{nearest:?}"
+    );
+    assert_eq!(nearest[0].differs, [Part::Schema]);
+    assert_eq!(nearest[1].unique_id, "model.shop.orders");
+    let hint = hint.as_deref().unwrap_or_default();
+    assert!(
+        hint.contains("--schema-alias dbt_prod=DBT_PROD_REPORTING"),
+        "{hint}"
+    );
+}
+
+#[test]
+fn a_table_read_by_custom_sql_and_listed_upstream_is_reported_once() {
+    // Tableau lists the tables of a custom SQL query among the workbook's upstream tables
+    // and in the query's own parsed list: one workbook, one line per table.
+    let mut cohort = workbook(&[("analytics", "dbt_prod", "customers")]);
+    cohort.custom_sql = vec![autoexpose_domain::CustomSql {
+        query: "select * from analytics.dbt_prod.customers".into(),
+        tables: vec![UpstreamTable {
+            database: Some("ANALYTICS".into()),
+            schema: Some("DBT_PROD".into()),
+            name: Some("CUSTOMERS".into()),
+            ..UpstreamTable::default()
+        }],
+        ..autoexpose_domain::CustomSql::default()
+    }];
+    let report = diagnose(&manifest(), &[cohort], &Aliases::default());
+    assert_eq!(report.tables.len(), 1, "{:?}", report.tables);
+    assert_eq!(report.summary.tables, 1);
+    assert_eq!(report.summary.matched, 1);
+}

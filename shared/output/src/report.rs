@@ -7,16 +7,33 @@ use serde::Serialize;
 /// The JSON document `autoexpose match --format json` prints.
 #[derive(Debug, Serialize)]
 struct JsonReport<'a> {
-    /// The exposures, sorted by name.
-    exposures: &'a [Exposure],
+    /// The exposures, sorted by name, each with every documented field.
+    exposures: Vec<serde_json::Value>,
     /// Counts of the run.
     summary: &'a MatchStats,
+}
+
+/// Fields a tool reading the report may rely on: present on every exposure, `null` when
+/// Tableau gave nothing (the stored form leaves them out).
+const ALWAYS_PRESENT: [&str; 3] = ["url", "owner", "description"];
+
+/// One exposure as the report shows it.
+fn exposure_value(exposure: &Exposure) -> serde_json::Value {
+    let mut value = serde_json::to_value(exposure).unwrap_or_default();
+    if let Some(fields) = value.as_object_mut() {
+        for field in ALWAYS_PRESENT {
+            fields
+                .entry(field.to_string())
+                .or_insert(serde_json::Value::Null);
+        }
+    }
+    value
 }
 
 /// Renders exposures as pretty JSON with a top-level `exposures` array.
 pub fn to_json(exposures: &[Exposure], stats: &MatchStats) -> String {
     let report = JsonReport {
-        exposures,
+        exposures: exposures.iter().map(exposure_value).collect(),
         summary: stats,
     };
     // Serializing plain owned data to a String cannot fail.
@@ -67,9 +84,16 @@ pub fn to_table(exposures: &[Exposure], stats: &MatchStats) -> String {
     for row in &rows {
         out.push_str(&line(row));
     }
+    let noun = |count: usize, one: &str, many: &str| {
+        format!("{count} {}", if count == 1 { one } else { many })
+    };
     out.push_str(&format!(
-        "\n{} exposures from {} workbooks; tables: {} matched, {} unmatched, {} hidden by Tableau permissions\n",
-        stats.exposures, stats.workbooks, stats.tables_matched, stats.tables_unmatched, stats.tables_hidden
+        "\n{} from {}; tables: {} matched, {} unmatched, {} hidden by Tableau permissions\n",
+        noun(stats.exposures, "exposure", "exposures"),
+        noun(stats.workbooks, "workbook", "workbooks"),
+        stats.tables_matched,
+        stats.tables_unmatched,
+        stats.tables_hidden
     ));
     out
 }

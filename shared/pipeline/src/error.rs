@@ -42,7 +42,7 @@ pub enum PipelineError {
         source: SecretError,
     },
     /// Tableau refused or failed.
-    #[error("Tableau failed for integration '{integration}': {source}")]
+    #[error("integration '{integration}': {source}")]
     Tableau {
         /// The integration.
         integration: String,

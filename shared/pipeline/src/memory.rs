@@ -113,6 +113,20 @@ impl IntegrationStore for MemoryStore {
         }
         Ok(out)
     }
+
+    async fn delete_integration(&self, id: &str) -> Result<bool, StoreError> {
+        let mut state = self.state();
+        state.snapshots.remove(id);
+        state
+            .exposures
+            .retain(|(integration, _), _| integration != id);
+        state.leases.remove(id);
+        state.runs.retain(|run| run.integration_id != id);
+        state
+            .refreshes
+            .retain(|(integration, _, _), _| integration != id);
+        Ok(state.integrations.remove(id).is_some())
+    }
 }
 
 #[async_trait]

@@ -3,7 +3,7 @@
 
 use std::cmp::Ordering;
 use std::collections::hash_map::RandomState;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 
@@ -212,8 +212,10 @@ impl Pipeline {
                     let integration = self.integration(integration_id).await?;
                     let mut updated = integration.clone();
                     if let Some(collections) = collections {
-                        updated.collections =
+                        let (luids, paths) =
                             self.resolve_collections(&integration, collections).await?;
+                        updated.collections = luids;
+                        updated.collection_paths = paths;
                     }
                     if let Some(wanted) = tableau_collections {
                         updated.tableau_collections = self
@@ -274,13 +276,13 @@ impl Pipeline {
         Ok((run, rematched.load(AtomicOrdering::Relaxed)))
     }
 
-    /// The LUIDs of the named collections, each once, in the order given; an error naming
-    /// those the site does not have.
+    /// The LUIDs of the named collections, each once, in the order given, with each one's
+    /// path; an error naming those the site does not have.
     async fn resolve_collections(
         &self,
         integration: &Integration,
         collections: &[String],
-    ) -> Result<Vec<String>, PipelineError> {
+    ) -> Result<(Vec<String>, BTreeMap<String, String>), PipelineError> {
         let secret = self.tableau_secret(integration).await?;
         let resolved = self
             .until_stopped(
@@ -299,7 +301,11 @@ impl Pipeline {
                     source,
                 },
             })?;
-        Ok(first_of_each(resolved.into_iter().map(|c| c.luid)))
+        let paths = resolved
+            .iter()
+            .map(|c| (c.luid.clone(), c.path.clone()))
+            .collect();
+        Ok((first_of_each(resolved.into_iter().map(|c| c.luid)), paths))
     }
 
     /// The LUIDs of the named Tableau Collections, each once, in the order given.

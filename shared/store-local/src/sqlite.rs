@@ -318,6 +318,28 @@ impl IntegrationStore for LocalStore {
         })
         .await
     }
+
+    async fn delete_integration(&self, id: &str) -> Result<bool, StoreError> {
+        let id = id.to_string();
+        self.call(move |conn| {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(backend)?;
+            for table in ["snapshots", "exposures", "leases", "runs", "refreshes"] {
+                tx.execute(
+                    &format!("DELETE FROM {table} WHERE integration_id = ?1"),
+                    params![id],
+                )
+                .map_err(backend)?;
+            }
+            let removed = tx
+                .execute("DELETE FROM integrations WHERE id = ?1", params![id])
+                .map_err(backend)?;
+            tx.commit().map_err(backend)?;
+            Ok(removed > 0)
+        })
+        .await
+    }
 }
 
 #[async_trait]

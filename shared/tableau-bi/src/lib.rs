@@ -76,7 +76,8 @@ fn port_error(error: ClientError) -> BiError {
         | ClientError::SiteNotFound { .. }
         | ClientError::SignInRefused { .. }
         | ClientError::Redirected { .. }
-        | ClientError::InvalidServerUrl { .. } => BiError::SignIn(Box::new(error)),
+        | ClientError::InvalidServerUrl { .. }
+        | ClientError::PlainHttp { .. } => BiError::SignIn(Box::new(error)),
         ClientError::RateLimited { .. }
         | ClientError::ServerError { .. }
         | ClientError::Unreachable { .. }
@@ -150,7 +151,10 @@ impl BiTool for TableauHttp {
                         .path(&project.luid)
                         .unwrap_or_else(|| project.name.clone()),
                 }),
-                Err(ClientError::UnknownProject(_)) => unknown.push(entry.clone()),
+                Err(ClientError::UnknownProject(_)) => unknown.push(match tree.suggest(entry) {
+                    Some(path) => format!("{entry} (did you mean '{path}'?)"),
+                    None => entry.clone(),
+                }),
                 Err(other) => return Err(port_error(other)),
             }
         }

@@ -25,6 +25,16 @@ pub enum TableauError {
         reason: String,
     },
 
+    /// The server answered an HTTPS request in plain HTTP: the URL should say `http://`
+    /// (a host alone implies https). Retrying cannot help.
+    #[error(
+        "the server at {host} answered plain HTTP to an HTTPS request (a host without a scheme means https): give the server URL as http://{host}"
+    )]
+    PlainHttp {
+        /// `host[:port]` of the server.
+        host: String,
+    },
+
     /// The HTTP client could not be built (TLS set-up).
     #[error("could not set up the HTTPS client: {0}")]
     HttpClient(String),

@@ -142,11 +142,21 @@ impl ProjectTree {
             return Ok(project);
         }
         let path = wanted.trim_matches('/');
-        let matches: Vec<&Project> = self
+        let mut matches: Vec<&Project> = self
             .projects
             .iter()
             .filter(|p| self.path(&p.luid).as_deref() == Some(path))
             .collect();
+        // People type `finance` for `Finance`: with no exact match, the path compared
+        // without case decides (an ambiguous one is refused below, as an exact one is).
+        if matches.is_empty() {
+            let folded = path.to_lowercase();
+            matches = self
+                .projects
+                .iter()
+                .filter(|p| self.path(&p.luid).map(|p| p.to_lowercase()) == Some(folded.clone()))
+                .collect();
+        }
         match matches.as_slice() {
             [] => Err(TableauError::UnknownProject(entry.to_string())),
             [one] => Ok(one),
@@ -156,6 +166,54 @@ impl ProjectTree {
             }),
         }
     }
+}
+
+impl ProjectTree {
+    /// The project path closest to `entry`, for a "did you mean" when `entry` names no
+    /// project: a path whose last name is `entry`'s (`Campaigns` for
+    /// `Marketing/Campaigns`), else the one fewest edits away, if close enough to be a
+    /// typing slip.
+    pub fn suggest(&self, entry: &str) -> Option<String> {
+        let wanted = entry.trim().trim_matches('/').to_lowercase();
+        let last = |path: &str| path.rsplit('/').next().unwrap_or_default().to_string();
+        let mut paths: Vec<String> = self
+            .projects
+            .iter()
+            .filter_map(|p| self.path(&p.luid))
+            .collect();
+        paths.sort();
+        if let Some(same_last) = paths
+            .iter()
+            .find(|p| last(&p.to_lowercase()) == last(&wanted))
+        {
+            return Some(same_last.clone());
+        }
+        let near = (wanted.chars().count() / 3).max(2);
+        paths
+            .into_iter()
+            .map(|p| (edit_distance(&p.to_lowercase(), &wanted), p))
+            .filter(|(distance, _)| *distance <= near)
+            .min()
+            .map(|(_, path)| path)
+    }
+}
+
+/// The Levenshtein distance between two strings, by characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != cb));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
 }
 
 impl Session {

@@ -162,6 +162,13 @@ impl Transport {
                     (Failure::Status(reply), retry_after)
                 }
                 Ok(reply) => return Ok(reply),
+                Err(AttemptError::Network(err))
+                    if self.base.starts_with("https://") && answered_plain_http(&err) =>
+                {
+                    return Err(TableauError::PlainHttp {
+                        host: self.host.clone(),
+                    });
+                }
                 Err(AttemptError::Network(err)) => (Failure::Network(err), None),
                 // Asking again would only read as much again.
                 Err(AttemptError::TooLarge { path }) => {
@@ -324,6 +331,19 @@ fn is_retryable(status: StatusCode) -> bool {
     status == StatusCode::TOO_MANY_REQUESTS
         || status == StatusCode::REQUEST_TIMEOUT
         || status.is_server_error()
+}
+
+/// Whether the TLS handshake failed because the server spoke plain HTTP: rustls reads
+/// the first bytes of `HTTP/1.1 400 ...` as a record of an invalid content type.
+fn answered_plain_http(err: &reqwest::Error) -> bool {
+    let mut source: Option<&dyn std::error::Error> = Some(err);
+    while let Some(cause) = source {
+        if cause.to_string().contains("InvalidContentType") {
+            return true;
+        }
+        source = cause.source();
+    }
+    false
 }
 
 /// The innermost cause of a network error ("Connection refused", "operation timed out").

@@ -40,7 +40,7 @@ pub(crate) struct OfflineArgs {
     /// Owner email for dbt 1.3 and 1.4, which require one, when Tableau gives none.
     #[arg(long)]
     owner_email: Option<String>,
-    /// When the Tableau response was taken (e.g. `2026-04-13T13:09:40Z`), recorded as `meta.synced_at`.
+    /// When the Tableau response was taken (e.g. `2026-04-13T13:09:40Z`), recorded as `meta.tableau_synced_at` on each exposure.
     #[arg(long)]
     synced_at: Option<String>,
     /// Extra `meta` entry on every exposure: `KEY=VALUE` (repeatable).
@@ -124,7 +124,7 @@ impl OfflineArgs {
                 fallback_owner: None,
             });
         }
-        let pipeline = store_choice::open_pipeline(store).await?;
+        let pipeline = store_choice::open_existing_pipeline(store).await?;
         let given = match &self.manifest {
             Some(path) => Some(files::read_manifest(path)?),
             None => None,
@@ -178,7 +178,7 @@ impl OfflineArgs {
     fn yaml_options(&self, dbt_version: Option<(u32, u32)>, source: &Source) -> YamlOptions {
         let mut extra_meta: BTreeMap<String, String> = self.meta.iter().cloned().collect();
         if let Some(synced_at) = &self.synced_at {
-            extra_meta.insert("synced_at".into(), synced_at.clone());
+            extra_meta.insert("tableau_synced_at".into(), synced_at.clone());
         }
         YamlOptions {
             dbt_version,

@@ -77,6 +77,34 @@ impl IntegrationStore for DynamoStore {
         out.sort_by(|a, b| a.id.cmp(&b.id));
         Ok(out)
     }
+
+    async fn delete_integration(&self, id: &str) -> Result<bool, StoreError> {
+        let sk = integration_sk(id);
+        if self.get_item(INTEGRATIONS_PK, &sk).await?.is_none() {
+            return Ok(false);
+        }
+        // Each partition of the integration, with the sort-key prefix its items share.
+        let partitions = [
+            (snapshot_pk(id), "META"),
+            (snapshot_pk(id), "WB#"),
+            (exposures_pk(id), "WB#"),
+            (lease_pk(id), "LEASE"),
+            (runs_pk(id), "RUN#"),
+            (refreshes_pk(id), "REFRESH#"),
+        ];
+        let mut requests = Vec::new();
+        for (pk, prefix) in &partitions {
+            for item in self.query_prefix(pk, prefix).await? {
+                requests.push(delete(pk, &item.string("sk", "integration record")?)?);
+            }
+        }
+        // The settings last (batches are written in order), so a removal cut short
+        // leaves the integration to remove again rather than records no id reaches.
+        requests.push(delete(INTEGRATIONS_PK, &sk)?);
+        self.write_batch(requests, &format!("the records of integration '{id}'"))
+            .await?;
+        Ok(true)
+    }
 }
 
 #[async_trait]

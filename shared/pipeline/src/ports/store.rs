@@ -117,6 +117,12 @@ pub trait IntegrationStore: Send + Sync {
         &self,
         dbt_project: Option<&str>,
     ) -> Result<Vec<Integration>, StoreError>;
+
+    /// Removes an integration and every record kept for it (its snapshot, exposures,
+    /// lease, runs and refresh records; the dbt project's manifest and results stay, for
+    /// its other integrations). Returns whether it existed. The settings go last, so an
+    /// interrupted removal can be run again.
+    async fn delete_integration(&self, id: &str) -> Result<bool, StoreError>;
 }
 
 /// The last complete listing of each integration's workbooks.

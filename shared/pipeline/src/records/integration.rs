@@ -37,6 +37,10 @@ pub struct Integration {
     /// projects are included at listing time.
     #[serde(default)]
     pub collections: Vec<String>,
+    /// The path of each selected project (LUID → `Finance/Reporting`) as it was when
+    /// selected, so settings can show paths without calling Tableau.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub collection_paths: BTreeMap<String, String>,
     /// Selected Tableau Collections (Tableau's own curated lists across projects, REST
     /// API 3.28+), by LUID as stored after resolution; the workbooks they hold are
     /// imported wherever they live. Not to be confused with `collections` (projects).
@@ -118,6 +122,7 @@ impl Integration {
             token_name: token_name.into(),
             secret_ref: secret_ref.into(),
             collections: Vec::new(),
+            collection_paths: BTreeMap::new(),
             tableau_collections: Vec::new(),
             database_aliases: BTreeMap::new(),
             schema_aliases: BTreeMap::new(),

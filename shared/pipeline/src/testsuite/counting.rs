@@ -105,6 +105,11 @@ impl<S: Store + 'static> IntegrationStore for CountingStore<S> {
     async fn list_integrations(&self, p: Option<&str>) -> Result<Vec<Integration>, StoreError> {
         self.inner.list_integrations(p).await
     }
+
+    async fn delete_integration(&self, id: &str) -> Result<bool, StoreError> {
+        self.count(|c| c.integrations += 1);
+        self.inner.delete_integration(id).await
+    }
 }
 
 #[async_trait]

@@ -44,6 +44,7 @@ macro_rules! store_behaviour_tests {
             integration_version_conflict_is_typed,
             integration_create_twice_is_refused,
             integrations_list_by_dbt_project,
+            removing_an_integration_removes_its_records,
             lease_excludes_a_second_holder_until_it_expires,
             lease_release_by_a_stranger_changes_nothing,
             lease_can_be_read_and_broken_whoever_holds_it,

@@ -70,6 +70,58 @@ pub async fn integration_create_twice_is_refused<S: Store + 'static>(store: S) {
     assert_eq!(stored.collections, vec!["p-fin".to_string()]);
 }
 
+/// Removing an integration removes its settings, snapshot, exposures, lease and runs, and
+/// leaves another integration's alone; an id added again starts empty.
+pub async fn removing_an_integration_removes_its_records<S: Store + 'static>(store: S) {
+    for id in ["acme", "other"] {
+        store
+            .create_integration(&sample_integration(id, &["p-fin"]))
+            .await
+            .expect("create");
+        store
+            .put_snapshot(&Snapshot {
+                integration_id: id.into(),
+                taken_at: "2025-01-01T00:00:00.000Z".into(),
+                workbooks: vec![workbook("wb-1", "Sales", "p-fin", &["orders"])],
+            })
+            .await
+            .expect("snapshot");
+        let diff = ExposureDiff {
+            upserts: vec![exposure("wb-1", "sales")],
+            removals: vec![],
+        };
+        store
+            .apply_exposure_diff(id, &diff, "2025-01-01T00:00:00.000Z")
+            .await
+            .expect("exposures");
+        let mut done = run("a", "2025-01-01T00:00:00.000Z", None);
+        done.integration_id = id.into();
+        store.record_run(&done).await.expect("run");
+    }
+    let mut held = lease("crashed-run", "2025-01-01T00:15:00.000Z");
+    held.acquired_at = "2025-01-01T00:00:00.000Z".into();
+    assert!(
+        store
+            .try_acquire_lease(&held, "2025-01-01T00:00:00.000Z")
+            .await
+            .expect("lease")
+    );
+
+    assert!(store.delete_integration("acme").await.expect("delete"));
+    assert_eq!(store.get_integration("acme").await.expect("get"), None);
+    assert_eq!(store.get_snapshot("acme").await.expect("get"), None);
+    assert!(store.list_exposures("acme").await.expect("list").is_empty());
+    assert!(store.list_runs("acme", 10).await.expect("list").is_empty());
+    assert_eq!(store.get_lease("acme").await.expect("get"), None);
+    assert!(
+        !store.delete_integration("acme").await.expect("delete"),
+        "a second removal finds nothing"
+    );
+    assert!(store.get_integration("other").await.expect("get").is_some());
+    assert_eq!(store.list_exposures("other").await.expect("list").len(), 1);
+    assert_eq!(store.list_runs("other", 10).await.expect("list").len(), 1);
+}
+
 /// Integrations list sorted by id, all or by dbt project.
 pub async fn integrations_list_by_dbt_project<S: Store + 'static>(store: S) {
     let mut other = sample_integration("zeta", &[]);
