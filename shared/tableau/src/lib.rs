@@ -76,8 +76,8 @@ pub use projects::{Project, ProjectTree};
 pub use quality_warnings::{AddedWarning, QualityWarning, WarningContent};
 pub use reqwest::Client as HttpClient;
 pub use settings::{
-    ClientOptions, ConnectionSettings, DEFAULT_MAX_RESPONSE_BYTES, MAX_IN_FLIGHT, RetryPolicy,
-    TokenSecret, check_server_url, redact_server_url,
+    ClientOptions, ConnectionSettings, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_PAGE_SIZE,
+    MAX_IN_FLIGHT, RetryPolicy, TokenSecret, check_server_url, redact_server_url,
 };
 pub use site::TableauSite;
 pub use tableau_collections::{
