@@ -1,21 +1,49 @@
-//! Lists a generated site of 10,000 workbooks (about 10 tables each) from the simulator
-//! with 20 ms of latency per request, and prints wall time, requests, the most requests in
-//! flight and peak memory. Target: under 30 s, never more than 4 requests in flight.
+//! Lists a generated site of 10,000 workbooks (10 tables each) from the simulator and
+//! prints, for each case, the requests, the bytes, the most requests in flight, the wall
+//! time and the latency floor: requests × latency / requests in flight, the least any
+//! client needs for that many requests over that network. The simulator answers a page in
+//! about a millisecond of CPU (`cargo bench -p tableau-sim --bench metadata_pages`), so
+//! the gap between wall and floor is the client's own.
 //!
-//! `cargo bench -p autoexpose-tableau --bench list_site [-- WORKBOOKS [PAGE_SIZE]]`
+//! `cargo bench -p autoexpose-tableau --bench list_site [-- WORKBOOKS] [-- --sweep]`
 //!
-//! Peak memory is the whole process: the simulator's site lives in it too.
+//! Without `--sweep`: the default options at 20 ms (a server nearby) and at 200 ms (Tableau
+//! Cloud across an ocean). With `--sweep`: page sizes and requests in flight at 200 ms,
+//! the measurement the defaults in `settings.rs` were chosen from. Peak memory is the
+//! whole process: the simulator's site lives in it too.
 
 use std::time::{Duration, Instant};
 
 use autoexpose_tableau::{ClientOptions, ConnectionSettings, TableauClient, TokenSecret};
 use tableau_sim::{GENERATED_PAT, Simulator, generate_site};
 
-fn numeric_args() -> Vec<u64> {
-    std::env::args()
-        .skip(1)
-        .filter_map(|a| a.parse().ok())
-        .collect()
+const TABLES_PER_WORKBOOK: usize = 10;
+
+/// One way to list the site.
+#[derive(Debug, Clone, Copy)]
+struct Case {
+    latency: Duration,
+    page_size: u32,
+    max_in_flight: usize,
+}
+
+/// What one listing cost.
+struct Measured {
+    wall: Duration,
+    cpu: Duration,
+    requests: u64,
+    metadata_queries: u64,
+    bytes: u64,
+    max_in_flight: u64,
+    workbooks: usize,
+}
+
+impl Measured {
+    /// requests × latency / slots: what the network alone costs.
+    fn floor(&self, case: &Case) -> Duration {
+        case.latency
+            .mul_f64(self.requests as f64 / case.max_in_flight.max(1) as f64)
+    }
 }
 
 /// `VmHWM` (peak resident memory) from `/proc/self/status`.
@@ -31,22 +59,24 @@ fn peak_memory() -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
-#[tokio::main]
-async fn main() {
-    let args = numeric_args();
-    let workbooks = args.first().copied().unwrap_or(10_000) as usize;
-    let page_size = args.get(1).copied().unwrap_or(100) as u32;
+/// User plus system CPU of this process (client and simulator), from `/proc/self/stat`.
+fn cpu_time() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // utime and stime, in USER_HZ (100 a second on Linux).
+    Duration::from_secs_f64((ticks(11) + ticks(12)) / 100.0)
+}
 
-    let site = generate_site(workbooks, 10, 42);
-    let roots: Vec<String> = site.sites[0]
-        .projects
-        .iter()
-        .filter(|p| p.parent_id.is_none())
-        .map(|p| p.id.clone())
-        .collect();
-    let sim = Simulator::start(site).await.expect("the simulator starts");
-    sim.faults().set_latency(Duration::from_millis(20));
-
+async fn list_once(sim: &Simulator, roots: &[String], case: Case) -> Measured {
+    sim.faults().set_latency(case.latency);
+    sim.reset_stats();
     let client = TableauClient::new(
         ConnectionSettings {
             server_url: sim.base_url(),
@@ -55,41 +85,121 @@ async fn main() {
             token_secret: TokenSecret::new(GENERATED_PAT.1),
         },
         ClientOptions {
-            page_size,
+            page_size: case.page_size,
+            max_in_flight: case.max_in_flight,
             ..ClientOptions::default()
         },
     )
     .expect("the client builds");
-
+    let cpu_before = cpu_time();
     let started = Instant::now();
     let listing = client
-        .list_collections(&roots, |_| {})
+        .list_collections(roots, |_| {})
         .await
         .expect("the listing succeeds");
     let wall = started.elapsed();
     let stats = sim.stats();
-    let tables: usize = listing
-        .workbooks
-        .workbooks
-        .iter()
-        .map(|w| w.tables.len())
-        .sum();
+    Measured {
+        wall,
+        cpu: cpu_time().saturating_sub(cpu_before),
+        requests: stats.requests,
+        metadata_queries: stats.metadata_queries,
+        bytes: stats.bytes_sent + stats.bytes_received,
+        max_in_flight: stats.max_in_flight,
+        workbooks: listing.workbooks.workbooks.len(),
+    }
+}
 
-    println!("list_site: {workbooks} workbooks x ~10 tables, 20 ms latency, page size {page_size}");
-    println!("  workbooks listed : {}", listing.workbooks.workbooks.len());
-    println!("  tables           : {tables}");
-    println!("  projects         : {}", listing.projects.len());
-    println!("  wall time        : {:.2} s", wall.as_secs_f64());
+fn print_header() {
     println!(
-        "  requests         : {} ({} Metadata API, {} pages)",
-        stats.requests, stats.metadata_queries, listing.workbooks.pages
+        "{:>7} {:>5} {:>9} {:>8} {:>8} {:>8} {:>10} {:>8} {:>8} {:>10} {:>8}",
+        "latency",
+        "page",
+        "in flight",
+        "requests",
+        "metadata",
+        "MB",
+        "peak in fl",
+        "wall s",
+        "floor s",
+        "wall/floor",
+        "CPU s"
     );
-    println!("  max in flight    : {}", stats.max_in_flight);
+}
+
+fn print_row(case: &Case, m: &Measured) {
+    let floor = m.floor(case);
     println!(
-        "  peak memory      : {} (VmHWM, simulator included)",
-        peak_memory()
+        "{:>5}ms {:>5} {:>9} {:>8} {:>8} {:>8.1} {:>10} {:>8.2} {:>8.2} {:>10.2} {:>8.2}",
+        case.latency.as_millis(),
+        case.page_size,
+        case.max_in_flight,
+        m.requests,
+        m.metadata_queries,
+        m.bytes as f64 / 1_000_000.0,
+        m.max_in_flight,
+        m.wall.as_secs_f64(),
+        floor.as_secs_f64(),
+        m.wall.as_secs_f64() / floor.as_secs_f64().max(f64::EPSILON),
+        m.cpu.as_secs_f64(),
     );
-    assert_eq!(listing.workbooks.workbooks.len(), workbooks);
-    assert!(stats.max_in_flight <= 4, "more than 4 requests in flight");
+}
+
+fn cases(sweep: bool) -> Vec<Case> {
+    let defaults = ClientOptions::default();
+    let at = |latency_ms: u64, page_size: u32, max_in_flight: usize| Case {
+        latency: Duration::from_millis(latency_ms),
+        page_size,
+        max_in_flight,
+    };
+    if !sweep {
+        return vec![
+            at(20, defaults.page_size, defaults.max_in_flight),
+            at(200, defaults.page_size, defaults.max_in_flight),
+        ];
+    }
+    let mut cases = Vec::new();
+    for page_size in [100, 200, 300, 400, 500] {
+        cases.push(at(200, page_size, 4));
+    }
+    for max_in_flight in [1, 2] {
+        cases.push(at(200, defaults.page_size, max_in_flight));
+    }
+    cases
+}
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let workbooks = args
+        .iter()
+        .find_map(|a| a.parse::<usize>().ok())
+        .unwrap_or(10_000);
+    let sweep = args.iter().any(|a| a == "--sweep");
+
+    let site = generate_site(workbooks, TABLES_PER_WORKBOOK, 42);
+    let roots: Vec<String> = site.sites[0]
+        .projects
+        .iter()
+        .filter(|p| p.parent_id.is_none())
+        .map(|p| p.id.clone())
+        .collect();
+    let sim = Simulator::start(site).await.expect("the simulator starts");
+
+    println!(
+        "list_site: {workbooks} workbooks x {TABLES_PER_WORKBOOK} tables, node limit 20,000; \
+         floor = requests x latency / in flight"
+    );
+    print_header();
+    for case in cases(sweep) {
+        let measured = list_once(&sim, &roots, case).await;
+        print_row(&case, &measured);
+        assert_eq!(measured.workbooks, workbooks, "every workbook listed");
+        assert!(
+            measured.max_in_flight <= case.max_in_flight as u64,
+            "more requests in flight than allowed"
+        );
+    }
+    println!("peak memory: {} (VmHWM, simulator included)", peak_memory());
     sim.shutdown().await;
 }

@@ -80,8 +80,8 @@ pub use quality_warnings::{AddedWarning, QualityWarning, WarningContent};
 pub use reqwest::Client as HttpClient;
 pub use saved_fields::{FieldColumn, parse_field_columns};
 pub use settings::{
-    ClientOptions, ConnectionSettings, DEFAULT_MAX_RESPONSE_BYTES, MAX_IN_FLIGHT, RetryPolicy,
-    TokenSecret, check_server_url, redact_server_url,
+    ClientOptions, ConnectionSettings, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_PAGE_SIZE,
+    MAX_IN_FLIGHT, RetryPolicy, TokenSecret, check_server_url, redact_server_url,
 };
 pub use site::TableauSite;
 pub use tableau_collections::{

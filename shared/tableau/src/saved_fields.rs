@@ -197,6 +197,7 @@ impl Column {
         Some(FieldColumn {
             table: UpstreamTable {
                 id: None,
+                luid: None,
                 database: table.database.and_then(|d| d.name),
                 schema: table.schema,
                 name: table.name,

@@ -35,10 +35,50 @@ pub enum HttpFailure {
     Silent,
 }
 
+impl std::str::FromStr for HttpFailure {
+    type Err = String;
+
+    /// Reads a failure as the `tableau-sim` command line names it: `429` (or `429@SECONDS`
+    /// for a `Retry-After`), `500`, `503`, `proxy-401`, `echo-401`, `silent`, or
+    /// `huge@STATUS@BYTES` (a huge body; `huge@STATUS` never ends).
+    fn from_str(text: &str) -> Result<HttpFailure, String> {
+        let number = |part: &str, what: &str| {
+            part.parse::<u64>()
+                .map_err(|_| format!("'{part}' in failure '{text}' is not a {what}"))
+        };
+        let parts: Vec<&str> = text.split('@').collect();
+        match parts.as_slice() {
+            ["429"] => Ok(HttpFailure::TooManyRequests { retry_after: None }),
+            ["429", seconds] => Ok(HttpFailure::TooManyRequests {
+                retry_after: Some(number(seconds, "number of seconds")?),
+            }),
+            ["500"] => Ok(HttpFailure::InternalServerError),
+            ["503"] => Ok(HttpFailure::ServiceUnavailable),
+            ["proxy-401"] => Ok(HttpFailure::GatewayUnauthorized),
+            ["echo-401"] => Ok(HttpFailure::EchoingProxy),
+            ["silent"] => Ok(HttpFailure::Silent),
+            ["huge", status, rest @ ..] if rest.len() <= 1 => Ok(HttpFailure::HugeBody {
+                status: u16::try_from(number(status, "HTTP status")?)
+                    .map_err(|_| format!("'{status}' in failure '{text}' is not an HTTP status"))?,
+                bytes: match rest.first() {
+                    Some(bytes) => Some(number(bytes, "number of bytes")?),
+                    None => None,
+                },
+            }),
+            _ => Err(format!(
+                "unknown failure '{text}': expected 429, 429@SECONDS, 500, 503, proxy-401, \
+                 echo-401, silent, huge@STATUS or huge@STATUS@BYTES"
+            )),
+        }
+    }
+}
+
 /// Where the knobs live; see [`Faults`] for what each does.
 #[derive(Debug)]
 struct FaultState {
     latency: Duration,
+    latency_jitter: Duration,
+    bandwidth: Option<u64>,
     failure: Option<(HttpFailure, u32)>,
     tokens_expired_at: Option<Instant>,
     revoked_pats: HashSet<String>,
@@ -71,6 +111,8 @@ impl Faults {
         Faults {
             state: Mutex::new(FaultState {
                 latency: Duration::ZERO,
+                latency_jitter: Duration::ZERO,
+                bandwidth: None,
                 failure: None,
                 tokens_expired_at: None,
                 revoked_pats: HashSet::new(),
@@ -96,6 +138,20 @@ impl Faults {
     /// Delays every request by `latency` before it is answered.
     pub fn set_latency(&self, latency: Duration) {
         self.lock().latency = latency;
+    }
+
+    /// Adds to each request's latency a further delay drawn uniformly from `0..=jitter`,
+    /// as a real network's round trips vary; zero (the default) turns it off.
+    pub fn set_latency_jitter(&self, jitter: Duration) {
+        self.lock().latency_jitter = jitter;
+    }
+
+    /// Limits how fast bodies travel, in bytes per second: each request waits
+    /// `(request body + response body) / bytes_per_second` more before its answer is
+    /// sent, so a large page costs more than a small one. `None` (the default) is
+    /// unlimited. The wait is one delay per request, not a paced stream.
+    pub fn set_bandwidth(&self, bytes_per_second: Option<u64>) {
+        self.lock().bandwidth = bytes_per_second.filter(|b| *b > 0);
     }
 
     /// The next `count` requests (REST or Metadata) answer `failure` instead.
@@ -160,6 +216,8 @@ impl Faults {
         let mut state = self.lock();
         *state = FaultState {
             latency: Duration::ZERO,
+            latency_jitter: Duration::ZERO,
+            bandwidth: None,
             failure: None,
             tokens_expired_at: state.tokens_expired_at,
             revoked_pats: HashSet::new(),
@@ -173,8 +231,21 @@ impl Faults {
         };
     }
 
+    /// This request's latency: the fixed part plus a fresh draw of the jitter.
     pub(crate) fn latency(&self) -> Duration {
-        self.lock().latency
+        let (fixed, jitter) = {
+            let state = self.lock();
+            (state.latency, state.latency_jitter)
+        };
+        fixed + crate::util::random_duration_up_to(jitter)
+    }
+
+    /// How long `bytes` take to travel at the configured bandwidth (zero when unlimited).
+    pub(crate) fn transfer_time(&self, bytes: u64) -> Duration {
+        match self.lock().bandwidth {
+            Some(per_second) => Duration::from_secs_f64(bytes as f64 / per_second as f64),
+            None => Duration::ZERO,
+        }
     }
 
     pub(crate) fn take_failure(&self) -> Option<HttpFailure> {

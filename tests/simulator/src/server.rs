@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use axum::Router;
-use axum::body::{Body, Bytes, to_bytes};
+use axum::body::{Body, Bytes, HttpBody, to_bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -182,16 +182,38 @@ impl Drop for Simulator {
 
 const MAX_BODY: usize = 16 * 1024 * 1024;
 
-/// Every request comes through here: stats, latency, injected failures, then the route.
+/// Every request comes through here: stats, latency, injected failures, then the route;
+/// last, the bandwidth limit and the byte counters.
 async fn dispatch(State(state): State<Arc<AppState>>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     let route = Route::parse(parts.uri.path());
     let _in_flight = state.stats.begin(route.kind());
-    let format = Format::from_headers(&parts.headers);
     let latency = state.faults.latency();
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
+    let (response, request_bytes) = answer(&state, route, parts, body).await;
+    // Streamed bodies (HugeBody) have no exact size; they count as what is known of them.
+    let response_bytes = response.body().size_hint().lower();
+    state.stats.record(|s| {
+        s.bytes_received += request_bytes;
+        s.bytes_sent += response_bytes;
+    });
+    let transfer = state.faults.transfer_time(request_bytes + response_bytes);
+    if !transfer.is_zero() {
+        tokio::time::sleep(transfer).await;
+    }
+    response
+}
+
+/// The answer to one request, and the size of the request's body.
+async fn answer(
+    state: &Arc<AppState>,
+    route: Route,
+    parts: axum::http::request::Parts,
+    body: Body,
+) -> (Response, u64) {
+    let format = Format::from_headers(&parts.headers);
     if let Some(failure) = state.faults.take_failure() {
         state.stats.record(|s| s.injected_failures += 1);
         if failure == HttpFailure::Silent {
@@ -201,13 +223,15 @@ async fn dispatch(State(state): State<Arc<AppState>>, request: Request) -> Respo
         }
         if failure == HttpFailure::EchoingProxy {
             let body = to_bytes(body, MAX_BODY).await.unwrap_or_default();
-            return echo_page(&parts, &body);
+            return (echo_page(&parts, &body), body.len() as u64);
         }
-        return failure_response(failure, format);
+        return (failure_response(failure, format), 0);
     }
     let Ok(body) = to_bytes(body, MAX_BODY).await else {
-        return RestError::bad_request("The request body could not be read.").into_response(format);
+        let refusal = RestError::bad_request("The request body could not be read.");
+        return (refusal.into_response(format), 0);
     };
+    let request_bytes = body.len() as u64;
     let req = Req {
         method: parts.method,
         query: parse_query(parts.uri.query()),
@@ -215,10 +239,11 @@ async fn dispatch(State(state): State<Arc<AppState>>, request: Request) -> Respo
         body,
         format,
     };
-    match route {
-        Route::Metadata => metadata::handle(&state, &req).await,
-        other => rest::handle(&state, other, &req),
-    }
+    let response = match route {
+        Route::Metadata => metadata::handle(state, &req).await,
+        other => rest::handle(state, other, &req),
+    };
+    (response, request_bytes)
 }
 
 fn failure_response(failure: HttpFailure, format: Format) -> Response {

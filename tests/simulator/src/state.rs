@@ -7,6 +7,7 @@ use std::time::{Duration, Instant, SystemTime};
 use crate::data::{ServerSpec, SiteSpec};
 use crate::faults::Faults;
 use crate::stats::StatsCell;
+use crate::util::derived_luid;
 use crate::{SimConfig, metadata};
 
 /// One site with lookup tables; replaced whole when a test edits the site, so a
@@ -19,6 +20,13 @@ pub(crate) struct Site {
     users: HashMap<String, usize>,
     datasources: HashMap<String, usize>,
     workbooks: HashMap<String, usize>,
+    /// Each workbook's Metadata API id, by workbook index.
+    workbook_ids: Vec<String>,
+    /// Workbook indices in Metadata API id order: the order `workbooksConnection`
+    /// pages in by default, so a page is cut out of it without sorting the site.
+    workbooks_by_id: Vec<usize>,
+    /// How many workbooks each project (by LUID) holds directly.
+    workbooks_per_project: HashMap<String, usize>,
 }
 
 fn index_by<T>(items: &[T], key: impl Fn(&T) -> &str) -> HashMap<String, usize> {
@@ -29,9 +37,32 @@ fn index_by<T>(items: &[T], key: impl Fn(&T) -> &str) -> HashMap<String, usize> 
     map
 }
 
+/// The Metadata API id of every workbook: the one given, else one derived from its LUID.
+fn workbook_metadata_ids(spec: &SiteSpec) -> Vec<String> {
+    spec.workbooks
+        .iter()
+        .map(|w| {
+            w.id.clone()
+                .unwrap_or_else(|| derived_luid(&format!("workbook:{}", w.luid)))
+        })
+        .collect()
+}
+
 impl Site {
     pub(crate) fn new(spec: SiteSpec) -> Site {
+        let workbook_ids = workbook_metadata_ids(&spec);
+        let mut workbooks_by_id: Vec<usize> = (0..workbook_ids.len()).collect();
+        workbooks_by_id.sort_by(|&a, &b| workbook_ids[a].cmp(&workbook_ids[b]));
+        let mut workbooks_per_project: HashMap<String, usize> = HashMap::new();
+        for workbook in &spec.workbooks {
+            *workbooks_per_project
+                .entry(workbook.project_id.clone())
+                .or_default() += 1;
+        }
         Site {
+            workbook_ids,
+            workbooks_by_id,
+            workbooks_per_project,
             tables: index_by(&spec.tables, |t| &t.id),
             projects: index_by(&spec.projects, |p| &p.id),
             users: index_by(&spec.users, |u| &u.id),
@@ -55,6 +86,18 @@ impl Site {
     }
     pub(crate) fn workbook(&self, luid: &str) -> Option<usize> {
         self.workbooks.get(luid).copied()
+    }
+    /// The Metadata API id of the workbook at `index`.
+    pub(crate) fn workbook_id(&self, index: usize) -> &str {
+        &self.workbook_ids[index]
+    }
+    /// Every workbook index, in Metadata API id order.
+    pub(crate) fn workbooks_by_id(&self) -> &[usize] {
+        &self.workbooks_by_id
+    }
+    /// How many workbooks the project with this LUID holds (not counting sub-projects).
+    pub(crate) fn workbooks_in_project(&self, luid: &str) -> usize {
+        self.workbooks_per_project.get(luid).copied().unwrap_or(0)
     }
 }
 

@@ -33,6 +33,11 @@ pub struct Stats {
     pub injected_failures: u64,
     /// Most requests being handled at the same moment.
     pub max_in_flight: u64,
+    /// Request body bytes read (headers not counted).
+    pub bytes_received: u64,
+    /// Response body bytes sent (headers not counted; a streamed body of unknown length
+    /// counts as 0).
+    pub bytes_sent: u64,
 }
 
 /// The kind of route a request went to.

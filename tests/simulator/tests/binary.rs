@@ -68,3 +68,119 @@ fn example_site_file_loads() {
     assert_eq!(acme.workbooks.len(), 7);
     assert_eq!(data.sites[1].content_url, "");
 }
+
+/// Starts the binary on the example site with `args` and returns it with its URL.
+async fn start_binary(args: &[&str]) -> (std::process::Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tableau-sim"))
+        .arg("--site-file")
+        .arg(common::example_path())
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start tableau-sim");
+    let stdout = child.stdout.take().expect("stdout");
+    let line = tokio::task::spawn_blocking(move || {
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).map(|_| line)
+    })
+    .await
+    .expect("reader thread")
+    .expect("first line");
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_string();
+    (child, url)
+}
+
+#[tokio::test]
+async fn fault_flags_hold_from_the_first_request() {
+    let (mut child, url) = start_binary(&[
+        "--latency-ms",
+        "150",
+        "--latency-jitter-ms",
+        "10",
+        "--fail-first",
+        "1:503",
+        "--metadata-disabled",
+    ])
+    .await;
+    let client = reqwest::Client::new();
+    let server_info = format!("{url}/api/{}/serverinfo", common::API);
+    let started = std::time::Instant::now();
+    let first = client.get(&server_info).send().await.map(|r| r.status());
+    let first_took = started.elapsed();
+    let second = client.get(&server_info).send().await.map(|r| r.status());
+    let (name, secret) = common::PAT;
+    let sign_in = serde_json::json!({"credentials": {"personalAccessTokenName": name,
+        "personalAccessTokenSecret": secret, "site": {"contentUrl": "acme"}}});
+    let token = async {
+        let body: serde_json::Value = client
+            .post(format!("{url}/api/{}/auth/signin", common::API))
+            .header("Accept", "application/json")
+            .json(&sign_in)
+            .send()
+            .await
+            .ok()?
+            .json()
+            .await
+            .ok()?;
+        body["credentials"]["token"].as_str().map(str::to_string)
+    }
+    .await;
+    let metadata: Option<serde_json::Value> = match &token {
+        Some(token) => {
+            async {
+                client
+                    .post(format!("{url}/api/metadata/graphql"))
+                    .header("X-Tableau-Auth", token)
+                    .json(&serde_json::json!({"query": "{ workbooks { luid } }"}))
+                    .send()
+                    .await
+                    .ok()?
+                    .json()
+                    .await
+                    .ok()
+            }
+            .await
+        }
+        None => None,
+    };
+    child.kill().expect("stop tableau-sim");
+    let _ = child.wait();
+
+    assert_eq!(first.ok(), Some(reqwest::StatusCode::SERVICE_UNAVAILABLE));
+    assert!(
+        first_took >= std::time::Duration::from_millis(150),
+        "--latency-ms 150, answered in {first_took:?}"
+    );
+    assert_eq!(
+        second.ok(),
+        Some(reqwest::StatusCode::OK),
+        "one failure only"
+    );
+    let metadata = metadata.expect("signed in and queried the Metadata API");
+    assert_eq!(
+        common::first_error_code(&metadata),
+        Some("FEATURE_DISABLED"),
+        "{metadata}"
+    );
+}
+
+#[test]
+fn bad_fault_flag_is_refused_naming_the_value() {
+    let output = Command::new(env!("CARGO_BIN_EXE_tableau-sim"))
+        .arg("--site-file")
+        .arg(common::example_path())
+        .args(["--fail-first", "2:teapot"])
+        .output()
+        .expect("run tableau-sim");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(
+        stderr.contains("teapot") && stderr.contains("--fail-first"),
+        "{stderr}"
+    );
+}

@@ -289,3 +289,81 @@ async fn echoing_proxy_repeats_the_request_headers_in_its_401_page() {
     let text = response.text().await.expect("body");
     assert!(text.contains("x-tableau-auth: token-to-echo"), "{text}");
 }
+
+#[tokio::test]
+async fn bandwidth_makes_large_answers_slower_and_stats_count_bytes() {
+    let sim = start().await;
+    let token = token(&sim).await;
+    sim.reset_stats();
+    let (_, page) = get_json(&sim, &token, "projects").await;
+    let page_bytes = page.to_string().len() as u64;
+    let stats = sim.stats();
+    assert!(
+        stats.bytes_sent >= page_bytes / 2,
+        "bytes_sent {} for a page of about {page_bytes} bytes",
+        stats.bytes_sent
+    );
+    assert_eq!(stats.bytes_received, 0, "a GET has no body");
+
+    // 2,000 bytes a second: the page takes its size / 2,000 seconds more.
+    sim.faults().set_bandwidth(Some(2_000));
+    let started = Instant::now();
+    get_json(&sim, &token, "projects").await;
+    let limited = started.elapsed();
+    assert!(
+        limited >= Duration::from_secs_f64(stats.bytes_sent as f64 / 2_000.0),
+        "took {limited:?} for {} bytes at 2,000 B/s",
+        stats.bytes_sent
+    );
+    sim.faults().set_bandwidth(None);
+    let started = Instant::now();
+    get_json(&sim, &token, "projects").await;
+    assert!(started.elapsed() < limited, "unlimited again");
+}
+
+#[tokio::test]
+async fn jitter_adds_a_varying_delay_on_top_of_the_fixed_latency() {
+    let sim = start().await;
+    let token = token(&sim).await;
+    sim.faults().set_latency(Duration::from_millis(20));
+    sim.faults().set_latency_jitter(Duration::from_millis(200));
+    let mut took = Vec::new();
+    for _ in 0..8 {
+        let started = Instant::now();
+        get_json(&sim, &token, "projects").await;
+        took.push(started.elapsed());
+    }
+    assert!(
+        took.iter().all(|t| *t >= Duration::from_millis(20)),
+        "{took:?}"
+    );
+    let spread = took.iter().max().copied().unwrap_or_default()
+        - took.iter().min().copied().unwrap_or_default();
+    // Eight draws from 0..=200 ms all within 5 ms of each other: odds about 1e-10.
+    assert!(spread > Duration::from_millis(5), "no jitter: {took:?}");
+}
+
+#[test]
+fn failures_read_as_the_command_line_names_them() {
+    assert_eq!(
+        "429@3".parse::<HttpFailure>(),
+        Ok(HttpFailure::TooManyRequests {
+            retry_after: Some(3)
+        })
+    );
+    assert_eq!("503".parse(), Ok(HttpFailure::ServiceUnavailable));
+    assert_eq!(
+        "huge@200@4096".parse(),
+        Ok(HttpFailure::HugeBody {
+            status: 200,
+            bytes: Some(4096)
+        })
+    );
+    let unknown = "teapot".parse::<HttpFailure>().expect_err("unknown kind");
+    assert!(
+        unknown.contains("teapot") && unknown.contains("429@SECONDS"),
+        "{unknown}"
+    );
+    let bad_number = "429@soon".parse::<HttpFailure>().expect_err("bad seconds");
+    assert!(bad_number.contains("soon"), "{bad_number}");
+}

@@ -99,17 +99,10 @@ fn decode_cursor(
     }
 }
 
-/// Sorts, then cuts one page out of `items` as Tableau does.
-fn paginate<T>(
-    ctx: &Context<'_>,
-    type_name: &str,
-    site: &Site,
-    mut items: Vec<Keyed<T>>,
-    descending: bool,
-    args: PageArgs,
-) -> async_graphql::Result<(Vec<T>, PageInfo, i32)> {
+/// `first` as Tableau applies it: 100 when absent, cut to the largest page size and to the
+/// time-limit fault, with the warnings those cuts add; `after` with `offset` is refused.
+fn page_size(ctx: &Context<'_>, args: &PageArgs) -> async_graphql::Result<usize> {
     let notes = ctx.data::<Arc<QueryNotes>>()?;
-    let scope = format!("sites/{}", site.spec.site_number);
     if args.after.is_some() && args.offset.is_some() {
         return Err(invalid_argument(
             "Cannot use both 'after' and 'offset' for pagination.",
@@ -133,6 +126,20 @@ fn paginate<T>(
         notes.push(json!({"message": "Reached time limit of PT5S for query execution.", "path": null, "extensions": null}));
         first = limit;
     }
+    Ok(first)
+}
+
+/// Sorts, then cuts one page out of `items` as Tableau does.
+fn paginate<T>(
+    ctx: &Context<'_>,
+    type_name: &str,
+    site: &Site,
+    mut items: Vec<Keyed<T>>,
+    descending: bool,
+    args: PageArgs,
+) -> async_graphql::Result<(Vec<T>, PageInfo, i32)> {
+    let scope = format!("sites/{}", site.spec.site_number);
+    let first = page_size(ctx, &args)?;
     items.sort_by(|a, b| (&a.value, &a.id).cmp(&(&b.value, &b.id)));
     if descending {
         items.reverse();
@@ -163,6 +170,113 @@ fn paginate<T>(
     };
     let nodes = items.drain(start..end).map(|k| k.node).collect();
     Ok((nodes, page_info, total as i32))
+}
+
+/// The projects a workbook filter keeps, when that is all it says: `None` when the filter
+/// asks for anything else (then [`paginate`] answers it), `Some(None)` for no filter.
+fn only_project_luids(filter: &Option<WorkbookFilter>) -> Option<Option<HashSet<&str>>> {
+    let Some(filter) = filter else {
+        return Some(None);
+    };
+    let WorkbookFilter {
+        id: None,
+        id_within: None,
+        luid: None,
+        luid_within: None,
+        name: None,
+        name_within: None,
+        project_name: None,
+        project_name_within: None,
+        project_luid: None,
+        project_luid_within: Some(luids),
+        vizportal_url_id: None,
+        vizportal_url_id_within: None,
+    } = filter
+    else {
+        return None;
+    };
+    Some(Some(luids.iter().flatten().map(String::as_str).collect()))
+}
+
+/// One page of workbooks in id order, cut from the site's id index: the work is the page
+/// (and the workbooks of other projects skipped on the way), not the site. It answers
+/// exactly as [`paginate`] would over the filtered, sorted site.
+fn indexed_workbook_page(
+    ctx: &Context<'_>,
+    site: &Arc<Site>,
+    projects: Option<HashSet<&str>>,
+    descending: bool,
+    args: PageArgs,
+) -> async_graphql::Result<(Vec<WorkbookObj>, PageInfo, i32)> {
+    let scope = format!("sites/{}", site.spec.site_number);
+    let first = page_size(ctx, &args)?;
+    let keeps = |index: usize| {
+        projects
+            .as_ref()
+            .is_none_or(|p| p.contains(site.spec.workbooks[index].project_id.as_str()))
+    };
+    let total = match &projects {
+        None => site.spec.workbooks.len(),
+        Some(luids) => luids.iter().map(|l| site.workbooks_in_project(l)).sum(),
+    };
+    let order = site.workbooks_by_id();
+    // Every workbook's sort value is "" in id order, as in `keyed_workbooks`.
+    let key_of = |index: usize| ("", site.workbook_id(index));
+    // `ahead`: the workbooks from the page's start on; `behind`: those before it, nearest
+    // first. Both walk the index in place: nothing the size of the site is built.
+    let (mut ahead, has_previous_page) = match (&args.after, args.offset) {
+        (Some(cursor), _) => {
+            let (value, id) = decode_cursor("Workbook", &scope, cursor)?;
+            let cursor = (value.as_str(), id.as_str());
+            let (ahead, mut behind) = if descending {
+                let split = order.partition_point(|&i| key_of(i) < cursor);
+                (walk(&order[..split], true), walk(&order[split..], false))
+            } else {
+                let split = order.partition_point(|&i| key_of(i) <= cursor);
+                (walk(&order[split..], false), walk(&order[..split], true))
+            };
+            (ahead, behind.any(keeps))
+        }
+        (None, Some(offset)) if offset < 0 => {
+            return Err(invalid_argument("'offset' must not be negative."));
+        }
+        (None, offset) => {
+            let mut ahead = walk(order, descending);
+            let skip = offset.unwrap_or(0) as usize;
+            let skipped = ahead.by_ref().filter(|&i| keeps(i)).take(skip).count();
+            (ahead, skipped > 0)
+        }
+    };
+    let mut page = Vec::with_capacity(first.min(total));
+    page.extend(ahead.by_ref().filter(|&i| keeps(i)).take(first));
+    let has_next_page = ahead.any(keeps);
+    let cursor_of = |index: usize| {
+        let (value, id) = key_of(index);
+        encode_cursor("Workbook", &scope, value, id)
+    };
+    let page_info = PageInfo {
+        has_next_page,
+        has_previous_page,
+        start_cursor: page.first().map(|&i| cursor_of(i)),
+        end_cursor: page.last().map(|&i| cursor_of(i)),
+    };
+    let nodes = page
+        .into_iter()
+        .map(|index| WorkbookObj {
+            site: site.clone(),
+            index,
+        })
+        .collect();
+    Ok((nodes, page_info, total as i32))
+}
+
+/// The site's workbook indices in id order, or in reverse.
+fn walk(order: &[usize], descending: bool) -> Box<dyn Iterator<Item = usize> + '_> {
+    if descending {
+        Box::new(order.iter().rev().copied())
+    } else {
+        Box::new(order.iter().copied())
+    }
 }
 
 fn within(list: &Option<Vec<Option<String>>>, value: &str) -> bool {
@@ -650,8 +764,13 @@ impl EmbeddedDatasourceObj {
     async fn extract_last_refresh_time(&self) -> Option<String> {
         None
     }
-    async fn upstream_tables(&self) -> Vec<TableObj> {
-        dedup_tables(&self.site, self.table_indices())
+    /// Its tables; `filter` keeps those it accepts (tools ask for one connection type).
+    async fn upstream_tables(&self, filter: Option<DatabaseTableFilter>) -> Vec<TableObj> {
+        let mut tables = dedup_tables(&self.site, self.table_indices());
+        if let Some(filter) = filter {
+            tables.retain(|t| filter.accepts(t));
+        }
+        tables
     }
     async fn upstream_databases(&self) -> Vec<DatabaseObj> {
         databases_of(&dedup_tables(&self.site, self.table_indices()))
@@ -682,10 +801,7 @@ impl WorkbookObj {
         &self.site.spec.workbooks[self.index]
     }
     fn metadata_id(&self) -> String {
-        self.spec()
-            .id
-            .clone()
-            .unwrap_or_else(|| derived_luid(&format!("workbook:{}", self.spec().luid)))
+        self.site.workbook_id(self.index).to_string()
     }
     fn project_name_of(&self) -> String {
         self.site
@@ -853,16 +969,22 @@ pub(crate) struct WorkbookFilter {
 impl WorkbookFilter {
     fn accepts(&self, wb: &WorkbookObj) -> bool {
         let spec = wb.spec();
-        let id = wb.metadata_id();
-        let project = wb.project_name_of();
-        equals(&self.id, &id)
-            && within(&self.id_within, &id)
+        let id = wb.site.workbook_id(wb.index);
+        // The project's name is looked up only when the filter asks for it.
+        let project_name_matches = || {
+            if self.project_name.is_none() && self.project_name_within.is_none() {
+                return true;
+            }
+            let project = wb.project_name_of();
+            equals(&self.project_name, &project) && within(&self.project_name_within, &project)
+        };
+        equals(&self.id, id)
+            && within(&self.id_within, id)
             && equals(&self.luid, &spec.luid)
             && within(&self.luid_within, &spec.luid)
             && equals(&self.name, &spec.name)
             && within(&self.name_within, &spec.name)
-            && equals(&self.project_name, &project)
-            && within(&self.project_name_within, &project)
+            && project_name_matches()
             && equals(&self.project_luid, &spec.project_id)
             && within(&self.project_luid_within, &spec.project_id)
             && equals(&self.vizportal_url_id, &spec.vizportal_url_id)
@@ -1139,14 +1261,26 @@ impl QueryRoot {
         order_by: Option<WorkbookSortOrder>,
     ) -> async_graphql::Result<WorkbooksConnection> {
         let site = site_of(ctx)?;
-        let (keyed, descending) = keyed_workbooks(workbooks(&site, &filter), &order_by);
         let args = PageArgs {
             first,
             after,
             offset,
         };
-        let (nodes, page_info, total_count) =
-            paginate(ctx, "Workbook", &site, keyed, descending, args)?;
+        let in_id_order = order_by
+            .as_ref()
+            .is_none_or(|o| o.field == WorkbookOrderField::Id);
+        let (nodes, page_info, total_count) = match only_project_luids(&filter) {
+            Some(projects) if in_id_order => {
+                let descending = order_by
+                    .as_ref()
+                    .is_some_and(|o| o.direction == OrderDirection::Desc);
+                indexed_workbook_page(ctx, &site, projects, descending, args)?
+            }
+            _ => {
+                let (keyed, descending) = keyed_workbooks(workbooks(&site, &filter), &order_by);
+                paginate(ctx, "Workbook", &site, keyed, descending, args)?
+            }
+        };
         Ok(WorkbooksConnection {
             nodes,
             page_info,

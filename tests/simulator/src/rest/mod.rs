@@ -4,6 +4,7 @@ mod auth;
 pub(crate) mod body;
 mod collections;
 mod jobs;
+mod listings;
 mod projects;
 mod quality_warnings;
 mod usage;
@@ -88,6 +89,16 @@ pub(crate) enum Route {
         site: String,
         id: String,
     },
+    /// Query Workbooks for Site: every workbook, paged.
+    Workbooks {
+        version: String,
+        site: String,
+    },
+    /// Get Users on Site, paged.
+    Users {
+        version: String,
+        site: String,
+    },
     /// Query Workbook: one workbook by LUID.
     Workbook {
         version: String,
@@ -162,6 +173,14 @@ impl Route {
                 site: owned(3),
                 id: owned(5),
             },
+            ["api", _, "sites", _, "workbooks"] => Route::Workbooks {
+                version: owned(1),
+                site: owned(3),
+            },
+            ["api", _, "sites", _, "users"] => Route::Users {
+                version: owned(1),
+                site: owned(3),
+            },
             ["api", _, "sites", _, "workbooks", _] => Route::Workbook {
                 version: owned(1),
                 site: owned(3),
@@ -198,6 +217,8 @@ impl Route {
             Route::RefreshWorkbook { .. } | Route::RefreshDatasource { .. } => RouteKind::Refresh,
             Route::Job { .. } => RouteKind::Job,
             Route::Workbook { .. }
+            | Route::Workbooks { .. }
+            | Route::Users { .. }
             | Route::TableauCollections
             | Route::TableauCollection { .. }
             | Route::TableauCollectionItems { .. } => RouteKind::Other,
@@ -352,6 +373,14 @@ pub(crate) fn handle(state: &Arc<AppState>, route: Route, req: &Req) -> Response
             .and_then(|()| require_method(req, Method::GET))
             .and_then(|()| authenticate_site(state, req, &site))
             .and_then(|session| collections::query_workbook(state, req, &session, &id)),
+        Route::Workbooks { version, site } => check_version(state, &version)
+            .and_then(|()| require_method(req, Method::GET))
+            .and_then(|()| authenticate_site(state, req, &site))
+            .and_then(|session| listings::workbooks(state, req, &session)),
+        Route::Users { version, site } => check_version(state, &version)
+            .and_then(|()| require_method(req, Method::GET))
+            .and_then(|()| authenticate_site(state, req, &site))
+            .and_then(|session| listings::users(state, req, &session)),
         Route::TableauCollections => collections::available(state)
             .and_then(|()| require_method(req, Method::GET))
             .and_then(|()| authenticate(state, &req.headers))
