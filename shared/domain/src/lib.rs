@@ -43,6 +43,8 @@
 //! assert_eq!(outcome.exposures[0].depends_on, ["model.shop.orders"]);
 //! ```
 
+pub mod catalog;
+mod column_match;
 pub mod columns;
 pub mod connection;
 pub mod custom_sql;
@@ -64,7 +66,8 @@ pub mod timestamp;
 mod workbook;
 
 pub use error::ManifestError;
-pub use columns::{ReferencedColumn, Usage};
+pub use catalog::{Catalog, CatalogError};
+pub use columns::{DbtColumn, FieldColumn, ReferencedColumn, Usage};
 pub use fqn::Fqn;
 pub use index::{Aliases, RelationIndex, TableMatch, table_fqn};
 pub use manifest::{

@@ -7,6 +7,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::columns::FieldColumn;
+
 /// A person who owns Tableau content.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Owner {
@@ -127,6 +129,10 @@ pub struct Workbook {
     /// Whether one of its embedded data sources is an extract.
     #[serde(default)]
     pub has_embedded_extracts: bool,
+    /// The database columns its fields read (field lineage), fetched only for workbooks
+    /// that matched a dbt node; empty where not fetched.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub columns: Vec<FieldColumn>,
 }
 
 /// A workbook as stored in snapshots, of this version or an earlier one. Snapshots
@@ -163,6 +169,8 @@ struct StoredWorkbook {
     datasources: Vec<DatasourceRef>,
     #[serde(default)]
     has_embedded_extracts: bool,
+    #[serde(default)]
+    columns: Vec<FieldColumn>,
 }
 
 impl From<StoredWorkbook> for Workbook {
@@ -185,6 +193,7 @@ impl From<StoredWorkbook> for Workbook {
             custom_sql: stored.custom_sql,
             datasources: stored.datasources,
             has_embedded_extracts: stored.has_embedded_extracts,
+            columns: stored.columns,
         }
     }
 }

@@ -18,7 +18,7 @@
 //!     workbook_luid: "wb-1".into(), project: "Finance".into(), project_luid: None,
 //!     unmatched_tables: vec![],
 //!     unparsed_custom_sql: vec![],
-//!     referenced_columns: vec![],
+//!     referenced_columns: vec![], missing_columns: vec![],
 //!     usage: None,
 //! };
 //! let out = inject_exposures(manifest, &[exposure], &InjectOptions::default()).unwrap();

@@ -27,7 +27,7 @@
 //!     url: None, owner: None, description: Some("Yes".into()),
 //!     depends_on: vec!["model.shop.orders".into()],
 //!     workbook_luid: "wb-1".into(), project: "Finance".into(), project_luid: None,
-//!     unmatched_tables: vec![], unparsed_custom_sql: vec![], referenced_columns: vec![],
+//!     unmatched_tables: vec![], unparsed_custom_sql: vec![], referenced_columns: vec![], missing_columns: vec![],
 //!     usage: None,
 //! };
 //! let yaml = to_dbt_yaml(&[exposure], &manifest, &YamlOptions::default());
