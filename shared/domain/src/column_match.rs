@@ -25,6 +25,15 @@ pub(crate) struct ColumnsRead {
     pub(crate) missing: Vec<ReferencedColumn>,
 }
 
+impl ColumnsRead {
+    /// Keeps only the columns of these nodes (sorted unique ids).
+    pub(crate) fn keep_nodes(&mut self, nodes: &[String]) {
+        let wanted = |c: &ReferencedColumn| nodes.binary_search(&c.node).is_ok();
+        self.referenced.retain(wanted);
+        self.missing.retain(wanted);
+    }
+}
+
 /// Places each column the workbook's fields read on the dbt nodes its table matches.
 /// Columns of tables that match nothing, or that the BI tool hid, are left out: the table
 /// level already reports those.

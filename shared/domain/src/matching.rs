@@ -196,12 +196,14 @@ fn match_chunk<'w>(
             .collect();
         depends_on.sort_unstable();
         depends_on.dedup();
-        let columns = columns_read(
+        let mut columns = columns_read(
             &workbook.columns,
             index,
             aliases,
             options.catalog.as_deref(),
         );
+        // Only columns of the nodes it depends on: dbt (and Elementary) read them there.
+        columns.keep_nodes(&depends_on);
         kept.push(Matched {
             workbook,
             depends_on,
