@@ -83,7 +83,10 @@ impl Catalog {
                 .map(|(key, column)| {
                     let name = column.name.unwrap_or(key);
                     let data_type = column.data_type.filter(|t| !t.trim().is_empty());
-                    (column.index.unwrap_or(i64::MAX), DbtColumn { name, data_type })
+                    (
+                        column.index.unwrap_or(i64::MAX),
+                        DbtColumn { name, data_type },
+                    )
                 })
                 .collect();
             listed.sort_by(|a, b| (a.0, &a.1.name).cmp(&(b.0, &b.1.name)));

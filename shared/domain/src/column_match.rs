@@ -154,7 +154,11 @@ mod tests {
         }
     }
 
-    fn run(relations: &[Relation], columns: &[FieldColumn], catalog: Option<&Catalog>) -> ColumnsRead {
+    fn run(
+        relations: &[Relation],
+        columns: &[FieldColumn],
+        catalog: Option<&Catalog>,
+    ) -> ColumnsRead {
         let index = RelationIndex::new(relations);
         columns_read(columns, &index, &AliasMap::default(), catalog)
     }
@@ -164,7 +168,10 @@ mod tests {
         let relations = [orders(&[("order_id", Some("integer")), ("status", None)])];
         let got = run(
             &relations,
-            &[read(Some("ORDER_ID"), "ORDERS"), read(Some("\"Status\""), "ORDERS")],
+            &[
+                read(Some("ORDER_ID"), "ORDERS"),
+                read(Some("\"Status\""), "ORDERS"),
+            ],
             None,
         );
         assert_eq!(

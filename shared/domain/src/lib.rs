@@ -65,9 +65,9 @@ pub mod run_results;
 pub mod timestamp;
 mod workbook;
 
-pub use error::ManifestError;
 pub use catalog::{Catalog, CatalogError};
 pub use columns::{DbtColumn, FieldColumn, ReferencedColumn, Usage};
+pub use error::ManifestError;
 pub use fqn::Fqn;
 pub use index::{Aliases, RelationIndex, TableMatch, table_fqn};
 pub use manifest::{

@@ -8,8 +8,8 @@
 //! the whole document is built (unless a writer asks for one, [`Manifest::with_tree`]).
 
 use std::borrow::Cow;
-use std::fmt;
 use std::collections::BTreeMap;
+use std::fmt;
 
 use md5::Digest;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -610,7 +610,10 @@ impl RawNode<'_> {
             database: owned(self.database).filter(|d| !d.is_empty()),
             schema: self.schema?.into_owned(),
             identifier,
-            columns: self.columns.map(RawColumns::into_columns).unwrap_or_default(),
+            columns: self
+                .columns
+                .map(RawColumns::into_columns)
+                .unwrap_or_default(),
         })
     }
 }
@@ -632,7 +635,10 @@ impl RawSource<'_> {
             database: owned(self.database).filter(|d| !d.is_empty()),
             schema: self.schema?.into_owned(),
             identifier,
-            columns: self.columns.map(RawColumns::into_columns).unwrap_or_default(),
+            columns: self
+                .columns
+                .map(RawColumns::into_columns)
+                .unwrap_or_default(),
         })
     }
 }

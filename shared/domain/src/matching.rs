@@ -10,11 +10,11 @@ use crate::index::{AliasMap, Aliases, Lookup, RelationIndex, custom_sql_tables, 
 use std::fmt;
 use std::sync::Arc;
 
-use crate::manifest::Manifest;
-use crate::naming::assign_names;
 use crate::catalog::Catalog;
 use crate::column_match::{ColumnsRead, columns_read};
 use crate::columns::{ReferencedColumn, Usage};
+use crate::manifest::Manifest;
+use crate::naming::assign_names;
 use crate::workbook::{Owner, Workbook};
 
 /// How a BI tool turns a workbook into the URL a person opens in a browser. Each BI

@@ -563,7 +563,11 @@ impl SiteSpec {
         for field in fields {
             let what = format!("{owner}'s field '{}'", field.name);
             if field.formula.is_some() {
-                if let Some(unknown) = field.references.iter().find(|r| !names.contains(r.as_str())) {
+                if let Some(unknown) = field
+                    .references
+                    .iter()
+                    .find(|r| !names.contains(r.as_str()))
+                {
                     return Err(format!("{what} reads unknown field '{unknown}'"));
                 }
                 continue;
@@ -576,7 +580,9 @@ impl SiteSpec {
             };
             let column = field.column.as_deref().unwrap_or(&field.name);
             if !table.columns.iter().any(|c| c.name == column) {
-                return Err(format!("{what} reads column '{column}', which table '{table_id}' does not list"));
+                return Err(format!(
+                    "{what} reads column '{column}', which table '{table_id}' does not list"
+                ));
             }
         }
         Ok(())

@@ -3,8 +3,8 @@
 use std::time::{Duration, UNIX_EPOCH};
 
 use crate::data::{
-    ColumnSpec, CustomSqlSpec, DatasourceSpec, FieldSpec, PatSpec, ProjectSpec, ServerSpec, SiteData, SiteSpec, TableSpec,
-    UserSpec, WorkbookSpec,
+    ColumnSpec, CustomSqlSpec, DatasourceSpec, FieldSpec, PatSpec, ProjectSpec, ServerSpec,
+    SiteData, SiteSpec, TableSpec, UserSpec, WorkbookSpec,
 };
 use crate::util::{derived_luid, iso8601};
 

@@ -52,7 +52,11 @@ pub(super) fn fields_of(site: &Arc<Site>, owner: FieldOwner) -> Vec<FieldObj> {
 
 /// The fields of an embedded data source standing for published data source `datasource`
 /// in workbook `workbook`: one `DatasourceField` per field of the published one.
-pub(super) fn proxy_fields_of(site: &Arc<Site>, workbook: usize, datasource: usize) -> Vec<FieldObj> {
+pub(super) fn proxy_fields_of(
+    site: &Arc<Site>,
+    workbook: usize,
+    datasource: usize,
+) -> Vec<FieldObj> {
     (0..site.spec.datasources[datasource].fields.len())
         .map(|index| {
             FieldObj::Datasource(DatasourceFieldObj {
@@ -299,7 +303,11 @@ pub(super) fn columns_of_table(site: &Arc<Site>, table: usize) -> Vec<ColumnObj>
 impl ColumnObj {
     async fn id(&self) -> ID {
         let table = &self.site.spec.tables[self.table];
-        ID(derived_luid(&format!("column:{}:{}", table.id, self.spec().name)))
+        ID(derived_luid(&format!(
+            "column:{}:{}",
+            table.id,
+            self.spec().name
+        )))
     }
     async fn luid(&self) -> String {
         let table = &self.site.spec.tables[self.table];
