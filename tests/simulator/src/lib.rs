@@ -86,9 +86,9 @@ mod stats;
 mod util;
 
 pub use data::{
-    CustomSqlSpec, DatasourceSpec, PatSpec, ProjectSpec, QualityWarningSpec, ServerSpec, SiteData,
-    SiteSpec, TableSpec, TableauCollectionItemSpec, TableauCollectionSpec, UserSpec,
-    VirtualConnectionSpec, VirtualTableSpec, WorkbookSpec, load_site_file,
+    ColumnSpec, CustomSqlSpec, DatasourceSpec, FieldSpec, PatSpec, ProjectSpec, QualityWarningSpec,
+    ServerSpec, SiteData, SiteSpec, TableSpec, TableauCollectionItemSpec, TableauCollectionSpec,
+    UserSpec, VirtualConnectionSpec, VirtualTableSpec, WorkbookSpec, load_site_file,
 };
 pub use error::SimError;
 pub use faults::{Faults, HttpFailure};
