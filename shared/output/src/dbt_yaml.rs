@@ -190,6 +190,27 @@ impl<'a> YamlMeta<'a> {
     }
 }
 
+/// Adds the exposure's column entries to a `meta` object, as the YAML writes them: what
+/// dbt itself keeps in its manifest after parsing that YAML.
+pub(crate) fn add_column_meta(
+    meta: &mut serde_json::Map<String, serde_json::Value>,
+    p: &PlannedExposure<'_>,
+    root: Option<&str>,
+) {
+    let entries = [
+        ("missing_columns", &p.exposure.missing_columns),
+        ("referenced_columns", &p.exposure.referenced_columns),
+    ];
+    for (key, columns) in entries {
+        let columns = yaml_columns(columns, p, root);
+        if !columns.is_empty() {
+            // Strings and lists of them always serialize.
+            let value = serde_json::to_value(columns).unwrap_or_default();
+            meta.insert(key.to_string(), value);
+        }
+    }
+}
+
 /// The columns with their node as the Jinja call `depends_on` uses; a column of a node the
 /// exposure does not depend on (which matching never gives) is left out.
 fn yaml_columns(

@@ -3,8 +3,8 @@
 //! `ref(...)`/`source(...)`), beside the columns dbt lacks; and read back the way that
 //! test's macro reads them.
 
-use autoexpose_domain::{Exposure, Manifest, ReferencedColumn};
-use autoexpose_output::{YamlOptions, to_dbt_yaml};
+use autoexpose_domain::{Exposure, Manifest, MatchStats, ReferencedColumn};
+use autoexpose_output::{InjectOptions, YamlOptions, inject_exposures, to_dbt_yaml, to_json};
 use serde_json::Value;
 
 fn manifest(dbt_version: &str) -> Manifest {
@@ -105,4 +105,42 @@ fn the_yaml_is_the_same_bytes_each_time() {
     let first = to_dbt_yaml(&[exposure()], &manifest("1.11.2"), &options);
     let second = to_dbt_yaml(&[exposure()], &manifest("1.11.2"), &options);
     assert_eq!(first, second);
+}
+
+#[test]
+fn the_injected_manifest_keeps_depends_on_node_level_and_the_columns_in_meta() {
+    let bytes =
+        br#"{"metadata": {"dbt_schema_version": "https://schemas.getdbt.com/dbt/manifest/v12.json",
+        "dbt_version": "1.11.2", "project_name": "shop"},
+      "nodes": {"model.shop.orders": {"resource_type": "model", "name": "orders", "alias": "orders",
+        "database": "db", "schema": "s", "package_name": "shop", "unique_id": "model.shop.orders"}},
+      "sources": {"source.shop.raw.payments": {"resource_type": "source", "source_name": "raw",
+        "name": "payments", "identifier": "payments", "database": "db", "schema": "raw",
+        "package_name": "shop", "unique_id": "source.shop.raw.payments"}},
+      "exposures": {}, "parent_map": {}, "child_map": {}}"#;
+    let out = inject_exposures(bytes, &[exposure()], &InjectOptions::default()).expect("injects");
+    let manifest: Value = serde_json::from_slice(&out).expect("JSON");
+    let node = &manifest["exposures"]["exposure.shop.revenue"];
+    assert_eq!(
+        node["depends_on"]["nodes"],
+        serde_json::json!(["model.shop.orders", "source.shop.raw.payments"])
+    );
+    for meta in [&node["meta"], &node["config"]["meta"]] {
+        assert_eq!(meta["referenced_columns"][1]["column_name"], "order_id");
+        assert_eq!(
+            meta["referenced_columns"][2]["node"],
+            "source('raw', 'payments')"
+        );
+        assert_eq!(meta["missing_columns"][0]["column_name"], "DISCOUNT");
+    }
+}
+
+#[test]
+fn the_json_output_carries_the_columns_and_the_missing_ones() {
+    let json = to_json(&[exposure()], &MatchStats::default());
+    let parsed: Value = serde_json::from_str(&json).expect("JSON");
+    let e = &parsed["exposures"][0];
+    assert_eq!(e["referenced_columns"][1]["node"], "model.shop.orders");
+    assert_eq!(e["referenced_columns"][1]["data_type"], "integer");
+    assert_eq!(e["missing_columns"][0]["column_name"], "DISCOUNT");
 }
