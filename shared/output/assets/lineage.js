@@ -123,6 +123,8 @@
     field(list, "Reads", direct.join("\n"));
     field(list, "Upstream", upstream + " node" + (upstream === 1 ? "" : "s"));
     field(list, "Unmatched", get("unmatched"));
+    field(list, "Columns read", get("columns"));
+    field(list, "Missing in dbt", get("missing"));
     document.getElementById("details-empty").hidden = true;
     panel.hidden = false;
   }

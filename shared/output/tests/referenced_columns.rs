@@ -144,3 +144,25 @@ fn the_json_output_carries_the_columns_and_the_missing_ones() {
     assert_eq!(e["referenced_columns"][1]["data_type"], "integer");
     assert_eq!(e["missing_columns"][0]["column_name"], "DISCOUNT");
 }
+
+#[test]
+fn the_lineage_page_shows_the_columns_of_each_upstream_node_on_the_exposure() {
+    let manifest = manifest("1.11.2");
+    let page = autoexpose_output::lineage_html(
+        &manifest,
+        manifest.dag(),
+        &[exposure()],
+        &autoexpose_output::LineageOptions::default(),
+    );
+    assert!(
+        page.contains(
+            "data-columns=\"model.shop.orders: DISCOUNT, order_id\nsource.shop.raw.payments: amount\""
+        ),
+        "each upstream node's columns on one line"
+    );
+    assert!(page.contains("data-missing=\"model.shop.orders: DISCOUNT\""));
+    assert!(
+        page.contains("\"Columns read\""),
+        "the panel names the field"
+    );
+}
