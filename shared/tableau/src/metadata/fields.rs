@@ -30,8 +30,9 @@ pub const LUIDS_PER_FIELDS_QUERY: usize = 100;
 pub const FIELDS_PAGE_SIZE: u32 = 25;
 
 /// The most columns kept of one workbook, so that one odd workbook cannot swell the
-/// snapshot without bound.
-const MAX_COLUMNS_PER_WORKBOOK: usize = 5_000;
+/// snapshot without bound: at about 200 bytes of JSON a column, a workbook stays well
+/// inside a store record of a few hundred kilobytes (DynamoDB's item limit is 400 KB).
+const MAX_COLUMNS_PER_WORKBOOK: usize = 1_000;
 
 const TABLE_FIELDS: &str = "__typename id name ... on DatabaseTable { fullName schema connectionType database { name connectionType } }";
 
