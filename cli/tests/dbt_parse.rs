@@ -504,7 +504,7 @@ fn rendered_ref(graph: &Value, call: &str) -> String {
         .flatten()
         .map(|(_, n)| n)
         .find(|n| n["name"] == name && n["resource_type"] == "model")
-        .map(|n| relation_name(n))
+        .map(relation_name)
         .unwrap_or(lowered)
 }
 

@@ -3,7 +3,7 @@
 //! simulator, the snapshot keeps it, and each exposure lists the columns of its dbt nodes
 //! in dbt's spelling, with those dbt lacks reported on the exposure and in `diagnose`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use autoexpose_pipeline::testsuite::StaticSecrets;
 use autoexpose_pipeline::{ArtifactLocation, Integration, Pipeline, Secret, Trigger};
@@ -24,7 +24,7 @@ fn scratch(test: &str) -> PathBuf {
 
 /// dbt project `shop` with the example site's tables as models; `orders` documents two of
 /// its columns.
-fn write_manifest(dir: &PathBuf) -> ArtifactLocation {
+fn write_manifest(dir: &Path) -> ArtifactLocation {
     let model = |name: &str, columns: serde_json::Value| {
         json!({
             "resource_type": "model", "name": name, "alias": name, "database": "analytics",
@@ -55,7 +55,7 @@ fn write_manifest(dir: &PathBuf) -> ArtifactLocation {
 
 /// `catalog.json` beside the manifest: the warehouse has every column of `orders` but
 /// `DISCOUNT_CODE`.
-fn write_catalog(dir: &PathBuf) {
+fn write_catalog(dir: &Path) {
     let columns = |names: &[(&str, &str)]| {
         let mut map = serde_json::Map::new();
         for (i, (name, data_type)) in names.iter().enumerate() {
