@@ -65,8 +65,8 @@ impl Pipeline {
     }
 
     /// Fetches the columns the matched workbooks read and puts them on the workbooks.
-    /// Returns why the columns are incomplete, if they are; only a stop request is an
-    /// error. Where the fetch fails, each workbook keeps the columns `stored` has for it.
+    /// Returns why the columns could not be fetched, if they could not; only a stop
+    /// request is an error. Where the fetch fails, each workbook keeps the columns `stored` has for it.
     pub(crate) async fn attach_columns(
         &self,
         integration: &Integration,
@@ -101,13 +101,13 @@ impl Pipeline {
                 workbook.columns = columns.clone();
             }
         }
-        if lineage.hidden == 0 {
-            return Ok(None);
+        if lineage.hidden > 0 {
+            // Logged, not made the run's warning: the exposures' tables are complete, and
+            // a site that hides one sensitive column would otherwise mark every run.
+            tracing::warn!(integration = %integration.id, hidden = lineage.hidden,
+                "Tableau hid columns from the token's user, so the exposures may lack columns they read; give that user permission to see the data sources' fields");
         }
-        Ok(Some(format!(
-            "Tableau hid {} columns from the token's user, so the exposures may lack columns they read; give that user permission to see the data sources' fields, then sync again",
-            lineage.hidden
-        )))
+        Ok(None)
     }
 }
 
