@@ -460,3 +460,276 @@ fn dbt_1_9_reads_maturity_and_usage_meta() {
 fn dbt_1_11_reads_maturity_and_usage_meta() {
     dbt_reads_maturity_and_usage("1.11", true);
 }
+
+// ---- The columns each dashboard reads, as dbt and Elementary read them ----
+
+/// A workbook reading three of the fixture's nodes, with the columns its fields read.
+fn workbook_with_columns() -> autoexpose_domain::Workbook {
+    use autoexpose_domain::{FieldColumn, UpstreamTable, Workbook};
+    let table = |name: &str, schema: &str| UpstreamTable {
+        database: Some("SHOP".into()),
+        schema: Some(schema.into()),
+        name: Some(name.into()),
+        ..UpstreamTable::default()
+    };
+    let column = |table_name: &str, schema: &str, name: &str| FieldColumn {
+        table: table(table_name, schema),
+        name: Some(name.into()),
+        remote_type: Some("WSTR".into()),
+    };
+    Workbook {
+        luid: "wb-columns".into(),
+        name: "Order Columns".into(),
+        tables: vec![
+            table("ORDERS", "MAIN"),
+            table("customeraccounts", "CRM"),
+            table("Customer_Summary_V2", "main"),
+        ],
+        columns: vec![
+            column("ORDERS", "MAIN", "order_id"),
+            column("ORDERS", "MAIN", "AMOUNT"),
+            column("ORDERS", "MAIN", "DISCOUNT"),
+            column("customeraccounts", "CRM", "EMAIL"),
+            column("Customer_Summary_V2", "main", "CUSTOMER_ID"),
+        ],
+        ..Workbook::default()
+    }
+}
+
+/// Elementary's `exposure_schema_validity` test (macros/edr/tests/
+/// test_exposure_schema_validity.sql), step for step over the graph dbt wrote: the
+/// exposures that depend on `node` and have a `meta`; each `meta.referenced_columns` entry
+/// whose `node` renders to the model (or any entry when the exposure depends on one node)
+/// must name one of `columns` (compared upper-cased, quotes stripped) and, where it gives a
+/// `data_type`, that type. `render_ref` stands for `render(get_rendered_ref(...))`, and the
+/// types are given already normalized. Returns the errors the test's query would select.
+fn elementary_schema_validity(
+    graph: &Value,
+    node: &str,
+    model_rendered: &str,
+    columns: &[(&str, &str)],
+    render_ref: impl Fn(&str) -> String,
+) -> Vec<String> {
+    let columns_dict: std::collections::HashMap<String, &str> = columns
+        .iter()
+        .map(|(name, data_type)| {
+            (
+                name.trim_matches('"').trim_matches('\'').to_uppercase(),
+                *data_type,
+            )
+        })
+        .collect();
+    let mut errors = Vec::new();
+    for exposure in graph["exposures"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(_, e)| e)
+    {
+        let nodes = exposure["depends_on"]["nodes"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let meta = &exposure["meta"];
+        if !nodes.iter().any(|n| n == node) || meta.is_null() {
+            continue;
+        }
+        let Some(referenced) = meta["referenced_columns"].as_array() else {
+            errors.push(format!(
+                "warning: missing meta property for the exposure: {}",
+                exposure["name"]
+            ));
+            continue;
+        };
+        for column in referenced {
+            let Some(entry) = column.as_object() else {
+                continue;
+            };
+            if nodes.len() > 1 && !entry.contains_key("node") {
+                errors.push(format!(
+                    "warning: missing node property for {}",
+                    exposure["name"]
+                ));
+                continue;
+            }
+            let column_node = column["node"].as_str().unwrap_or_default();
+            if nodes.len() != 1 && render_ref(column_node) != model_rendered.to_lowercase() {
+                continue;
+            }
+            let name = column["column_name"].as_str().unwrap_or_default();
+            let data_type = column["data_type"].as_str().unwrap_or_default();
+            match columns_dict.get(&name.to_uppercase()) {
+                None => errors.push(format!("{name} column missing in the model")),
+                Some(actual) if !data_type.is_empty() && data_type != *actual => errors.push(
+                    format!("different data type for the column {name} {data_type} vs {actual}"),
+                ),
+                Some(_) => {}
+            }
+        }
+    }
+    errors
+}
+
+/// `get_rendered_ref` of Elementary: `ref('<name>')` (matched on the lowered text) is the
+/// relation of that model; anything else, a `source(...)` or a versioned ref, is left as
+/// its lowered text, which renders to itself.
+fn rendered_ref(graph: &Value, call: &str) -> String {
+    let lowered = call.to_lowercase();
+    let Some(name) = lowered
+        .strip_prefix("ref('")
+        .and_then(|rest| rest.rfind("')").map(|end| &rest[..end]))
+    else {
+        return lowered;
+    };
+    graph["nodes"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(_, n)| n)
+        .find(|n| n["name"] == name && n["resource_type"] == "model")
+        .map(relation_name)
+        .unwrap_or(lowered)
+}
+
+fn relation_name(node: &Value) -> String {
+    let part = |key: &str| node[key].as_str().unwrap_or_default().to_lowercase();
+    let identifier = node["alias"]
+        .as_str()
+        .or(node["identifier"].as_str())
+        .unwrap_or_default();
+    format!(
+        "{}.{}.{}",
+        part("database"),
+        part("schema"),
+        identifier.to_lowercase()
+    )
+}
+
+/// Matches the workbook against the fixture's real manifest with a catalog, writes the
+/// YAML into the project, lets dbt parse it, and reads the columns back as Elementary does.
+fn dbt_and_elementary_read_the_referenced_columns(version: &str, meta_in_config: bool) {
+    use autoexpose_domain::{Catalog, Manifest, MatchOptions, build_exposures};
+    use autoexpose_output::dbt_yaml_files;
+
+    let dbt = dbt_executable(version);
+    let project = Project::copy_fixture(&format!("columns-{version}"));
+    let before = project.parse(&dbt);
+    let before_bytes = serde_json::to_vec(&before).expect("manifest bytes");
+    let manifest = Manifest::from_slice(&before_bytes).expect("dbt's manifest reads");
+    let catalog = Catalog::from_slice(
+        br#"{"nodes": {"model.shop.orders": {"columns": {
+            "ORDER_ID": {"type": "INTEGER", "index": 1, "name": "ORDER_ID"},
+            "AMOUNT": {"type": "DOUBLE", "index": 2, "name": "AMOUNT"}}}}}"#,
+    )
+    .expect("catalog reads");
+    let options = MatchOptions {
+        catalog: Some(std::sync::Arc::new(catalog)),
+        ..MatchOptions::default()
+    };
+    let outcome = build_exposures(&manifest, &[workbook_with_columns()], &options);
+    let exposure = &outcome.exposures[0];
+    assert_eq!(
+        exposure.depends_on,
+        [
+            "model.shop.customer_summary.v2",
+            "model.shop.orders",
+            "source.shop.legacy.customer_accounts"
+        ]
+    );
+    let yaml_options = YamlOptions {
+        fallback_owner: "Tableau".into(),
+        ..YamlOptions::default()
+    };
+    for file in dbt_yaml_files(&outcome.exposures, &manifest, &yaml_options) {
+        let path = project.dir.join("models").join(&file.path);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("create folder");
+        std::fs::write(&path, &file.contents).expect("write YAML");
+    }
+    let after = project.parse(&dbt);
+    let node = &after["exposures"]["exposure.shop.order_columns"];
+    // dbt keeps depends_on node-level and the columns as written, where each version reads
+    // meta; 1.10+ also gives the node's own `meta` the config's, which is what graph
+    // readers such as Elementary see.
+    assert_eq!(
+        sorted_strings(&node["depends_on"]["nodes"]),
+        exposure.depends_on
+    );
+    let placed = if meta_in_config {
+        &node["config"]["meta"]
+    } else {
+        &node["meta"]
+    };
+    assert_eq!(
+        placed["referenced_columns"],
+        json!([
+            {"column_name": "CUSTOMER_ID", "node": "ref('customer_summary', v=2)"},
+            {"column_name": "AMOUNT", "data_type": "DOUBLE", "node": "ref('orders')"},
+            {"column_name": "DISCOUNT", "node": "ref('orders')"},
+            {"column_name": "ORDER_ID", "data_type": "INTEGER", "node": "ref('orders')"},
+            {"column_name": "EMAIL", "node": "source('legacy', 'customer_accounts')"},
+        ]),
+        "dbt {version}"
+    );
+    assert_eq!(
+        placed["missing_columns"],
+        json!([{"column_name": "DISCOUNT", "node": "ref('orders')"}])
+    );
+    assert_eq!(
+        node["meta"], *placed,
+        "dbt {version}: the graph's exposure meta"
+    );
+
+    // The injected manifest holds what dbt wrote, columns included.
+    let injected: Value = serde_json::from_slice(
+        &inject_exposures(
+            &before_bytes,
+            &outcome.exposures,
+            &InjectOptions {
+                render: yaml_options,
+                ..InjectOptions::default()
+            },
+        )
+        .expect("inject"),
+    )
+    .expect("injected JSON");
+    assert_eq!(
+        comparable(&injected["exposures"]["exposure.shop.order_columns"]),
+        comparable(node)
+    );
+
+    // Elementary's test on `orders`, with the warehouse's columns: the dropped DISCOUNT is
+    // the one failure; a retyped column would be the other kind.
+    let orders = &after["nodes"]["model.shop.orders"];
+    let model = relation_name(orders);
+    let warehouse = [("ORDER_ID", "INTEGER"), ("AMOUNT", "DOUBLE")];
+    let errors = elementary_schema_validity(&after, "model.shop.orders", &model, &warehouse, |c| {
+        rendered_ref(&after, c)
+    });
+    assert_eq!(
+        errors,
+        ["DISCOUNT column missing in the model"],
+        "dbt {version}"
+    );
+    let retyped = [
+        ("ORDER_ID", "BIGINT"),
+        ("AMOUNT", "DOUBLE"),
+        ("DISCOUNT", "TEXT"),
+    ];
+    let errors = elementary_schema_validity(&after, "model.shop.orders", &model, &retyped, |c| {
+        rendered_ref(&after, c)
+    });
+    assert_eq!(
+        errors,
+        ["different data type for the column ORDER_ID INTEGER vs BIGINT"]
+    );
+}
+
+#[test]
+fn dbt_1_9_and_elementary_read_the_referenced_columns() {
+    dbt_and_elementary_read_the_referenced_columns("1.9", false);
+}
+
+#[test]
+fn dbt_1_11_and_elementary_read_the_referenced_columns() {
+    dbt_and_elementary_read_the_referenced_columns("1.11", true);
+}

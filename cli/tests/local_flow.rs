@@ -40,6 +40,13 @@ async fn every_stage_runs_from_the_command_line_on_a_local_store() {
     assert!(rows.contains(&("revenue_overview".into(), "auto".into())));
     assert!(rows.contains(&("weekly_jaffle_metrics".into(), "manual".into())));
 
+    // The first sync after the manifest reads the matched workbooks' columns (the
+    // selection synced before any manifest, when nothing could match).
+    let with_columns = run(&["sync", "acme"]);
+    assert!(
+        with_columns.contains("0 added, 2 changed, 0 removed"),
+        "{with_columns}"
+    );
     // A sync that finds nothing new changes nothing.
     let again = run(&["sync", "acme"]);
     assert!(again.contains("0 added, 0 changed, 0 removed"), "{again}");

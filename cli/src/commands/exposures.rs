@@ -270,6 +270,7 @@ async fn show_exposure(
     if e.usage.is_some() {
         println!("usage:        {}", usage_cell(e));
     }
+    print_columns(&detail);
     println!("health:       {}", e.health);
     for reason in &e.health_reasons {
         println!("  - {reason}");
@@ -304,4 +305,33 @@ async fn show_exposure(
         }
     }
     Ok(())
+}
+
+/// The columns the exposure's workbook reads, under each node, with those dbt lacks marked.
+fn print_columns(detail: &autoexpose_pipeline::ExposureDetail) {
+    if detail.referenced_columns.is_empty() {
+        return;
+    }
+    println!("columns read:");
+    let mut node = "";
+    for column in &detail.referenced_columns {
+        if column.node != node {
+            node = &column.node;
+            println!("  {}", printable(node));
+        }
+        let data_type = column
+            .data_type
+            .as_deref()
+            .map(|t| format!(" ({})", printable(t)))
+            .unwrap_or_default();
+        let missing = if detail.missing_columns.contains(column) {
+            "   <- dbt does not have this column: the dashboard may break"
+        } else {
+            ""
+        };
+        println!(
+            "    - {}{data_type}{missing}",
+            printable(&column.column_name)
+        );
+    }
 }

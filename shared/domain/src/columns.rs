@@ -8,6 +8,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::workbook::UpstreamTable;
+
 /// One column of a dbt node that a workbook reads.
 #[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct ReferencedColumn {
@@ -15,7 +17,34 @@ pub struct ReferencedColumn {
     pub node: String,
     /// The column's name, as dbt spells it where dbt has the column, else as the BI tool does.
     pub column_name: String,
-    /// The column's data type, where known (dbt's, the catalog's, else the BI tool's).
+    /// The column's data type, where dbt knows it (the manifest's declared type, else
+    /// `catalog.json`'s). Never the BI tool's own type name (Tableau's `WSTR`, `I8`):
+    /// Elementary compares this with the warehouse's type, and a BI type would never equal it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_type: Option<String>,
+}
+
+/// A database column that a workbook's fields read, as the BI tool names it: the
+/// column's own name and the table it belongs to (which the matcher looks up like any
+/// upstream table).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct FieldColumn {
+    /// The table the column belongs to.
+    pub table: UpstreamTable,
+    /// The column name; `None` where the BI tool hid it from the signed-in user.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The BI tool's type for it (Tableau's `remoteType`, e.g. `WSTR`), for people only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remote_type: Option<String>,
+}
+
+/// A column dbt knows on a node: documented in the manifest or found in `catalog.json`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DbtColumn {
+    /// The column name as dbt spells it.
+    pub name: String,
+    /// Its type, where dbt has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_type: Option<String>,
 }

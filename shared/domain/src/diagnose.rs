@@ -8,6 +8,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::catalog::Catalog;
+use crate::column_match::columns_read;
 use crate::fqn::{normalize_part, unquote};
 use crate::index::{
     AliasMap, Aliases, DefaultApplied, Lookup, RelationIndex, custom_sql_tables, table_parts,
@@ -113,8 +115,48 @@ pub struct Diagnosis {
     /// Custom SQL queries that could not be read: workbook and reason.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unparsed_custom_sql: Vec<String>,
+    /// Columns the workbooks read that dbt does not have on the node their table matches:
+    /// likely breaks of those dashboards.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing_columns: Vec<MissingColumn>,
     /// Counts.
     pub summary: DiagnoseSummary,
+}
+
+/// A column a workbook reads that dbt does not have.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MissingColumn {
+    /// Workbook name.
+    pub workbook: String,
+    /// Workbook LUID.
+    pub workbook_luid: String,
+    /// The dbt node its table matches.
+    pub node: String,
+    /// The column, as the BI tool names it.
+    pub column_name: String,
+}
+
+/// The columns each workbook reads that dbt lacks on the nodes it matches, judged as
+/// matching does (with `catalog.json` when given), in workbook order.
+pub fn missing_columns(
+    manifest: &Manifest,
+    workbooks: &[Workbook],
+    aliases: &Aliases,
+    catalog: Option<&Catalog>,
+) -> Vec<MissingColumn> {
+    let index = RelationIndex::new(&manifest.relations);
+    let alias_map = AliasMap::new(aliases);
+    let mut out = Vec::new();
+    for workbook in workbooks {
+        let read = columns_read(&workbook.columns, &index, &alias_map, catalog);
+        out.extend(read.missing.into_iter().map(|c| MissingColumn {
+            workbook: workbook.name.clone(),
+            workbook_luid: workbook.luid.clone(),
+            node: c.node,
+            column_name: c.column_name,
+        }));
+    }
+    out
 }
 
 /// The normalized parts of a relation, computed once per report.
@@ -212,6 +254,7 @@ pub fn diagnose(manifest: &Manifest, workbooks: &[Workbook], aliases: &Aliases) 
             });
         }
     }
+    report.missing_columns = missing_columns(manifest, workbooks, aliases, None);
     report
 }
 
@@ -484,6 +527,15 @@ pub fn to_text(report: &Diagnosis) -> String {
     }
     for unparsed in &report.unparsed_custom_sql {
         out.push_str(&format!("unparsed  {unparsed}\n"));
+    }
+    for m in &report.missing_columns {
+        out.push_str(&format!(
+            "missing   {} ({}) reads column {} of {}, which dbt does not have\n",
+            printable(&m.workbook),
+            printable(&m.workbook_luid),
+            printable(&m.column_name),
+            printable(&m.node),
+        ));
     }
     let s = &report.summary;
     out.push_str(&format!(

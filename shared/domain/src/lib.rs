@@ -44,6 +44,8 @@
 //! assert_eq!(outcome.exposures[0].depends_on, ["model.shop.orders"]);
 //! ```
 
+pub mod catalog;
+mod column_match;
 pub mod columns;
 pub mod connection;
 pub mod custom_sql;
@@ -66,7 +68,8 @@ pub mod timestamp;
 pub mod usage_rules;
 mod workbook;
 
-pub use columns::{ReferencedColumn, Usage};
+pub use catalog::{Catalog, CatalogError};
+pub use columns::{DbtColumn, FieldColumn, ReferencedColumn, Usage};
 pub use error::ManifestError;
 pub use fqn::Fqn;
 pub use index::{Aliases, RelationIndex, TableMatch, table_fqn};

@@ -8,12 +8,14 @@
 //! the whole document is built (unless a writer asks for one, [`Manifest::with_tree`]).
 
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::fmt;
 
 use md5::Digest;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
+use crate::columns::DbtColumn;
 use crate::object::Object;
 
 use crate::dag::{Dag, IdLists, TestTargets, is_lineage_node, is_test};
@@ -85,6 +87,9 @@ pub struct Relation {
     pub schema: String,
     /// The table or view name in the warehouse: a model's alias, a source's identifier.
     pub identifier: String,
+    /// The columns documented for it in the project's YAML, in name order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub columns: Vec<DbtColumn>,
 }
 
 impl Relation {
@@ -465,6 +470,8 @@ struct RawNode<'a> {
     version: Option<NodeVersion>,
     #[serde(default)]
     config: Option<RawConfig>,
+    #[serde(default)]
+    columns: Option<RawColumns>,
 }
 
 #[derive(Deserialize)]
@@ -483,6 +490,8 @@ struct RawSource<'a> {
     package_name: Option<Cow<'a, str>>,
     #[serde(default)]
     config: Option<RawConfig>,
+    #[serde(default)]
+    columns: Option<RawColumns>,
 }
 
 /// A model version: dbt writes a string or a number.
@@ -537,6 +546,34 @@ struct RawDependsOn {
     nodes: Vec<String>,
 }
 
+/// A node's `columns` block: `{key: {name, data_type, ...}}`.
+#[derive(Deserialize)]
+struct RawColumns(BTreeMap<String, Option<RawColumn>>);
+
+#[derive(Deserialize)]
+struct RawColumn {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    data_type: Option<String>,
+}
+
+impl RawColumns {
+    fn into_columns(self) -> Vec<DbtColumn> {
+        self.0
+            .into_iter()
+            .map(|(key, column)| {
+                let (name, data_type) = match column {
+                    Some(c) => (c.name.filter(|n| !n.is_empty()).unwrap_or(key), c.data_type),
+                    None => (key, None),
+                };
+                let data_type = data_type.filter(|t| !t.trim().is_empty());
+                DbtColumn { name, data_type }
+            })
+            .collect()
+    }
+}
+
 fn is_enabled(config: &Option<RawConfig>) -> bool {
     config.as_ref().and_then(|c| c.enabled).unwrap_or(true)
 }
@@ -573,6 +610,10 @@ impl RawNode<'_> {
             database: owned(self.database).filter(|d| !d.is_empty()),
             schema: self.schema?.into_owned(),
             identifier,
+            columns: self
+                .columns
+                .map(RawColumns::into_columns)
+                .unwrap_or_default(),
         })
     }
 }
@@ -594,6 +635,10 @@ impl RawSource<'_> {
             database: owned(self.database).filter(|d| !d.is_empty()),
             schema: self.schema?.into_owned(),
             identifier,
+            columns: self
+                .columns
+                .map(RawColumns::into_columns)
+                .unwrap_or_default(),
         })
     }
 }

@@ -10,6 +10,8 @@ use crate::index::{AliasMap, Aliases, Lookup, RelationIndex, custom_sql_tables, 
 use std::fmt;
 use std::sync::Arc;
 
+use crate::catalog::Catalog;
+use crate::column_match::{ColumnsRead, columns_read};
 use crate::columns::{ReferencedColumn, Usage};
 use crate::manifest::Manifest;
 use crate::naming::assign_names;
@@ -62,6 +64,10 @@ pub struct Exposure {
     /// reports field lineage; sorted by node, then column.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub referenced_columns: Vec<ReferencedColumn>,
+    /// Those of `referenced_columns` that dbt does not have on their node, though it knows
+    /// that node's columns: a likely break of the dashboard.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing_columns: Vec<ReferencedColumn>,
     /// How often people open the workbook, where the BI tool reports it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage: Option<Usage>,
@@ -90,6 +96,9 @@ pub struct MatchOptions {
     pub reserved_names: BTreeSet<String>,
     /// How usage sets `maturity` and `stale` on the exposures.
     pub usage_rules: UsageRules,
+    /// dbt's `catalog.json`, when given: the columns each node really has, for column
+    /// matching beside the manifest's documented ones.
+    pub catalog: Option<Arc<Catalog>>,
 }
 
 /// Counts that summarize one matching run.
@@ -198,11 +207,20 @@ fn match_chunk<'w>(
             .collect();
         depends_on.sort_unstable();
         depends_on.dedup();
+        let mut columns = columns_read(
+            &workbook.columns,
+            index,
+            aliases,
+            options.catalog.as_deref(),
+        );
+        // Only columns of the nodes it depends on: dbt (and Elementary) read them there.
+        columns.keep_nodes(&depends_on);
         kept.push(Matched {
             workbook,
             depends_on,
             unmatched_tables: unmatched.into_iter().collect(),
             unparsed_custom_sql: unparsed,
+            columns,
         });
     }
     (kept, stats, hidden_workbooks)
@@ -214,6 +232,7 @@ struct Matched<'w> {
     depends_on: Vec<String>,
     unmatched_tables: Vec<String>,
     unparsed_custom_sql: Vec<String>,
+    columns: ColumnsRead,
 }
 
 /// Matches every workbook's tables against the manifest and builds the exposures,
@@ -296,7 +315,8 @@ pub fn build_exposures(
             depends_on: m.depends_on,
             unmatched_tables: m.unmatched_tables,
             unparsed_custom_sql: m.unparsed_custom_sql,
-            referenced_columns: Vec::new(),
+            referenced_columns: m.columns.referenced,
+            missing_columns: m.columns.missing,
             usage: m.workbook.usage.clone(),
             maturity: m
                 .workbook

@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::columns::Usage;
+use crate::columns::{FieldColumn, Usage};
 
 /// A person who owns Tableau content.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -137,6 +137,10 @@ pub struct Workbook {
     /// How often people opened it, as the BI tool reported at the last sync.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage: Option<Usage>,
+    /// The database columns its fields read (field lineage), fetched only for workbooks
+    /// that matched a dbt node; empty where not fetched.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub columns: Vec<FieldColumn>,
 }
 
 /// A workbook as stored in snapshots, of this version or an earlier one. Snapshots
@@ -175,6 +179,7 @@ struct StoredWorkbook {
     has_embedded_extracts: bool,
     #[serde(default)]
     usage: Option<Usage>,
+    columns: Vec<FieldColumn>,
 }
 
 impl From<StoredWorkbook> for Workbook {
@@ -198,6 +203,7 @@ impl From<StoredWorkbook> for Workbook {
             datasources: stored.datasources,
             has_embedded_extracts: stored.has_embedded_extracts,
             usage: stored.usage,
+            columns: stored.columns,
         }
     }
 }

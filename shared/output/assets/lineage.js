@@ -173,6 +173,8 @@
     var extra = [];
     try { extra = JSON.parse(get("extra") || "[]"); } catch (e) { extra = []; }
     extra.forEach(function (pair) { field(list, String(pair[0]), String(pair[1])); });
+    field(list, "Columns read", get("columns"));
+    field(list, "Missing in dbt", get("missing"));
     document.getElementById("details-empty").hidden = true;
     panel.hidden = false;
   }

@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use autoexpose_domain::{Exposure, Manifest, Relation, RelationKind};
+use autoexpose_domain::{Exposure, Manifest, ReferencedColumn, Relation, RelationKind};
 use serde::Serialize;
 
 use crate::plan::{DbtTarget, PlannedExposure, YamlOptions, plan};
@@ -152,10 +152,86 @@ struct YamlExposure<'a> {
     depends_on: Vec<String>,
     /// Top-level `meta` (dbt before 1.10).
     #[serde(skip_serializing_if = "Option::is_none")]
-    meta: Option<&'a BTreeMap<String, String>>,
+    meta: Option<YamlMeta<'a>>,
     /// `config.meta` (dbt 1.10 and later).
     #[serde(skip_serializing_if = "Option::is_none")]
     config: Option<YamlConfig<'a>>,
+}
+
+/// An exposure's `meta`: the planned entries, then the columns it reads.
+#[derive(Serialize, Clone)]
+struct YamlMeta<'a> {
+    #[serde(flatten)]
+    entries: &'a BTreeMap<String, String>,
+    /// Columns the workbook reads that dbt does not have: likely breaks.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    missing_columns: Vec<YamlColumn>,
+    /// Every column the workbook reads of its `depends_on` nodes, in the shape
+    /// Elementary's `exposure_schema_validity` test reads: `column_name`, `data_type`
+    /// where dbt knows it, and `node` as the same `ref(...)`/`source(...)` as
+    /// `depends_on`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    referenced_columns: Vec<YamlColumn>,
+}
+
+/// One column an exposure reads.
+#[derive(Serialize, Clone)]
+struct YamlColumn {
+    column_name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data_type: Option<String>,
+    node: String,
+}
+
+impl<'a> YamlMeta<'a> {
+    fn of(p: &'a PlannedExposure<'a>, root: Option<&str>) -> YamlMeta<'a> {
+        YamlMeta {
+            entries: &p.meta,
+            missing_columns: yaml_columns(&p.exposure.missing_columns, p, root),
+            referenced_columns: yaml_columns(&p.exposure.referenced_columns, p, root),
+        }
+    }
+}
+
+/// Adds the exposure's column entries to a `meta` object, as the YAML writes them: what
+/// dbt itself keeps in its manifest after parsing that YAML.
+pub(crate) fn add_column_meta(
+    meta: &mut serde_json::Map<String, serde_json::Value>,
+    p: &PlannedExposure<'_>,
+    root: Option<&str>,
+) {
+    let entries = [
+        ("missing_columns", &p.exposure.missing_columns),
+        ("referenced_columns", &p.exposure.referenced_columns),
+    ];
+    for (key, columns) in entries {
+        let columns = yaml_columns(columns, p, root);
+        if !columns.is_empty() {
+            // Strings and lists of them always serialize.
+            let value = serde_json::to_value(columns).unwrap_or_default();
+            meta.insert(key.to_string(), value);
+        }
+    }
+}
+
+/// The columns with their node as the Jinja call `depends_on` uses; a column of a node the
+/// exposure does not depend on (which matching never gives) is left out.
+fn yaml_columns(
+    columns: &[ReferencedColumn],
+    p: &PlannedExposure<'_>,
+    root: Option<&str>,
+) -> Vec<YamlColumn> {
+    columns
+        .iter()
+        .filter_map(|column| {
+            let relation = p.depends_on.iter().find(|r| r.unique_id == column.node)?;
+            Some(YamlColumn {
+                column_name: column.column_name.clone(),
+                data_type: column.data_type.clone(),
+                node: dependency_call(relation, root),
+            })
+        })
+        .collect()
 }
 
 #[derive(Serialize)]
@@ -167,7 +243,7 @@ struct YamlOwner<'a> {
 
 #[derive(Serialize)]
 struct YamlConfig<'a> {
-    meta: &'a BTreeMap<String, String>,
+    meta: YamlMeta<'a>,
 }
 
 impl<'a> YamlExposure<'a> {
@@ -190,10 +266,10 @@ impl<'a> YamlExposure<'a> {
                 .iter()
                 .map(|relation| dependency_call(relation, root))
                 .collect(),
-            meta: (!target.meta_in_config).then_some(&p.meta),
-            config: target
-                .meta_in_config
-                .then_some(YamlConfig { meta: &p.meta }),
+            meta: (!target.meta_in_config).then(|| YamlMeta::of(p, root)),
+            config: target.meta_in_config.then(|| YamlConfig {
+                meta: YamlMeta::of(p, root),
+            }),
         }
     }
 }

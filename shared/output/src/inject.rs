@@ -18,7 +18,7 @@
 //!     workbook_luid: "wb-1".into(), project: "Finance".into(), project_luid: None,
 //!     unmatched_tables: vec![],
 //!     unparsed_custom_sql: vec![],
-//!     referenced_columns: vec![],
+//!     referenced_columns: vec![], missing_columns: vec![],
 //!     usage: None,
 //!     maturity: None,
 //!     stale: false,
@@ -292,11 +292,13 @@ fn exposure_node(
     options: &InjectOptions,
 ) -> Value {
     let e = p.exposure;
-    let meta: Map<String, Value> = p
+    let mut meta: Map<String, Value> = p
         .meta
         .iter()
         .map(|(k, v)| (k.clone(), Value::String(v.clone())))
         .collect();
+    // `depends_on` stays node-level; the columns go where the YAML puts them.
+    crate::dbt_yaml::add_column_meta(&mut meta, p, Some(root));
     let mut config = json!({"enabled": true});
     let mut unrendered = json!({});
     if shape.target.meta_in_config {

@@ -30,7 +30,7 @@
 //!     depends_on: vec!["model.shop.orders".into()],
 //!     workbook_luid: "wb-1".into(), project: "Finance".into(), project_luid: None,
 //!     unmatched_tables: vec![], unparsed_custom_sql: vec![], referenced_columns: vec![],
-//!     usage: None, maturity: None, stale: false,
+//!     missing_columns: vec![], usage: None, maturity: None, stale: false,
 //! };
 //! let yaml = to_dbt_yaml(&[exposure], &manifest, &YamlOptions::default());
 //! assert!(yaml.contains("  - name: sales\n"));

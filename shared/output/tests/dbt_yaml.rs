@@ -14,6 +14,7 @@ fn relation(kind: RelationKind, package: &str, name: &str) -> Relation {
         database: Some("db".into()),
         schema: "s".into(),
         identifier: name.into(),
+        columns: vec![],
     }
 }
 
@@ -73,6 +74,7 @@ fn exposure() -> Exposure {
         unmatched_tables: vec![],
         unparsed_custom_sql: vec![],
         referenced_columns: vec![],
+        missing_columns: vec![],
         usage: None,
         maturity: None,
         stale: false,

@@ -207,6 +207,7 @@ fn exposure_on_orders() -> Exposure {
         unmatched_tables: vec![],
         unparsed_custom_sql: vec![],
         referenced_columns: vec![],
+        missing_columns: vec![],
         usage: None,
         maturity: None,
         stale: false,

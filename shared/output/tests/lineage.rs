@@ -87,6 +87,7 @@ fn exposure(name: &str, label: &str, project: &str, depends_on: &[&str]) -> Expo
         unmatched_tables: Vec::new(),
         unparsed_custom_sql: vec![],
         referenced_columns: vec![],
+        missing_columns: vec![],
         usage: None,
         maturity: None,
         stale: false,

@@ -70,6 +70,7 @@ mod tests {
             unmatched_tables: vec![],
             unparsed_custom_sql: vec![],
             referenced_columns: vec![],
+            missing_columns: vec![],
             usage: None,
             maturity: None,
             stale: false,

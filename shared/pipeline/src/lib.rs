@@ -41,6 +41,7 @@
 //! ```
 
 mod checkpoint;
+mod columns;
 mod diff;
 mod error;
 mod layout;

@@ -4,8 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use autoexpose_domain::diagnose::{Diagnosis, diagnose};
-use autoexpose_domain::{Exposure, Manifest};
+use autoexpose_domain::diagnose::{Diagnosis, diagnose, missing_columns};
+use autoexpose_domain::{Exposure, Manifest, ReferencedColumn};
 use autoexpose_output::{LineageOptions, YamlFile, YamlOptions, dbt_yaml_files, lineage_html};
 use serde::{Deserialize, Serialize};
 
@@ -76,6 +76,13 @@ pub struct ExposureDetail {
     pub entry: CatalogEntry,
     /// Extract refreshes of its workbook and the published data sources it uses.
     pub refreshes: Vec<RefreshRecord>,
+    /// The columns of its `depends_on` nodes its workbook reads (auto exposures whose BI
+    /// tool gives field lineage).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub referenced_columns: Vec<ReferencedColumn>,
+    /// Those columns dbt does not have: likely breaks.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing_columns: Vec<ReferencedColumn>,
 }
 
 /// The auto exposures of one dbt project, ready to render.
@@ -212,14 +219,28 @@ impl Pipeline {
             return Ok(None);
         };
         let mut refreshes = Vec::new();
+        let (mut referenced_columns, mut missing_columns) = (Vec::new(), Vec::new());
         if let (Some(integration), Some(luid)) = (&entry.integration, &entry.workbook_luid) {
             for record in self.store().list_refreshes(integration).await? {
                 if record.workbook_luids.contains(luid) {
                     refreshes.push(record);
                 }
             }
+            let stored = self.store().list_exposures(integration).await?;
+            if let Some(own) = stored
+                .into_iter()
+                .find(|s| &s.exposure.workbook_luid == luid)
+            {
+                referenced_columns = own.exposure.referenced_columns;
+                missing_columns = own.exposure.missing_columns;
+            }
         }
-        Ok(Some(ExposureDetail { entry, refreshes }))
+        Ok(Some(ExposureDetail {
+            entry,
+            refreshes,
+            referenced_columns,
+            missing_columns,
+        }))
     }
 
     /// The dbt properties files holding every auto exposure of a dbt project, rendered
@@ -318,7 +339,14 @@ impl Pipeline {
             .await?
             .map(|s| s.workbooks)
             .unwrap_or_default();
-        Ok(diagnose(&manifest, &workbooks, &integration.aliases()))
+        let aliases = integration.aliases();
+        let mut report = diagnose(&manifest, &workbooks, &aliases);
+        // With the catalog beside the manifest, the warehouse decides what is missing.
+        if let Some(catalog) = self.applied_catalog(&integration).await? {
+            report.missing_columns =
+                missing_columns(&manifest, &workbooks, &aliases, Some(&catalog));
+        }
+        Ok(report)
     }
 
     /// The lineage page (dbt nodes → exposures) of a dbt project: one self-contained HTML

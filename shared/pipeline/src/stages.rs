@@ -11,6 +11,7 @@ use autoexpose_domain::timestamp::parse_generated_at;
 use autoexpose_domain::{Manifest, MatchOptions, MatchOutcome, build_exposures};
 
 use crate::StoredExposure;
+use crate::columns::join_warnings;
 use crate::diff::diff_exposures;
 use crate::error::PipelineError;
 use crate::pipeline::Pipeline;
@@ -513,6 +514,11 @@ impl Pipeline {
         let stored = self.store.get_snapshot(&integration.id).await?;
         self.attach_usage(integration, &mut workbooks, stored.as_ref())
             .await?;
+        if let Some(manifest) = &manifest {
+            counts.columns_warning = self
+                .attach_columns(integration, manifest, &mut workbooks, stored.as_ref())
+                .await?;
+        }
         let snapshot = match stored {
             Some(s) if s.workbooks == workbooks => s,
             _ => {
@@ -621,10 +627,14 @@ impl Pipeline {
             aliases: integration.aliases(),
             reserved_names: self.names_of_other_integrations(integration).await?,
             usage_rules: integration.usage_rules,
+            catalog: self.applied_catalog(integration).await?,
         };
         let mut outcome = build_exposures(manifest, &snapshot.workbooks, &options);
         keep_exposures_of_hidden_workbooks(&mut outcome, &stored);
-        counts.warning = outcome.stats.hidden_warning();
+        counts.warning = join_warnings(
+            outcome.stats.hidden_warning(),
+            counts.columns_warning.clone(),
+        );
         if let Some(warning) = &counts.warning {
             tracing::warn!(integration = %integration.id, hidden = outcome.stats.tables_hidden, "{warning}");
         }
@@ -671,6 +681,8 @@ pub struct RunCounts {
     /// Whether the guard against mass removal applies: not when a person changed the
     /// settings that decide what is imported (collections, include-unmatched).
     guarded: bool,
+    /// Why the columns the dashboards read are incomplete, if they are.
+    columns_warning: Option<String>,
 }
 
 impl RunCounts {
@@ -683,6 +695,7 @@ impl RunCounts {
             workbooks: 0,
             warning: None,
             guarded: true,
+            columns_warning: None,
         }
     }
 

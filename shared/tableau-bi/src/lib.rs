@@ -20,8 +20,8 @@ use autoexpose_tableau::{
 };
 
 use autoexpose_pipeline::{
-    BiError, BiTool, Integration, JobState, ListingBudget, PartialListing, ProjectNode,
-    RefreshReply, RefreshTarget, RefreshTargetKind, ResolvedCollection, Secret,
+    BiError, BiTool, ColumnLineage, Integration, JobState, ListingBudget, PartialListing,
+    ProjectNode, RefreshReply, RefreshTarget, RefreshTargetKind, ResolvedCollection, Secret,
     TableauCollectionNode, TableauCollections, UsageReport, WarningChange, WarningReply,
 };
 
@@ -263,6 +263,26 @@ impl BiTool for TableauHttp {
                 complete: false,
                 pages,
             },
+        })
+    }
+
+    async fn workbook_columns(
+        &self,
+        integration: &Integration,
+        secret: &Secret,
+        workbook_luids: &[String],
+    ) -> Result<ColumnLineage, BiError> {
+        if workbook_luids.is_empty() {
+            return Ok(ColumnLineage::default());
+        }
+        let client = self.client(integration, secret)?;
+        let read = client
+            .with_session(async |session| session.workbook_columns(workbook_luids).await)
+            .await
+            .map_err(port_error)?;
+        Ok(ColumnLineage {
+            columns: read.columns,
+            hidden: read.hidden,
         })
     }
 

@@ -74,7 +74,10 @@ mod wire;
 pub use autoexpose_domain::refresh::{JobState, RefreshReply};
 pub use client::{Session, TableauClient};
 pub use error::{GaveUp, PatExpiry, SessionEnd, TableauError};
-pub use metadata::{ListingCursor, Progress, WorkbookListing, WorkbookStretch};
+pub use metadata::{
+    FIELDS_PAGE_SIZE, LUIDS_PER_FIELDS_QUERY, ListingCursor, Progress, WorkbookColumns,
+    WorkbookListing, WorkbookStretch,
+};
 pub use projects::{Project, ProjectTree};
 pub use quality_warnings::{AddedWarning, QualityWarning, WarningContent};
 pub use reqwest::Client as HttpClient;

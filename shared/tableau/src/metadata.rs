@@ -19,7 +19,9 @@ use crate::client::Session;
 use crate::error::{GaveUp, TableauError};
 use crate::wire::{GraphQlError, PageInfo, TableNode, WorkbookNode, WorkbooksResponse};
 
+mod fields;
 mod resumable;
+pub use fields::{FIELDS_PAGE_SIZE, LUIDS_PER_FIELDS_QUERY, WorkbookColumns};
 pub use resumable::{ListingCursor, WorkbookStretch};
 
 /// The largest page the Metadata API serves.
@@ -459,12 +461,30 @@ impl Session {
         what: &'static str,
         query: &str,
         filter: Map<String, Value>,
+        after: Option<String>,
+        on_page: impl FnMut(Vec<R::Node>, Option<u64>),
+        keep_going: impl FnMut(usize) -> bool,
+    ) -> Result<(usize, Option<String>), TableauError> {
+        let first = self.client().options().page_size;
+        self.pages_sized::<R>(what, query, filter, first, after, on_page, keep_going)
+            .await
+    }
+
+    /// [`Session::pages_from`] with pages of at most `first` nodes to begin with, for
+    /// queries whose nodes are larger than a workbook's listing entry.
+    #[allow(clippy::too_many_arguments)]
+    async fn pages_sized<R: ConnectionResponse>(
+        &self,
+        what: &'static str,
+        query: &str,
+        filter: Map<String, Value>,
+        first: u32,
         mut after: Option<String>,
         mut on_page: impl FnMut(Vec<R::Node>, Option<u64>),
         mut keep_going: impl FnMut(usize) -> bool,
     ) -> Result<(usize, Option<String>), TableauError> {
         let retry = self.transport().retry.clone();
-        let mut first = self.client().options().page_size.clamp(1, MAX_PAGE_SIZE);
+        let mut first = first.clamp(1, MAX_PAGE_SIZE);
         let mut pages = 0;
         let mut rate_retries = 0;
         loop {

@@ -223,7 +223,8 @@ fn flatten<T>(list: Option<Vec<Option<T>>>) -> impl Iterator<Item = T> {
 }
 
 impl TableNode {
-    fn into_table(self) -> UpstreamTable {
+    /// The domain's table of this node.
+    pub(crate) fn into_table(self) -> UpstreamTable {
         let connection_type = self
             .connection_type
             .or_else(|| self.database.as_ref()?.connection_type.clone());
@@ -406,6 +407,8 @@ impl WorkbookNode {
             datasources,
             has_embedded_extracts,
             usage: None,
+            // Fetched apart, for matched workbooks only (`Session::workbook_columns`).
+            columns: Vec::new(),
         }
     }
 }

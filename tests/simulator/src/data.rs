@@ -284,6 +284,53 @@ pub struct TableSpec {
     /// table: `id` intact, `name`, `fullName`, `schema` and `database.name` null.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub obfuscated: bool,
+    /// Its columns (`DatabaseTable.columns`), which data source fields read.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub columns: Vec<ColumnSpec>,
+}
+
+/// A column of a database table.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ColumnSpec {
+    /// Column name as the database spells it.
+    pub name: String,
+    /// `Column.remoteType`, Tableau's OLE DB type name: `WSTR`, `I8`, `R8`, `DBTIMESTAMP`, ...
+    #[serde(default = "default_remote_type")]
+    pub remote_type: String,
+    /// Answer `name: null`, as the Metadata API's obfuscation does for a column the
+    /// signed-in user may not see.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub obfuscated: bool,
+}
+
+fn default_remote_type() -> String {
+    "WSTR".to_string()
+}
+
+/// A field of a data source (embedded or published): a `ColumnField` reading one column
+/// of a table, or, with a `formula`, a `CalculatedField` over other fields.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldSpec {
+    /// The field's name as the data source shows it, e.g. `Order Date`.
+    pub name: String,
+    /// For a column field: the id of the table holding its column.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub table_id: Option<String>,
+    /// For a column field: the column it reads; defaults to the field's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column: Option<String>,
+    /// For a calculated field: its formula, e.g. `SUM([Amount]) / COUNTD([Order Id])`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub formula: Option<String>,
+    /// For a calculated field: the names of the fields (of the same data source) its
+    /// formula reads.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub references: Vec<String>,
+    /// `dataType`: `STRING`, `INTEGER`, `REAL`, `DATE`, `DATETIME`, `BOOLEAN`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_type: Option<String>,
 }
 
 /// A custom SQL table inside a workbook or published data source.
@@ -340,6 +387,9 @@ pub struct DatasourceSpec {
     /// Virtual connection tables it reads, by their LUID.
     #[serde(default)]
     pub virtual_table_luids: Vec<String>,
+    /// Its fields (`PublishedDatasource.fields`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldSpec>,
 }
 
 /// A virtual connection: a shared set of connections whose tables data sources read.
@@ -417,6 +467,10 @@ pub struct WorkbookSpec {
     /// `usage.hits_total`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub views: Vec<ViewSpec>,
+    /// The fields of its own embedded data source (those of the published data sources
+    /// it uses are theirs).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldSpec>,
 }
 
 /// A Tableau Collection: a curated list of content from any project (REST API 3.28+).
@@ -519,6 +573,7 @@ impl SiteSpec {
             for sql in &ds.custom_sql {
                 check_tables(&owner, &sql.table_ids)?;
             }
+            self.check_fields(&owner, &ds.fields).map_err(problem)?;
         }
         for wb in &self.workbooks {
             let owner = format!("workbook '{}'", wb.name);
@@ -538,6 +593,7 @@ impl SiteSpec {
             for sql in &wb.custom_sql {
                 check_tables(&owner, &sql.table_ids)?;
             }
+            self.check_fields(&owner, &wb.fields).map_err(problem)?;
             if let Some(luid) = wb
                 .datasource_luids
                 .iter()
@@ -568,6 +624,40 @@ impl SiteSpec {
                     "workbook luid '{}' appears twice",
                     wb.luid
                 )));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl SiteSpec {
+    /// Checks that each column field reads a column its table lists, and that each
+    /// calculated field reads fields of the same data source.
+    fn check_fields(&self, owner: &str, fields: &[FieldSpec]) -> Result<(), String> {
+        let names: HashSet<&str> = fields.iter().map(|f| f.name.as_str()).collect();
+        for field in fields {
+            let what = format!("{owner}'s field '{}'", field.name);
+            if field.formula.is_some() {
+                if let Some(unknown) = field
+                    .references
+                    .iter()
+                    .find(|r| !names.contains(r.as_str()))
+                {
+                    return Err(format!("{what} reads unknown field '{unknown}'"));
+                }
+                continue;
+            }
+            let Some(table_id) = &field.table_id else {
+                return Err(format!("{what} has neither a table_id nor a formula"));
+            };
+            let Some(table) = self.table(table_id) else {
+                return Err(format!("{what} reads unknown table id '{table_id}'"));
+            };
+            let column = field.column.as_deref().unwrap_or(&field.name);
+            if !table.columns.iter().any(|c| c.name == column) {
+                return Err(format!(
+                    "{what} reads column '{column}', which table '{table_id}' does not list"
+                ));
             }
         }
         Ok(())

@@ -89,6 +89,7 @@ struct FaultState {
     rate_exceeded_left: u32,
     timeout_above_first: Option<usize>,
     backfill_running: bool,
+    field_lineage_unavailable: bool,
 }
 
 /// Shared, runtime-changeable fault switches. Get it from [`crate::Simulator::faults`].
@@ -123,6 +124,7 @@ impl Faults {
                 rate_exceeded_left: 0,
                 timeout_above_first: None,
                 backfill_running: false,
+                field_lineage_unavailable: false,
             }),
             default_node_limit: node_limit,
         }
@@ -211,6 +213,13 @@ impl Faults {
         self.lock().backfill_running = running;
     }
 
+    /// Answers every query that asks for field lineage (`upstreamColumns`) with the
+    /// validation error of a server whose schema lacks it, as older Tableau Servers do;
+    /// other queries are answered as usual.
+    pub fn set_field_lineage_unavailable(&self, unavailable: bool) {
+        self.lock().field_lineage_unavailable = unavailable;
+    }
+
     /// Turns every fault off and restores the configured node limit.
     pub fn clear(&self) {
         let mut state = self.lock();
@@ -228,6 +237,7 @@ impl Faults {
             rate_exceeded_left: 0,
             timeout_above_first: None,
             backfill_running: false,
+            field_lineage_unavailable: false,
         };
     }
 
@@ -290,6 +300,10 @@ impl Faults {
 
     pub(crate) fn backfill_running(&self) -> bool {
         self.lock().backfill_running
+    }
+
+    pub(crate) fn field_lineage_unavailable(&self) -> bool {
+        self.lock().field_lineage_unavailable
     }
 
     pub(crate) fn timeout_above_first(&self) -> Option<usize> {

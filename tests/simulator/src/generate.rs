@@ -3,8 +3,8 @@
 use std::time::{Duration, UNIX_EPOCH};
 
 use crate::data::{
-    CustomSqlSpec, DatasourceSpec, PatSpec, ProjectSpec, ServerSpec, SiteData, SiteSpec, TableSpec,
-    UsageSpec, UserSpec, WorkbookSpec,
+    ColumnSpec, CustomSqlSpec, DatasourceSpec, FieldSpec, PatSpec, ProjectSpec, ServerSpec,
+    SiteData, SiteSpec, TableSpec, UsageSpec, UserSpec, WorkbookSpec,
 };
 use crate::util::{derived_luid, iso8601};
 
@@ -42,6 +42,53 @@ const SUBJECTS: [&str; 8] = [
     "refunds",
     "events",
 ];
+
+/// The columns of every generated table (`remoteType` as Tableau reports Snowflake's).
+const COLUMNS: [(&str, &str); 5] = [
+    ("ID", "I8"),
+    ("CREATED_AT", "DBTIMESTAMP"),
+    ("AMOUNT", "R8"),
+    ("STATUS", "WSTR"),
+    ("REGION", "WSTR"),
+];
+
+fn generated_columns() -> Vec<ColumnSpec> {
+    COLUMNS
+        .iter()
+        .map(|(name, remote_type)| ColumnSpec {
+            name: name.to_string(),
+            remote_type: remote_type.to_string(),
+            obfuscated: false,
+        })
+        .collect()
+}
+
+/// A workbook's fields over its tables: three column fields per table and one
+/// calculated field over the first table's, drawn without the random stream so that
+/// adding fields changed no other part of a generated site.
+fn generated_fields(table_ids: &[String]) -> Vec<FieldSpec> {
+    let mut fields = Vec::new();
+    for (t, table_id) in table_ids.iter().enumerate() {
+        for (column, _) in &COLUMNS[..3] {
+            fields.push(FieldSpec {
+                name: format!("{column} ({t})"),
+                table_id: Some(table_id.clone()),
+                column: Some(column.to_string()),
+                ..FieldSpec::default()
+            });
+        }
+    }
+    if !table_ids.is_empty() {
+        fields.push(FieldSpec {
+            name: "Average amount".to_string(),
+            formula: Some("SUM([AMOUNT (0)]) / COUNTD([ID (0)])".to_string()),
+            references: vec!["AMOUNT (0)".to_string(), "ID (0)".to_string()],
+            data_type: Some("REAL".to_string()),
+            ..FieldSpec::default()
+        });
+    }
+    fields
+}
 
 /// The PAT a generated site accepts: name `bench-pat`, secret `bench-secret`, site `bench`.
 pub const GENERATED_PAT: (&str, &str) = ("bench-pat", "bench-secret");
@@ -106,6 +153,7 @@ pub fn generate_site(workbooks: usize, tables_per_workbook: usize, seed: u64) ->
                 is_embedded: false,
                 database_null: false,
                 obfuscated: false,
+                columns: generated_columns(),
             }
         })
         .collect();
@@ -138,6 +186,7 @@ pub fn generate_site(workbooks: usize, tables_per_workbook: usize, seed: u64) ->
             refresh_error: None,
             datasource_luids: Vec::new(),
             virtual_table_luids: Vec::new(),
+            fields: Vec::new(),
         })
         .collect();
 
@@ -161,17 +210,23 @@ pub fn generate_site(workbooks: usize, tables_per_workbook: usize, seed: u64) ->
             });
         }
         let created = start + Duration::from_secs(i as u64 * 3600);
+        // Drawn in the order the fields below were drawn before workbooks had fields, so
+        // that a seed still gives the same site.
+        let project_id = projects[rng.below(project_count)].id.clone();
+        let owner_id = users[rng.below(user_count)].id.clone();
+        let table_ids = pick_tables(&mut rng, tables_per_workbook);
         workbook_specs.push(WorkbookSpec {
             luid: key("workbook", i),
             id: None,
             name: format!("Workbook {i}"),
-            project_id: projects[rng.below(project_count)].id.clone(),
-            owner_id: users[rng.below(user_count)].id.clone(),
+            project_id,
+            owner_id,
             description: String::new(),
             vizportal_url_id: (10_000 + i).to_string(),
             created_at: iso8601(created),
             updated_at: iso8601(created + Duration::from_secs(86_400)),
-            table_ids: pick_tables(&mut rng, tables_per_workbook),
+            fields: generated_fields(&table_ids),
+            table_ids,
             embedded_extract: rng.chance(30),
             datasource_luids,
             custom_sql,

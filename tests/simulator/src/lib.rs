@@ -95,10 +95,10 @@ mod stats;
 mod util;
 
 pub use data::{
-    CustomSqlSpec, DatasourceSpec, PatSpec, ProjectSpec, QualityWarningSpec, ServerSpec, SiteData,
-    SiteSpec, TableSpec, TableauCollectionItemSpec, TableauCollectionSpec, UsageSpec,
-    UsageStatsAccess, UserSpec, ViewSpec, VirtualConnectionSpec, VirtualTableSpec, WorkbookSpec,
-    load_site_file,
+    ColumnSpec, CustomSqlSpec, DatasourceSpec, FieldSpec, PatSpec, ProjectSpec, QualityWarningSpec,
+    ServerSpec, SiteData, SiteSpec, TableSpec, TableauCollectionItemSpec, TableauCollectionSpec,
+    UsageSpec, UsageStatsAccess, UserSpec, ViewSpec, VirtualConnectionSpec, VirtualTableSpec,
+    WorkbookSpec, load_site_file,
 };
 pub use error::SimError;
 pub use faults::{Faults, HttpFailure};

@@ -4,7 +4,9 @@
 use std::collections::{BTreeMap, VecDeque};
 
 use autoexpose_domain::dag::Dag;
-use autoexpose_domain::{Exposure, Manifest, ManualExposure, Relation, RelationKind};
+use autoexpose_domain::{
+    Exposure, Manifest, ManualExposure, ReferencedColumn, Relation, RelationKind,
+};
 
 /// Kinds of node on the page, in column order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -315,6 +317,8 @@ fn auto_exposure_node(exposure: &Exposure, package: Option<&str>) -> Node {
         ("workbook", exposure.workbook_luid.clone()),
         ("usage", crate::usage_summary(exposure)),
         ("unmatched", exposure.unmatched_tables.join("\n")),
+        ("columns", columns_by_node(&exposure.referenced_columns)),
+        ("missing", columns_by_node(&exposure.missing_columns)),
     ];
     details.retain(|(_, value)| !value.is_empty());
     let search = format!("{title} {} {}", exposure.name, exposure.project).to_lowercase();
@@ -329,6 +333,22 @@ fn auto_exposure_node(exposure: &Exposure, package: Option<&str>) -> Node {
         extra: Vec::new(),
         feeds_exposure: true,
     }
+}
+
+/// One line per node: `model.shop.orders: order_id, amount` (columns sorted by node).
+fn columns_by_node(columns: &[ReferencedColumn]) -> String {
+    let mut lines: Vec<String> = Vec::new();
+    let mut node = "";
+    for column in columns {
+        if column.node != node {
+            node = &column.node;
+            lines.push(format!("{node}: {}", column.column_name));
+        } else if let Some(line) = lines.last_mut() {
+            line.push_str(", ");
+            line.push_str(&column.column_name);
+        }
+    }
+    lines.join("\n")
 }
 
 fn manual_exposure_node(exposure: &ManualExposure) -> Node {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use std::collections::BTreeMap;
 
-use autoexpose_domain::{Usage, Workbook, WorkbookUrls};
+use autoexpose_domain::{FieldColumn, Usage, Workbook, WorkbookUrls};
 use serde::{Deserialize, Serialize};
 
 use crate::records::{Integration, RefreshTarget, WarningAsset};
@@ -75,6 +75,17 @@ pub struct UsageReport {
     /// Why the counts are partial (e.g. only lifetime view counts), in words a Tableau
     /// admin can act on; `None` when they are complete.
     pub limitation: Option<String>,
+}
+
+/// The database columns the fields of some workbooks read (field lineage), by workbook
+/// LUID, as [`BiTool::workbook_columns`] fetched them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ColumnLineage {
+    /// By workbook LUID: the columns its fields read. A workbook the tool did not return
+    /// is absent.
+    pub columns: BTreeMap<String, Vec<FieldColumn>>,
+    /// Columns the tool hid from the token's user, over all the workbooks.
+    pub hidden: usize,
 }
 
 /// What went wrong talking to the BI tool, by kind, with the client's own error as the
@@ -146,6 +157,19 @@ pub trait BiTool: Send + Sync {
         let _ = (listing, budget);
         let workbooks = self.list_workbooks(integration, secret).await?;
         Ok(PartialListing::finished(workbooks, 1))
+    }
+
+    /// The columns the fields of each of these workbooks read, asked for after matching
+    /// and for the matched workbooks only, so its cost grows with them, not with the site.
+    /// A tool without field lineage has none to give, which this default says.
+    async fn workbook_columns(
+        &self,
+        integration: &Integration,
+        secret: &Secret,
+        workbook_luids: &[String],
+    ) -> Result<ColumnLineage, BiError> {
+        let _ = (integration, secret, workbook_luids);
+        Ok(ColumnLineage::default())
     }
 
     /// Resolves Tableau Collection LUIDs or names to LUIDs, in the order given.

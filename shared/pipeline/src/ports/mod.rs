@@ -16,7 +16,7 @@ mod sync_queue;
 
 pub use artifacts::{ArtifactError, ArtifactLocation, ArtifactReader, Artifacts};
 pub use bi::{
-    BiError, BiTool, JobState, ProjectNode, RefreshReply, ResolvedCollection,
+    BiError, BiTool, ColumnLineage, JobState, ProjectNode, RefreshReply, ResolvedCollection,
     TableauCollectionNode, TableauCollections, UsageReport, WarningChange, WarningReply,
     WarningText,
 };

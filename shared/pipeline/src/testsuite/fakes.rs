@@ -66,6 +66,7 @@ pub fn sample_exposure(luid: &str, name: &str) -> autoexpose_domain::Exposure {
         unmatched_tables: vec![],
         unparsed_custom_sql: vec![],
         referenced_columns: vec![],
+        missing_columns: vec![],
         usage: None,
         maturity: None,
         stale: false,

@@ -112,6 +112,16 @@ pub(crate) async fn handle(state: &Arc<AppState>, req: &Req) -> Response {
             );
         }
     };
+    if state.faults.field_lineage_unavailable() && request.query.contains("upstreamColumns") {
+        return json_response(
+            StatusCode::OK,
+            json!({"data": null, "errors": [{
+                "message": "Validation error of type FieldUndefined: Field 'upstreamColumns' in type 'ColumnField' is undefined",
+                "locations": [{"line": 1, "column": 1}],
+                "extensions": {"classification": "ValidationError"}
+            }]}),
+        );
+    }
     let Some(site) = state.site_by_id(&session.site_id) else {
         return unauthorized();
     };

@@ -15,6 +15,8 @@ use crate::data::{CustomSqlSpec, DatasourceSpec, TableSpec, WorkbookSpec};
 use crate::state::{Site, lock};
 use crate::util::{derived_luid, table_luid};
 
+mod fields;
+use fields::{ColumnObj, FieldObj, FieldOwner, columns_of_table, fields_of, proxy_fields_of};
 mod lineage;
 use lineage::{VirtualTableObj, datasources_of, virtual_tables_of};
 
@@ -434,6 +436,9 @@ impl TableObj {
     async fn is_certified(&self) -> bool {
         false
     }
+    async fn columns(&self) -> Vec<ColumnObj> {
+        columns_of_table(&self.site, self.index)
+    }
     async fn database(&self) -> Option<DatabaseObj> {
         let spec = self.spec();
         (!spec.database_null).then(|| DatabaseObj {
@@ -683,6 +688,9 @@ impl PublishedDatasourceObj {
     async fn upstream_datasources(&self) -> Vec<PublishedDatasourceObj> {
         datasources_of(&self.site, &self.spec().datasource_luids)
     }
+    async fn fields(&self) -> Vec<FieldObj> {
+        fields_of(&self.site, FieldOwner::Datasource(self.index))
+    }
     async fn upstream_virtual_connection_tables(&self) -> Vec<VirtualTableObj> {
         virtual_tables_of(&self.site, &self.spec().virtual_table_luids)
     }
@@ -785,6 +793,14 @@ impl EmbeddedDatasourceObj {
         WorkbookObj {
             site: self.site.clone(),
             index: self.workbook,
+        }
+    }
+    /// Its fields: the workbook's own, or one `DatasourceField` per field of the published
+    /// data source it stands for.
+    async fn fields(&self) -> Vec<FieldObj> {
+        match self.kind {
+            EmbeddedKind::Direct => fields_of(&self.site, FieldOwner::Workbook(self.workbook)),
+            EmbeddedKind::Proxy(d) => proxy_fields_of(&self.site, self.workbook, d),
         }
     }
 }

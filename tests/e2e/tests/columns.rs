@@ -1,0 +1,120 @@
+//! The columns each dashboard reads, through the stored pipeline on DynamoDB and S3 (moto)
+//! with the real Tableau client against the simulator: the snapshot and the exposures keep
+//! them, and the `catalog.json` beside the manifest in S3 decides what dbt lacks.
+
+use autoexpose_e2e::{CUSTOMER_360, FINANCE, MANIFEST_KEY, PROJECT, REVENUE, World, invoke_event};
+use serde_json::json;
+
+const CATALOG_KEY: &str = "dbt/shop/prod/catalog.json";
+
+/// The warehouse's columns of `orders` and `payments`: `DISCOUNT_CODE` is gone.
+fn catalog() -> Vec<u8> {
+    serde_json::to_vec(&json!({
+        "metadata": {"dbt_schema_version": "https://schemas.getdbt.com/dbt/catalog/v1.json"},
+        "nodes": {
+            "model.shop.orders": {"columns": {
+                "ORDER_ID": {"type": "NUMBER", "index": 1, "name": "ORDER_ID"},
+                "CUSTOMER_ID": {"type": "NUMBER", "index": 2, "name": "CUSTOMER_ID"},
+                "ORDER_DATE": {"type": "TIMESTAMP_NTZ", "index": 3, "name": "ORDER_DATE"},
+                "AMOUNT": {"type": "NUMBER(12,2)", "index": 4, "name": "AMOUNT"}}},
+            "model.shop.payments": {"columns": {
+                "PAYMENT_ID": {"type": "NUMBER", "index": 1, "name": "PAYMENT_ID"},
+                "AMOUNT": {"type": "NUMBER", "index": 2, "name": "AMOUNT"},
+                "PAYMENT_METHOD": {"type": "TEXT", "index": 3, "name": "PAYMENT_METHOD"}}}
+        },
+        "sources": {}
+    }))
+    .expect("catalog JSON")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sync_on_dynamodb_keeps_the_columns_each_dashboard_reads() {
+    let world = World::start().await;
+    world.add_integration("acme-prod", &[FINANCE]).await;
+    world.upload(CATALOG_KEY, catalog()).await;
+    let upload = world
+        .upload_manifest(MANIFEST_KEY, PROJECT, "2025-03-01T07:00:00Z", "inv-1")
+        .await;
+    manifest_uploaded::handler(world.s3_event(&[&upload]), &world.deps)
+        .await
+        .expect("manifest applied");
+    collections_updated::handler(
+        invoke_event(
+            json!({"integration_id": "acme-prod", "collections": ["Finance", "Marketing"]}),
+        ),
+        &world.deps,
+    )
+    .await
+    .expect("synced");
+
+    let exposures = world.exposures("acme-prod").await;
+    let revenue = &exposures
+        .iter()
+        .find(|s| s.exposure.workbook_luid == REVENUE)
+        .expect("revenue")
+        .exposure;
+    let read: Vec<String> = revenue
+        .referenced_columns
+        .iter()
+        .map(|c| format!("{}.{}", c.node, c.column_name))
+        .collect();
+    assert_eq!(
+        read,
+        [
+            "model.shop.customers.first_name",
+            "model.shop.orders.AMOUNT",
+            "model.shop.orders.CUSTOMER_ID",
+            "model.shop.orders.DISCOUNT_CODE",
+            "model.shop.orders.ORDER_DATE",
+            "model.shop.orders.ORDER_ID",
+            "model.shop.payments.AMOUNT",
+            "model.shop.payments.PAYMENT_METHOD",
+        ]
+    );
+    let missing: Vec<&str> = revenue
+        .missing_columns
+        .iter()
+        .map(|c| c.column_name.as_str())
+        .collect();
+    assert_eq!(missing, ["DISCOUNT_CODE"]);
+    let method = revenue
+        .referenced_columns
+        .iter()
+        .find(|c| c.column_name == "PAYMENT_METHOD")
+        .expect("payment method");
+    assert_eq!(method.data_type.as_deref(), Some("TEXT"));
+
+    // The snapshot in DynamoDB holds the columns: the next sync changes nothing.
+    let snapshot = world
+        .store()
+        .get_snapshot("acme-prod")
+        .await
+        .expect("read snapshot")
+        .expect("a snapshot");
+    let customer_360 = snapshot
+        .workbooks
+        .iter()
+        .find(|w| w.luid == CUSTOMER_360)
+        .expect("customer 360");
+    assert_eq!(customer_360.columns.len(), 6);
+    let runs_before = world.runs("acme-prod").await.len();
+    collections_updated::handler(
+        invoke_event(
+            json!({"integration_id": "acme-prod", "collections": ["Finance", "Marketing"]}),
+        ),
+        &world.deps,
+    )
+    .await
+    .expect("synced again");
+    let runs = world.runs("acme-prod").await;
+    assert_eq!(runs.len(), runs_before + 1);
+    let last = runs
+        .iter()
+        .max_by(|a, b| a.started_at.cmp(&b.started_at))
+        .expect("a run");
+    assert_eq!(
+        (last.added, last.changed, last.removed),
+        (0, 0, 0),
+        "{last:?}"
+    );
+}
