@@ -63,7 +63,7 @@ pub(crate) struct SyncArgs {
     #[arg(long)]
     include_unmatched: bool,
     /// Workbooks per Metadata API page (halved automatically on Tableau's node limit).
-    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    #[arg(long, default_value_t = autoexpose_tableau::DEFAULT_PAGE_SIZE, value_parser = clap::value_parser!(u32).range(1..=1000))]
     page_size: u32,
     #[command(flatten)]
     aliases: AliasArgs,

@@ -51,6 +51,8 @@ fn exposure() -> Exposure {
         ],
         missing_columns: vec![column("model.shop.orders", "DISCOUNT", None)],
         usage: None,
+        maturity: None,
+        stale: false,
     }
 }
 

@@ -29,6 +29,7 @@ fn exposure(name: &str, usage: Option<Usage>, maturity: Option<Maturity>, stale:
         unmatched_tables: vec![],
         unparsed_custom_sql: vec![],
         referenced_columns: vec![],
+        missing_columns: vec![],
         usage,
         maturity,
         stale,

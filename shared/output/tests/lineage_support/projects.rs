@@ -185,6 +185,7 @@ fn exposure(i: usize, depends_on: Vec<String>) -> Exposure {
         unmatched_tables: Vec::new(),
         unparsed_custom_sql: Vec::new(),
         referenced_columns: Vec::new(),
+        missing_columns: Vec::new(),
         usage: None,
         maturity: None,
         stale: false,

@@ -77,6 +77,9 @@ impl IntegrationStore for TimedStore {
     async fn list_integrations(&self, p: Option<&str>) -> Result<Vec<Integration>, StoreError> {
         self.clock.time(READ, self.inner.list_integrations(p)).await
     }
+    async fn delete_integration(&self, id: &str) -> Result<bool, StoreError> {
+        self.clock.time(WRITE, self.inner.delete_integration(id)).await
+    }
 }
 
 #[async_trait]
