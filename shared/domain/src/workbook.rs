@@ -179,6 +179,7 @@ struct StoredWorkbook {
     has_embedded_extracts: bool,
     #[serde(default)]
     usage: Option<Usage>,
+    #[serde(default)]
     columns: Vec<FieldColumn>,
 }
 
