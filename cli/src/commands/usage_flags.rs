@@ -6,10 +6,10 @@ use autoexpose_pipeline::{Integration, UsageWindow};
 /// How usage sets `maturity` and `stale` on the integration's exposures.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub(crate) struct UsageArgs {
-    /// Set dbt's `maturity` from Tableau usage (`true`/`false`; on by default): `high`
+    /// Set dbt's `maturity` from Tableau usage (`true`/`false`, `1`/`0`; on by default): `high`
     /// above `--maturity-high-hits` hits in the last month, `low` for a stale dashboard,
     /// `medium` between.
-    #[arg(long, value_name = "BOOL")]
+    #[arg(long, value_name = "BOOL", hide_possible_values = true, value_parser = clap::builder::BoolishValueParser::new())]
     pub(crate) maturity_from_usage: Option<bool>,
     /// More hits than this in the last month make an exposure's maturity `high`
     /// (default 100).

@@ -23,9 +23,9 @@ pub(crate) struct WarningArgs {
     #[arg(long, value_name = "URL")]
     pub(crate) warning_link: Option<String>,
     /// Where a workbook reads no published data source (only embedded ones), warn the
-    /// dbt tables it reads instead (`true`/`false`; off by default; needs the site's
+    /// dbt tables it reads instead (`true`/`false`, `1`/`0`; off by default; needs the site's
     /// tables catalogued, as with Tableau Catalog).
-    #[arg(long, value_name = "BOOL")]
+    #[arg(long, value_name = "BOOL", hide_possible_values = true, value_parser = clap::builder::BoolishValueParser::new())]
     pub(crate) table_warnings: Option<bool>,
 }
 

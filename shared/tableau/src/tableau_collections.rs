@@ -433,7 +433,11 @@ mod tests {
         .unwrap();
         let read = read_item(&item).unwrap();
         assert_eq!(
-            (read.luid.as_str(), read.name.as_str(), read.content_type.as_str()),
+            (
+                read.luid.as_str(),
+                read.name.as_str(),
+                read.content_type.as_str()
+            ),
             ("wb-1", "Revenue", "workbook")
         );
         let flat: Value = serde_json::from_str(
@@ -441,8 +445,8 @@ mod tests {
         )
         .unwrap();
         assert_eq!(read_item(&flat).unwrap().luid, "wb-2");
-        let bare: Value = serde_json::from_str(r#"{"items": [{"id": "wb-3", "contentType": "view"}]}"#)
-            .unwrap();
+        let bare: Value =
+            serde_json::from_str(r#"{"items": [{"id": "wb-3", "contentType": "view"}]}"#).unwrap();
         assert_eq!(listed(&bare, "items", "item").len(), 1);
     }
 

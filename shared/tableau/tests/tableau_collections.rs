@@ -42,9 +42,17 @@ async fn collections_in_the_newer_body_shape_with_items_the_token_user_cannot_se
     sim.edit_site("acme", |site| {
         site.collections_in_content_shape = true;
         // Sales Targets is in the Board pack but hidden from the token's user.
-        let board = site.tableau_collections.iter_mut().find(|c| c.id == BOARD_PACK);
+        let board = site
+            .tableau_collections
+            .iter_mut()
+            .find(|c| c.id == BOARD_PACK);
         let board = board.expect("the Board pack");
-        board.items.iter_mut().find(|i| i.luid == TARGETS).expect("Targets").hidden = true;
+        board
+            .items
+            .iter_mut()
+            .find(|i| i.luid == TARGETS)
+            .expect("Targets")
+            .hidden = true;
     })
     .unwrap();
     let (collections, items) = client(&sim, options(100))
@@ -55,8 +63,14 @@ async fn collections_in_the_newer_body_shape_with_items_the_token_user_cannot_se
         })
         .await
         .unwrap();
-    let board = collections.iter().find(|c| c.luid == BOARD_PACK).expect("listed by luid");
-    assert_eq!((board.item_count, board.visible_item_count), (Some(3), Some(2)));
+    let board = collections
+        .iter()
+        .find(|c| c.luid == BOARD_PACK)
+        .expect("listed by luid");
+    assert_eq!(
+        (board.item_count, board.visible_item_count),
+        (Some(3), Some(2))
+    );
     assert_eq!(board.hidden_item_count(), Some(1));
     let read: Vec<(&str, &str, &str)> = items
         .iter()
@@ -66,7 +80,11 @@ async fn collections_in_the_newer_body_shape_with_items_the_token_user_cannot_se
         read,
         [
             (CAMPAIGNS, "Campaign Performance", "workbook"),
-            ("f1f1f1f1-0001-4000-8000-0000000000f1", "Pipeline by region", "view"),
+            (
+                "f1f1f1f1-0001-4000-8000-0000000000f1",
+                "Pipeline by region",
+                "view"
+            ),
         ]
     );
 }

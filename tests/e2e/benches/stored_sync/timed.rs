@@ -78,7 +78,9 @@ impl IntegrationStore for TimedStore {
         self.clock.time(READ, self.inner.list_integrations(p)).await
     }
     async fn delete_integration(&self, id: &str) -> Result<bool, StoreError> {
-        self.clock.time(WRITE, self.inner.delete_integration(id)).await
+        self.clock
+            .time(WRITE, self.inner.delete_integration(id))
+            .await
     }
 }
 
