@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use autoexpose_domain::UpstreamTable;
 use serde::Deserialize;
 
-use crate::wire::TableauResponseError;
+use crate::wire::{TableauResponseError, flatten};
 
 /// One database column a workbook reads.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -159,13 +159,9 @@ struct Database {
 /// Published data sources nest; a response deeper than this is not followed further.
 const MAX_DATASOURCE_DEPTH: usize = 16;
 
-fn flat<T>(list: Option<Vec<Option<T>>>) -> impl Iterator<Item = T> {
-    list.into_iter().flatten().flatten()
-}
-
 impl WorkbookFields {
     fn collect(self, out: &mut Vec<FieldColumn>) {
-        for ds in flat(self.embedded_datasources).chain(flat(self.upstream_datasources)) {
+        for ds in flatten(self.embedded_datasources).chain(flatten(self.upstream_datasources)) {
             ds.collect(out, 0);
         }
     }
@@ -173,13 +169,13 @@ impl WorkbookFields {
 
 impl DatasourceFields {
     fn collect(self, out: &mut Vec<FieldColumn>, depth: usize) {
-        for field in flat(self.fields) {
-            for column in flat(field.upstream_columns) {
+        for field in flatten(self.fields) {
+            for column in flatten(field.upstream_columns) {
                 out.extend(column.into_field_column());
             }
         }
         if depth < MAX_DATASOURCE_DEPTH {
-            for ds in flat(self.upstream_datasources) {
+            for ds in flatten(self.upstream_datasources) {
                 ds.collect(out, depth + 1);
             }
         }

@@ -218,7 +218,8 @@ struct VirtualTableNode {
     upstream_tables: Option<Vec<Option<TableNode>>>,
 }
 
-fn flatten<T>(list: Option<Vec<Option<T>>>) -> impl Iterator<Item = T> {
+/// The present items of a GraphQL list that may itself be null and hold nulls.
+pub(crate) fn flatten<T>(list: Option<Vec<Option<T>>>) -> impl Iterator<Item = T> {
     list.into_iter().flatten().flatten()
 }
 

@@ -21,7 +21,7 @@ use serde_json::{Map, json};
 use super::{ConnectionResponse, PageParts, joined_result};
 use crate::client::Session;
 use crate::error::TableauError;
-use crate::wire::{GraphQlError, PageInfo, TableNode};
+use crate::wire::{GraphQlError, PageInfo, TableNode, flatten};
 
 /// Workbook LUIDs in one fields query's filter.
 pub const LUIDS_PER_FIELDS_QUERY: usize = 100;
@@ -183,10 +183,6 @@ impl ConnectionResponse for FieldsResponse {
             connection,
         }
     }
-}
-
-fn flatten<T>(list: Option<Vec<Option<T>>>) -> impl Iterator<Item = T> {
-    list.into_iter().flatten().flatten()
 }
 
 impl WorkbookFieldsNode {
