@@ -89,13 +89,20 @@ fn place(
     wanted: &str,
     catalog: Option<&Catalog>,
 ) -> (ReferencedColumn, bool) {
-    let documented = find(&relation.columns, wanted);
+    let documented = relation
+        .columns
+        .iter()
+        .find(|c| normalize_part(c.name) == wanted);
     let listed = catalog.and_then(|c| c.columns(&relation.unique_id));
     let in_catalog = listed.and_then(|columns| find(columns, wanted));
-    let spelling = documented.or(in_catalog).map(|c| c.name.clone());
+    let spelling = documented
+        .map(|c| c.name)
+        .or(in_catalog.map(|c| c.name.as_str()))
+        .map(str::to_string);
     let data_type = documented
-        .and_then(|c| c.data_type.clone())
-        .or_else(|| in_catalog.and_then(|c| c.data_type.clone()));
+        .and_then(|c| c.data_type)
+        .or_else(|| in_catalog.and_then(|c| c.data_type.as_deref()))
+        .map(str::to_string);
     // The catalog lists what the warehouse has, so where it lists the node it alone
     // decides: a documented column the warehouse lacks is missing too.
     let missing = match listed {
@@ -117,6 +124,7 @@ fn find<'c>(columns: &'c [DbtColumn], wanted: &str) -> Option<&'c DbtColumn> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::columns::DocumentedColumns;
     use crate::manifest::RelationKind;
     use crate::workbook::UpstreamTable;
 
@@ -131,13 +139,7 @@ mod tests {
             database: Some("analytics".into()),
             schema: "prod".into(),
             identifier: "orders".into(),
-            columns: columns
-                .iter()
-                .map(|(name, data_type)| DbtColumn {
-                    name: name.to_string(),
-                    data_type: data_type.map(str::to_string),
-                })
-                .collect(),
+            columns: DocumentedColumns::new(columns.iter().copied()),
         }
     }
 

@@ -70,3 +70,192 @@ pub struct Usage {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_views: Option<u64>,
 }
+
+/// The columns documented on one relation, packed into one allocation.
+///
+/// A large project documents millions of columns, one list per relation; as a
+/// `Vec<DbtColumn>` each column would cost two strings and about a hundred bytes, and the
+/// relation index of a 2 GB manifest would no longer fit a 512 MB Lambda. Packed, a column
+/// costs its two texts and two length bytes. Reads and writes (serde) as a list of
+/// [`DbtColumn`], in the order given.
+#[derive(Clone, Default, PartialEq, Eq, Hash)]
+pub struct DocumentedColumns {
+    /// Per column: the name's length (LEB128), the name, the type's length plus one, or 0
+    /// for none (LEB128), the type.
+    packed: Box<[u8]>,
+}
+
+/// One documented column, borrowed from [`DocumentedColumns`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DocumentedColumn<'a> {
+    /// The column name as dbt spells it.
+    pub name: &'a str,
+    /// Its declared type, where the YAML gives one.
+    pub data_type: Option<&'a str>,
+}
+
+impl DocumentedColumns {
+    /// Packs `columns`, in the order given.
+    pub fn new<'a>(columns: impl IntoIterator<Item = (&'a str, Option<&'a str>)>) -> Self {
+        let mut packed = Vec::new();
+        for (name, data_type) in columns {
+            push_length(&mut packed, name.len());
+            packed.extend_from_slice(name.as_bytes());
+            match data_type {
+                Some(t) => {
+                    push_length(&mut packed, t.len() + 1);
+                    packed.extend_from_slice(t.as_bytes());
+                }
+                None => push_length(&mut packed, 0),
+            }
+        }
+        DocumentedColumns {
+            packed: packed.into_boxed_slice(),
+        }
+    }
+
+    /// Whether no column is documented.
+    pub fn is_empty(&self) -> bool {
+        self.packed.is_empty()
+    }
+
+    /// The columns, in their order.
+    pub fn iter(&self) -> DocumentedIter<'_> {
+        DocumentedIter { rest: &self.packed }
+    }
+}
+
+impl<'a> IntoIterator for &'a DocumentedColumns {
+    type Item = DocumentedColumn<'a>;
+    type IntoIter = DocumentedIter<'a>;
+    fn into_iter(self) -> DocumentedIter<'a> {
+        self.iter()
+    }
+}
+
+impl FromIterator<DbtColumn> for DocumentedColumns {
+    fn from_iter<I: IntoIterator<Item = DbtColumn>>(columns: I) -> Self {
+        let columns: Vec<DbtColumn> = columns.into_iter().collect();
+        DocumentedColumns::new(
+            columns
+                .iter()
+                .map(|c| (c.name.as_str(), c.data_type.as_deref())),
+        )
+    }
+}
+
+impl std::fmt::Debug for DocumentedColumns {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl Serialize for DocumentedColumns {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter().map(|c| DbtColumn {
+            name: c.name.to_string(),
+            data_type: c.data_type.map(str::to_string),
+        }))
+    }
+}
+
+impl<'de> Deserialize<'de> for DocumentedColumns {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(Vec::<DbtColumn>::deserialize(deserializer)?
+            .into_iter()
+            .collect())
+    }
+}
+
+/// The columns of a [`DocumentedColumns`], in order.
+#[derive(Debug, Clone)]
+pub struct DocumentedIter<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Iterator for DocumentedIter<'a> {
+    type Item = DocumentedColumn<'a>;
+
+    fn next(&mut self) -> Option<DocumentedColumn<'a>> {
+        if self.rest.is_empty() {
+            return None;
+        }
+        let name_len = self.length();
+        let name = self.text(name_len)?;
+        let data_type = match self.length() {
+            0 => None,
+            n => Some(self.text(n - 1)?),
+        };
+        Some(DocumentedColumn { name, data_type })
+    }
+}
+
+impl<'a> DocumentedIter<'a> {
+    fn length(&mut self) -> usize {
+        let mut value = 0usize;
+        let mut shift = 0;
+        while let Some((&byte, rest)) = self.rest.split_first() {
+            self.rest = rest;
+            value |= usize::from(byte & 0x7f) << shift;
+            if byte & 0x80 == 0 {
+                break;
+            }
+            shift += 7;
+        }
+        value
+    }
+
+    fn text(&mut self, len: usize) -> Option<&'a str> {
+        let (bytes, rest) = self.rest.split_at_checked(len)?;
+        self.rest = rest;
+        // Written from `&str` by `DocumentedColumns::new`, cut at the same lengths.
+        std::str::from_utf8(bytes).ok()
+    }
+}
+
+fn push_length(packed: &mut Vec<u8>, mut len: usize) {
+    while len >= 0x80 {
+        packed.push((len as u8 & 0x7f) | 0x80);
+        len >>= 7;
+    }
+    packed.push(len as u8);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packed_columns_read_back_as_written_whatever_their_length() {
+        let long = "x".repeat(300);
+        let tricky = "名前\u{0}\u{80}";
+        let written = [
+            ("id", Some("integer")),
+            ("", None),
+            (long.as_str(), Some("")),
+            (tricky, Some(long.as_str())),
+        ];
+        let columns = DocumentedColumns::new(written);
+        let read: Vec<(&str, Option<&str>)> =
+            columns.iter().map(|c| (c.name, c.data_type)).collect();
+        assert_eq!(read, written);
+        assert!(!columns.is_empty());
+        assert!(DocumentedColumns::default().is_empty());
+    }
+
+    #[test]
+    fn packed_columns_serialize_as_the_list_of_columns() {
+        let columns = DocumentedColumns::new([("id", Some("integer")), ("name", None)]);
+        let json = serde_json::to_string(&columns).unwrap();
+        assert_eq!(
+            json,
+            r#"[{"name":"id","data_type":"integer"},{"name":"name"}]"#
+        );
+        let back: DocumentedColumns = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, columns);
+        assert_eq!(
+            format!("{columns:?}").matches("DocumentedColumn").count(),
+            2
+        );
+    }
+}

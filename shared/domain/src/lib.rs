@@ -69,7 +69,9 @@ pub mod usage_rules;
 mod workbook;
 
 pub use catalog::{Catalog, CatalogError};
-pub use columns::{DbtColumn, FieldColumn, ReferencedColumn, Usage};
+pub use columns::{
+    DbtColumn, DocumentedColumn, DocumentedColumns, FieldColumn, ReferencedColumn, Usage,
+};
 pub use error::ManifestError;
 pub use fqn::Fqn;
 pub use index::{Aliases, RelationIndex, TableMatch, table_fqn};

@@ -8,14 +8,13 @@
 //! the whole document is built (unless a writer asks for one, [`Manifest::with_tree`]).
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 use std::fmt;
 
 use md5::Digest;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::columns::DbtColumn;
+use crate::columns::DocumentedColumns;
 use crate::object::Object;
 
 use crate::dag::{Dag, IdLists, TestTargets, is_lineage_node, is_test};
@@ -88,8 +87,8 @@ pub struct Relation {
     /// The table or view name in the warehouse: a model's alias, a source's identifier.
     pub identifier: String,
     /// The columns documented for it in the project's YAML, in name order.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub columns: Vec<DbtColumn>,
+    #[serde(default, skip_serializing_if = "DocumentedColumns::is_empty")]
+    pub columns: DocumentedColumns,
 }
 
 impl Relation {
@@ -470,8 +469,8 @@ struct RawNode<'a> {
     version: Option<NodeVersion>,
     #[serde(default)]
     config: Option<RawConfig>,
-    #[serde(default)]
-    columns: Option<RawColumns>,
+    #[serde(borrow, default)]
+    columns: Option<RawColumns<'a>>,
 }
 
 #[derive(Deserialize)]
@@ -490,8 +489,8 @@ struct RawSource<'a> {
     package_name: Option<Cow<'a, str>>,
     #[serde(default)]
     config: Option<RawConfig>,
-    #[serde(default)]
-    columns: Option<RawColumns>,
+    #[serde(borrow, default)]
+    columns: Option<RawColumns<'a>>,
 }
 
 /// A model version: dbt writes a string or a number.
@@ -546,31 +545,59 @@ struct RawDependsOn {
     nodes: Vec<String>,
 }
 
-/// A node's `columns` block: `{key: {name, data_type, ...}}`.
-#[derive(Deserialize)]
-struct RawColumns(BTreeMap<String, Option<RawColumn>>);
+/// A node's `columns` block: `{key: {name, data_type, ...}}`, its texts borrowed from the
+/// manifest where they have no escapes.
+struct RawColumns<'a>(Vec<(Cow<'a, str>, Option<RawColumn<'a>>)>);
 
 #[derive(Deserialize)]
-struct RawColumn {
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(default)]
-    data_type: Option<String>,
+struct RawColumn<'a> {
+    #[serde(borrow, default)]
+    name: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    data_type: Option<Cow<'a, str>>,
 }
 
-impl RawColumns {
-    fn into_columns(self) -> Vec<DbtColumn> {
-        self.0
+impl<'de: 'a, 'a> Deserialize<'de> for RawColumns<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Entries<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Entries<'a> {
+            type Value = RawColumns<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a map of columns")
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(
+                self,
+                mut map: M,
+            ) -> Result<RawColumns<'a>, M::Error> {
+                let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(0));
+                while let Some(Key(key)) = map.next_key()? {
+                    entries.push((key, map.next_value()?));
+                }
+                Ok(RawColumns(entries))
+            }
+        }
+        deserializer.deserialize_map(Entries(std::marker::PhantomData))
+    }
+}
+
+impl RawColumns<'_> {
+    /// The columns in key order; of a key written twice, the last (as a JSON object reads).
+    fn into_columns(self) -> DocumentedColumns {
+        let mut entries = self.0;
+        entries.reverse();
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        entries.dedup_by(|later, first| later.0 == first.0);
+        let columns: Vec<(Cow<'_, str>, Option<Cow<'_, str>>)> = entries
             .into_iter()
-            .map(|(key, column)| {
-                let (name, data_type) = match column {
-                    Some(c) => (c.name.filter(|n| !n.is_empty()).unwrap_or(key), c.data_type),
-                    None => (key, None),
-                };
-                let data_type = data_type.filter(|t| !t.trim().is_empty());
-                DbtColumn { name, data_type }
+            .map(|(key, column)| match column {
+                Some(c) => (
+                    c.name.filter(|n| !n.is_empty()).unwrap_or(key),
+                    c.data_type.filter(|t| !t.trim().is_empty()),
+                ),
+                None => (key, None),
             })
-            .collect()
+            .collect();
+        DocumentedColumns::new(columns.iter().map(|(n, t)| (n.as_ref(), t.as_deref())))
     }
 }
 

@@ -70,9 +70,40 @@ fn both_manifest_readers_keep_the_documented_columns() {
             .iter()
             .find(|r| r.unique_id == "model.shop.orders")
             .expect("orders");
-        let names: Vec<&str> = orders.columns.iter().map(|c| c.name.as_str()).collect();
-        assert_eq!(names, ["Status", "order_id"]);
-        assert_eq!(orders.columns[1].data_type.as_deref(), Some("integer"));
+        let columns: Vec<(&str, Option<&str>)> = orders
+            .columns
+            .iter()
+            .map(|c| (c.name, c.data_type))
+            .collect();
+        assert_eq!(columns, [("Status", None), ("order_id", Some("integer"))]);
+    }
+}
+
+#[test]
+fn documented_columns_keep_escaped_names_and_the_last_of_a_repeated_key() {
+    let manifest = r#"{
+      "metadata": {"dbt_schema_version": "https://schemas.getdbt.com/dbt/manifest/v12.json"},
+      "nodes": {"model.shop.orders": {"resource_type": "model", "name": "orders",
+        "schema": "prod", "package_name": "shop", "columns": {
+          "b": {"name": "b", "data_type": "int"},
+          "a\"q": {"name": "", "data_type": "  "},
+          "b": {"name": "B", "data_type": "bigint"},
+          "c": null
+        }}},
+      "sources": {}, "parent_map": {}
+    }"#;
+    let whole = Manifest::from_slice(manifest.as_bytes()).expect("reads");
+    let streamed = Manifest::from_reader(manifest.as_bytes()).expect("reads");
+    for manifest in [&whole, &streamed] {
+        let columns: Vec<(&str, Option<&str>)> = manifest.relations[0]
+            .columns
+            .iter()
+            .map(|c| (c.name, c.data_type))
+            .collect();
+        assert_eq!(
+            columns,
+            [("a\"q", None), ("B", Some("bigint")), ("c", None)]
+        );
     }
 }
 

@@ -14,7 +14,7 @@ fn relation(kind: RelationKind, package: &str, name: &str) -> Relation {
         database: Some("db".into()),
         schema: "s".into(),
         identifier: name.into(),
-        columns: vec![],
+        columns: Default::default(),
     }
 }
 
