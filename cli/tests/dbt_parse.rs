@@ -1,7 +1,7 @@
 //! Real dbt accepts the exposures YAML autoexpose writes, and resolves each exposure to
 //! exactly the nodes autoexpose matched; the manifest injection writes the same nodes dbt does.
 //!
-//! Needs the dbt virtualenvs of `infra/setup-dbt-venvs.sh` (dbt-core 1.9 and 1.11 with
+//! Needs the dbt virtualenvs of `infra/setup-dbt-venvs.sh` (dbt-core 1.9, 1.11 and 1.12 with
 //! dbt-duckdb); it fails, rather than skips, without them. `dbt parse` connects to nothing.
 //!
 //! Set `AUTOEXPOSE_WRITE_INJECT_FIXTURES=<dir>` to also write what dbt produced, trimmed,
@@ -52,6 +52,11 @@ impl Project {
         ));
         let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/dbt_project");
         copy_dir(&fixture, &dir);
+        // What `dbt deps` does with the local package of packages.yml.
+        copy_dir(
+            &fixture.join("local_packages/shop_utils"),
+            &dir.join("dbt_packages/shop_utils"),
+        );
         std::fs::write(
             dir.join("profiles.yml"),
             format!(
@@ -378,6 +383,11 @@ fn dbt_1_11_parses_the_yaml_with_meta_under_config() {
     dbt_accepts_the_generated_yaml("1.11", true);
 }
 
+#[test]
+fn dbt_1_12_parses_the_yaml_with_meta_under_config() {
+    dbt_accepts_the_generated_yaml("1.12", true);
+}
+
 /// Writes exposures whose workbooks carry Tableau usage (one busy, one nobody opened for
 /// three months) into the fixture and checks dbt reads their `maturity` and usage `meta`.
 fn dbt_reads_maturity_and_usage(version: &str, meta_in_config: bool) {
@@ -459,6 +469,11 @@ fn dbt_1_9_reads_maturity_and_usage_meta() {
 #[test]
 fn dbt_1_11_reads_maturity_and_usage_meta() {
     dbt_reads_maturity_and_usage("1.11", true);
+}
+
+#[test]
+fn dbt_1_12_reads_maturity_and_usage_meta() {
+    dbt_reads_maturity_and_usage("1.12", true);
 }
 
 // ---- The columns each dashboard reads, as dbt and Elementary read them ----
@@ -732,4 +747,9 @@ fn dbt_1_9_and_elementary_read_the_referenced_columns() {
 #[test]
 fn dbt_1_11_and_elementary_read_the_referenced_columns() {
     dbt_and_elementary_read_the_referenced_columns("1.11", true);
+}
+
+#[test]
+fn dbt_1_12_and_elementary_read_the_referenced_columns() {
+    dbt_and_elementary_read_the_referenced_columns("1.12", true);
 }
