@@ -96,8 +96,21 @@ pub struct DocumentedColumn<'a> {
 
 impl DocumentedColumns {
     /// Packs `columns`, in the order given.
-    pub fn new<'a>(columns: impl IntoIterator<Item = (&'a str, Option<&'a str>)>) -> Self {
-        let mut packed = Vec::new();
+    pub fn new<'a, I>(columns: I) -> Self
+    where
+        I: IntoIterator<Item = (&'a str, Option<&'a str>)>,
+        I::IntoIter: Clone,
+    {
+        let columns = columns.into_iter();
+        // Sized first, so that the one allocation is exact.
+        let size = columns
+            .clone()
+            .map(|(name, data_type)| {
+                let type_len = data_type.map_or(0, |t| t.len() + 1);
+                length_bytes(name.len()) + name.len() + length_bytes(type_len) + type_len
+            })
+            .sum();
+        let mut packed = Vec::with_capacity(size);
         for (name, data_type) in columns {
             push_length(&mut packed, name.len());
             packed.extend_from_slice(name.as_bytes());
@@ -213,6 +226,10 @@ impl<'a> DocumentedIter<'a> {
     }
 }
 
+fn length_bytes(len: usize) -> usize {
+    (usize::BITS - len.leading_zeros()).div_ceil(7).max(1) as usize
+}
+
 fn push_length(packed: &mut Vec<u8>, mut len: usize) {
     while len >= 0x80 {
         packed.push((len as u8 & 0x7f) | 0x80);
@@ -236,6 +253,12 @@ mod tests {
             (tricky, Some(long.as_str())),
         ];
         let columns = DocumentedColumns::new(written);
+        let sizes = [0, 1, 127, 128, 300, 16383, 16384];
+        for len in sizes {
+            let mut bytes = Vec::new();
+            push_length(&mut bytes, len);
+            assert_eq!(bytes.len(), length_bytes(len), "{len}");
+        }
         let read: Vec<(&str, Option<&str>)> =
             columns.iter().map(|c| (c.name, c.data_type)).collect();
         assert_eq!(read, written);

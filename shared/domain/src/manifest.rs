@@ -312,7 +312,7 @@ impl Manifest {
         // Sorted so that everything downstream is deterministic whatever the key order.
         relations.sort_by(|a, b| a.unique_id.cmp(&b.unique_id));
         // Manifests before v10 have no project_name, but project_id is the md5 of it.
-        let project_name = owned(metadata.project_name).or_else(|| {
+        let project_name = metadata.project_name.map(Cow::into_owned).or_else(|| {
             let id = metadata.project_id.as_deref()?;
             root_package_by_id(&relations, id)
         });
@@ -444,31 +444,31 @@ impl RawMetadata<'_> {
 }
 
 #[derive(Deserialize)]
-struct RawConfig {
+struct RawConfig<'a> {
     #[serde(default)]
     enabled: Option<bool>,
-    #[serde(default)]
-    materialized: Option<String>,
+    #[serde(borrow, default)]
+    materialized: Option<Key<'a>>,
 }
 
 #[derive(Deserialize)]
 struct RawNode<'a> {
     #[serde(borrow, default)]
-    resource_type: Option<Cow<'a, str>>,
+    resource_type: Option<Key<'a>>,
     #[serde(borrow, default)]
-    name: Option<Cow<'a, str>>,
+    name: Option<Key<'a>>,
     #[serde(borrow, default)]
-    alias: Option<Cow<'a, str>>,
+    alias: Option<Key<'a>>,
     #[serde(borrow, default)]
-    database: Option<Cow<'a, str>>,
+    database: Option<Key<'a>>,
     #[serde(borrow, default)]
-    schema: Option<Cow<'a, str>>,
+    schema: Option<Key<'a>>,
     #[serde(borrow, default)]
-    package_name: Option<Cow<'a, str>>,
+    package_name: Option<Key<'a>>,
     #[serde(default)]
     version: Option<NodeVersion>,
     #[serde(default)]
-    config: Option<RawConfig>,
+    config: Option<RawConfig<'a>>,
     #[serde(borrow, default)]
     columns: Option<RawColumns<'a>>,
 }
@@ -476,19 +476,19 @@ struct RawNode<'a> {
 #[derive(Deserialize)]
 struct RawSource<'a> {
     #[serde(borrow, default)]
-    source_name: Option<Cow<'a, str>>,
+    source_name: Option<Key<'a>>,
     #[serde(borrow, default)]
-    name: Option<Cow<'a, str>>,
+    name: Option<Key<'a>>,
     #[serde(borrow, default)]
-    identifier: Option<Cow<'a, str>>,
+    identifier: Option<Key<'a>>,
     #[serde(borrow, default)]
-    database: Option<Cow<'a, str>>,
+    database: Option<Key<'a>>,
     #[serde(borrow, default)]
-    schema: Option<Cow<'a, str>>,
+    schema: Option<Key<'a>>,
     #[serde(borrow, default)]
-    package_name: Option<Cow<'a, str>>,
+    package_name: Option<Key<'a>>,
     #[serde(default)]
-    config: Option<RawConfig>,
+    config: Option<RawConfig<'a>>,
     #[serde(borrow, default)]
     columns: Option<RawColumns<'a>>,
 }
@@ -515,9 +515,9 @@ impl NodeVersion {
 #[derive(Deserialize)]
 struct RawExposure<'a> {
     #[serde(borrow, default)]
-    name: Option<Cow<'a, str>>,
+    name: Option<Key<'a>>,
     #[serde(borrow, default, rename = "type")]
-    exposure_type: Option<Cow<'a, str>>,
+    exposure_type: Option<Key<'a>>,
     #[serde(default)]
     owner: Option<RawOwner>,
     #[serde(default)]
@@ -552,9 +552,9 @@ struct RawColumns<'a>(Vec<(Cow<'a, str>, Option<RawColumn<'a>>)>);
 #[derive(Deserialize)]
 struct RawColumn<'a> {
     #[serde(borrow, default)]
-    name: Option<Cow<'a, str>>,
+    name: Option<Key<'a>>,
     #[serde(borrow, default)]
-    data_type: Option<Cow<'a, str>>,
+    data_type: Option<Key<'a>>,
 }
 
 impl<'de: 'a, 'a> Deserialize<'de> for RawColumns<'a> {
@@ -587,26 +587,22 @@ impl RawColumns<'_> {
         entries.reverse();
         entries.sort_by(|a, b| a.0.cmp(&b.0));
         entries.dedup_by(|later, first| later.0 == first.0);
-        let columns: Vec<(Cow<'_, str>, Option<Cow<'_, str>>)> = entries
-            .into_iter()
-            .map(|(key, column)| match column {
-                Some(c) => (
-                    c.name.filter(|n| !n.is_empty()).unwrap_or(key),
-                    c.data_type.filter(|t| !t.trim().is_empty()),
-                ),
-                None => (key, None),
-            })
-            .collect();
-        DocumentedColumns::new(columns.iter().map(|(n, t)| (n.as_ref(), t.as_deref())))
+        DocumentedColumns::new(entries.iter().map(|(key, column)| match column {
+            Some(c) => (
+                c.name.as_deref().filter(|n| !n.is_empty()).unwrap_or(key),
+                c.data_type.as_deref().filter(|t| !t.trim().is_empty()),
+            ),
+            None => (key.as_ref(), None),
+        }))
     }
 }
 
-fn is_enabled(config: &Option<RawConfig>) -> bool {
+fn is_enabled(config: &Option<RawConfig<'_>>) -> bool {
     config.as_ref().and_then(|c| c.enabled).unwrap_or(true)
 }
 
-fn owned(value: Option<Cow<'_, str>>) -> Option<String> {
-    value.map(Cow::into_owned)
+fn owned(value: Option<Key<'_>>) -> Option<String> {
+    value.map(|text| text.0.into_owned())
 }
 
 impl RawNode<'_> {
@@ -625,7 +621,7 @@ impl RawNode<'_> {
         if kind == RelationKind::Model && materialized == Some("ephemeral") {
             return None;
         }
-        let name = self.name?.into_owned();
+        let name = self.name?.0.into_owned();
         let identifier = owned(self.alias).unwrap_or_else(|| name.clone());
         Some(Relation {
             unique_id: unique_id.to_string(),
@@ -635,7 +631,7 @@ impl RawNode<'_> {
             source_name: None,
             version: self.version.map(NodeVersion::into_text),
             database: owned(self.database).filter(|d| !d.is_empty()),
-            schema: self.schema?.into_owned(),
+            schema: self.schema?.0.into_owned(),
             identifier,
             columns: self
                 .columns
@@ -650,7 +646,7 @@ impl RawSource<'_> {
         if !is_enabled(&self.config) {
             return None;
         }
-        let name = self.name?.into_owned();
+        let name = self.name?.0.into_owned();
         let identifier = owned(self.identifier).unwrap_or_else(|| name.clone());
         Some(Relation {
             unique_id: unique_id.to_string(),
@@ -660,7 +656,7 @@ impl RawSource<'_> {
             source_name: owned(self.source_name),
             version: None,
             database: owned(self.database).filter(|d| !d.is_empty()),
-            schema: self.schema?.into_owned(),
+            schema: self.schema?.0.into_owned(),
             identifier,
             columns: self
                 .columns
@@ -753,11 +749,19 @@ entry_list!(
     "a map of dbt exposures by unique_id"
 );
 
-/// A key borrowed from the input when it holds no escapes, so that the keys of skipped
-/// entries are never allocated.
+/// A string borrowed from the input when it holds no escapes: the keys of skipped entries
+/// and the texts of every node are never allocated only to be dropped. (serde borrows a
+/// bare `Cow<str>` field but copies an `Option<Cow<str>>`; `Option<Key>` borrows.)
 #[derive(Deserialize)]
 #[serde(transparent)]
 struct Key<'a>(#[serde(borrow)] Cow<'a, str>);
+
+impl std::ops::Deref for Key<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
 
 /// `parent_map` read entry by entry: relations' entries become the [`Dag`], tests' entries
 /// the [`TestTargets`], and every other entry (exposures, metrics, ...) is skipped unread.
