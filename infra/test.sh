@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Runs every test of the project from a clean checkout: installs what the tests talk to
-# (moto, Tableau's own Python client, the SAM translator, cfn-lint, two dbt versions,
+# (moto, Tableau's own Python client, the SAM translator, cfn-lint, three dbt versions,
 # headless Chromium), runs the Rust test suite, then proves template.yaml. Tests start
 # their own servers (moto, the Tableau simulator) on loopback ports and stop them.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 bash infra/setup-venv.sh        # moto, tableauserverclient, aws-sam-translator, cfn-lint
-bash infra/setup-dbt-venvs.sh   # dbt-core 1.9 and 1.11 with dbt-duckdb, for the `dbt parse` proof
+bash infra/setup-dbt-venvs.sh   # dbt-core 1.9, 1.11 and 1.12 with dbt-duckdb, for the `dbt parse` proof
 bash infra/setup-chromium.sh    # Debian's chromium, for the lineage page test
 export PATH="$root/.venv/bin:$PATH"
 log=$(mktemp)
