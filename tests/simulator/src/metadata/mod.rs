@@ -5,6 +5,7 @@ mod schema;
 use std::sync::Arc;
 use std::time::SystemTime;
 
+use async_graphql::Value as ConstValue;
 use axum::http::{Method, StatusCode};
 use axum::response::Response;
 use serde_json::{Value, json};
@@ -129,19 +130,15 @@ pub(crate) async fn handle(state: &Arc<AppState>, req: &Req) -> Response {
         timeout_above_first: state.faults.timeout_above_first(),
         ..QueryNotes::default()
     });
-    let response = state
+    let mut response = state
         .schema
         .execute(request.data(site).data(notes.clone()))
         .await;
-    let mut body = serde_json::to_value(&response)
-        .unwrap_or_else(|e| json!({"data": null, "errors": [{"message": e.to_string()}]}));
     let mut extra = std::mem::take(&mut *crate::state::lock(&notes.errors));
     let limit = state.faults.node_limit();
-    if let Some(data) = body.get_mut("data")
-        && count_nodes(data) > limit
-    {
+    if count_nodes(&response.data) > limit {
         let mut budget = limit;
-        prune(data, &mut budget);
+        prune(&mut response.data, &mut budget);
         extra.push(json!({
             "message": format!("Showing partial results. The request exceeded the {limit} node limit. Use pagination, additional filtering, or both in the query to adjust results."),
             "extensions": {"severity": "WARNING", "code": "NODE_LIMIT_EXCEEDED", "properties": {"nodeLimit": limit}}
@@ -153,9 +150,17 @@ pub(crate) async fn handle(state: &Arc<AppState>, req: &Req) -> Response {
             "extensions": {"severity": "WARNING", "code": "BACKFILL_RUNNING"}
         }));
     }
-    if !extra.is_empty()
-        && let Some(object) = body.as_object_mut()
-    {
+    if extra.is_empty() {
+        // Straight from async-graphql's tree to text: a page is thousands of nodes, and a
+        // `serde_json::Value` of them on the way would cost as much again.
+        let body = serde_json::to_string(&response).unwrap_or_else(|e| {
+            json!({"data": null, "errors": [{"message": e.to_string()}]}).to_string()
+        });
+        return with_type(StatusCode::OK, "application/json;charset=utf-8", body);
+    }
+    let mut body = serde_json::to_value(&response)
+        .unwrap_or_else(|e| json!({"data": null, "errors": [{"message": e.to_string()}]}));
+    if let Some(object) = body.as_object_mut() {
         let errors = object
             .entry("errors")
             .or_insert_with(|| Value::Array(Vec::new()));
@@ -167,25 +172,25 @@ pub(crate) async fn handle(state: &Arc<AppState>, req: &Req) -> Response {
 }
 
 /// Every JSON object in the result counts as one node.
-fn count_nodes(value: &Value) -> usize {
+fn count_nodes(value: &ConstValue) -> usize {
     match value {
-        Value::Object(map) => 1 + map.values().map(count_nodes).sum::<usize>(),
-        Value::Array(items) => items.iter().map(count_nodes).sum(),
+        ConstValue::Object(map) => 1 + map.values().map(count_nodes).sum::<usize>(),
+        ConstValue::List(items) => items.iter().map(count_nodes).sum(),
         _ => 0,
     }
 }
 
 /// Cuts lists short once `budget` nodes have been spent; single objects stay (they are
 /// required by the schema), so the result is close to, not exactly at, the limit.
-fn prune(value: &mut Value, budget: &mut usize) {
+fn prune(value: &mut ConstValue, budget: &mut usize) {
     match value {
-        Value::Object(map) => {
+        ConstValue::Object(map) => {
             *budget = budget.saturating_sub(1);
             for child in map.values_mut() {
                 prune(child, budget);
             }
         }
-        Value::Array(items) => {
+        ConstValue::List(items) => {
             let mut keep = 0;
             for item in items.iter_mut() {
                 if *budget == 0 {
@@ -206,10 +211,14 @@ mod tests {
 
     #[test]
     fn pruning_truncates_lists_once_the_budget_is_spent() {
-        let mut data = json!({"c": {"nodes": [{"a": 1}, {"a": 2}, {"a": 3}, {"a": 4}]}});
+        let mut data = ConstValue::from_json(
+            json!({"c": {"nodes": [{"a": 1}, {"a": 2}, {"a": 3}, {"a": 4}]}}),
+        )
+        .expect("a value");
         assert_eq!(count_nodes(&data), 6);
         let mut budget = 4;
         prune(&mut data, &mut budget);
+        let data = data.into_json().expect("JSON");
         assert_eq!(data["c"]["nodes"].as_array().map(Vec::len), Some(2));
     }
 }
