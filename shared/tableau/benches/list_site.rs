@@ -5,7 +5,12 @@
 //! about a millisecond of CPU (`cargo bench -p tableau-sim --bench metadata_pages`), so
 //! the gap between wall and floor is the client's own.
 //!
-//! `cargo bench -p autoexpose-tableau --bench list_site [-- WORKBOOKS] [-- --sweep]`
+//! Then, at the same latencies, what a sync asks on top of the listing: the field lineage
+//! (the columns each dashboard reads) of the matched workbooks only, 2,000 of the 10,000,
+//! and the usage of every workbook listed, by the usage-stats batch method and, on a site
+//! without it, by the views' view counts.
+//!
+//! `cargo bench -p autoexpose-tableau --bench list_site [-- WORKBOOKS [MATCHED]] [-- --sweep]`
 //!
 //! Without `--sweep`: the default options at 20 ms (a server nearby) and at 200 ms (Tableau
 //! Cloud across an ocean). With `--sweep`: page sizes and requests in flight at 200 ms,
@@ -14,8 +19,11 @@
 
 use std::time::{Duration, Instant};
 
-use autoexpose_tableau::{ClientOptions, ConnectionSettings, TableauClient, TokenSecret};
-use tableau_sim::{GENERATED_PAT, Simulator, generate_site};
+use autoexpose_tableau::{
+    ClientOptions, ConnectionSettings, FIELDS_PAGE_SIZE, LUIDS_PER_FIELDS_QUERY, TableauClient,
+    TokenSecret,
+};
+use tableau_sim::{GENERATED_PAT, Simulator, UsageStatsAccess, generate_site};
 
 const TABLES_PER_WORKBOOK: usize = 10;
 
@@ -74,10 +82,8 @@ fn cpu_time() -> Duration {
     Duration::from_secs_f64((ticks(11) + ticks(12)) / 100.0)
 }
 
-async fn list_once(sim: &Simulator, roots: &[String], case: Case) -> Measured {
-    sim.faults().set_latency(case.latency);
-    sim.reset_stats();
-    let client = TableauClient::new(
+fn client(sim: &Simulator, case: &Case) -> TableauClient {
+    TableauClient::new(
         ConnectionSettings {
             server_url: sim.base_url(),
             site: "bench".into(),
@@ -90,7 +96,13 @@ async fn list_once(sim: &Simulator, roots: &[String], case: Case) -> Measured {
             ..ClientOptions::default()
         },
     )
-    .expect("the client builds");
+    .expect("the client builds")
+}
+
+async fn list_once(sim: &Simulator, roots: &[String], case: Case) -> Measured {
+    sim.faults().set_latency(case.latency);
+    sim.reset_stats();
+    let client = client(sim, &case);
     let cpu_before = cpu_time();
     let started = Instant::now();
     let listing = client
@@ -110,9 +122,63 @@ async fn list_once(sim: &Simulator, roots: &[String], case: Case) -> Measured {
     }
 }
 
+/// What a sync asks after the listing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Extra {
+    /// The field lineage of the matched workbooks.
+    Columns,
+    /// The usage of every workbook, by the usage-stats batch method.
+    UsageStats,
+    /// The same on a site without it: the views' view counts.
+    ViewCounts,
+}
+
+/// Fetches one [`Extra`] for `luids` in one session and measures it like a listing.
+async fn extra_once(sim: &Simulator, case: Case, extra: Extra, luids: &[String]) -> Measured {
+    sim.faults().set_latency(case.latency);
+    let access = match extra {
+        Extra::ViewCounts => UsageStatsAccess::Absent,
+        Extra::Columns | Extra::UsageStats => UsageStatsAccess::default(),
+    };
+    sim.edit_site("bench", |s| s.usage_stats = access)
+        .expect("edit site");
+    sim.reset_stats();
+    let client = client(sim, &case);
+    let cpu_before = cpu_time();
+    let started = Instant::now();
+    let workbooks = match extra {
+        Extra::Columns => {
+            let read = client
+                .with_session(async |session| session.workbook_columns(luids).await)
+                .await
+                .expect("the fields query succeeds");
+            read.columns.len()
+        }
+        Extra::UsageStats | Extra::ViewCounts => {
+            let usage = client
+                .with_session(async |session| session.workbook_usage(luids).await)
+                .await
+                .expect("usage reads");
+            usage.by_workbook.len()
+        }
+    };
+    let wall = started.elapsed();
+    let stats = sim.stats();
+    Measured {
+        wall,
+        cpu: cpu_time().saturating_sub(cpu_before),
+        requests: stats.requests,
+        metadata_queries: stats.metadata_queries,
+        bytes: stats.bytes_sent + stats.bytes_received,
+        max_in_flight: stats.max_in_flight,
+        workbooks,
+    }
+}
+
 fn print_header() {
     println!(
-        "{:>7} {:>5} {:>9} {:>8} {:>8} {:>8} {:>10} {:>8} {:>8} {:>10} {:>8}",
+        "{:<22} {:>7} {:>5} {:>9} {:>8} {:>8} {:>8} {:>10} {:>8} {:>8} {:>10} {:>8}",
+        "",
         "latency",
         "page",
         "in flight",
@@ -127,10 +193,10 @@ fn print_header() {
     );
 }
 
-fn print_row(case: &Case, m: &Measured) {
+fn print_row(label: &str, case: &Case, m: &Measured) {
     let floor = m.floor(case);
     println!(
-        "{:>5}ms {:>5} {:>9} {:>8} {:>8} {:>8.1} {:>10} {:>8.2} {:>8.2} {:>10.2} {:>8.2}",
+        "{label:<22} {:>5}ms {:>5} {:>9} {:>8} {:>8} {:>8.1} {:>10} {:>8.2} {:>8.2} {:>10.2} {:>8.2}",
         case.latency.as_millis(),
         case.page_size,
         case.max_in_flight,
@@ -175,6 +241,11 @@ async fn main() {
         .iter()
         .find_map(|a| a.parse::<usize>().ok())
         .unwrap_or(10_000);
+    let matched = args
+        .iter()
+        .filter_map(|a| a.parse::<usize>().ok())
+        .nth(1)
+        .unwrap_or(workbooks / 5);
     let sweep = args.iter().any(|a| a == "--sweep");
 
     let site = generate_site(workbooks, TABLES_PER_WORKBOOK, 42);
@@ -184,6 +255,14 @@ async fn main() {
         .filter(|p| p.parent_id.is_none())
         .map(|p| p.id.clone())
         .collect();
+    let every: Vec<String> = site.sites[0]
+        .workbooks
+        .iter()
+        .map(|w| w.luid.clone())
+        .collect();
+    // Spread over the site, as matches are.
+    let step = (workbooks / matched.max(1)).max(1);
+    let matched_luids: Vec<String> = every.iter().step_by(step).take(matched).cloned().collect();
     let sim = Simulator::start(site).await.expect("the simulator starts");
 
     println!(
@@ -191,14 +270,35 @@ async fn main() {
          floor = requests x latency / in flight"
     );
     print_header();
-    for case in cases(sweep) {
-        let measured = list_once(&sim, &roots, case).await;
-        print_row(&case, &measured);
-        assert_eq!(measured.workbooks, workbooks, "every workbook listed");
+    let check = |case: &Case, measured: &Measured, expected: usize| {
+        assert_eq!(measured.workbooks, expected, "every workbook read");
         assert!(
             measured.max_in_flight <= case.max_in_flight as u64,
             "more requests in flight than allowed"
         );
+    };
+    for case in cases(sweep) {
+        let measured = list_once(&sim, &roots, case).await;
+        print_row("listing", &case, &measured);
+        check(&case, &measured, workbooks);
+    }
+    if !sweep {
+        println!(
+            "a sync's extra cost: columns of the {} matched workbooks ({LUIDS_PER_FIELDS_QUERY} LUIDs a query, pages of {FIELDS_PAGE_SIZE}), usage of all {workbooks}",
+            matched_luids.len()
+        );
+        print_header();
+        for case in cases(false) {
+            for (label, extra, luids) in [
+                ("+ columns, matched", Extra::Columns, &matched_luids),
+                ("+ usage-stats, all", Extra::UsageStats, &every),
+                ("  (or view counts, all)", Extra::ViewCounts, &every),
+            ] {
+                let measured = extra_once(&sim, case, extra, luids).await;
+                print_row(label, &case, &measured);
+                check(&case, &measured, luids.len());
+            }
+        }
     }
     println!("peak memory: {} (VmHWM, simulator included)", peak_memory());
     sim.shutdown().await;
