@@ -16,33 +16,32 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 python=${PYTHON:-python3}
 
-setup() {
-  local minor=$1
-  shift
-  local venv="$root/.venv-dbt/$minor"
-  local stamp="$venv/.requirements"
-  local want="$*"
-  if [ -x "$venv/bin/dbt" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
-    return 0
+# Makes the venv $1 anew, empty, unless its stamp already says $2; false when it is current.
+make_venv() {
+  local venv=$1 want=$2
+  if [ -x "$venv/bin/dbt" ] && [ -f "$venv/.requirements" ] && [ "$(cat "$venv/.requirements")" = "$want" ]; then
+    return 1
   fi
   echo "setting up $venv ($want)..." >&2
   rm -rf "$venv"
   "$python" -m venv "$venv"
+}
+
+setup() {
+  local minor=$1
+  shift
+  local venv="$root/.venv-dbt/$minor"
+  local want="$*"
+  make_venv "$venv" "$want" || return 0
   "$venv/bin/pip" install --quiet --disable-pip-version-check "$@"
-  echo "$want" > "$stamp"
+  echo "$want" > "$venv/.requirements"
 }
 
 setup_without_experimental_parser() {
   local minor=$1 core=$2 duckdb=$3
   local venv="$root/.venv-dbt/$minor"
-  local stamp="$venv/.requirements"
   local want="$core $duckdb (no dbt-core-experimental-parser)"
-  if [ -x "$venv/bin/dbt" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
-    return 0
-  fi
-  echo "setting up $venv ($want)..." >&2
-  rm -rf "$venv"
-  "$python" -m venv "$venv"
+  make_venv "$venv" "$want" || return 0
   local pip=("$venv/bin/pip" --disable-pip-version-check)
   local wheels
   wheels=$(mktemp -d)
@@ -67,7 +66,7 @@ PY
   "${pip[@]}" install --quiet --no-deps "$wheels"/*.whl
   rm -rf "$wheels"
   "$venv/bin/dbt" --version >/dev/null
-  echo "$want" > "$stamp"
+  echo "$want" > "$venv/.requirements"
 }
 
 setup 1.9 "dbt-core~=1.9.0" "dbt-duckdb~=1.9.0"

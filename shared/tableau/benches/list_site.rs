@@ -99,6 +99,21 @@ fn client(sim: &Simulator, case: &Case) -> TableauClient {
     .expect("the client builds")
 }
 
+/// What the simulator counted since its last reset, and the time since `started`.
+fn measured(sim: &Simulator, started: Instant, cpu_before: Duration, workbooks: usize) -> Measured {
+    let wall = started.elapsed();
+    let stats = sim.stats();
+    Measured {
+        wall,
+        cpu: cpu_time().saturating_sub(cpu_before),
+        requests: stats.requests,
+        metadata_queries: stats.metadata_queries,
+        bytes: stats.bytes_sent + stats.bytes_received,
+        max_in_flight: stats.max_in_flight,
+        workbooks,
+    }
+}
+
 async fn list_once(sim: &Simulator, roots: &[String], case: Case) -> Measured {
     sim.faults().set_latency(case.latency);
     sim.reset_stats();
@@ -109,17 +124,7 @@ async fn list_once(sim: &Simulator, roots: &[String], case: Case) -> Measured {
         .list_collections(roots, |_| {})
         .await
         .expect("the listing succeeds");
-    let wall = started.elapsed();
-    let stats = sim.stats();
-    Measured {
-        wall,
-        cpu: cpu_time().saturating_sub(cpu_before),
-        requests: stats.requests,
-        metadata_queries: stats.metadata_queries,
-        bytes: stats.bytes_sent + stats.bytes_received,
-        max_in_flight: stats.max_in_flight,
-        workbooks: listing.workbooks.workbooks.len(),
-    }
+    measured(sim, started, cpu_before, listing.workbooks.workbooks.len())
 }
 
 /// What a sync asks after the listing.
@@ -162,17 +167,7 @@ async fn extra_once(sim: &Simulator, case: Case, extra: Extra, luids: &[String])
             usage.by_workbook.len()
         }
     };
-    let wall = started.elapsed();
-    let stats = sim.stats();
-    Measured {
-        wall,
-        cpu: cpu_time().saturating_sub(cpu_before),
-        requests: stats.requests,
-        metadata_queries: stats.metadata_queries,
-        bytes: stats.bytes_sent + stats.bytes_received,
-        max_in_flight: stats.max_in_flight,
-        workbooks,
-    }
+    measured(sim, started, cpu_before, workbooks)
 }
 
 fn print_header() {
