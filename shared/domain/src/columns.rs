@@ -78,19 +78,21 @@ pub struct Usage {
 /// relation index of a 2 GB manifest would no longer fit a 512 MB Lambda. Packed, a column
 /// costs its two texts and two length bytes. Reads and writes (serde) as a list of
 /// [`DbtColumn`], in the order given.
-#[derive(Clone, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct DocumentedColumns {
     /// Per column: the name's length (LEB128), the name, the type's length plus one, or 0
     /// for none (LEB128), the type.
     packed: Box<[u8]>,
 }
 
-/// One documented column, borrowed from [`DocumentedColumns`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// One documented column, borrowed from [`DocumentedColumns`]; it serializes as a
+/// [`DbtColumn`] does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct DocumentedColumn<'a> {
     /// The column name as dbt spells it.
     pub name: &'a str,
     /// Its declared type, where the YAML gives one.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data_type: Option<&'a str>,
 }
 
@@ -146,17 +148,6 @@ impl<'a> IntoIterator for &'a DocumentedColumns {
     }
 }
 
-impl FromIterator<DbtColumn> for DocumentedColumns {
-    fn from_iter<I: IntoIterator<Item = DbtColumn>>(columns: I) -> Self {
-        let columns: Vec<DbtColumn> = columns.into_iter().collect();
-        DocumentedColumns::new(
-            columns
-                .iter()
-                .map(|c| (c.name.as_str(), c.data_type.as_deref())),
-        )
-    }
-}
-
 impl std::fmt::Debug for DocumentedColumns {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_list().entries(self.iter()).finish()
@@ -165,18 +156,18 @@ impl std::fmt::Debug for DocumentedColumns {
 
 impl Serialize for DocumentedColumns {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.iter().map(|c| DbtColumn {
-            name: c.name.to_string(),
-            data_type: c.data_type.map(str::to_string),
-        }))
+        serializer.collect_seq(self.iter())
     }
 }
 
 impl<'de> Deserialize<'de> for DocumentedColumns {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Ok(Vec::<DbtColumn>::deserialize(deserializer)?
-            .into_iter()
-            .collect())
+        let columns = Vec::<DbtColumn>::deserialize(deserializer)?;
+        Ok(DocumentedColumns::new(
+            columns
+                .iter()
+                .map(|c| (c.name.as_str(), c.data_type.as_deref())),
+        ))
     }
 }
 
