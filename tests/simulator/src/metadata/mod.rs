@@ -153,13 +153,10 @@ pub(crate) async fn handle(state: &Arc<AppState>, req: &Req) -> Response {
     if extra.is_empty() {
         // Straight from async-graphql's tree to text: a page is thousands of nodes, and a
         // `serde_json::Value` of them on the way would cost as much again.
-        let body = serde_json::to_string(&response).unwrap_or_else(|e| {
-            json!({"data": null, "errors": [{"message": e.to_string()}]}).to_string()
-        });
+        let body = serde_json::to_string(&response).unwrap_or_else(|e| unwritable(&e).to_string());
         return with_type(StatusCode::OK, "application/json;charset=utf-8", body);
     }
-    let mut body = serde_json::to_value(&response)
-        .unwrap_or_else(|e| json!({"data": null, "errors": [{"message": e.to_string()}]}));
+    let mut body = serde_json::to_value(&response).unwrap_or_else(|e| unwritable(&e));
     if let Some(object) = body.as_object_mut() {
         let errors = object
             .entry("errors")
@@ -169,6 +166,11 @@ pub(crate) async fn handle(state: &Arc<AppState>, req: &Req) -> Response {
         }
     }
     json_response(StatusCode::OK, body)
+}
+
+/// The answer when a result cannot be written as JSON.
+fn unwritable(error: &serde_json::Error) -> Value {
+    json!({"data": null, "errors": [{"message": error.to_string()}]})
 }
 
 /// Every JSON object in the result counts as one node.
