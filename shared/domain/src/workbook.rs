@@ -141,6 +141,10 @@ pub struct Workbook {
     /// that matched a dbt node; empty where not fetched.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub columns: Vec<FieldColumn>,
+    /// Whether `columns` is what the BI tool's field lineage gave, possibly nothing, as
+    /// against never asked: a workbook that only a later manifest matched was not.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub columns_fetched: bool,
 }
 
 /// A workbook as stored in snapshots, of this version or an earlier one. Snapshots
@@ -181,6 +185,8 @@ struct StoredWorkbook {
     usage: Option<Usage>,
     #[serde(default)]
     columns: Vec<FieldColumn>,
+    #[serde(default)]
+    columns_fetched: bool,
 }
 
 impl From<StoredWorkbook> for Workbook {
@@ -204,6 +210,8 @@ impl From<StoredWorkbook> for Workbook {
             datasources: stored.datasources,
             has_embedded_extracts: stored.has_embedded_extracts,
             usage: stored.usage,
+            // Snapshots written before the flag have columns only where they were fetched.
+            columns_fetched: stored.columns_fetched || !stored.columns.is_empty(),
             columns: stored.columns,
         }
     }
@@ -256,5 +264,24 @@ mod tests {
         assert!(json.contains(r#""url_id":"42""#), "{json}");
         assert!(!json.contains("vizportal"), "{json}");
         assert_eq!(read(&json), workbook);
+    }
+
+    #[test]
+    fn whether_columns_were_fetched_survives_a_round_trip() {
+        let fetched_empty = Workbook {
+            luid: "wb-1".into(),
+            name: "Revenue".into(),
+            columns_fetched: true,
+            ..Workbook::default()
+        };
+        let json = serde_json::to_string(&fetched_empty).expect("encodes");
+        assert!(read(&json).columns_fetched, "{json}");
+        let never = read(r#"{"luid":"wb-1","name":"Revenue"}"#);
+        assert!(!never.columns_fetched);
+        // A snapshot from before the flag fetched exactly the columns it has.
+        let earlier = read(
+            r#"{"luid":"wb-1","name":"Revenue","columns":[{"table":{"name":"orders"},"name":"amount"}]}"#,
+        );
+        assert!(earlier.columns_fetched);
     }
 }

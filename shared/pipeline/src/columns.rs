@@ -6,14 +6,14 @@
 //! fails a sync: the run records why, and each workbook keeps the columns of the last sync
 //! that fetched them.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use autoexpose_domain::{Catalog, Manifest, MatchOptions, Workbook, build_exposures};
 
 use crate::error::PipelineError;
 use crate::pipeline::Pipeline;
-use crate::{ArtifactError, ArtifactLocation, Integration, Snapshot};
+use crate::{ArtifactError, ArtifactLocation, ColumnLineage, Integration, Snapshot};
 
 /// The `catalog.json` beside a `manifest.json`: the same key with its file name changed,
 /// at the latest version (a catalog is written by its own `dbt docs generate`).
@@ -78,36 +78,106 @@ impl Pipeline {
         if matched.is_empty() {
             return Ok(None);
         }
-        let secret = self.tableau_secret(integration).await?;
+        match self.fetch_columns(integration, &matched).await? {
+            Ok(lineage) => {
+                put_columns(workbooks, &matched, lineage);
+                Ok(None)
+            }
+            Err(why) => {
+                let warning = format!(
+                    "the columns the dashboards read could not be fetched from the BI tool ({why}); exposures keep their tables, and the columns of the last sync that fetched them"
+                );
+                tracing::warn!(integration = %integration.id, "{warning}");
+                keep_stored_columns(workbooks, stored);
+                Ok(Some(warning))
+            }
+        }
+    }
+
+    /// Fetches the columns of the workbooks this manifest matches whose columns were
+    /// never fetched, and keeps them in the snapshot: a sync fetches them only for the
+    /// workbooks its manifest matched, so without this a workbook that a new manifest
+    /// (or a new alias) matches would have no columns until the next sync. Returns the
+    /// snapshot to match, and why some columns are missing from it, if they are.
+    pub(crate) async fn fill_missing_columns(
+        &self,
+        integration: &Integration,
+        manifest: &Manifest,
+        mut snapshot: Snapshot,
+    ) -> Result<(Snapshot, Option<String>), PipelineError> {
+        let unfetched: HashSet<&str> = snapshot
+            .workbooks
+            .iter()
+            .filter(|w| !w.columns_fetched)
+            .map(|w| w.luid.as_str())
+            .collect();
+        let missing: Vec<String> = matched_luids(integration, manifest, &snapshot.workbooks)
+            .into_iter()
+            .filter(|luid| unfetched.contains(luid.as_str()))
+            .collect();
+        if missing.is_empty() {
+            return Ok((snapshot, None));
+        }
+        match self.fetch_columns(integration, &missing).await? {
+            Ok(lineage) => {
+                put_columns(&mut snapshot.workbooks, &missing, lineage);
+                self.store.put_snapshot(&snapshot).await?;
+                Ok((snapshot, None))
+            }
+            Err(why) => {
+                let dashboards = match missing.len() {
+                    1 => "1 newly matched dashboard reads".to_string(),
+                    n => format!("{n} newly matched dashboards read"),
+                };
+                let warning = format!(
+                    "the columns that {dashboards} could not be fetched from the BI tool ({why}); their exposures list their tables, and the next sync fetches the columns"
+                );
+                tracing::warn!(integration = %integration.id, "{warning}");
+                Ok((snapshot, Some(warning)))
+            }
+        }
+    }
+
+    /// The field lineage of these workbooks, or why the BI tool could not give it; only a
+    /// stop request is an error.
+    async fn fetch_columns(
+        &self,
+        integration: &Integration,
+        luids: &[String],
+    ) -> Result<Result<ColumnLineage, String>, PipelineError> {
+        let secret = match self.tableau_secret(integration).await {
+            Ok(secret) => secret,
+            Err(error) => return Ok(Err(error.to_string())),
+        };
         let fetched = self
             .until_stopped(
                 &integration.id,
-                self.bi.workbook_columns(integration, &secret, &matched),
+                self.bi.workbook_columns(integration, &secret, luids),
             )
             .await?;
         let lineage = match fetched {
             Ok(lineage) => lineage,
-            Err(error) => {
-                let warning = format!(
-                    "the columns the dashboards read could not be fetched from the BI tool ({error}); exposures keep their tables, and the columns of the last sync that fetched them"
-                );
-                tracing::warn!(integration = %integration.id, "{warning}");
-                keep_stored_columns(workbooks, stored);
-                return Ok(Some(warning));
-            }
+            Err(error) => return Ok(Err(error.to_string())),
         };
-        for workbook in workbooks.iter_mut() {
-            if let Some(columns) = lineage.columns.get(&workbook.luid) {
-                workbook.columns = columns.clone();
-            }
-        }
         if lineage.hidden > 0 {
             // Logged, not made the run's warning: the exposures' tables are complete, and
             // a site that hides one sensitive column would otherwise mark every run.
             tracing::warn!(integration = %integration.id, hidden = lineage.hidden,
                 "Tableau hid columns from the token's user, so the exposures may lack columns they read; give that user permission to see the data sources' fields");
         }
-        Ok(None)
+        Ok(Ok(lineage))
+    }
+}
+
+/// Puts the fetched columns on the workbooks they were fetched for, each one marked as
+/// fetched, with none where the lineage has none for it.
+fn put_columns(workbooks: &mut [Workbook], fetched_for: &[String], mut lineage: ColumnLineage) {
+    let fetched_for: HashSet<&str> = fetched_for.iter().map(String::as_str).collect();
+    for workbook in workbooks.iter_mut() {
+        if fetched_for.contains(workbook.luid.as_str()) {
+            workbook.columns = lineage.columns.remove(&workbook.luid).unwrap_or_default();
+            workbook.columns_fetched = true;
+        }
     }
 }
 
@@ -141,6 +211,7 @@ fn keep_stored_columns(workbooks: &mut [Workbook], stored: Option<&Snapshot>) {
     for workbook in workbooks.iter_mut() {
         if let Some(previous) = before.get(workbook.luid.as_str()) {
             workbook.columns = previous.columns.clone();
+            workbook.columns_fetched = previous.columns_fetched;
         }
     }
 }

@@ -545,7 +545,8 @@ impl Pipeline {
     }
 
     /// Rematches one integration's stored Tableau snapshot against the applied manifest,
-    /// without calling Tableau: after its settings (aliases, include-unmatched) change.
+    /// after its settings (aliases, include-unmatched) change. Tableau is called only for
+    /// the columns of workbooks that now match and never had them fetched.
     pub async fn rematch_integration(
         &self,
         integration_id: &str,
@@ -573,6 +574,8 @@ impl Pipeline {
         Ok(run)
     }
 
+    /// Rematches the integration's stored snapshot against `manifest`. Tableau is asked
+    /// only for the columns of workbooks that now match and never had them fetched.
     async fn rematch_stored(
         &self,
         integration: Integration,
@@ -584,6 +587,10 @@ impl Pipeline {
             return Ok(counts);
         };
         counts.workbooks = u32::try_from(snapshot.workbooks.len()).unwrap_or(u32::MAX);
+        let (snapshot, columns_warning) = self
+            .fill_missing_columns(&integration, manifest, snapshot)
+            .await?;
+        counts.columns_warning = columns_warning;
         self.rematch(&integration, manifest, &snapshot, counts)
             .await
     }

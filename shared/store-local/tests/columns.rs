@@ -288,3 +288,100 @@ async fn a_failing_fields_query_keeps_the_table_level_exposures_and_the_last_col
     assert!(!revenue.exposure.depends_on.is_empty());
     assert!(revenue.exposure.referenced_columns.is_empty());
 }
+
+/// The rematch of one integration after `apply_manifest`.
+fn rematch_run(outcome: autoexpose_pipeline::ApplyOutcome) -> autoexpose_pipeline::SyncRun {
+    match outcome {
+        autoexpose_pipeline::ApplyOutcome::Applied { mut rematches, .. } => {
+            assert_eq!(rematches.len(), 1, "{rematches:?}");
+            rematches.remove(0).1.expect("the rematch ran")
+        }
+        other => panic!("the manifest was not applied: {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_manifest_that_newly_matches_a_workbook_fetches_the_columns_it_reads() {
+    let (sim, pipeline, dir) = start("manifest-after-sync").await;
+    // Synced before any manifest: nothing matched, so no field lineage was fetched.
+    pipeline
+        .update_collections("acme", &["Marketing".to_string()])
+        .await
+        .expect("select Marketing");
+    assert!(
+        pipeline
+            .store()
+            .list_exposures("acme")
+            .await
+            .expect("list")
+            .is_empty()
+    );
+
+    sim.reset_stats();
+    let manifest = write_manifest(&dir);
+    let run = rematch_run(
+        pipeline
+            .apply_manifest("shop", &manifest)
+            .await
+            .expect("apply"),
+    );
+    assert_eq!(run.warning, None, "{run:?}");
+    assert!(sim.stats().metadata_queries > 0, "{:?}", sim.stats());
+    let (read, _) = columns_of(&pipeline, E3_CUSTOMER_360).await;
+    assert_eq!(
+        read,
+        [
+            "model.shop.customers.first_name",
+            "model.shop.orders.AMOUNT",
+            "model.shop.orders.DISCOUNT_CODE",
+            "model.shop.orders.ORDER_DATE",
+            "model.shop.orders.customer_id",
+            "model.shop.orders.order_id",
+        ]
+    );
+
+    // The snapshot keeps what was fetched: the next rematch asks Tableau nothing.
+    sim.reset_stats();
+    let again = pipeline
+        .rematch_integration("acme", Trigger::Manual)
+        .await
+        .expect("rematch");
+    assert_eq!((again.added, again.changed, again.removed), (0, 0, 0));
+    assert_eq!(sim.stats().requests, 0, "{:?}", sim.stats());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_manifest_whose_columns_cannot_be_fetched_still_matches_and_says_so() {
+    let (sim, pipeline, dir) = start("manifest-fields-fail").await;
+    pipeline
+        .update_collections("acme", &["Marketing".to_string()])
+        .await
+        .expect("select Marketing");
+    sim.faults().set_field_lineage_unavailable(true);
+    let run = rematch_run(
+        pipeline
+            .apply_manifest("shop", &write_manifest(&dir))
+            .await
+            .expect("apply"),
+    );
+    assert!(run.error.is_none(), "{run:?}");
+    assert!(run.added > 0, "{run:?}");
+    let warning = run.warning.expect("the run says the columns are missing");
+    assert!(
+        warning.contains("3 newly matched dashboards read") && warning.contains("next sync"),
+        "{warning}"
+    );
+    let (read, _) = columns_of(&pipeline, E3_CUSTOMER_360).await;
+    assert!(read.is_empty(), "{read:?}");
+
+    // Asked again at the next rematch, once Tableau gives them.
+    sim.faults().set_field_lineage_unavailable(false);
+    let later = pipeline
+        .rematch_integration("acme", Trigger::Manual)
+        .await
+        .expect("rematch");
+    assert_eq!(later.warning, None, "{later:?}");
+    assert_eq!(later.changed, 1, "{later:?}");
+    let (read, _) = columns_of(&pipeline, E3_CUSTOMER_360).await;
+    assert_eq!(read.len(), 6, "{read:?}");
+}

@@ -410,6 +410,7 @@ impl WorkbookNode {
             usage: None,
             // Fetched apart, for matched workbooks only (`Session::workbook_columns`).
             columns: Vec::new(),
+            columns_fetched: false,
         }
     }
 }

@@ -118,3 +118,43 @@ async fn a_sync_on_dynamodb_keeps_the_columns_each_dashboard_reads() {
         "{last:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_manifest_uploaded_after_the_sync_gives_the_newly_matched_their_columns() {
+    let world = World::start().await;
+    world.add_integration("acme-prod", &[FINANCE]).await;
+    // Synced before any manifest: the snapshot has no field lineage yet.
+    collections_updated::handler(
+        invoke_event(json!({"integration_id": "acme-prod", "collections": ["Finance"]})),
+        &world.deps,
+    )
+    .await
+    .expect("synced");
+    assert!(world.exposures("acme-prod").await.is_empty());
+
+    let upload = world
+        .upload_manifest(MANIFEST_KEY, PROJECT, "2025-03-01T07:00:00Z", "inv-1")
+        .await;
+    manifest_uploaded::handler(world.s3_event(&[&upload]), &world.deps)
+        .await
+        .expect("manifest applied");
+    let exposures = world.exposures("acme-prod").await;
+    let revenue = &exposures
+        .iter()
+        .find(|s| s.exposure.workbook_luid == REVENUE)
+        .expect("revenue")
+        .exposure;
+    assert_eq!(revenue.referenced_columns.len(), 8, "{revenue:?}");
+    let snapshot = world
+        .store()
+        .get_snapshot("acme-prod")
+        .await
+        .expect("read snapshot")
+        .expect("a snapshot");
+    let stored = snapshot
+        .workbooks
+        .iter()
+        .find(|w| w.luid == REVENUE)
+        .expect("revenue in the snapshot");
+    assert!(stored.columns_fetched && !stored.columns.is_empty());
+}
