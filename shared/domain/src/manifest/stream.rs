@@ -3,9 +3,11 @@
 //! The document is read in the pieces the one-pass reader reads anyway: the top-level
 //! blocks, and the entries of the blocks that are maps (`nodes`, `sources`, `parent_map`,
 //! `macros`, ...). Each piece is parsed with serde_json from a window of the input held in
-//! a buffer, by the very types [`Manifest::from_slice`] uses, and dropped: memory is one
-//! buffer (a few MiB, or the largest single entry when one is larger) and what is kept of
-//! the manifest, whatever the file's size.
+//! a buffer as text (checked as UTF-8 once, as it is read, so serde_json reads it as
+//! `from_str` does, without checking each string again), by the very types
+//! [`Manifest::from_slice`] uses, and dropped: memory is one buffer (a few MiB, or the
+//! largest single entry when one is larger) and what is kept of the manifest, whatever the
+//! file's size.
 //!
 //! An entry's value that lies whole in the window is parsed where it lies, serde_json
 //! finding its end; only the rest (a value the window ends inside, a key, a block that is
@@ -125,18 +127,20 @@ impl From<ManifestError> for PieceError {
 /// The input as a sliding window over the reader.
 struct Input<R> {
     reader: R,
-    /// The window: `buf[..filled]` are the bytes from `base` on that were read and not
-    /// yet dropped; the rest is room for the next read, zeroed once.
-    buf: Vec<u8>,
-    filled: usize,
-    /// Absolute offset of `buf[0]`.
+    /// The window: the text from `base` on that was read, checked as UTF-8, and not yet
+    /// dropped. Text, so that serde_json reads each piece as `from_str` does, without
+    /// checking each string again.
+    text: String,
+    /// Bytes read and not yet in `text`: `incoming[..pending]` is the start of a character
+    /// the last read cut; the rest is room for the next read, zeroed once.
+    incoming: Vec<u8>,
+    pending: usize,
+    /// Absolute offset of the window's first byte.
     base: u64,
     /// Absolute offset of the next byte to look at.
     pos: u64,
     /// Absolute offset before which bytes may be dropped.
     mark: u64,
-    /// Index in `buf` up to which the bytes are known to be UTF-8.
-    utf8_checked: usize,
     eof: bool,
     /// Newlines in the bytes dropped so far.
     dropped_lines: usize,
@@ -154,12 +158,12 @@ impl<R: Read> Input<R> {
     fn new(reader: R) -> Input<R> {
         Input {
             reader,
-            buf: Vec::new(),
-            filled: 0,
+            text: String::new(),
+            incoming: Vec::new(),
+            pending: 0,
             base: 0,
             pos: 0,
             mark: 0,
-            utf8_checked: 0,
             eof: false,
             dropped_lines: 0,
             line_start: 0,
@@ -169,11 +173,11 @@ impl<R: Read> Input<R> {
     }
 
     fn end(&self) -> u64 {
-        self.base + self.filled as u64
+        self.base + self.text.len() as u64
     }
 
     fn window(&self) -> &[u8] {
-        &self.buf[..self.filled]
+        self.text.as_bytes()
     }
 
     fn index(&self, offset: u64) -> usize {
@@ -181,7 +185,7 @@ impl<R: Read> Input<R> {
     }
 
     fn bytes(&self, span: Span) -> &[u8] {
-        &self.buf[self.index(span.start)..self.index(span.end)]
+        &self.window()[self.index(span.start)..self.index(span.end)]
     }
 
     /// Reads more of the input after dropping what lies before the mark; false at the end.
@@ -189,57 +193,63 @@ impl<R: Read> Input<R> {
         if self.eof {
             return Ok(false);
         }
-        let drop = self.index(self.mark);
+        let mut drop = self.index(self.mark);
+        // The mark is at a token or at the end of the text; never inside a character.
+        while !self.text.is_char_boundary(drop) {
+            drop -= 1;
+        }
         if drop > 0 {
-            let dropped = &self.buf[..drop];
+            let dropped = &self.text.as_bytes()[..drop];
             self.dropped_lines += memchr::memchr_iter(b'\n', dropped).count();
             if let Some(newline) = memchr::memrchr(b'\n', dropped) {
                 self.line_start = self.base + newline as u64 + 1;
             }
-            self.buf.copy_within(drop..self.filled, 0);
-            self.filled -= drop;
+            self.text.drain(..drop);
             self.base += drop as u64;
-            self.utf8_checked -= drop;
         }
         // Room for the next read: from 64 KiB, doubling up to a chunk, so small inputs
         // stay small and large ones are read in few calls.
-        let room = self.buf.len().clamp(FIRST_CHUNK, CHUNK);
-        if self.buf.len() - self.filled < room / 2 {
-            // Exactly: a doubled capacity would be memory the limit counts, never used.
-            self.buf.reserve_exact(self.filled + room - self.buf.len());
-            self.buf.resize(self.filled + room, 0);
+        let room = (self.incoming.len() * 2).clamp(FIRST_CHUNK, CHUNK);
+        if self.incoming.len() < room {
+            self.incoming.resize(room, 0);
         }
         let read = loop {
-            match self.reader.read(&mut self.buf[self.filled..]) {
+            match self.reader.read(&mut self.incoming[self.pending..]) {
                 Ok(n) => break n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(ManifestError::Io(e.to_string())),
             }
         };
-        self.filled += read;
         self.eof = read == 0;
-        self.check_utf8()?;
+        self.take_text(self.pending + read)?;
         Ok(!self.eof)
     }
 
-    /// Checks the bytes read since the last check; a character cut by the end of the
-    /// window waits for the next read.
-    fn check_utf8(&mut self) -> Result<(), ManifestError> {
-        let unchecked = &self.window()[self.utf8_checked..];
-        // The SIMD check answers only yes or no; std's finds where, when it is no.
-        if simdutf8::basic::from_utf8(unchecked).is_ok() {
-            self.utf8_checked = self.filled;
-            return Ok(());
-        }
-        match std::str::from_utf8(unchecked) {
-            Ok(_) => self.utf8_checked = self.filled,
-            Err(e) if e.error_len().is_none() && !self.eof => self.utf8_checked += e.valid_up_to(),
+    /// Moves the UTF-8 text at the start of `incoming[..len]` into the window; a character
+    /// cut by the end of the read waits for the next one.
+    fn take_text(&mut self, len: usize) -> Result<(), ManifestError> {
+        let fresh = &self.incoming[..len];
+        let taken = match simdutf8::compat::from_utf8(fresh) {
+            Ok(text) => {
+                self.text.push_str(text);
+                len
+            }
+            Err(e) if e.error_len().is_none() && !self.eof => {
+                let valid = e.valid_up_to();
+                match std::str::from_utf8(&fresh[..valid]) {
+                    Ok(text) => self.text.push_str(text),
+                    Err(_) => unreachable!("the bytes before valid_up_to are UTF-8"),
+                }
+                valid
+            }
             Err(e) => {
                 return Err(ManifestError::NotUtf8 {
-                    offset: (self.base + (self.utf8_checked + e.valid_up_to()) as u64) as usize,
+                    offset: (self.end() + e.valid_up_to() as u64) as usize,
                 });
             }
-        }
+        };
+        self.incoming.copy_within(taken..len, 0);
+        self.pending = len - taken;
         Ok(())
     }
 
@@ -250,13 +260,14 @@ impl<R: Read> Input<R> {
         self.blank_so_far = from.is_some();
         loop {
             if let Some(start) = from {
-                let checked = self.base + self.utf8_checked as u64;
-                let text = &self.buf[self.index(start.max(self.base))..self.index(checked)];
-                let text = std::str::from_utf8(text).unwrap_or_default();
+                let text = self
+                    .text
+                    .get(self.index(start.max(self.base))..)
+                    .unwrap_or_default();
                 self.blank_so_far &= text.chars().all(char::is_whitespace);
-                from = Some(checked);
+                from = Some(self.end());
             }
-            self.mark = self.base + self.utf8_checked as u64;
+            self.mark = self.end();
             if !self.fill()? {
                 return Ok(());
             }
@@ -267,9 +278,9 @@ impl<R: Read> Input<R> {
     /// of bytes since the line began).
     fn position(&self, offset: u64) -> (usize, usize) {
         let i = self.index(offset);
-        match memchr::memrchr(b'\n', &self.buf[..i]) {
+        match memchr::memrchr(b'\n', &self.window()[..i]) {
             Some(newline) => {
-                let lines = memchr::memchr_iter(b'\n', &self.buf[..newline]).count();
+                let lines = memchr::memchr_iter(b'\n', &self.window()[..newline]).count();
                 (self.dropped_lines + lines + 2, i - newline - 1)
             }
             None => (self.dropped_lines + 1, (offset - self.line_start) as usize),
@@ -325,10 +336,12 @@ impl<R: Read> Input<R> {
     ) -> Result<S::Value, ManifestError> {
         // As text, as `from_slice` reads the whole: serde_json places some errors one
         // byte apart reading text and reading bytes. Every piece is UTF-8, checked as it
-        // was read, and starts and ends at a character's boundary.
-        let result = match simdutf8::basic::from_utf8(self.bytes(span)) {
-            Ok(text) => seed.deserialize(&mut serde_json::Deserializer::from_str(text)),
-            Err(_) => seed.deserialize(&mut serde_json::Deserializer::from_slice(self.bytes(span))),
+        // was read, and starts at a character's boundary; one that ends a byte past a
+        // number may end inside a character, and is read as bytes.
+        let text = self.text.get(self.index(span.start)..self.index(span.end));
+        let result = match text {
+            Some(text) => seed.deserialize(&mut serde_json::Deserializer::from_str(text)),
+            None => seed.deserialize(&mut serde_json::Deserializer::from_slice(self.bytes(span))),
         };
         let value = result.map_err(|e| self.piece_error(e, span.start))?;
         if !span.whole {
@@ -345,10 +358,12 @@ impl<R: Read> Input<R> {
         if let Some(span) = value.span {
             return Ok(self.parse(span)?);
         }
-        let bytes = &self.window()[self.index(value.start)..];
+        let Some(text) = self.text.get(self.index(value.start)..) else {
+            return Err(PieceError::Again);
+        };
         // Only for values that end themselves (objects, arrays, strings): a number at the
         // end of the window may go on in the next read.
-        let mut values = serde_json::Deserializer::from_slice(bytes).into_iter::<T>();
+        let mut values = serde_json::Deserializer::from_str(text).into_iter::<T>();
         match values.next() {
             Some(Ok(parsed)) => {
                 value
@@ -364,8 +379,9 @@ impl<R: Read> Input<R> {
     fn peek(&mut self) -> Result<Option<u8>, ManifestError> {
         loop {
             let mut i = self.index(self.pos);
-            while i < self.filled {
-                match self.buf[i] {
+            let window = self.window();
+            while i < window.len() {
+                match window[i] {
                     b' ' | b'\n' | b'\t' | b'\r' => i += 1,
                     byte => {
                         self.pos = self.base + i as u64;
@@ -389,7 +405,7 @@ impl<R: Read> Input<R> {
         let mut at = start;
         let mut depth = 0usize;
         let mut in_string = false;
-        let first = self.buf[self.index(start)];
+        let first = self.window()[self.index(start)];
         let scalar = !matches!(first, b'{' | b'[' | b'"');
         loop {
             let end = self.end();
@@ -434,20 +450,22 @@ impl<R: Read> Input<R> {
                     // serde_json reads the four bytes after `\u` as hex digits, quotes
                     // or not: the piece must hold them, for its error to be the one
                     // `from_slice` reports (`"\u"x` is an invalid escape, not truncated).
-                    Some(k) if self.buf[i + k] == b'\\' => match self.window().get(i + k + 1) {
-                        Some(b'u') => at += k as u64 + 6,
-                        Some(_) => at += k as u64 + 2,
-                        None => {
-                            at += k as u64;
-                            if !self.fill()? {
-                                return Ok(Span {
-                                    start,
-                                    end: self.end(),
-                                    whole: false,
-                                });
+                    Some(k) if self.window()[i + k] == b'\\' => {
+                        match self.window().get(i + k + 1) {
+                            Some(b'u') => at += k as u64 + 6,
+                            Some(_) => at += k as u64 + 2,
+                            None => {
+                                at += k as u64;
+                                if !self.fill()? {
+                                    return Ok(Span {
+                                        start,
+                                        end: self.end(),
+                                        whole: false,
+                                    });
+                                }
                             }
                         }
-                    },
+                    }
                     Some(k) => {
                         in_string = false;
                         at += k as u64 + 1;
@@ -558,7 +576,7 @@ impl<R: Read> Input<R> {
         while let Some(key) = self.next_key(&mut first, ignored)? {
             self.colon()?;
             let start = self.pos;
-            if matches!(self.buf[self.index(start)], b'{' | b'[' | b'"') {
+            if matches!(self.window()[self.index(start)], b'{' | b'[' | b'"') {
                 let value = ValueAt {
                     start,
                     span: None,
