@@ -15,6 +15,15 @@ use tableau_sim::Simulator;
 
 const E1_REVENUE: &str = "e1e1e1e1-0001-4000-8000-0000000000e1";
 const E3_CUSTOMER_360: &str = "e1e1e1e1-0003-4000-8000-0000000000e3";
+/// The columns Customer 360 reads, in dbt's spelling where the manifest documents them.
+const CUSTOMER_360_READS: [&str; 6] = [
+    "model.shop.customers.first_name",
+    "model.shop.orders.AMOUNT",
+    "model.shop.orders.DISCOUNT_CODE",
+    "model.shop.orders.ORDER_DATE",
+    "model.shop.orders.customer_id",
+    "model.shop.orders.order_id",
+];
 
 fn scratch(test: &str) -> PathBuf {
     std::env::temp_dir()
@@ -144,17 +153,7 @@ async fn a_sync_gives_each_exposure_the_columns_it_reads_in_dbts_spelling() {
         .expect("select Marketing");
 
     let (read, missing) = columns_of(&pipeline, E3_CUSTOMER_360).await;
-    assert_eq!(
-        read,
-        [
-            "model.shop.customers.first_name",
-            "model.shop.orders.AMOUNT",
-            "model.shop.orders.DISCOUNT_CODE",
-            "model.shop.orders.ORDER_DATE",
-            "model.shop.orders.customer_id",
-            "model.shop.orders.order_id",
-        ]
-    );
+    assert_eq!(read, CUSTOMER_360_READS);
     // With only the manifest, `orders` documents two columns: the other three are not
     // among them. `customers` documents none, so nothing of it can be called missing.
     assert_eq!(
@@ -289,6 +288,17 @@ async fn a_failing_fields_query_keeps_the_table_level_exposures_and_the_last_col
     assert!(revenue.exposure.referenced_columns.is_empty());
 }
 
+/// The integration selecting Marketing, synced before any manifest: nothing matched, so
+/// no field lineage was fetched.
+async fn synced_before_any_manifest(test: &str) -> (Simulator, Pipeline, PathBuf) {
+    let (sim, pipeline, dir) = start(test).await;
+    pipeline
+        .update_collections("acme", &["Marketing".to_string()])
+        .await
+        .expect("select Marketing");
+    (sim, pipeline, dir)
+}
+
 /// The rematch of one integration after `apply_manifest`.
 fn rematch_run(outcome: autoexpose_pipeline::ApplyOutcome) -> autoexpose_pipeline::SyncRun {
     match outcome {
@@ -302,12 +312,7 @@ fn rematch_run(outcome: autoexpose_pipeline::ApplyOutcome) -> autoexpose_pipelin
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_manifest_that_newly_matches_a_workbook_fetches_the_columns_it_reads() {
-    let (sim, pipeline, dir) = start("manifest-after-sync").await;
-    // Synced before any manifest: nothing matched, so no field lineage was fetched.
-    pipeline
-        .update_collections("acme", &["Marketing".to_string()])
-        .await
-        .expect("select Marketing");
+    let (sim, pipeline, dir) = synced_before_any_manifest("manifest-after-sync").await;
     assert!(
         pipeline
             .store()
@@ -328,17 +333,7 @@ async fn a_manifest_that_newly_matches_a_workbook_fetches_the_columns_it_reads()
     assert_eq!(run.warning, None, "{run:?}");
     assert!(sim.stats().metadata_queries > 0, "{:?}", sim.stats());
     let (read, _) = columns_of(&pipeline, E3_CUSTOMER_360).await;
-    assert_eq!(
-        read,
-        [
-            "model.shop.customers.first_name",
-            "model.shop.orders.AMOUNT",
-            "model.shop.orders.DISCOUNT_CODE",
-            "model.shop.orders.ORDER_DATE",
-            "model.shop.orders.customer_id",
-            "model.shop.orders.order_id",
-        ]
-    );
+    assert_eq!(read, CUSTOMER_360_READS);
 
     // The snapshot keeps what was fetched: the next rematch asks Tableau nothing.
     sim.reset_stats();
@@ -352,11 +347,7 @@ async fn a_manifest_that_newly_matches_a_workbook_fetches_the_columns_it_reads()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_manifest_whose_columns_cannot_be_fetched_still_matches_and_says_so() {
-    let (sim, pipeline, dir) = start("manifest-fields-fail").await;
-    pipeline
-        .update_collections("acme", &["Marketing".to_string()])
-        .await
-        .expect("select Marketing");
+    let (sim, pipeline, dir) = synced_before_any_manifest("manifest-fields-fail").await;
     sim.faults().set_field_lineage_unavailable(true);
     let run = rematch_run(
         pipeline
@@ -383,5 +374,5 @@ async fn a_manifest_whose_columns_cannot_be_fetched_still_matches_and_says_so() 
     assert_eq!(later.warning, None, "{later:?}");
     assert_eq!(later.changed, 1, "{later:?}");
     let (read, _) = columns_of(&pipeline, E3_CUSTOMER_360).await;
-    assert_eq!(read.len(), 6, "{read:?}");
+    assert_eq!(read, CUSTOMER_360_READS);
 }

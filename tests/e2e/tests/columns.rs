@@ -2,6 +2,7 @@
 //! with the real Tableau client against the simulator: the snapshot and the exposures keep
 //! them, and the `catalog.json` beside the manifest in S3 decides what dbt lacks.
 
+use autoexpose_domain::{Exposure, Workbook};
 use autoexpose_e2e::{CUSTOMER_360, FINANCE, MANIFEST_KEY, PROJECT, REVENUE, World, invoke_event};
 use serde_json::json;
 
@@ -27,32 +28,60 @@ fn catalog() -> Vec<u8> {
     .expect("catalog JSON")
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_sync_on_dynamodb_keeps_the_columns_each_dashboard_reads() {
-    let world = World::start().await;
-    world.add_integration("acme-prod", &[FINANCE]).await;
-    world.upload(CATALOG_KEY, catalog()).await;
+/// Uploads the production manifest and has the manifest-uploaded function apply it.
+async fn apply_manifest(world: &World) {
     let upload = world
         .upload_manifest(MANIFEST_KEY, PROJECT, "2025-03-01T07:00:00Z", "inv-1")
         .await;
     manifest_uploaded::handler(world.s3_event(&[&upload]), &world.deps)
         .await
         .expect("manifest applied");
+}
+
+/// Has the collections-updated function select these collections, which syncs.
+async fn select(world: &World, collections: &[&str]) {
     collections_updated::handler(
-        invoke_event(
-            json!({"integration_id": "acme-prod", "collections": ["Finance", "Marketing"]}),
-        ),
+        invoke_event(json!({"integration_id": "acme-prod", "collections": collections})),
         &world.deps,
     )
     .await
     .expect("synced");
+}
 
-    let exposures = world.exposures("acme-prod").await;
-    let revenue = &exposures
-        .iter()
-        .find(|s| s.exposure.workbook_luid == REVENUE)
-        .expect("revenue")
-        .exposure;
+/// The stored exposure of one workbook.
+async fn exposure_of(world: &World, luid: &str) -> Exposure {
+    world
+        .exposures("acme-prod")
+        .await
+        .into_iter()
+        .find(|s| s.exposure.workbook_luid == luid)
+        .unwrap_or_else(|| panic!("no exposure of {luid}"))
+        .exposure
+}
+
+/// One workbook as the stored snapshot holds it.
+async fn snapshot_workbook(world: &World, luid: &str) -> Workbook {
+    world
+        .store()
+        .get_snapshot("acme-prod")
+        .await
+        .expect("read snapshot")
+        .expect("a snapshot")
+        .workbooks
+        .into_iter()
+        .find(|w| w.luid == luid)
+        .unwrap_or_else(|| panic!("{luid} is not in the snapshot"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sync_on_dynamodb_keeps_the_columns_each_dashboard_reads() {
+    let world = World::start().await;
+    world.add_integration("acme-prod", &[FINANCE]).await;
+    world.upload(CATALOG_KEY, catalog()).await;
+    apply_manifest(&world).await;
+    select(&world, &["Finance", "Marketing"]).await;
+
+    let revenue = exposure_of(&world, REVENUE).await;
     let read: Vec<String> = revenue
         .referenced_columns
         .iter()
@@ -85,27 +114,10 @@ async fn a_sync_on_dynamodb_keeps_the_columns_each_dashboard_reads() {
     assert_eq!(method.data_type.as_deref(), Some("TEXT"));
 
     // The snapshot in DynamoDB holds the columns: the next sync changes nothing.
-    let snapshot = world
-        .store()
-        .get_snapshot("acme-prod")
-        .await
-        .expect("read snapshot")
-        .expect("a snapshot");
-    let customer_360 = snapshot
-        .workbooks
-        .iter()
-        .find(|w| w.luid == CUSTOMER_360)
-        .expect("customer 360");
+    let customer_360 = snapshot_workbook(&world, CUSTOMER_360).await;
     assert_eq!(customer_360.columns.len(), 6);
     let runs_before = world.runs("acme-prod").await.len();
-    collections_updated::handler(
-        invoke_event(
-            json!({"integration_id": "acme-prod", "collections": ["Finance", "Marketing"]}),
-        ),
-        &world.deps,
-    )
-    .await
-    .expect("synced again");
+    select(&world, &["Finance", "Marketing"]).await;
     let runs = world.runs("acme-prod").await;
     assert_eq!(runs.len(), runs_before + 1);
     let last = runs
@@ -124,37 +136,12 @@ async fn a_manifest_uploaded_after_the_sync_gives_the_newly_matched_their_column
     let world = World::start().await;
     world.add_integration("acme-prod", &[FINANCE]).await;
     // Synced before any manifest: the snapshot has no field lineage yet.
-    collections_updated::handler(
-        invoke_event(json!({"integration_id": "acme-prod", "collections": ["Finance"]})),
-        &world.deps,
-    )
-    .await
-    .expect("synced");
+    select(&world, &["Finance"]).await;
     assert!(world.exposures("acme-prod").await.is_empty());
 
-    let upload = world
-        .upload_manifest(MANIFEST_KEY, PROJECT, "2025-03-01T07:00:00Z", "inv-1")
-        .await;
-    manifest_uploaded::handler(world.s3_event(&[&upload]), &world.deps)
-        .await
-        .expect("manifest applied");
-    let exposures = world.exposures("acme-prod").await;
-    let revenue = &exposures
-        .iter()
-        .find(|s| s.exposure.workbook_luid == REVENUE)
-        .expect("revenue")
-        .exposure;
+    apply_manifest(&world).await;
+    let revenue = exposure_of(&world, REVENUE).await;
     assert_eq!(revenue.referenced_columns.len(), 8, "{revenue:?}");
-    let snapshot = world
-        .store()
-        .get_snapshot("acme-prod")
-        .await
-        .expect("read snapshot")
-        .expect("a snapshot");
-    let stored = snapshot
-        .workbooks
-        .iter()
-        .find(|w| w.luid == REVENUE)
-        .expect("revenue in the snapshot");
+    let stored = snapshot_workbook(&world, REVENUE).await;
     assert!(stored.columns_fetched && !stored.columns.is_empty());
 }
