@@ -34,8 +34,9 @@ use crate::dag::{Dag, IdLists, TestTargets, is_lineage_node, is_test};
 use crate::error::ManifestError;
 use crate::printable::printable;
 
-/// How much is read from the reader at a time.
-const CHUNK: usize = 4 * 1024 * 1024;
+/// How much is read from the reader at a time (the window grows past it only for a
+/// piece that is larger).
+const CHUNK: usize = 1024 * 1024;
 /// How much is read first.
 const FIRST_CHUNK: usize = 64 * 1024;
 
@@ -55,6 +56,13 @@ pub(super) fn read(reader: impl Read) -> Result<Manifest, ManifestError> {
             Err(error)
         }
     }
+}
+
+/// Appends `text` to `window`, growing it to no more than it then holds: a doubled
+/// capacity would be memory the limit counts, never used.
+fn push_exact(window: &mut String, text: &str) {
+    window.reserve_exact(text.len());
+    window.push_str(text);
 }
 
 /// How many bytes of `bytes` the number or literal at its start covers, as serde_json
@@ -231,13 +239,13 @@ impl<R: Read> Input<R> {
         let fresh = &self.incoming[..len];
         let taken = match simdutf8::compat::from_utf8(fresh) {
             Ok(text) => {
-                self.text.push_str(text);
+                push_exact(&mut self.text, text);
                 len
             }
             Err(e) if e.error_len().is_none() && !self.eof => {
                 let valid = e.valid_up_to();
                 match std::str::from_utf8(&fresh[..valid]) {
-                    Ok(text) => self.text.push_str(text),
+                    Ok(text) => push_exact(&mut self.text, text),
                     Err(_) => unreachable!("the bytes before valid_up_to are UTF-8"),
                 }
                 valid
